@@ -1,0 +1,51 @@
+# Telegram support bot: developer entry points. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+BIN := $(VENV)/bin
+# The Lambda runtime is Python 3.13: use it for the virtualenv where pyenv has it, else python3 (>= 3.11).
+PYTHON_FOR_VENV := $(shell if PYENV_VERSION=3.13.0 python3.13 --version >/dev/null 2>&1; \
+	then echo "env PYENV_VERSION=3.13.0 python3.13"; else echo python3; fi)
+STAMP := $(VENV)/.installed
+
+STACK_NAME ?= telegram-support-bot
+
+.PHONY: help install test test-fast lint build deploy set-webhook clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+install: $(STAMP) ## Create .venv and install the pinned runtime and dev packages (idempotent)
+
+$(STAMP): requirements-dev.txt layers/shared/requirements.txt
+	@$(PYTHON_FOR_VENV) -c 'import sys; assert sys.version_info >= (3, 11), "Python >= 3.11 is required"'
+	test -x $(BIN)/python || $(PYTHON_FOR_VENV) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+test: install ## Run every test (slow ones included) and print the state machine's branch coverage
+	$(BIN)/python -m pytest --cov=statemachine --cov-branch --cov-report=term-missing --cov-fail-under=95
+
+test-fast: install ## Run the tests not marked slow
+	$(BIN)/python -m pytest -m "not slow"
+
+lint: install ## ruff, mypy on the engine and the shared package, cfn-lint and sam validate
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/cfn-lint template.yaml
+	$(BIN)/sam validate --lint --region eu-central-1
+
+build: install ## sam build: functions and the layer for CPython 3.13 on arm64
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam build
+
+deploy: build ## sam deploy --guided (asks for the stack name, region and SSM parameter names)
+	$(BIN)/sam deploy --guided --stack-name $(STACK_NAME)
+
+set-webhook: install ## Point Telegram at the deployed webhook (needs TELEGRAM_BOT_TOKEN and TELEGRAM_WEBHOOK_SECRET)
+	$(BIN)/python -m infra.set_webhook --stack-name $(STACK_NAME)
+
+clean: ## Remove build outputs and caches (keeps .venv)
+	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov

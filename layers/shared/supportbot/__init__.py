@@ -1,0 +1,1 @@
+"""The bot's application package, shared by every function through the layer."""

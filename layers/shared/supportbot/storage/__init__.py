@@ -1,0 +1,1 @@
+"""DynamoDB persistence (pynamodb models and the stores built on them)."""

@@ -1,0 +1,76 @@
+"""One item per Telegram user: the engine's session, the login, language and dedupe marker.
+
+Saves are conditional on ``version`` (pynamodb's optimistic locking), so two concurrent updates of
+one user never both apply: the loser gets :class:`SessionConflictError` and is re-run.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute, VersionAttribute
+from pynamodb.exceptions import PutError
+from pynamodb.models import Model
+
+from supportbot.storage.attributes import CompactJSONAttribute
+
+ANONYMOUS_TTL = timedelta(days=7)
+LOGGED_IN_TTL = timedelta(days=365)
+
+
+class SessionConflictError(Exception):
+    """Another update of the same user saved first."""
+
+
+class SessionItem(Model):
+    class Meta:
+        table_name = os.environ.get("SESSIONS_TABLE", "sessions")
+
+    user_id = NumberAttribute(hash_key=True)
+    machine = CompactJSONAttribute(attr_name="m", null=True)
+    auth = CompactJSONAttribute(attr_name="a", null=True)
+    language = UnicodeAttribute(attr_name="l", null=True)
+    last_update_id = NumberAttribute(attr_name="u", default=0)
+    version = VersionAttribute(attr_name="v")
+    expires_at = TTLAttribute(attr_name="x", null=True)
+
+
+@dataclass
+class Auth:
+    """What the business system returned at login."""
+
+    token: str
+    user_type: str
+    phone: str
+    name: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        return {"t": self.token, "k": self.user_type, "p": self.phone, "n": self.name}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Auth | None:
+        if not isinstance(data, dict) or not data.get("t"):
+            return None
+        return cls(token=data["t"], user_type=data.get("k", "customer"), phone=data.get("p", ""), name=data.get("n", ""))
+
+
+def load_session(user_id: int) -> SessionItem:
+    """The user's item (consistent read, so a retry after a conflict sees the winner's save)."""
+    try:
+        return SessionItem.get(user_id, consistent_read=True)
+    except SessionItem.DoesNotExist:
+        return SessionItem(user_id)
+
+
+def save_session(item: SessionItem, now: datetime | None = None) -> None:
+    logged_in = Auth.from_dict(item.auth) is not None
+    item.expires_at = (now or datetime.now(UTC)) + (LOGGED_IN_TTL if logged_in else ANONYMOUS_TTL)
+    try:
+        item.save()
+    except PutError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            raise SessionConflictError(item.user_id) from error
+        raise
