@@ -1,0 +1,303 @@
+"""The `Machine`: one definition, built and validated once, that handles every user's updates.
+
+`handle(session, input)` is pure: it returns a `Result` holding a new session, the `Outcome`,
+and the screen to show; the session given is left untouched, even when a handler raises.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .context import Context, Nav, Notice
+from .errors import (
+    DataError,
+    DefinitionError,
+    DuplicateStateError,
+    NavigationError,
+    RenderError,
+    UnknownStateError,
+)
+from .inputs import Input
+from .routes import MessageSpec, Target, message_route
+from .screen import BACK, HOME, RESERVED, SEP, UP, Screen
+from .session import Params, Session, check_params, next_token, plain
+from .state import Family, State
+
+Hook = Callable[[Context], "Nav | None"]
+
+
+class Outcome(enum.Enum):
+    """What became of an input."""
+
+    HANDLED = "handled"
+    """A route matched (Back/Up/Home included) and its handler ran."""
+    REFUSED = "refused"
+    """The current state does not accept this input; `on_refused` ran."""
+    STALE = "stale"
+    """A button of a screen the user has left (or garbage callback data); `on_stale` ran."""
+    RESET = "reset"
+    """The current state no longer exists (a removed FAQ node...): back home; `on_missing` ran."""
+
+
+@dataclass(frozen=True)
+class Result:
+    """The new session and what to show: `screen.text`, `keyboard` (tokenized), `screen.options`."""
+
+    session: Session
+    outcome: Outcome
+    screen: Screen
+    keyboard: list[list[dict[str, str]]]
+    token: str
+    notices: list[Notice]
+    effects: list[object]
+    changed: bool
+    """Whether the (state, params) of the screen changed (then the token changed too)."""
+
+
+class Machine:
+    """States, families, the home state and hooks; validated when built.
+
+    `global_messages` are tried in every state after its own message routes (e.g. "^/start$").
+    Hooks receive the context and may return a `Nav`; by default the user stays where they are.
+    """
+
+    def __init__(
+        self,
+        states: Sequence[State],
+        *,
+        home: str,
+        families: Sequence[Family] = (),
+        global_messages: Sequence[MessageSpec] = (),
+        history_limit: int = 20,
+        on_refused: Hook | None = None,
+        on_stale: Hook | None = None,
+        on_missing: Hook | None = None,
+    ) -> None:
+        if type(history_limit) is not int or history_limit < 0:
+            raise DefinitionError(f"history_limit {history_limit!r} is not an int >= 0")
+        self.home = home
+        self.history_limit = history_limit
+        self.on_refused = on_refused
+        self.on_stale = on_stale
+        self.on_missing = on_missing
+        self._families: dict[str, Family] = {}
+        for family in families:
+            if family.prefix in self._families:
+                raise DuplicateStateError(f"two families with the prefix {family.prefix!r}")
+            self._families[family.prefix] = family
+        self._states: dict[str, State] = {}
+        for state in states:
+            if state.name in self._states:
+                raise DuplicateStateError(f"two states named {state.name!r}")
+            if self._family_of(state.name):
+                raise DuplicateStateError(f"state {state.name!r} is named like a member of a family")
+            self._states[state.name] = state
+        self._global_messages = tuple(message_route(p, t, "global_messages") for p, t in global_messages)
+        if home not in self._states:
+            raise UnknownStateError(f"home state {home!r} is not one of the states")
+        for state in self._states.values():
+            self._check_targets(state)
+        for route in self._global_messages:
+            self._check_name(route.target, "global_messages")
+
+    def new_session(self) -> Session:
+        """A session at home with no history."""
+        return Session(self.home)
+
+    def load(self, stored: object) -> Session:
+        """`Session.from_dict(stored, home=self.home)`: a fresh session if `stored` is unreadable."""
+        return Session.from_dict(stored, home=self.home)
+
+    def knows(self, name: str) -> bool:
+        """Whether `name` is a state or a possible member of a family (checked when resolved)."""
+        return name in self._states or self._family_of(name) is not None
+
+    def handle(self, session: Session, input: Input, deps: object = None) -> Result:
+        """Handle one input for one user and return the new session and the screen to show."""
+        return self._run(session, input, deps, self._dispatch)
+
+    def show(self, session: Session, deps: object = None, *, notice: str | None = None) -> Result:
+        """Render the session's current screen without an input (`ctx.input.kind` is "show").
+
+        For a screen the bot shows on its own: after a login expired, or a proactive message.
+        The outcome is HANDLED (RESET if the state is gone); `notice` comes first in the notices.
+        """
+        return self._run(session, Input("show"), deps, lambda state, ctx: (Outcome.HANDLED, None), notice)
+
+    def _run(
+        self,
+        session: Session,
+        input: Input,
+        deps: object,
+        dispatch: Callable[[State, Context], tuple[Outcome, Nav | None]],
+        notice: str | None = None,
+    ) -> Result:
+        work = session.copy()
+        del work.history[: max(0, len(work.history) - self.history_limit)]
+        resolved: dict[str, State | None] = {}
+        ctx = Context(session, work, input, deps, self.knows)
+        if notice is not None:
+            ctx.notify(notice)
+        state = self._resolve(work.state, ctx, resolved)
+        if state is None:
+            outcome, nav = Outcome.RESET, self._missing(ctx)
+        else:
+            outcome, nav = dispatch(state, ctx)
+        self._navigate(nav, ctx, resolved)
+        state = self._resolve(work.state, ctx, resolved)
+        if state is None and outcome is not Outcome.RESET:  # navigated to a node that is gone
+            outcome = Outcome.RESET
+            self._navigate(self._missing(ctx), ctx, resolved)
+            state = self._resolve(work.state, ctx, resolved)
+        if state is None:
+            self._reset(work)
+            state = self._states[self.home]
+        changed = (work.state, work.params) != (session.state, session.params)
+        if changed:
+            work.token = next_token(session.token)
+        screen = self._render(state, ctx)
+        try:
+            work.data = plain(work.data)
+        except ValueError as error:
+            raise DataError(f"{state.name}: ctx.data is not JSON-safe: {error}") from None
+        keyboard = screen.keyboard(work.token)
+        return Result(work, outcome, screen, keyboard, work.token, ctx.notices, ctx.effects, changed)
+
+    def _dispatch(self, state: State, ctx: Context) -> tuple[Outcome, Nav | None]:
+        """Route the input to a handler: built-in buttons, then the state's routes, then global ones."""
+        if ctx.input.kind == "callback":
+            token, sep, data = (ctx.input.data or "").partition(SEP)
+            if not sep or token != ctx._work.token:
+                return Outcome.STALE, self._hook(self.on_stale, ctx)
+            if data == BACK and not state.allow_back:
+                return Outcome.REFUSED, self._hook(self.on_refused, ctx)
+            builtin = {BACK: ctx.back, UP: ctx.up, HOME: ctx.home}.get(data)
+            if builtin is not None:
+                return Outcome.HANDLED, builtin()
+            for callback in state.callback_routes:
+                groups = callback.match(data)
+                if groups is not None:
+                    return Outcome.HANDLED, self._call(callback.target, ctx, groups)
+        else:
+            for message in (*state.message_routes, *self._global_messages):
+                groups = message.match(ctx.input)
+                if groups is not None:
+                    return Outcome.HANDLED, self._call(message.target, ctx, groups)
+        return Outcome.REFUSED, self._hook(self.on_refused, ctx)
+
+    def _call(self, target: Target, ctx: Context, groups: Mapping[str, str | None]) -> Nav | None:
+        if isinstance(target, str):
+            return ctx.go(target)
+        return _checked(target(ctx, **groups), target)
+
+    def _hook(self, hook: Hook | None, ctx: Context) -> Nav | None:
+        return None if hook is None else _checked(hook(ctx), hook)
+
+    def _missing(self, ctx: Context) -> Nav | None:
+        self._reset(ctx._work)
+        return self._hook(self.on_missing, ctx)
+
+    def _reset(self, work: Session) -> None:
+        work.state, work.params = self.home, {}
+        work.history.clear()
+
+    def _navigate(self, nav: Nav | None, ctx: Context, resolved: dict[str, State | None]) -> None:
+        """Apply `nav` to the working session, keeping the history free of loops and bounded."""
+        work = ctx._work
+        action = "stay" if nav is None else nav.action
+        if action == "back":
+            if work.history:
+                work.state, work.params = work.history.pop()
+                return
+            action = "up"
+        if action == "up":
+            parent = self._parent(ctx, resolved)
+            if parent is None:
+                action = "home"
+            else:
+                name, params = parent
+                crumbs = [crumb for crumb, _ in work.history]
+                if name in crumbs:  # restore the params it had on the path (the orders page...)
+                    at = len(crumbs) - 1 - crumbs[::-1].index(name)
+                    work.state, work.params = work.history[at]
+                    del work.history[at:]
+                else:
+                    work.state, work.params = name, params
+                    work.history.clear()
+                return
+        if action == "home":
+            self._reset(work)
+        elif nav is not None and nav.state is not None:  # go or replace
+            target = (nav.state, dict(nav.params))
+            if target == (work.state, work.params):
+                return
+            if target in work.history:  # been there: cut the loop
+                del work.history[work.history.index(target) :]
+            elif action == "go":
+                work.history.append((work.state, work.params))
+                del work.history[: max(0, len(work.history) - self.history_limit)]
+            work.state, work.params = target
+
+    def _parent(self, ctx: Context, resolved: dict[str, State | None]) -> tuple[str, Params] | None:
+        state = self._resolve(ctx.state, ctx, resolved)
+        parent = None if state is None else state.parent
+        found = parent(ctx) if callable(parent) else parent
+        if found is None:
+            return None
+        name, params = (found, {}) if isinstance(found, str) else found
+        if not self.knows(name):
+            raise UnknownStateError(f"state {ctx.state!r}: parent {name!r} is not a state")
+        return name, check_params(params, f"state {ctx.state!r}: parent {name!r}")
+
+    def _resolve(self, name: str, ctx: Context, resolved: dict[str, State | None]) -> State | None:
+        """The state named `name`: static, or built by its family (once per update), or None."""
+        if name in self._states:
+            return self._states[name]
+        if name not in resolved:
+            family = self._family_of(name)
+            state = None if family is None else family.resolve(name.partition(":")[2], ctx)
+            if state is not None:
+                if not isinstance(state, State) or state.name != name:
+                    raise DefinitionError(f"family {name.partition(':')[0]!r} resolved {name!r} to {state!r}")
+                self._check_targets(state)
+            resolved[name] = state
+        return resolved[name]
+
+    def _render(self, state: State, ctx: Context) -> Screen:
+        screen = state.render(ctx)
+        if not isinstance(screen, Screen):
+            raise RenderError(f"state {state.name!r}: render returned {screen!r}, not a Screen")
+        for row in screen.buttons:
+            for button in row:
+                data = button.data
+                if data == BACK and not state.allow_back:
+                    raise RenderError(f"state {state.name!r}: button {button.text!r} is Back, refused here")
+                if data is None or data in RESERVED:
+                    continue
+                if not any(route.match(data) is not None for route in state.callback_routes):
+                    raise RenderError(
+                        f"state {state.name!r}: button {button.text!r} data {data!r} matches no route"
+                    )
+        return screen
+
+    def _check_targets(self, state: State) -> None:
+        for name in state.targets():
+            self._check_name(name, f"state {state.name!r}")
+
+    def _check_name(self, name: Any, where: str) -> None:
+        if isinstance(name, str) and not self.knows(name):
+            raise UnknownStateError(f"{where}: unknown target state {name!r}")
+
+    def _family_of(self, name: str) -> Family | None:
+        prefix, sep, _ = name.partition(":")
+        return self._families.get(prefix) if sep else None
+
+
+def _checked(nav: object, source: object) -> Nav | None:
+    if nav is None or isinstance(nav, Nav):
+        return nav
+    name = getattr(source, "__qualname__", repr(source))
+    raise NavigationError(f"{name} returned {nav!r}: return ctx.go(...), ctx.back()... or None")
