@@ -1,0 +1,1 @@
+"""Local stack, stand-ins and operations scripts (not deployed)."""

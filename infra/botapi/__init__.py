@@ -1,0 +1,52 @@
+"""A strict local stand-in for the Telegram Bot API (and the core of the local Telegram sandbox).
+
+The bot under test talks to it over real HTTP exactly as to api.telegram.org; every call is
+validated against the official spec (`telegram-bot-api.json`, Bot API 10.1) and refused in
+Telegram's words when Telegram would refuse it. Tests play users through the `World`.
+
+>>> import requests
+>>> world = World(token="123456:TEST-TOKEN")
+>>> _ = world.add_user(42, first_name="Ann")
+>>> with BotApiServer(world) as server:
+...     url = f"{server.base_url}/bot123456:TEST-TOKEN/sendMessage"
+...     html = {"chat_id": 42, "parse_mode": "HTML"}
+...     ok = requests.post(url, params={**html, "text": "<b>Hi</b>"}, timeout=5).json()
+...     bad_html = requests.post(url, params={**html, "text": "<b>Hi"}, timeout=5).json()
+...     plain = requests.post(url, json={"chat_id": 42, "text": "<b>Hi"}, timeout=5).json()
+>>> ok["result"]["text"], ok["result"]["entities"]
+('Hi', [{'type': 'bold', 'offset': 0, 'length': 2}])
+>>> bad_html["description"]
+'Bad Request: can\\'t parse entities: Can\\'t find end tag corresponding to start tag "b"'
+>>> plain["result"]["text"], world.last_bot_message(42).text
+('<b>Hi', '<b>Hi')
+"""
+
+from __future__ import annotations
+
+from infra.botapi.methods import HANDLERS, Reply, dispatch
+from infra.botapi.server import BotApiServer
+from infra.botapi.spec import Spec, load_spec
+from infra.botapi.validation import BotApiError, SpecViolation, UploadedFile, check_object, validate_call
+from infra.botapi.world import Call, CallbackQuery, Chat, Message, StoredFile, User, World, WorldError
+
+__all__ = [
+    "HANDLERS",
+    "BotApiError",
+    "BotApiServer",
+    "Call",
+    "CallbackQuery",
+    "Chat",
+    "Message",
+    "Reply",
+    "Spec",
+    "SpecViolation",
+    "StoredFile",
+    "UploadedFile",
+    "User",
+    "World",
+    "WorldError",
+    "check_object",
+    "dispatch",
+    "load_spec",
+    "validate_call",
+]
