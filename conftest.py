@@ -1,0 +1,56 @@
+"""Test-wide settings: obviously fake credentials and names, set before any module reads them."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.update(
+    {
+        "AWS_DEFAULT_REGION": "eu-central-1",
+        "AWS_REGION": "eu-central-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "SESSIONS_TABLE": "test-sessions",
+        "CONTENT_TABLE": "test-content",
+        "BACKEND_TABLE": "test-backend",
+        "FAILED_UPDATES_TABLE": "test-failed-updates",
+        "TELEGRAM_BOT_TOKEN": "123456:TEST-TOKEN",
+        "TELEGRAM_WEBHOOK_SECRET": "test-webhook-secret",
+        "POWERTOOLS_SERVICE_NAME": "telegram-support-bot-tests",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+    }
+)
+for variable in ("BACKEND_URL", "AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"):
+    os.environ.pop(variable, None)
+
+import boto3  # noqa: E402
+import pytest  # noqa: E402
+from moto import mock_aws  # noqa: E402 - before any botocore client is made, so moto sees them all
+
+from infra.template import create_tables, table_definitions, load_template  # noqa: E402
+
+TABLE_NAMES = {variable: os.environ[variable] for variable in table_definitions(load_template())}
+
+
+@pytest.fixture
+def aws():
+    """DynamoDB (and the rest of AWS) under moto, with every table of template.yaml."""
+    with mock_aws():
+        create_tables(boto3.client("dynamodb"), TABLE_NAMES)
+        yield
+
+
+@pytest.fixture
+def lambda_context():
+    class LambdaContext:
+        function_name = "test"
+        memory_limit_in_mb = 512
+        invoked_function_arn = "arn:aws:lambda:eu-central-1:123456789012:function:test"
+        aws_request_id = "52fdfc07-2182-154f-163f-5f0f9a621d72"
+
+        @staticmethod
+        def get_remaining_time_in_millis() -> int:
+            return 10_000
+
+    return LambdaContext()

@@ -1,0 +1,86 @@
+"""Telegram webhook: check Telegram's secret header, then hand the update to the bot.
+
+After the secret check the answer is always 200 (ARCHITECTURE, "Never block a chat"): Telegram
+retries anything else for hours and holds the chat's later updates behind it. Failures are
+logged with the update, recorded for replay, and the user gets a short apology.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from telebot import types
+
+from supportbot.config import get_config
+from supportbot.pipeline import apologize, get_processor, user_id_of
+from supportbot.security import check_secret
+from supportbot.storage.failed_updates import record_failed_update
+from supportbot.telegram.client import get_bot
+
+logger = Logger()
+app = APIGatewayHttpResolver()
+
+SECRET_HEADER = "x-telegram-bot-api-secret-token"
+
+
+@app.post("/v1/telegram/webhook")
+def telegram_webhook() -> Response[str]:
+    config = get_config()
+    denied = check_secret(app.current_event.headers.get(SECRET_HEADER), config.telegram_webhook_secret)
+    if denied is not None:
+        logger.warning("Webhook call refused", extra={"status": int(denied)})
+        return Response(denied, content_types.TEXT_PLAIN, denied.phrase)
+    update = parse_update(app.current_event.decoded_body)
+    if update is None:
+        return Response(200, content_types.TEXT_PLAIN, "ignored")
+    answer = process(update)
+    if answer is None:
+        return Response(200, content_types.TEXT_PLAIN, "ok")
+    # The webhook response may carry one Bot API call (here: the callback query's answer).
+    return Response(200, content_types.APPLICATION_JSON, json.dumps(answer, ensure_ascii=False))
+
+
+def parse_update(body: str | None) -> dict[str, Any] | None:
+    try:
+        update = json.loads(body or "")
+    except ValueError:
+        logger.warning("Malformed webhook body dropped", extra={"body": (body or "")[:500]})
+        return None
+    if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
+        logger.warning("Webhook body is not an update; dropped", extra={"body": (body or "")[:500]})
+        return None
+    return update
+
+
+def process(update: dict[str, Any]) -> dict[str, Any] | None:
+    try:
+        parsed = types.Update.de_json(update)
+    except Exception:
+        logger.exception("Update could not be parsed; dropped", extra={"update": update})
+        return None
+    try:
+        return get_processor().process(parsed)
+    except Exception as error:
+        logger.exception("Update processing failed", extra={"update": update})
+        _record_and_apologize(update, error)
+        return None
+
+
+def _record_and_apologize(update: dict[str, Any], error: Exception) -> None:
+    try:
+        record_failed_update(update, user_id_of(update), f"{type(error).__name__}: {error}")
+    except Exception:
+        logger.exception("Failed update could not be recorded", extra={"update_id": update.get("update_id")})
+    try:
+        apologize(get_bot(), update, get_config().default_language)
+    except Exception:
+        logger.exception("Apology could not be sent", extra={"update_id": update.get("update_id")})
+
+
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

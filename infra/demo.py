@@ -1,0 +1,68 @@
+"""Demo data: a customer with many orders, a partner, and a two-level FAQ.
+
+Loaded by the local stack on start and used by the functional tests, so what a newcomer clicks
+through locally is what the tests assert on.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from supportbot.backend import Order
+from supportbot.backend.builtin import BuiltinBackend
+from supportbot.content import ContentItem
+
+CUSTOMER_PHONE = "+79001234567"
+CUSTOMER_NAME = "Анна"
+CUSTOMER_ORDERS = 32
+PARTNER_PHONE = "+79007654321"
+PARTNER_NAME = "Лавка Петра"
+PARTNER_ORDERS = 7
+SELLERS = ("Лавка Петра", "Дом и сад", "ТехноМир")
+CITIES = ("Казань", "Тверь", "Самара", "Омск")
+STATUSES = ("delivered", "in_transit", "assembling", "paid", "new", "cancelled", None)
+EPOCH = datetime(2026, 11, 20, 10, 15, tzinfo=UTC)
+
+FAQ = [
+    # (node_id, path, position, title, text)
+    ("dlv", "/", 1, "Доставка", ""),
+    ("dlv1", "/dlv/", 1, "Сколько идёт доставка?", "Обычно <b>2–5 дней</b> по России."),
+    ("dlv2", "/dlv/", 2, "Можно ли изменить адрес?", "Да, пока заказ не передан в доставку: напишите в поддержку."),
+    ("pay", "/", 2, "Оплата", ""),
+    ("pay1", "/pay/", 1, "Какие способы оплаты есть?", "Картой онлайн, СБП или при получении."),
+    ("pay2", "/pay/", 2, "Когда списываются деньги?", "Сразу после оформления заказа."),
+    ("ret", "/", 3, "Возврат", "Вернуть товар можно в течение 14 дней."),
+]
+
+
+def demo_orders(count: int, partner: bool = False, prefix: str = "A") -> list[Order]:
+    """``count`` orders, newest first, with every status (and an unknown one) represented."""
+    orders = []
+    for n in range(count):
+        updated = EPOCH - timedelta(hours=7 * n)
+        orders.append(
+            Order(
+                id=f"{prefix}{10000 + n}",
+                number=str(10234 + n) if not partner else str(55000 + n),
+                title=f"Заказ из {n % 4 + 1} товаров",
+                status=STATUSES[n % len(STATUSES)],
+                status_text=None,
+                amount=f"{1234.5 + 100 * n:.2f}",
+                currency="RUB",
+                updated_at=updated.isoformat(),
+                items_count=n % 4 + 1,
+                counterparty=CITIES[n % len(CITIES)] if partner else SELLERS[n % len(SELLERS)],
+            )
+        )
+    return orders
+
+
+def load_demo_data(backend: BuiltinBackend | None = None) -> None:
+    backend = backend or BuiltinBackend()
+    backend.upsert_customer(CUSTOMER_PHONE, "customer", CUSTOMER_NAME)
+    backend.import_orders(CUSTOMER_PHONE, demo_orders(CUSTOMER_ORDERS))
+    backend.upsert_customer(PARTNER_PHONE, "partner", PARTNER_NAME)
+    backend.import_orders(PARTNER_PHONE, demo_orders(PARTNER_ORDERS, partner=True, prefix="P"))
+    with ContentItem.batch_write() as batch:
+        for node_id, path, position, title, text in FAQ:
+            batch.save(ContentItem("faq", node_id, path=path, position=position, title=title, text=text, version=1))

@@ -1,0 +1,38 @@
+"""The main menu."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from statemachine import Button, Screen, State
+from supportbot.bot.auth import deps, logout
+
+if TYPE_CHECKING:
+    from statemachine import Context
+
+MAIN = "main"
+
+
+def render_main(ctx: Context) -> Screen:
+    d = deps(ctx)
+    t = d.t
+    auth = d.profile.auth
+    partner = auth is not None and auth.user_type == "partner"
+    title = t("menu.title", name=auth.name) if auth and auth.name else t("menu.title_anonymous")
+    return Screen(
+        title,
+        [
+            [Button(t("menu.orders_partner" if partner else "menu.orders"), "orders")],
+            [Button(t("menu.faq"), "faq")],
+            [Button(t("menu.logout"), "logout")],
+        ],
+    )
+
+
+STATES = [
+    State(
+        MAIN,
+        render_main,
+        callbacks=[("^orders$", "orders"), ("^faq$", "faq:root"), ("^logout$", logout)],
+    ),
+]

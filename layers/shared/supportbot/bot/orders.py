@@ -1,0 +1,133 @@
+"""Orders: the paginated list and the order card.
+
+A ``customer`` sees their purchases with the seller as counterparty; a ``partner`` (a seller on
+the platform) sees the orders of their goods with the buyer's city and payout wording.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from statemachine import Button, Nav, Screen, State
+from supportbot.backend import NotFoundError, Order
+from supportbot.bot.auth import deps
+from supportbot.bot.widgets import PAGE_ROUTE, clamp, pager, pages_of
+from supportbot.i18n import Translator
+
+if TYPE_CHECKING:
+    from statemachine import Context
+    from supportbot.bot.deps import BotDeps
+
+ORDERS = "orders"
+ORDER = "order"
+ORDER_ID_ROUTE = r"^o:(?P<order_id>[A-Za-z0-9._~-]{1,32})$"
+CURRENCY_SIGNS = {"RUB": "₽", "USD": "$", "EUR": "€", "KZT": "₸", "BYN": "Br"}
+
+
+def render_orders(ctx: Context) -> Screen:
+    d = deps(ctx)
+    t, auth = d.t, logged_in(d)
+    per_page = d.config.orders_page_size
+    page = int(ctx.params.get("page") or 1)
+    listing = d.backend.list_orders(auth.token, page, per_page)
+    pages = pages_of(listing.total, per_page)
+    if listing.total and not listing.items and page > pages:
+        # Orders went away since the page was shown: show the last page that exists.
+        page = pages
+        listing = d.backend.list_orders(auth.token, page, per_page)
+    kind = auth.user_type
+    if not listing.items:
+        return Screen(t(f"orders.empty_{kind}"), [[Button.home(t("nav.home"))]])
+    lines = [t(f"orders.title_{kind}", total=listing.total, page=page, pages=pages), ""]
+    lines += [order_line(order, kind, t) for order in listing.items]
+    lines += ["", t("orders.choose")]
+    buttons = [
+        [Button(t("orders.button", number=order.number, amount=money(order, t)), f"o:{order.id}")]
+        for order in listing.items
+    ]
+    return Screen(
+        "\n".join(lines), [*buttons, *pager(page, pages, t), [Button.back(t("nav.back")), Button.home(t("nav.home"))]]
+    )
+
+
+def goto_page(ctx: Context, page: str) -> Nav:
+    return ctx.replace(ORDERS, page=max(1, int(page)))
+
+
+def open_order(ctx: Context, order_id: str) -> Nav:
+    return ctx.go(ORDER, id=order_id)
+
+
+def render_order(ctx: Context) -> Screen:
+    d = deps(ctx)
+    t, auth = d.t, logged_in(d)
+    nav = [Button.back(t("order.back_to_list")), Button.home(t("nav.home"))]
+    try:
+        order = d.backend.get_order(auth.token, str(ctx.params["id"]))
+    except NotFoundError:
+        return Screen(t("order.not_found"), [nav])
+    lines = [t("order.title", number=order.number)]
+    if order.title:
+        lines.append(t("order.description", title=order.title))
+    lines.append("")
+    lines.append(t("order.status", status=status_words(order, t)) if order.status or order.status_text else t("order.status_unknown"))
+    lines.append(t(f"order.amount_{auth.user_type}", amount=money(order, t)))
+    if order.items_count is not None:
+        lines.append(t("order.items", count=order.items_count))
+    if order.counterparty:
+        label = "order.buyer_city" if auth.user_type == "partner" else "order.seller"
+        lines.append(t(label, counterparty=order.counterparty))
+    lines.append(t("order.updated", time=local_time(order.updated_at, d.config.time_zone)))
+    return Screen("\n".join(lines), [[Button(t("order.refresh"), "refresh")], nav])
+
+
+def order_line(order: Order, kind: str, t: Translator) -> str:
+    if kind == "partner":
+        return t("orders.line_partner", number=order.number, counterparty=order.counterparty or "—", amount=money(order, t))
+    return t("orders.line_customer", number=order.number, amount=money(order, t), status=status_words(order, t))
+
+
+def status_words(order: Order, t: Translator) -> str:
+    """Our own words for known status codes, else the system's text, else the code."""
+    if order.status and t.has(f"status.{order.status}"):
+        return t.raw(f"status.{order.status}")
+    return order.status_text or order.status or "—"
+
+
+def money(order: Order, t: Translator) -> str:
+    try:
+        amount = Decimal(order.amount)
+    except InvalidOperation:
+        return f"{order.amount} {order.currency}"
+    sign = CURRENCY_SIGNS.get(order.currency, order.currency)
+    if t.language == "ru":
+        return f"{amount:,.2f}".replace(",", " ").replace(".", ",") + f" {sign}"
+    return f"{sign}{amount:,.2f}" if len(sign) == 1 else f"{amount:,.2f} {sign}"
+
+
+def local_time(iso: str, time_zone: str) -> str:
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    try:
+        moment = moment.astimezone(ZoneInfo(time_zone))
+    except ZoneInfoNotFoundError:
+        pass  # the system's own offset is still a correct local time
+    return moment.strftime("%d.%m.%Y %H:%M")
+
+
+def logged_in(d: BotDeps):  # noqa: ANN201 - Auth, narrowed
+    auth = d.profile.auth
+    if auth is None:
+        raise RuntimeError("orders shown without a login")
+    return auth
+
+
+STATES = [
+    State(ORDERS, render_orders, parent="main", callbacks=[(PAGE_ROUTE, goto_page), (ORDER_ID_ROUTE, open_order)]),
+    State(ORDER, render_order, parent="orders", callbacks=[("^refresh$", lambda ctx: None)]),
+]

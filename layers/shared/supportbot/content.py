@@ -1,0 +1,111 @@
+"""Admin-edited trees (FAQ, later the complaint menu): DynamoDB items with parent paths.
+
+Every node of a tree lives in the tree's partition (hash key ``tree``), so one Query loads it
+whole. ``path`` is the node's ancestry ("/" for a top-level node, "/a1/b2/" below ``b2``), and
+siblings are ordered by ``position``. The bot keeps a loaded tree in memory for ``ttl`` seconds,
+so admin edits show within that time without a read per update.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute, VersionAttribute
+from pynamodb.models import Model
+
+ROOT = "root"
+CACHE_SECONDS = 10.0
+
+
+class ContentItem(Model):
+    class Meta:
+        table_name = os.environ.get("CONTENT_TABLE", "content")
+
+    tree = UnicodeAttribute(hash_key=True)
+    node_id = UnicodeAttribute(range_key=True)
+    path = UnicodeAttribute(default="/")
+    position = NumberAttribute(default=0)
+    title = UnicodeAttribute(default="")
+    text = UnicodeAttribute(default="")
+    version = VersionAttribute()
+
+
+@dataclass(frozen=True)
+class Node:
+    id: str
+    title: str
+    text: str = ""
+    path: str = "/"
+    position: int = 0
+    children: tuple[str, ...] = ()
+
+    @property
+    def parent_id(self) -> str:
+        """The parent's id, or ROOT for a top-level node."""
+        return self.path.rstrip("/").rsplit("/", 1)[-1] or ROOT
+
+
+@dataclass(frozen=True)
+class Tree:
+    """A loaded tree; ``nodes[ROOT]`` is a synthetic root holding the top-level nodes."""
+
+    name: str
+    nodes: dict[str, Node] = field(default_factory=dict)
+
+    def get(self, node_id: str) -> Node | None:
+        return self.nodes.get(node_id)
+
+    def children(self, node_id: str) -> list[Node]:
+        node = self.nodes.get(node_id)
+        return [self.nodes[child] for child in node.children] if node else []
+
+    @classmethod
+    def from_items(cls, name: str, items: list[ContentItem]) -> Tree:
+        nodes = {
+            item.node_id: Node(item.node_id, item.title, item.text, item.path, int(item.position))
+            for item in items
+            if item.node_id != ROOT
+        }
+        children: dict[str, list[Node]] = {ROOT: []}
+        for node in nodes.values():
+            parent = node.parent_id
+            if parent == ROOT or parent in nodes:
+                children.setdefault(parent, []).append(node)
+        ordered = {
+            parent: tuple(child.id for child in sorted(kids, key=lambda n: (n.position, n.title, n.id)))
+            for parent, kids in children.items()
+        }
+        tree_nodes = {ROOT: Node(ROOT, "", children=ordered[ROOT])}
+        for node_id, node in nodes.items():
+            if node.parent_id == ROOT or node.parent_id in nodes:
+                tree_nodes[node_id] = Node(
+                    node.id, node.title, node.text, node.path, node.position, ordered.get(node_id, ())
+                )
+        return cls(name, tree_nodes)
+
+
+class ContentStore:
+    """Trees by name, each loaded with one Query and cached for ``ttl`` seconds."""
+
+    def __init__(self, ttl: float = CACHE_SECONDS, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl = ttl
+        self.clock = clock
+        self._cache: dict[str, tuple[float, Tree]] = {}
+
+    def tree(self, name: str) -> Tree:
+        cached = self._cache.get(name)
+        now = self.clock()
+        if cached is not None and now - cached[0] < self.ttl:
+            return cached[1]
+        tree = Tree.from_items(name, list(ContentItem.query(name)))
+        self._cache[name] = (now, tree)
+        return tree
+
+
+@functools.cache
+def get_content_store() -> ContentStore:
+    return ContentStore()

@@ -1,0 +1,160 @@
+"""Order of work for one Telegram update (ARCHITECTURE, "Order of work for an update"):
+load the session -> run the state machine -> save conditionally on the version -> send replies.
+
+A lost race is re-run on the fresh session before anything was sent; an update not newer than the
+last processed one is a Telegram re-delivery and is ignored.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from telebot import TeleBot, types
+
+from statemachine import Input, Machine, Result, Session
+from supportbot.backend import Backend, UnauthorizedError, UnavailableError, make_backend
+from supportbot.bot.deps import BotDeps, Profile
+from supportbot.bot.machine import ANONYMOUS_STATES, LOGIN_STATE, build_machine
+from supportbot.config import Config, get_config
+from supportbot.content import ContentStore, get_content_store
+from supportbot.i18n import pick_language, translator
+from supportbot.storage.sessions import Auth, SessionConflictError, SessionItem, load_session, save_session
+from supportbot.telegram.client import get_bot
+from supportbot.telegram.inputs import Incoming, parse_incoming
+from supportbot.telegram.replies import callback_answer, deliver, inline_markup
+
+logger = Logger(child=True)
+
+MAX_ATTEMPTS = 3
+
+
+@dataclass
+class Outcome:
+    """What processing decided: the replies to send (None: nothing, e.g. a duplicate)."""
+
+    incoming: Incoming | None
+    result: Result | None = None
+    unavailable: bool = False
+    duplicate: bool = False
+
+
+class UpdateProcessor:
+    def __init__(
+        self,
+        config: Config,
+        bot: TeleBot,
+        machine: Machine,
+        backend_factory: Callable[[], Backend],
+        content: ContentStore,
+    ) -> None:
+        self.config = config
+        self.bot = bot
+        self.machine = machine
+        self.backend_factory = backend_factory
+        self.content = content
+
+    def process(self, update: types.Update) -> dict[str, Any] | None:
+        """Handle one update; returns a Bot API call for the webhook's HTTP response, if any."""
+        outcome = self.compute_and_save(update)
+        incoming = outcome.incoming
+        if incoming is None or outcome.duplicate:
+            return None
+        t = translator(pick_language(incoming.user.language_code, self.config.default_language))
+        if outcome.unavailable:
+            return self._say_unavailable(incoming, t("common.unavailable"), t("common.retry"))
+        assert outcome.result is not None
+        return deliver(self.bot, incoming, outcome.result, t("common.unchanged"))
+
+    def compute_and_save(self, update: types.Update) -> Outcome:
+        incoming = parse_incoming(update)
+        if incoming is None:
+            logger.debug("Update without a customer input ignored", extra={"update_id": update.update_id})
+            return Outcome(None)
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            item = load_session(incoming.user.id)
+            if incoming.update_id <= item.last_update_id:
+                logger.info("Repeated update ignored", extra={"update_id": incoming.update_id})
+                return Outcome(incoming, duplicate=True)
+            try:
+                result = self._run(item, incoming)
+            except UnavailableError as error:
+                # The user's place is kept: nothing is saved, the same button can be pressed again.
+                logger.warning("Business system unavailable", extra={"reason": str(error)})
+                return Outcome(incoming, unavailable=True)
+            item.last_update_id = incoming.update_id
+            try:
+                save_session(item)
+            except SessionConflictError:
+                logger.info("Concurrent update of the same user; re-running", extra={"attempt": attempt})
+                continue
+            return Outcome(incoming, result)
+        raise SessionConflictError(incoming.user.id)
+
+    def _run(self, item: SessionItem, incoming: Incoming) -> Result:
+        language = pick_language(incoming.user.language_code, self.config.default_language)
+        profile = Profile(Auth.from_dict(item.auth), language)
+        deps = BotDeps(
+            config=self.config,
+            t=translator(language),
+            profile=profile,
+            user=incoming.user,
+            backend_factory=self.backend_factory,
+            content=self.content,
+        )
+        session = self.machine.load(item.machine)
+        if profile.auth is None and session.state not in ANONYMOUS_STATES:
+            session = self.machine.load({"s": LOGIN_STATE})
+        try:
+            result = self.machine.handle(session, incoming.input, deps)
+        except UnauthorizedError:
+            # The token expired or was revoked: back to login, saying why.
+            profile.auth = None
+            result = self.machine.show(self.machine.load({"s": LOGIN_STATE}), deps, notice=deps.t("login.expired"))
+        item.machine = result.session.to_dict()
+        item.auth = profile.auth.to_dict() if profile.auth else None
+        item.language = profile.language
+        return result
+
+    def _say_unavailable(self, incoming: Incoming, text: str, retry_label: str) -> dict[str, Any] | None:
+        retry = None
+        if incoming.input.kind == "callback" and incoming.input.data:
+            # The same callback data again: the session was not changed, so it is still current.
+            retry = inline_markup([[{"text": retry_label, "callback_data": incoming.input.data}]])
+        self.bot.send_message(incoming.chat_id, text, parse_mode="HTML", reply_markup=retry)
+        if incoming.callback_query_id:
+            return callback_answer(incoming.callback_query_id, [])
+        return None
+
+
+def apologize(bot: TeleBot, update: dict[str, Any], language_default: str) -> None:
+    """Tell the user briefly that their last action failed (best effort)."""
+    parsed = types.Update.de_json(update)
+    incoming = parse_incoming(parsed)
+    if incoming is None:
+        return
+    t = translator(pick_language(incoming.user.language_code, language_default))
+    bot.send_message(incoming.chat_id, t("common.error"), parse_mode="HTML")
+
+
+def user_id_of(update: dict[str, Any]) -> int | None:
+    for key in ("message", "callback_query", "edited_message"):
+        sender = (update.get(key) or {}).get("from") if isinstance(update.get(key), dict) else None
+        if isinstance(sender, dict) and isinstance(sender.get("id"), int):
+            return sender["id"]
+    return None
+
+
+@functools.cache
+def get_processor() -> UpdateProcessor:
+    config = get_config()
+    return UpdateProcessor(
+        config=config,
+        bot=get_bot(),
+        machine=build_machine(config),
+        backend_factory=functools.cache(lambda: make_backend(config)),
+        content=get_content_store(),
+    )

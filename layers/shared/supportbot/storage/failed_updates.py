@@ -1,0 +1,39 @@
+"""Telegram updates whose processing failed: kept for inspection and replay (not retried by
+Telegram, since the webhook answered 200 to keep the chat flowing)."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.models import Model
+
+from supportbot.storage.attributes import CompactJSONAttribute
+
+KEEP_FOR = timedelta(days=14)
+
+
+class FailedUpdateItem(Model):
+    class Meta:
+        table_name = os.environ.get("FAILED_UPDATES_TABLE", "failed-updates")
+
+    update_id = NumberAttribute(hash_key=True)
+    user_id = NumberAttribute(null=True)
+    update = CompactJSONAttribute()
+    error = UnicodeAttribute()
+    recorded_at = UTCDateTimeAttribute()
+    expires_at = TTLAttribute()
+
+
+def record_failed_update(update: dict[str, Any], user_id: int | None, error: str) -> None:
+    now = datetime.now(UTC)
+    FailedUpdateItem(
+        update_id=int(update.get("update_id", 0)),
+        user_id=user_id,
+        update=update,
+        error=error[:1000],
+        recorded_at=now,
+        expires_at=now + KEEP_FOR,
+    ).save()

@@ -1,0 +1,1 @@
+"""Telegram side of the bot: turning updates into engine inputs and results into Bot API calls."""

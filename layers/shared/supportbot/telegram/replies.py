@@ -1,0 +1,106 @@
+"""Turn an engine result into Bot API calls.
+
+A callback press edits the message it came from (so the chat does not fill up with menus) and is
+answered in the webhook's HTTP response, which saves a request; a typed message gets a new one.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from telebot import TeleBot, types
+from telebot.apihelper import ApiTelegramException
+
+from statemachine import Outcome, Result
+from supportbot.telegram.inputs import Incoming
+
+MAX_TEXT = 4096
+MAX_CALLBACK_ANSWER = 200
+NOT_MODIFIED = "message is not modified"
+EDIT_IMPOSSIBLE = ("message to edit not found", "message can't be edited")
+TAG = re.compile(r"<[^>]+>")
+
+
+@dataclass(frozen=True)
+class SendText:
+    """An extra message sent before the screen, e.g. to take a reply keyboard away."""
+
+    text: str
+    remove_keyboard: bool = False
+
+
+def deliver(bot: TeleBot, incoming: Incoming, result: Result, unchanged_notice: str) -> dict[str, Any] | None:
+    """Send ``result`` to the user; returns the callback answer to put in the webhook response."""
+    for effect in result.effects:
+        if isinstance(effect, SendText):
+            markup = types.ReplyKeyboardRemove() if effect.remove_keyboard else None
+            bot.send_message(incoming.chat_id, effect.text, parse_mode="HTML", reply_markup=markup)
+    notices = [notice.text for notice in result.notices]
+    if incoming.callback_query_id is None:
+        _send_screen(bot, incoming.chat_id, result, notices)
+        return None
+    if _edits_in_place(result) and incoming.message_id is not None:
+        try:
+            bot.edit_message_text(
+                result.screen.text,
+                incoming.chat_id,
+                incoming.message_id,
+                parse_mode="HTML",
+                reply_markup=inline_markup(result.keyboard),
+            )
+        except ApiTelegramException as error:
+            if NOT_MODIFIED in error.description:
+                notices = notices or [unchanged_notice]
+            elif any(reason in error.description for reason in EDIT_IMPOSSIBLE):
+                _send_screen(bot, incoming.chat_id, result, [])
+            else:
+                raise
+    else:
+        _send_screen(bot, incoming.chat_id, result, [])
+    return callback_answer(incoming.callback_query_id, notices, alert=any(n.alert for n in result.notices))
+
+
+def callback_answer(query_id: str, notices: list[str], alert: bool = False) -> dict[str, Any]:
+    answer: dict[str, Any] = {"method": "answerCallbackQuery", "callback_query_id": query_id}
+    text = plain_text(" ".join(notices))
+    if text:
+        answer["text"] = text[:MAX_CALLBACK_ANSWER]
+        answer["show_alert"] = alert
+    return answer
+
+
+def plain_text(text: str) -> str:
+    """HTML catalog text as a toast shows it (toasts have no formatting)."""
+    return html.unescape(TAG.sub("", text)).strip()
+
+
+def inline_markup(rows: list[list[dict[str, str]]]) -> types.InlineKeyboardMarkup | None:
+    if not rows:
+        return None
+    return types.InlineKeyboardMarkup([[types.InlineKeyboardButton(**button) for button in row] for row in rows])
+
+
+def screen_markup(result: Result) -> types.JsonSerializable | None:
+    contact_label = result.screen.options.get("request_contact")
+    if isinstance(contact_label, str):
+        keyboard = types.ReplyKeyboardMarkup(resize_keyboard=True, one_time_keyboard=True)
+        keyboard.add(types.KeyboardButton(contact_label, request_contact=True))
+        return keyboard
+    return inline_markup(result.keyboard)
+
+
+def _edits_in_place(result: Result) -> bool:
+    # A stale press gets the current screen as a new message at the bottom of the chat, and a
+    # reply keyboard can only come with a new message.
+    return result.outcome is not Outcome.STALE and "request_contact" not in result.screen.options
+
+
+def _send_screen(bot: TeleBot, chat_id: int, result: Result, notices: list[str]) -> None:
+    text = "\n\n".join([*notices, result.screen.text])
+    if len(text) > MAX_TEXT:
+        bot.send_message(chat_id, "\n\n".join(notices), parse_mode="HTML")
+        text = result.screen.text
+    bot.send_message(chat_id, text, parse_mode="HTML", reply_markup=screen_markup(result))
