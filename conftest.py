@@ -28,7 +28,7 @@ import boto3  # noqa: E402
 import pytest  # noqa: E402
 from moto import mock_aws  # noqa: E402 - before any botocore client is made, so moto sees them all
 
-from infra.template import create_tables, table_definitions, load_template  # noqa: E402
+from infra.template import create_tables, load_template, table_definitions  # noqa: E402
 
 TABLE_NAMES = {variable: os.environ[variable] for variable in table_definitions(load_template())}
 

@@ -27,7 +27,13 @@ FAQ = [
     # (node_id, path, position, title, text)
     ("dlv", "/", 1, "Доставка", ""),
     ("dlv1", "/dlv/", 1, "Сколько идёт доставка?", "Обычно <b>2–5 дней</b> по России."),
-    ("dlv2", "/dlv/", 2, "Можно ли изменить адрес?", "Да, пока заказ не передан в доставку: напишите в поддержку."),
+    (
+        "dlv2",
+        "/dlv/",
+        2,
+        "Можно ли изменить адрес?",
+        "Да, пока заказ не передан в доставку: напишите в поддержку.",
+    ),
     ("pay", "/", 2, "Оплата", ""),
     ("pay1", "/pay/", 1, "Какие способы оплаты есть?", "Картой онлайн, СБП или при получении."),
     ("pay2", "/pay/", 2, "Когда списываются деньги?", "Сразу после оформления заказа."),
@@ -65,4 +71,6 @@ def load_demo_data(backend: BuiltinBackend | None = None) -> None:
     backend.import_orders(PARTNER_PHONE, demo_orders(PARTNER_ORDERS, partner=True, prefix="P"))
     with ContentItem.batch_write() as batch:
         for node_id, path, position, title, text in FAQ:
-            batch.save(ContentItem("faq", node_id, path=path, position=position, title=title, text=text, version=1))
+            batch.save(
+                ContentItem("faq", node_id, path=path, position=position, title=title, text=text, version=1)
+            )

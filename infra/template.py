@@ -67,12 +67,18 @@ def table_definitions(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
             "AttributeDefinitions": props["AttributeDefinitions"],
             "KeySchema": props["KeySchema"],
             "BillingMode": props.get("BillingMode", "PAY_PER_REQUEST"),
-            **({"GlobalSecondaryIndexes": props["GlobalSecondaryIndexes"]} if "GlobalSecondaryIndexes" in props else {}),
+            **(
+                {"GlobalSecondaryIndexes": props["GlobalSecondaryIndexes"]}
+                if "GlobalSecondaryIndexes" in props
+                else {}
+            ),
         }
     return tables
 
 
-def create_tables(dynamodb_client: Any, names: dict[str, str], template: dict[str, Any] | None = None) -> None:
+def create_tables(
+    dynamodb_client: Any, names: dict[str, str], template: dict[str, Any] | None = None
+) -> None:
     """Create every table of the template; ``names`` maps each table's variable to the name to use."""
     for variable, definition in table_definitions(template or load_template()).items():
         dynamodb_client.create_table(TableName=names[variable], **definition)

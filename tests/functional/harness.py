@@ -33,7 +33,9 @@ class Harness:
         if response.get("headers", {}).get("Content-Type") == "application/json":
             call = json.loads(response["body"])
             method = call.pop("method")
-            answer = requests.post(f"{self.server.api_url.format(BOT_TOKEN, method)}", json=call, timeout=5).json()
+            answer = requests.post(
+                f"{self.server.api_url.format(BOT_TOKEN, method)}", json=call, timeout=5
+            ).json()
             assert answer["ok"], answer
         return response
 
@@ -69,7 +71,12 @@ class UserChat:
         """Press the button labelled ``label`` on the newest message with a keyboard (or ``message``)."""
         target = message or self.menu
         data = next(
-            (b["callback_data"] for row in target.inline_markup["inline_keyboard"] for b in row if b["text"] == label),
+            (
+                b["callback_data"]
+                for row in target.inline_markup["inline_keyboard"]
+                for b in row
+                if b["text"] == label
+            ),
             None,
         )
         assert data is not None, f"no button {label!r} on {self.labels(target)}"

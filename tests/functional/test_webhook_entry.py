@@ -37,7 +37,9 @@ def test_missing_secret_is_401(webhook, lambda_context):
 
 
 def test_wrong_secret_is_403(webhook, lambda_context):
-    response = webhook.lambda_handler(load_event("event-post-telegram-webhook-wrong-secret.json"), lambda_context)
+    response = webhook.lambda_handler(
+        load_event("event-post-telegram-webhook-wrong-secret.json"), lambda_context
+    )
     assert response["statusCode"] == 403
 
 
@@ -73,16 +75,37 @@ def test_malformed_bodies_are_acknowledged_and_dropped(webhook, lambda_context, 
 
 
 def test_malformed_event_file_is_acknowledged(webhook, lambda_context):
-    response = webhook.lambda_handler(load_event("event-post-telegram-webhook-malformed.json"), lambda_context)
+    response = webhook.lambda_handler(
+        load_event("event-post-telegram-webhook-malformed.json"), lambda_context
+    )
     assert response["statusCode"] == 200
 
 
 @pytest.mark.parametrize(
     "update",
     [
-        {"update_id": 7001, "edited_message": {"message_id": 1, "date": 1, "chat": {"id": 1, "type": "private"}, "text": "x"}},
-        {"update_id": 7002, "channel_post": {"message_id": 1, "date": 1, "chat": {"id": -100, "type": "channel"}, "text": "x"}},
-        {"update_id": 7003, "inline_query": {"id": "1", "from": {"id": 5, "is_bot": False, "first_name": "A"}, "query": "", "offset": ""}},
+        {
+            "update_id": 7001,
+            "edited_message": {"message_id": 1, "date": 1, "chat": {"id": 1, "type": "private"}, "text": "x"},
+        },
+        {
+            "update_id": 7002,
+            "channel_post": {
+                "message_id": 1,
+                "date": 1,
+                "chat": {"id": -100, "type": "channel"},
+                "text": "x",
+            },
+        },
+        {
+            "update_id": 7003,
+            "inline_query": {
+                "id": "1",
+                "from": {"id": 5, "is_bot": False, "first_name": "A"},
+                "query": "",
+                "offset": "",
+            },
+        },
         {"update_id": 7004, "some_future_kind": {"anything": [1, 2, 3]}},
         {"update_id": 7005, "message": {"message_id": "not-a-number"}},
     ],
@@ -99,7 +122,9 @@ def test_webhook_path_imports_no_boto3():
         "import app; print('boto3' in sys.modules, 's3transfer' in sys.modules)"
     )
     # WHEN the handler module is imported
-    output = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    output = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
     # THEN neither boto3 nor its transfer manager was loaded
     assert output.stdout.split() == ["False", "False"]
 

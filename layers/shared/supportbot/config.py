@@ -15,6 +15,7 @@ import functools
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 SECRET_NAMES = (
     "TELEGRAM_BOT_TOKEN",
@@ -51,7 +52,9 @@ class Config:
         secrets = resolve_secrets(env, fetch_parameters or fetch_ssm_parameters)
         default_language = env.get("DEFAULT_LANGUAGE") or "ru"
         if default_language not in SUPPORTED_LANGUAGES:
-            raise ConfigError(f"DEFAULT_LANGUAGE must be one of {SUPPORTED_LANGUAGES}, not {default_language!r}")
+            raise ConfigError(
+                f"DEFAULT_LANGUAGE must be one of {SUPPORTED_LANGUAGES}, not {default_language!r}"
+            )
         return cls(
             telegram_bot_token=secrets["TELEGRAM_BOT_TOKEN"],
             telegram_api_url=(env.get("TELEGRAM_API_URL") or cls.telegram_api_url).rstrip("/"),
@@ -103,9 +106,9 @@ def fetch_ssm_parameters(names: list[str]) -> dict[str, str]:
     A bare botocore client, not Powertools' parameters utility: that one imports boto3, which the
     webhook path does not load (cold start).
     """
-    import botocore.session  # noqa: PLC0415 - only deployed functions read SSM
+    import botocore.session
 
-    client = botocore.session.get_session().create_client("ssm")
+    client: Any = botocore.session.get_session().create_client("ssm")
     response = client.get_parameters(Names=names, WithDecryption=True)
     return {parameter["Name"]: parameter["Value"] for parameter in response["Parameters"]}
 

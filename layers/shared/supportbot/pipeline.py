@@ -15,7 +15,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from telebot import TeleBot, types
 
-from statemachine import Input, Machine, Result, Session
+from statemachine import Machine, Result
 from supportbot.backend import Backend, UnauthorizedError, UnavailableError, make_backend
 from supportbot.bot.deps import BotDeps, Profile
 from supportbot.bot.machine import ANONYMOUS_STATES, LOGIN_STATE, build_machine
@@ -64,9 +64,8 @@ class UpdateProcessor:
         if incoming is None or outcome.duplicate:
             return None
         t = translator(pick_language(incoming.user.language_code, self.config.default_language))
-        if outcome.unavailable:
+        if outcome.unavailable or outcome.result is None:
             return self._say_unavailable(incoming, t("common.unavailable"), t("common.retry"))
-        assert outcome.result is not None
         return deliver(self.bot, incoming, outcome.result, t("common.unchanged"))
 
     def compute_and_save(self, update: types.Update) -> Outcome:
@@ -113,7 +112,9 @@ class UpdateProcessor:
         except UnauthorizedError:
             # The token expired or was revoked: back to login, saying why.
             profile.auth = None
-            result = self.machine.show(self.machine.load({"s": LOGIN_STATE}), deps, notice=deps.t("login.expired"))
+            result = self.machine.show(
+                self.machine.load({"s": LOGIN_STATE}), deps, notice=deps.t("login.expired")
+            )
         item.machine = result.session.to_dict()
         item.auth = profile.auth.to_dict() if profile.auth else None
         item.language = profile.language
@@ -132,7 +133,7 @@ class UpdateProcessor:
 
 def apologize(bot: TeleBot, update: dict[str, Any], language_default: str) -> None:
     """Tell the user briefly that their last action failed (best effort)."""
-    parsed = types.Update.de_json(update)
+    parsed = types.Update.de_json(update)  # type: ignore[no-untyped-call]
     incoming = parse_incoming(parsed)
     if incoming is None:
         return
@@ -144,7 +145,7 @@ def user_id_of(update: dict[str, Any]) -> int | None:
     for key in ("message", "callback_query", "edited_message"):
         sender = (update.get(key) or {}).get("from") if isinstance(update.get(key), dict) else None
         if isinstance(sender, dict) and isinstance(sender.get("id"), int):
-            return sender["id"]
+            return int(sender["id"])
     return None
 
 

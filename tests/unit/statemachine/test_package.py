@@ -19,7 +19,7 @@ def test_standard_library_only() -> None:
         "print(json.dumps(sorted(set(sys.modules) - before)))"
     )
     command = [sys.executable, "-c", code]
-    out = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)  # noqa: S603
+    out = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
     loaded = {name.partition(".")[0] for name in json.loads(out.stdout)}
     assert "statemachine" in loaded
     assert loaded - set(sys.stdlib_module_names) == {"statemachine"}

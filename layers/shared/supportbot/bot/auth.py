@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from statemachine import CONTACT, TEXT, Nav, Screen, State
+from statemachine import CONTACT, Nav, Screen, State
 from supportbot.backend import BlockedError, NotFoundError
 from supportbot.backend.phones import normalize_phone
 from supportbot.storage.sessions import Auth
@@ -17,6 +17,9 @@ if TYPE_CHECKING:
     from supportbot.bot.deps import BotDeps
 
 LOGIN = "login"
+# A phone number typed instead of shared: digits with the usual separators. Other texts (/start
+# included) are not mistaken for one: /start shows the login screen, the rest gets the hint.
+TYPED_PHONE = r"^\+?[\d\s().-]{5,25}$"
 
 
 def render_login(ctx: Context) -> Screen:
@@ -78,7 +81,7 @@ STATES = [
     State(
         LOGIN,
         render_login,
-        messages=[(CONTACT, on_contact), (TEXT, on_typed_phone)],
+        messages=[(CONTACT, on_contact), (TYPED_PHONE, on_typed_phone)],
         allow_back=False,
     ),
 ]

@@ -30,7 +30,10 @@ def resolve(key: str, ctx: Context) -> State | None:
     return State(
         f"{TREE}:{key}",
         lambda ctx: render(ctx, tree, node),
-        callbacks=[(NODE_ROUTE, lambda ctx, node_id: open_child(ctx, node, node_id)), (PAGE_ROUTE, goto_page)],
+        callbacks=[
+            (NODE_ROUTE, lambda ctx, node_id: open_child(ctx, node, node_id)),
+            (PAGE_ROUTE, goto_page),
+        ],
         parent="main" if key == ROOT else f"{TREE}:{node.parent_id}",
     )
 

@@ -6,6 +6,7 @@ the platform) sees the orders of their goods with the buyer's city and payout wo
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
@@ -14,12 +15,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from statemachine import Button, Nav, Screen, State
 from supportbot.backend import NotFoundError, Order
 from supportbot.bot.auth import deps
-from supportbot.bot.widgets import PAGE_ROUTE, clamp, pager, pages_of
+from supportbot.bot.widgets import PAGE_ROUTE, pager, pages_of
 from supportbot.i18n import Translator
 
 if TYPE_CHECKING:
     from statemachine import Context
     from supportbot.bot.deps import BotDeps
+    from supportbot.storage.sessions import Auth
 
 ORDERS = "orders"
 ORDER = "order"
@@ -49,7 +51,8 @@ def render_orders(ctx: Context) -> Screen:
         for order in listing.items
     ]
     return Screen(
-        "\n".join(lines), [*buttons, *pager(page, pages, t), [Button.back(t("nav.back")), Button.home(t("nav.home"))]]
+        "\n".join(lines),
+        [*buttons, *pager(page, pages, t), [Button.back(t("nav.back")), Button.home(t("nav.home"))]],
     )
 
 
@@ -73,7 +76,11 @@ def render_order(ctx: Context) -> Screen:
     if order.title:
         lines.append(t("order.description", title=order.title))
     lines.append("")
-    lines.append(t("order.status", status=status_words(order, t)) if order.status or order.status_text else t("order.status_unknown"))
+    lines.append(
+        t("order.status", status=status_words(order, t))
+        if order.status or order.status_text
+        else t("order.status_unknown")
+    )
     lines.append(t(f"order.amount_{auth.user_type}", amount=money(order, t)))
     if order.items_count is not None:
         lines.append(t("order.items", count=order.items_count))
@@ -86,8 +93,15 @@ def render_order(ctx: Context) -> Screen:
 
 def order_line(order: Order, kind: str, t: Translator) -> str:
     if kind == "partner":
-        return t("orders.line_partner", number=order.number, counterparty=order.counterparty or "—", amount=money(order, t))
-    return t("orders.line_customer", number=order.number, amount=money(order, t), status=status_words(order, t))
+        return t(
+            "orders.line_partner",
+            number=order.number,
+            counterparty=order.counterparty or "—",
+            amount=money(order, t),
+        )
+    return t(
+        "orders.line_customer", number=order.number, amount=money(order, t), status=status_words(order, t)
+    )
 
 
 def status_words(order: Order, t: Translator) -> str:
@@ -113,14 +127,12 @@ def local_time(iso: str, time_zone: str) -> str:
         moment = datetime.fromisoformat(iso)
     except ValueError:
         return iso
-    try:
+    with contextlib.suppress(ZoneInfoNotFoundError):  # else the system's own offset is still correct
         moment = moment.astimezone(ZoneInfo(time_zone))
-    except ZoneInfoNotFoundError:
-        pass  # the system's own offset is still a correct local time
     return moment.strftime("%d.%m.%Y %H:%M")
 
 
-def logged_in(d: BotDeps):  # noqa: ANN201 - Auth, narrowed
+def logged_in(d: BotDeps) -> Auth:
     auth = d.profile.auth
     if auth is None:
         raise RuntimeError("orders shown without a login")
@@ -128,6 +140,11 @@ def logged_in(d: BotDeps):  # noqa: ANN201 - Auth, narrowed
 
 
 STATES = [
-    State(ORDERS, render_orders, parent="main", callbacks=[(PAGE_ROUTE, goto_page), (ORDER_ID_ROUTE, open_order)]),
+    State(
+        ORDERS,
+        render_orders,
+        parent="main",
+        callbacks=[(PAGE_ROUTE, goto_page), (ORDER_ID_ROUTE, open_order)],
+    ),
     State(ORDER, render_order, parent="orders", callbacks=[("^refresh$", lambda ctx: None)]),
 ]

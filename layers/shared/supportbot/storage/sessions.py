@@ -54,7 +54,12 @@ class Auth:
     def from_dict(cls, data: Any) -> Auth | None:
         if not isinstance(data, dict) or not data.get("t"):
             return None
-        return cls(token=data["t"], user_type=data.get("k", "customer"), phone=data.get("p", ""), name=data.get("n", ""))
+        return cls(
+            token=data["t"],
+            user_type=data.get("k", "customer"),
+            phone=data.get("p", ""),
+            name=data.get("n", ""),
+        )
 
 
 def load_session(user_id: int) -> SessionItem:

@@ -16,8 +16,8 @@ apihelper.READ_TIMEOUT = 5
 
 def configure_api_url(api_url: str) -> None:
     """Point pyTelegramBotAPI at ``api_url`` (Telegram, a self-hosted server or the local stand-in)."""
-    apihelper.API_URL = f"{api_url}/bot{{0}}/{{1}}"
-    apihelper.FILE_URL = f"{api_url}/file/bot{{0}}/{{1}}"
+    apihelper.API_URL = f"{api_url}/bot{{0}}/{{1}}"  # type: ignore[assignment]
+    apihelper.FILE_URL = f"{api_url}/file/bot{{0}}/{{1}}"  # type: ignore[assignment]
 
 
 def make_bot(config: Config) -> telebot.TeleBot:

@@ -80,10 +80,18 @@ def plain_text(text: str) -> str:
 def inline_markup(rows: list[list[dict[str, str]]]) -> types.InlineKeyboardMarkup | None:
     if not rows:
         return None
-    return types.InlineKeyboardMarkup([[types.InlineKeyboardButton(**button) for button in row] for row in rows])
+    return types.InlineKeyboardMarkup(
+        [
+            [
+                types.InlineKeyboardButton(b["text"], url=b.get("url"), callback_data=b.get("callback_data"))
+                for b in row
+            ]
+            for row in rows
+        ]
+    )
 
 
-def screen_markup(result: Result) -> types.JsonSerializable | None:
+def screen_markup(result: Result) -> types.InlineKeyboardMarkup | types.ReplyKeyboardMarkup | None:
     contact_label = result.screen.options.get("request_contact")
     if isinstance(contact_label, str):
         keyboard = types.ReplyKeyboardMarkup(resize_keyboard=True, one_time_keyboard=True)

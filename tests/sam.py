@@ -1,0 +1,37 @@
+"""The template as CloudFormation will see it: SAM's own translator, offline."""
+
+from __future__ import annotations
+
+import copy
+import functools
+from typing import Any
+
+from samtranslator.model.exceptions import InvalidDocumentException
+from samtranslator.public.translator import ManagedPolicyLoader
+from samtranslator.translator.transform import transform
+
+from infra.template import load_template
+
+
+class _OfflinePolicies(ManagedPolicyLoader):
+    """Managed policy ARNs without asking IAM (the template uses policy templates only)."""
+
+    def __init__(self) -> None:
+        pass
+
+    def load(self) -> dict[str, str]:
+        return {}
+
+
+@functools.cache
+def transformed_template() -> dict[str, Any]:
+    template = copy.deepcopy(load_template())
+    for resource in template["Resources"].values():
+        # As after `sam package`: local code folders become S3 locations.
+        for uri in ("CodeUri", "ContentUri"):
+            if uri in resource.get("Properties", {}):
+                resource["Properties"][uri] = "s3://artifacts-bucket/code.zip"
+    try:
+        return transform(template, {}, _OfflinePolicies())
+    except InvalidDocumentException as error:  # pragma: no cover - shows SAM's reasons
+        raise AssertionError([str(cause) for cause in error.causes]) from error

@@ -1,0 +1,142 @@
+"""template.yaml: lint-clean, routes and policies as SAM will deploy them."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from infra.template import global_environment, load_template, resources_of_type
+from tests.sam import transformed_template
+
+ROOT = Path(__file__).resolve().parents[3]
+BIN = Path(sys.executable).parent
+
+
+def resources(kind: str) -> dict:
+    return {k: v for k, v in transformed_template()["Resources"].items() if v["Type"] == kind}
+
+
+def test_cfn_lint_reports_nothing():
+    result = subprocess.run([BIN / "cfn-lint", "template.yaml"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_sam_validate_lint_reports_nothing():
+    result = subprocess.run(
+        [BIN / "sam", "validate", "--lint", "--region", "eu-central-1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={"PATH": f"{BIN}:/usr/bin:/bin", "SAM_CLI_TELEMETRY": "0", "HOME": str(ROOT / ".aws-sam")},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def deployed_routes() -> dict[str, str]:
+    """ "METHOD /path" -> the function it invokes, from the OpenAPI body SAM generates for the HttpApi."""
+    (api,) = resources("AWS::ApiGatewayV2::Api").values()
+    routes = {}
+    for path, methods in api["Properties"]["Body"]["paths"].items():
+        for method, operation in methods.items():
+            uri = operation["x-amazon-apigateway-integration"]["uri"]["Fn::Sub"]
+            routes[f"{method.upper()} {path}"] = uri.split("${")[-1].split(".")[0]
+    return routes
+
+
+def test_telegram_webhook_route_is_deployed():
+    # GIVEN the template after SAM's transform
+    # THEN Telegram's webhook route exists exactly as Telegram will call it, to the webhook function
+    assert deployed_routes()["POST /v1/telegram/webhook"] == "TelegramWebhookFunction"
+
+
+def test_functions_run_python_313_on_arm64_with_the_shared_layer():
+    for name, function in resources("AWS::Lambda::Function").items():
+        props = function["Properties"]
+        assert props["Runtime"] == "python3.13", name
+        assert props["Architectures"] == ["arm64"], name
+        assert props["TracingConfig"] == {"Mode": "Active"}, name
+        assert len(props["Layers"]) == 1, name
+
+
+def test_tables_are_on_demand_with_point_in_time_recovery():
+    for name, table in resources_of_type(load_template(), "AWS::DynamoDB::Table").items():
+        props = table["Properties"]
+        assert props["BillingMode"] == "PAY_PER_REQUEST", name
+        assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True, name
+
+
+def test_sessions_table_expires_abandoned_sessions():
+    sessions = load_template()["Resources"]["SessionsTable"]["Properties"]
+    assert sessions["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    from supportbot.storage.sessions import SessionItem
+
+    assert SessionItem.expires_at.attr_name == "x" or SessionItem.expires_at.attr_name == "expires_at"
+
+
+def test_secrets_come_from_ssm_parameter_names_never_values():
+    env = global_environment(load_template())
+    for function in resources_of_type(load_template(), "AWS::Serverless::Function").values():
+        env = {**env, **function["Properties"].get("Environment", {}).get("Variables", {})}
+    for secret in ("TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "BACKEND_API_KEY"):
+        assert f"{secret}_PARAMETER" in env, secret
+        assert env.get(secret, "") == "", f"{secret} must not have a value in the template"
+
+
+def test_no_policy_allows_every_action_on_every_resource():
+    for name, role in resources("AWS::IAM::Role").items():
+        for policy in role["Properties"].get("Policies", []):
+            for statement in policy["PolicyDocument"]["Statement"]:
+                actions = (
+                    statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+                )
+                resources_ = (
+                    statement["Resource"]
+                    if isinstance(statement["Resource"], list)
+                    else [statement["Resource"]]
+                )
+                assert not ("*" in actions and "*" in resources_), (name, statement)
+                assert not any(action.endswith(":*") for action in actions), (name, statement)
+
+
+def test_every_output_is_described():
+    for name, output in load_template()["Outputs"].items():
+        assert output.get("Description"), name
+
+
+@pytest.mark.slow
+def test_sam_build_layer_holds_engine_package_and_arm64_dependencies(tmp_path):
+    # GIVEN the template, built the way `make build` does
+    if shutil.which("make") is None:  # pragma: no cover
+        pytest.fail("make is required by the layer's BuildMethod: makefile")
+    build_dir = tmp_path / "build"
+    result = subprocess.run(
+        [BIN / "sam", "build", "--build-dir", str(build_dir), "--cache-dir", str(tmp_path / "cache")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={"PATH": f"{BIN}:/usr/bin:/bin", "SAM_CLI_TELEMETRY": "0", "HOME": str(tmp_path)},
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    layer = build_dir / "SharedLayer" / "python"
+    # THEN the layer has the engine, the package and the runtime dependencies
+    for package in ("statemachine", "supportbot", "telebot", "pynamodb", "requests", "aws_lambda_powertools"):
+        assert (layer / package / "__init__.py").is_file(), package
+    assert (layer / "supportbot" / "locales" / "ru.json").is_file()
+    # AND none of what the Lambda runtime already brings
+    for bundled in ("boto3", "botocore", "s3transfer", "aiohttp"):
+        assert not (layer / bundled).exists(), bundled
+    # AND compiled extensions are for CPython 3.13 on arm64
+    extensions = list(layer.rglob("*.so"))
+    assert extensions, "expected charset_normalizer's compiled speedups"
+    for extension in extensions:
+        assert "cpython-313-aarch64-linux-gnu" in extension.name, extension
+        assert extension.read_bytes()[18] == 0xB7, (
+            f"{extension} is not an AArch64 ELF"
+        )  # e_machine EM_AARCH64
+    # AND the function itself is only its handler
+    assert sorted(p.name for p in (build_dir / "TelegramWebhookFunction").iterdir()) == ["app.py"]
