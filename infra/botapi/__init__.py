@@ -4,6 +4,22 @@ The bot under test talks to it over real HTTP exactly as to api.telegram.org; ev
 validated against the official spec (`telegram-bot-api.json`, Bot API 10.1) and refused in
 Telegram's words when Telegram would refuse it. Tests play users through the `World`.
 
+A pytest fixture for bot tests (pyTelegramBotAPI's URLs are module globals: let monkeypatch
+restore them)::
+
+    @pytest.fixture
+    def telegram(monkeypatch):
+        world = World(token="123456:TEST-TOKEN")
+        world.add_user(1001, first_name="Ann")
+        with BotApiServer(world) as server:
+            monkeypatch.setattr(telebot.apihelper, "API_URL", server.api_url)
+            monkeypatch.setattr(telebot.apihelper, "FILE_URL", server.file_url)
+            yield world  # world.user_sends_text(1001, "/start"), world.last_bot_message(1001) ...
+
+Modules: `spec` (the spec as data), `formatting` (Telegram's HTML subset and lengths),
+`validation` (validate_call, check_object), `world` (state and simulated users), `methods`
+(behaviour and the dispatch pipeline), `server` (HTTP).
+
 >>> import requests
 >>> world = World(token="123456:TEST-TOKEN")
 >>> _ = world.add_user(42, first_name="Ann")

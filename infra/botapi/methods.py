@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from infra.botapi.formatting import parse_text
+from infra.botapi.models import JSON, Call, Chat, Message, StoredFile, Webhook
 from infra.botapi.spec import load_spec
 from infra.botapi.validation import (
     BotApiError,
@@ -23,7 +24,7 @@ from infra.botapi.validation import (
     resolve_method,
     validate_call,
 )
-from infra.botapi.world import JSON, Call, Chat, Message, StoredFile, Webhook, World
+from infra.botapi.world import World
 
 Handler = Callable[[World, dict[str, Any]], Any]
 HANDLERS: dict[str, Handler] = {}

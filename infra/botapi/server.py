@@ -136,7 +136,13 @@ def _handler_for(world: World) -> type[BaseHTTPRequestHandler]:
             url = urlsplit(self.path)
             parts = url.path.split("/")
             length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if 0 < length <= MAX_BODY else b""
+            if length > MAX_BODY:
+                self.close_connection = True
+                self._send(
+                    Reply(413, {"ok": False, "error_code": 413, "description": "Request Entity Too Large"})
+                )
+                return
+            body = self.rfile.read(length) if length > 0 else b""
             if len(parts) >= 4 and parts[1] == "file" and parts[2].startswith("bot"):
                 self._download(unquote(parts[2][3:]), unquote("/".join(parts[3:])))
                 return

@@ -20,139 +20,33 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-JSON = dict[str, Any]
+from infra.botapi.models import (
+    JSON,
+    Call,
+    CallbackQuery,
+    Chat,
+    Failure,
+    Message,
+    StoredFile,
+    User,
+    Webhook,
+    WorldError,
+)
+
+__all__ = ["Call", "CallbackQuery", "Chat", "Message", "StoredFile", "User", "Webhook", "World", "WorldError"]
+
 _OWN = object()  # default for user_sends_contact(contact_user_id=...): the sender's own id
 _COMMAND = re.compile(r"/[A-Za-z0-9_]{1,32}(@[A-Za-z0-9_]+)?")
 
 
-class WorldError(AssertionError):
-    """A test asked a simulated user to do something a real user could not do."""
-
-
-@dataclass
-class User:
-    id: int
-    first_name: str
-    last_name: str | None = None
-    username: str | None = None
-    language_code: str | None = None
-    phone_number: str | None = None
-    is_bot: bool = False
-    blocked_bot: bool = False
-
-    def to_api(self) -> JSON:
-        d: JSON = {"id": self.id, "is_bot": self.is_bot, "first_name": self.first_name}
-        for k in ("last_name", "username", "language_code"):
-            if getattr(self, k) is not None:
-                d[k] = getattr(self, k)
-        return d
-
-
-@dataclass
-class Chat:
-    id: int
-    type: str  # private | group | supergroup | channel
-    title: str | None = None
-    username: str | None = None
-    first_name: str | None = None
-    last_name: str | None = None
-    members: set[int] = field(default_factory=set)
-    reply_keyboard: JSON | None = None  # the custom keyboard the client currently shows
-
-    def to_api(self) -> JSON:
-        d: JSON = {"id": self.id, "type": self.type}
-        for k in ("title", "username", "first_name", "last_name"):
-            if getattr(self, k) is not None:
-                d[k] = getattr(self, k)
-        return d
-
-
-@dataclass
-class Message:
-    """A message as stored: raw input kept next to what Telegram would show."""
-
-    chat_id: int
-    message_id: int
-    sender_id: int
-    date: int
-    text: str | None = None  # visible text (markup stripped, trimmed)
-    raw_text: str | None = None  # exactly what the sender passed
-    parse_mode: str | None = None
-    entities: list[JSON] = field(default_factory=list)
-    caption: str | None = None
-    raw_caption: str | None = None
-    caption_entities: list[JSON] = field(default_factory=list)
-    reply_markup: JSON | None = None  # any markup sent with it (inline or reply keyboard)
-    photo: list[JSON] | None = None
-    document: JSON | None = None
-    contact: JSON | None = None
-    media_group_id: str | None = None
-    reply_to_message_id: int | None = None
-    edit_date: int | None = None
-    deleted: bool = False
-
-    @property
-    def inline_markup(self) -> JSON | None:
-        """Message.reply_markup as Telegram reports it: inline keyboards only."""
-        if self.reply_markup and "inline_keyboard" in self.reply_markup:
-            return self.reply_markup
-        return None
-
-
-@dataclass
-class CallbackQuery:
-    id: str
-    user_id: int
-    chat_id: int
-    message_id: int
-    data: str
-    date: float
-    answered: bool = False
-
-
-@dataclass
-class StoredFile:
-    file_id: str
-    file_unique_id: str
-    kind: str  # photo | document | ...
-    data: bytes
-    file_path: str
-    file_name: str | None = None
-    mime_type: str | None = None
-    url: str | None = None  # sent by URL: the stand-in does not fetch it
-
-
-@dataclass
-class Call:
-    """One request the bot made, as decoded, with the answer it got."""
-
-    method: str
-    params: dict[str, Any]
-    status: int
-    response: JSON
-
-
-@dataclass
-class Failure:
-    method: str  # or "*" for any method
-    status: int
-    body: JSON | bytes
-    times: int
-
-
-@dataclass
-class Webhook:
-    url: str
-    secret_token: str | None = None
-    max_connections: int = 40
-    allowed_updates: list[str] | None = None
-
-
 class World:
-    """State of one simulated Telegram, for one bot."""
+    """State of one simulated Telegram, for one bot.
+
+    Users are created on first use (`user_sends_text(5, ...)` makes "User5") unless added with
+    `add_user` first; a user's private chat exists as soon as the user does.
+    """
 
     def __init__(
         self,
