@@ -1,0 +1,226 @@
+"""The built-in business system: customers and their orders in one DynamoDB table.
+
+For businesses without an API of their own and for local runs; it behaves exactly as the HTTP
+contract says, so the bot cannot tell the two apart. Items (``pk`` / ``sk``):
+
+- ``CUSTOMER#<E.164 phone>`` / ``PROFILE``: ``user_type``, ``name``, ``blocked``;
+- ``CUSTOMER#<phone>`` / ``ORDER#<id>``: the order as the contract's JSON (``order``);
+- ``TOKEN#<sha256 of the token>`` / ``TOKEN``: ``phone``, ``telegram_user_id``, ``expires_at``
+  (the table's TTL attribute). Only a hash is stored, so a copy of the table opens no session.
+
+A customer's profile and orders share a partition, so one Query answers a page of orders and
+checks that the customer still exists and is not blocked (blocking or deleting a customer
+revokes their tokens at once).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import secrets
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.exceptions import DeleteError, PynamoDBException
+from pynamodb.models import Model
+
+from supportbot.backend.models import (
+    USER_TYPES,
+    BlockedError,
+    Login,
+    NotFoundError,
+    Order,
+    OrderFormatError,
+    OrdersPage,
+    UnauthorizedError,
+    UnavailableError,
+    check_paging,
+    newest_first,
+)
+from supportbot.backend.phones import normalize_phone
+from supportbot.storage.attributes import CompactJSONAttribute
+
+logger = logging.getLogger(__name__)
+
+TOKEN_TTL = timedelta(days=30)
+PROFILE = "PROFILE"
+ORDER_PREFIX = "ORDER#"
+
+
+class BackendItem(Model):
+    """Every item of the table; which attributes are set depends on the key prefixes above."""
+
+    class Meta:
+        table_name = os.environ.get("BACKEND_TABLE", "backend")
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    user_type = UnicodeAttribute(null=True)
+    name = UnicodeAttribute(null=True)
+    blocked = BooleanAttribute(null=True)
+    order = CompactJSONAttribute(null=True)
+    phone = UnicodeAttribute(null=True)
+    telegram_user_id = NumberAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+
+
+def create_table(wait: bool = True) -> None:
+    """Create the table as template.yaml declares it (local runs and tests; on-demand, TTL on)."""
+    BackendItem.create_table(wait=wait, billing_mode="PAY_PER_REQUEST")
+
+
+def customer_key(phone: str) -> str:
+    return f"CUSTOMER#{phone}"
+
+
+def token_key(token: str) -> str:
+    return "TOKEN#" + hashlib.sha256(token.encode()).hexdigest()
+
+
+class BuiltinBackend:
+    """The contract over DynamoDB, plus the admin and seed operations that fill it."""
+
+    def __init__(self, token_ttl: timedelta = TOKEN_TTL, now: Callable[[], datetime] | None = None) -> None:
+        self.token_ttl = token_ttl
+        self._now = now or (lambda: datetime.now(UTC))
+
+    # The contract
+
+    def auth_by_phone(self, phone: str, telegram_user_id: int) -> Login:
+        canonical = normalize_phone(phone)
+        if canonical is None:
+            raise NotFoundError("no customer with this phone")
+        with _unavailable_on_failure("auth_by_phone"):
+            try:
+                profile = BackendItem.get(customer_key(canonical), PROFILE)
+            except BackendItem.DoesNotExist:
+                raise NotFoundError("no customer with this phone") from None
+            if profile.blocked:
+                raise BlockedError("the account is blocked")
+            token = secrets.token_urlsafe(32)
+            BackendItem(
+                token_key(token),
+                "TOKEN",
+                phone=canonical,
+                telegram_user_id=telegram_user_id,
+                expires_at=self._now() + self.token_ttl,
+            ).save()
+        return Login(token=token, user_type=profile.user_type or "customer", name=profile.name or "")
+
+    def list_orders(self, token: str, page: int, per_page: int) -> OrdersPage:
+        """One Query reads the customer's whole partition, sorted and sliced here.
+
+        Fine at the built-in backend's scale (a few hundred orders a customer, ~1 KB read per
+        3-4 orders); a business with far more should serve the HTTP contract from its own system.
+        """
+        check_paging(page, per_page)
+        with _unavailable_on_failure("list_orders"):
+            phone = self._phone_for(token)
+            items = list(BackendItem.query(customer_key(phone)))
+        if not any(item.sk == PROFILE and not item.blocked for item in items):
+            raise UnauthorizedError("the customer was deleted or blocked")
+        orders = newest_first([_order_of(item) for item in items if item.sk.startswith(ORDER_PREFIX)])
+        start = (page - 1) * per_page
+        return OrdersPage(
+            items=orders[start : start + per_page], page=page, per_page=per_page, total=len(orders)
+        )
+
+    def get_order(self, token: str, order_id: str) -> Order:
+        with _unavailable_on_failure("get_order"):
+            phone = self._phone_for(token)
+            keys = [(customer_key(phone), PROFILE), (customer_key(phone), ORDER_PREFIX + order_id)]
+            items = {item.sk: item for item in BackendItem.batch_get(keys)}
+        profile = items.get(PROFILE)
+        if profile is None or profile.blocked:
+            raise UnauthorizedError("the customer was deleted or blocked")
+        item = items.get(ORDER_PREFIX + order_id)
+        if item is None:
+            raise NotFoundError("no such order of this user")
+        return _order_of(item)
+
+    # Admin and seed operations (they raise ValueError for bad input, pynamodb errors as they are)
+
+    def upsert_customer(self, phone: str, user_type: str, name: str, blocked: bool = False) -> str:
+        """Create or replace a customer's profile (their orders stay); returns the E.164 phone."""
+        canonical = _canonical(phone)
+        if user_type not in USER_TYPES:
+            raise ValueError(f"user_type must be one of {USER_TYPES}, not {user_type!r}")
+        BackendItem(customer_key(canonical), PROFILE, user_type=user_type, name=name, blocked=blocked).save()
+        return canonical
+
+    def upsert_order(self, phone: str, order: Order) -> None:
+        BackendItem(customer_key(_canonical(phone)), ORDER_PREFIX + order.id, order=_checked(order)).save()
+
+    def delete_order(self, phone: str, order_id: str) -> bool:
+        """Delete one order; False when there was none."""
+        item = BackendItem(customer_key(_canonical(phone)), ORDER_PREFIX + order_id)
+        try:
+            item.delete(condition=BackendItem.pk.exists())
+        except DeleteError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def import_orders(self, phone: str, orders: Iterable[Order]) -> int:
+        """Create or replace many orders in batches of 25 (all are checked before any is written)."""
+        key = customer_key(_canonical(phone))
+        checked = [(order.id, _checked(order)) for order in orders]
+        with BackendItem.batch_write() as batch:
+            for order_id, data in checked:
+                batch.save(BackendItem(key, ORDER_PREFIX + order_id, order=data))
+        return len(checked)
+
+    def delete_customer(self, phone: str) -> int:
+        """Delete a customer's profile and orders (their tokens stop working); returns items deleted."""
+        items = list(BackendItem.query(customer_key(_canonical(phone))))
+        with BackendItem.batch_write() as batch:
+            for item in items:
+                batch.delete(item)
+        return len(items)
+
+    def _phone_for(self, token: str) -> str:
+        """The phone a live token belongs to. TTL deletion lags up to days, so expiry is checked here."""
+        if not token:
+            raise UnauthorizedError("no token")
+        try:
+            # Consistent: the first call after login must see the token just written.
+            item = BackendItem.get(token_key(token), "TOKEN", consistent_read=True)
+        except BackendItem.DoesNotExist:
+            raise UnauthorizedError("unknown or revoked token") from None
+        if item.phone is None or item.expires_at is None or item.expires_at <= self._now():
+            raise UnauthorizedError("the token expired")
+        return item.phone
+
+
+def _canonical(phone: str) -> str:
+    canonical = normalize_phone(phone)
+    if canonical is None:
+        raise ValueError(f"not a phone number: {phone!r}")
+    return canonical
+
+
+def _checked(order: Order) -> dict[str, object]:
+    order.validate()  # OrderFormatError is a ValueError
+    return order.to_dict()
+
+
+def _order_of(item: BackendItem) -> Order:
+    try:
+        return Order.from_dict(item.order)
+    except OrderFormatError as error:  # only a hand-edited item can be malformed
+        logger.error("malformed order item %s: %s", item.sk, error)
+        raise UnavailableError(f"a stored order is malformed: {error}") from None
+
+
+@contextmanager
+def _unavailable_on_failure(operation: str) -> Iterator[None]:
+    """DynamoDB failures (throttling, network, a missing table) mean "temporarily unavailable"."""
+    try:
+        yield
+    except PynamoDBException as error:
+        logger.exception("built-in backend failed: %s", operation)
+        raise UnavailableError(f"{operation}: the built-in backend's table failed") from error
