@@ -1,0 +1,271 @@
+"""The whole journey, for both user types and both languages, read like a conversation.
+
+start -> share contact -> Orders -> last page -> open an order -> Back (same page) -> Refresh
+(nothing changed) -> Main menu -> FAQ -> category -> answer -> Up -> Back -> Main menu -> Log out.
+Every step asserts what the user sees: texts, keyboards and the toasts of button presses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from infra.demo import CUSTOMER_ORDERS, CUSTOMER_PHONE, PARTNER_ORDERS, PARTNER_PHONE
+
+
+@dataclass(frozen=True)
+class Words:
+    """What a user of one type, in one language, reads on the screens of the journey."""
+
+    login_prompt: str
+    greeting: str
+    welcome: str
+    menu_labels: list[str]
+    orders_button: str
+    list_title: str
+    page_of: str
+    line_word: str  # what each line of the list says about money (status or payout)
+    amount_label: str
+    counterparty_label: str
+    not_counterparty_label: str
+    refresh: str
+    back_to_list: str
+    home: str
+    unchanged: str
+    faq_button: str
+    faq_title: str
+    category: str
+    category_title: str
+    question: str
+    answer_part: str
+    up: str
+    back: str
+    logout: str
+    logged_out: str
+    share_button: str
+
+
+RU = dict(
+    login_prompt="Чтобы видеть свои заказы",
+    greeting="Здравствуйте! Это бот поддержки нашего магазина.",
+    refresh="🔄 Обновить",
+    back_to_list="⬅️ К списку",
+    home="🏠 Главное меню",
+    unchanged="Ничего не изменилось.",
+    faq_button="❓ Частые вопросы",
+    faq_title="Частые вопросы\n\nВыберите тему.",
+    category="Доставка",
+    category_title="Доставка\n\nВыберите вопрос.",
+    question="Сколько идёт доставка?",
+    answer_part="Обычно 2–5 дней по России.",
+    up="⬆️ Наверх",
+    back="⬅️ Назад",
+    logout="🚪 Выйти",
+    logged_out="Вы вышли. Чтобы войти снова, поделитесь номером телефона.",
+    share_button="📱 Поделиться номером телефона",
+    page_of="Страница {page} из {pages}.",
+)
+EN = dict(
+    login_prompt="To see your orders",
+    greeting="Hello! This is the support bot of our shop.",
+    refresh="🔄 Refresh",
+    back_to_list="⬅️ Back to the list",
+    home="🏠 Main menu",
+    unchanged="Nothing has changed.",
+    faq_button="❓ FAQ",
+    faq_title="Frequently asked questions\n\nChoose a topic.",
+    category="Доставка",  # the FAQ is the admins' content: one language
+    category_title="Доставка\n\nChoose a question.",
+    question="Сколько идёт доставка?",
+    answer_part="Обычно 2–5 дней по России.",
+    up="⬆️ Up",
+    back="⬅️ Back",
+    logout="🚪 Log out",
+    logged_out="You have logged out. Share your phone number to log in again.",
+    share_button="📱 Share my phone number",
+    page_of="Page {page} of {pages}.",
+)
+WORDS = {
+    ("customer", "ru"): Words(
+        **RU,
+        welcome="Добро пожаловать, Анна! Вы вошли.",
+        menu_labels=["📦 Мои заказы", "❓ Частые вопросы", "🚪 Выйти"],
+        orders_button="📦 Мои заказы",
+        list_title="Ваши заказы (32).",
+        line_word="· доставлен",
+        amount_label="Сумма: ",
+        counterparty_label="Продавец: ",
+        not_counterparty_label="Покупатель: ",
+    ),
+    ("customer", "en"): Words(
+        **EN,
+        welcome="Welcome, Анна! You are logged in.",
+        menu_labels=["📦 My orders", "❓ FAQ", "🚪 Log out"],
+        orders_button="📦 My orders",
+        list_title="Your orders (32).",
+        line_word="· delivered",
+        amount_label="Amount: ",
+        counterparty_label="Seller: ",
+        not_counterparty_label="Buyer: ",
+    ),
+    ("partner", "ru"): Words(
+        **RU,
+        welcome="Добро пожаловать, Лавка Петра! Вы вошли.",
+        menu_labels=["📦 Заказы моих товаров", "❓ Частые вопросы", "🚪 Выйти"],
+        orders_button="📦 Заказы моих товаров",
+        list_title="Заказы ваших товаров (7).",
+        line_word="· к выплате ",
+        amount_label="К выплате: ",
+        counterparty_label="Покупатель: ",
+        not_counterparty_label="Продавец: ",
+    ),
+    ("partner", "en"): Words(
+        **EN,
+        welcome="Welcome, Лавка Петра! You are logged in.",
+        menu_labels=["📦 Orders of my goods", "❓ FAQ", "🚪 Log out"],
+        orders_button="📦 Orders of my goods",
+        list_title="Orders of your goods (7).",
+        line_word="· payout ",
+        amount_label="Payout: ",
+        counterparty_label="Buyer: ",
+        not_counterparty_label="Seller: ",
+    ),
+}
+ACCOUNTS = {
+    "customer": (CUSTOMER_PHONE, CUSTOMER_ORDERS, ("Лавка Петра", "Дом и сад", "ТехноМир")),
+    "partner": (PARTNER_PHONE, PARTNER_ORDERS, ("Казань", "Тверь", "Самара", "Омск")),
+}
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+@pytest.mark.parametrize("user_type", ["customer", "partner"])
+def test_journey(harness, user_type, language):
+    words = WORDS[user_type, language]
+    phone, total, counterparties = ACCOUNTS[user_type]
+    pages = -(-total // 5)
+    user = harness.user(100000001, language=language)
+
+    # GIVEN a user who opens the bot
+    # WHEN they send /start
+    screen = user.send("/start")
+    # THEN they are greeted and asked to log in with a request_contact reply keyboard
+    # (/start is not taken for a typed phone number)
+    assert screen.text.startswith(words.greeting)
+    assert words.login_prompt in screen.text
+    assert screen.reply_markup == {
+        "keyboard": [[{"text": words.share_button, "request_contact": True}]],
+        "resize_keyboard": True,
+        "one_time_keyboard": True,
+    }
+
+    # WHEN they share their own contact (Telegram sends the phone without "+")
+    user.share_contact(phone.lstrip("+"))
+    # THEN the reply keyboard is taken away with a welcome, and the main menu follows
+    welcome, menu = harness.world.bot_messages(user.user_id)[-2:]
+    assert welcome.text == words.welcome
+    assert welcome.reply_markup == {"remove_keyboard": True}
+    assert user.labels(menu) == words.menu_labels
+
+    # WHEN they open the orders
+    orders = user.tap(words.orders_button)
+    # THEN the list says whose orders these are, how many and which page, with pager controls
+    assert orders.message_id == menu.message_id  # the menu message is edited in place
+    assert words.list_title in orders.text
+    assert words.page_of.format(page=1, pages=pages) in orders.text
+    assert words.line_word in orders.text
+    assert user.labels(orders)[5:10] == ["⏮", "◀️", f"1 / {pages}", "▶️", "⏭"]
+    if user_type == "partner":
+        # the buyer's city is the counterparty on every line, and money is a payout
+        assert any(city in orders.text for city in counterparties)
+        assert not any(seller in orders.text for seller in ACCOUNTS["customer"][2][1:])
+
+    # WHEN they go to the last page
+    orders = user.tap("⏭")
+    # THEN it is shown with its page number, and only the orders that are left
+    assert words.page_of.format(page=pages, pages=pages) in orders.text
+    order_labels = [label for label in user.labels(orders) if label.startswith("№")]
+    assert len(order_labels) == total - 5 * (pages - 1)
+    assert f"{pages} / {pages}" in user.labels(orders)
+
+    # WHEN they open an order on that page
+    card = user.tap(order_labels[-1])
+    # THEN the card shows the number, status, amount with currency, counterparty and update time
+    number = order_labels[-1].split(" ")[0]
+    lines = card.text.split("\n")
+    assert lines[0] in (f"Заказ {number}", f"Order {number}")
+    assert any(line.startswith(words.amount_label) and "₽" in line for line in lines)
+    counterparty = next(line for line in lines if line.startswith(words.counterparty_label))
+    assert counterparty.removeprefix(words.counterparty_label) in counterparties
+    assert not any(line.startswith(words.not_counterparty_label) for line in lines)
+    assert any(line.startswith(("Обновлён: ", "Updated: ")) for line in lines)
+    assert user.labels(card) == [words.refresh, words.back_to_list, words.home]
+
+    # WHEN they refresh and nothing has changed
+    before = card.text
+    answers = len(user.callback_answers)
+    card = user.tap(words.refresh)
+    # THEN a toast says so (no error, the card stays as it was)
+    assert user.callback_answers[answers:] == [words.unchanged]
+    assert card.text == before
+
+    # WHEN they go back to the list
+    orders = user.tap(words.back_to_list)
+    # THEN they are on the same (last) page
+    assert words.page_of.format(page=pages, pages=pages) in orders.text
+    assert [label for label in user.labels(orders) if label.startswith("№")] == order_labels
+
+    # WHEN they go to the main menu and open the FAQ
+    menu = user.tap(words.home)
+    assert user.labels(menu) == words.menu_labels
+    faq = user.tap(words.faq_button)
+    # THEN the topics are listed in the admins' order
+    assert faq.text == words.faq_title
+    assert user.labels(faq) == ["Доставка", "Оплата", "Возврат", words.back, words.home]
+
+    # WHEN they open a category
+    category = user.tap(words.category)
+    # THEN its questions are listed, with Back, Up and Main menu
+    assert category.text == words.category_title
+    assert user.labels(category) == [
+        "Сколько идёт доставка?",
+        "Можно ли изменить адрес?",
+        words.back,
+        words.up,
+        words.home,
+    ]
+
+    # WHEN they open a question
+    answer = user.tap(words.question)
+    # THEN the answer is shown with its formatting
+    assert answer.text == f"{words.question}\n\n{words.answer_part}"
+    assert {"type": "bold", "offset": 0, "length": len(words.question)} in answer.entities
+    assert user.labels(answer) == [words.back, words.up, words.home]
+
+    # WHEN they go Up
+    category = user.tap(words.up)
+    # THEN they are in the category again
+    assert category.text == words.category_title
+
+    # WHEN they go Back
+    faq = user.tap(words.back)
+    # THEN they are at the FAQ's top (the path they took)
+    assert faq.text == words.faq_title
+
+    # WHEN they go Back again
+    menu = user.tap(words.back)
+    # THEN the main menu is shown
+    assert user.labels(menu) == words.menu_labels
+
+    # WHEN they log out
+    answers = len(user.callback_answers)
+    screen = user.tap(words.logout)
+    # THEN they are told, and are back at login with the request_contact keyboard
+    assert user.callback_answers[answers:] == [words.logged_out]
+    assert words.login_prompt in screen.text
+    assert screen.reply_markup["keyboard"][0][0] == {"text": words.share_button, "request_contact": True}
+
+    # AND the main menu they left is not usable any more: they must log in again
+    screen = user.tap(words.orders_button, message=menu)
+    assert words.login_prompt in screen.text
+    assert "request_contact" in screen.reply_markup["keyboard"][0][0]
