@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 
 STACK_NAME ?= telegram-support-bot
 
-.PHONY: help install test test-fast lint build deploy set-webhook clean
+.PHONY: help install test test-fast lint bench build deploy set-webhook clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -36,16 +36,19 @@ lint: install ## ruff, mypy on the engine and the shared package, cfn-lint and s
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/cfn-lint template.yaml
-	$(BIN)/sam validate --lint --region eu-central-1
+	SAM_CLI_TELEMETRY=0 $(BIN)/sam validate --lint --region eu-central-1
+
+bench: install ## Per journey step: DynamoDB requests, Bot API requests, handler CPU time
+	PYTHONPATH=.:layers/shared $(BIN)/python -m tests.bench.journey
 
 build: install ## sam build: functions and the layer for CPython 3.13 on arm64
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam build
+	PATH="$(CURDIR)/$(BIN):$$PATH" SAM_CLI_TELEMETRY=0 $(BIN)/sam build
 
 deploy: build ## sam deploy --guided (asks for the stack name, region and SSM parameter names)
 	$(BIN)/sam deploy --guided --stack-name $(STACK_NAME)
 
 set-webhook: install ## Point Telegram at the deployed webhook (needs TELEGRAM_BOT_TOKEN and TELEGRAM_WEBHOOK_SECRET)
-	$(BIN)/python -m infra.set_webhook --stack-name $(STACK_NAME)
+	PYTHONPATH=.:layers/shared $(BIN)/python -m infra.set_webhook --stack-name $(STACK_NAME)
 
 clean: ## Remove build outputs and caches (keeps .venv)
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov

@@ -43,14 +43,6 @@ def aws():
 
 @pytest.fixture
 def lambda_context():
-    class LambdaContext:
-        function_name = "test"
-        memory_limit_in_mb = 512
-        invoked_function_arn = "arn:aws:lambda:eu-central-1:123456789012:function:test"
-        aws_request_id = "52fdfc07-2182-154f-163f-5f0f9a621d72"
+    from tests.functional.events import FakeLambdaContext
 
-        @staticmethod
-        def get_remaining_time_in_millis() -> int:
-            return 10_000
-
-    return LambdaContext()
+    return FakeLambdaContext()

@@ -23,3 +23,16 @@ def webhook_event(update: dict[str, Any] | str, secret: str | None = WEBHOOK_SEC
     if secret is not None:
         event["headers"]["x-telegram-bot-api-secret-token"] = secret
     return event
+
+
+class FakeLambdaContext:
+    """What Powertools reads from the Lambda context."""
+
+    function_name = "test"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:eu-central-1:123456789012:function:test"
+    aws_request_id = "52fdfc07-2182-154f-163f-5f0f9a621d72"
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 10_000
