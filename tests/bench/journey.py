@@ -114,9 +114,8 @@ def main() -> None:
             for key, counts in sorted(values.items())
             if key not in ("cpu_ms", "bot_api")
         )
-        print(
-            f"{step:24} {statistics.median(values['cpu_ms']):7.1f} {statistics.median(values['bot_api']):7g}  {dynamo}"
-        )
+        cpu, bot_api = statistics.median(values["cpu_ms"]), statistics.median(values["bot_api"])
+        print(f"{step:24} {cpu:7.1f} {bot_api:7g}  {dynamo}")
 
 
 if __name__ == "__main__":
