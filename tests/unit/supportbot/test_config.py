@@ -69,4 +69,7 @@ def test_urls_lose_their_trailing_slash():
         {"TELEGRAM_API_URL": "http://127.0.0.1:8081/", "BACKEND_URL": "https://shop.example/api/"},
         fetch_parameters=lambda names: {},
     )
-    assert (config.telegram_api_url, config.backend_url) == ("http://127.0.0.1:8081", "https://shop.example/api")
+    assert (config.telegram_api_url, config.backend_url) == (
+        "http://127.0.0.1:8081",
+        "https://shop.example/api",
+    )

@@ -12,7 +12,13 @@ def item(node_id: str, path: str, position: int, title: str = "") -> ContentItem
 def test_tree_orders_siblings_by_position_and_drops_orphans():
     tree = Tree.from_items(
         "faq",
-        [item("b", "/", 2), item("a", "/", 1), item("a2", "/a/", 2), item("a1", "/a/", 1), item("x", "/gone/", 1)],
+        [
+            item("b", "/", 2),
+            item("a", "/", 1),
+            item("a2", "/a/", 2),
+            item("a1", "/a/", 1),
+            item("x", "/gone/", 1),
+        ],
     )
     assert tree.get(ROOT).children == ("a", "b")
     assert [node.id for node in tree.children("a")] == ["a1", "a2"]

@@ -43,7 +43,8 @@ def test_values_are_escaped_unless_already_safe_html():
 
 
 @pytest.mark.parametrize(
-    ("telegram", "expected"), [("en", "en"), ("en-US", "en"), ("ru", "ru"), ("de", "ru"), (None, "ru"), ("", "ru")]
+    ("telegram", "expected"),
+    [("en", "en"), ("en-US", "en"), ("ru", "ru"), ("de", "ru"), (None, "ru"), ("", "ru")],
 )
 def test_language_comes_from_telegram_when_supported(telegram, expected):
     assert pick_language(telegram, "ru") == expected
