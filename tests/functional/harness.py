@@ -14,6 +14,7 @@ from typing import Any
 import requests
 
 from infra.botapi import BotApiServer, Message, World
+from infra.botapi.world import CallbackQuery
 from tests.functional.events import webhook_event
 
 BOT_TOKEN = "123456:TEST-TOKEN"
@@ -103,3 +104,30 @@ class UserChat:
     @property
     def callback_answers(self) -> list[str]:
         return [call.params.get("text", "") for call in self.world.calls_to("answerCallbackQuery")]
+
+
+def press_raw(chat: UserChat, data: str, message: Message | None = None) -> dict[str, Any]:
+    """A callback query with ``data`` on ``message`` (default: the current menu), whether or not the
+    bot ever issued that data: what an old or modified client can send. Returns the update."""
+    world = chat.world
+    target = message or chat.menu
+    with world.lock:
+        query_id = str(5_000_000_000_000 + world.next_id())
+        query = CallbackQuery(query_id, chat.user_id, chat.user_id, target.message_id, data, world.clock())
+        world.callback_queries[query.id] = query
+        payload = {
+            "id": query.id,
+            "from": world.users[chat.user_id].to_api(),
+            "message": world.message_dict(target),
+            "chat_instance": "4242",
+            "data": data,
+        }
+        return world.emit("callback_query", payload)
+
+
+def message_raw(chat: UserChat, **content: Any) -> dict[str, Any]:
+    """A message of a kind the world has no helper for (sticker, location, voice...); returns the update."""
+    world = chat.world
+    with world.lock:
+        message = world.new_message(chat.user_id, chat.user_id)
+        return world.emit("message", {**world.message_dict(message), **content})
