@@ -21,11 +21,11 @@ from supportbot.bot.deps import BotDeps, Profile
 from supportbot.bot.machine import ANONYMOUS_STATES, LOGIN_STATE, build_machine
 from supportbot.config import Config, get_config
 from supportbot.content import ContentStore, get_content_store
-from supportbot.i18n import pick_language, translator
+from supportbot.i18n import Translator, pick_language, translator
 from supportbot.storage.sessions import Auth, SessionConflictError, SessionItem, load_session, save_session
 from supportbot.telegram.client import get_bot
 from supportbot.telegram.inputs import Incoming, parse_incoming
-from supportbot.telegram.replies import callback_answer, deliver, inline_markup
+from supportbot.telegram.replies import callback_answer, contact_keyboard, deliver, inline_markup
 
 logger = Logger(child=True)
 
@@ -65,7 +65,7 @@ class UpdateProcessor:
             return None
         t = translator(pick_language(incoming.user.language_code, self.config.default_language))
         if outcome.unavailable or outcome.result is None:
-            return self._say_unavailable(incoming, t("common.unavailable"), t("common.retry"))
+            return self._say_unavailable(incoming, t)
         return deliver(self.bot, incoming, outcome.result, t("common.unchanged"))
 
     def compute_and_save(self, update: types.Update) -> Outcome:
@@ -120,12 +120,17 @@ class UpdateProcessor:
         item.language = profile.language
         return result
 
-    def _say_unavailable(self, incoming: Incoming, text: str, retry_label: str) -> dict[str, Any] | None:
-        retry = None
+    def _say_unavailable(self, incoming: Incoming, t: Translator) -> dict[str, Any] | None:
+        retry: types.JsonSerializable | None = None
         if incoming.input.kind == "callback" and incoming.input.data:
             # The same callback data again: the session was not changed, so it is still current.
-            retry = inline_markup([[{"text": retry_label, "callback_data": incoming.input.data}]])
-        self.bot.send_message(incoming.chat_id, text, parse_mode="HTML", reply_markup=retry)
+            retry = inline_markup([[{"text": t("common.retry"), "callback_data": incoming.input.data}]])
+        elif incoming.input.kind == "contact":
+            # Login is retried by sharing the contact again; the one-time keyboard is gone by now.
+            retry = contact_keyboard(t("login.button"))
+        self.bot.send_message(
+            incoming.chat_id, t("common.unavailable"), parse_mode="HTML", reply_markup=retry
+        )
         if incoming.callback_query_id:
             return callback_answer(incoming.callback_query_id, [])
         return None

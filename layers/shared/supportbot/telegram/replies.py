@@ -94,10 +94,15 @@ def inline_markup(rows: list[list[dict[str, str]]]) -> types.InlineKeyboardMarku
 def screen_markup(result: Result) -> types.InlineKeyboardMarkup | types.ReplyKeyboardMarkup | None:
     contact_label = result.screen.options.get("request_contact")
     if isinstance(contact_label, str):
-        keyboard = types.ReplyKeyboardMarkup(resize_keyboard=True, one_time_keyboard=True)
-        keyboard.add(types.KeyboardButton(contact_label, request_contact=True))
-        return keyboard
+        return contact_keyboard(contact_label)
     return inline_markup(result.keyboard)
+
+
+def contact_keyboard(label: str) -> types.ReplyKeyboardMarkup:
+    """A reply keyboard with one "share my phone" button (``request_contact``)."""
+    keyboard = types.ReplyKeyboardMarkup(resize_keyboard=True, one_time_keyboard=True)
+    keyboard.add(types.KeyboardButton(label, request_contact=True))
+    return keyboard
 
 
 def _edits_in_place(result: Result) -> bool:
