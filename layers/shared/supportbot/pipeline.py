@@ -144,6 +144,9 @@ def apologize(bot: TeleBot, update: dict[str, Any], language_default: str) -> No
         return
     t = translator(pick_language(incoming.user.language_code, language_default))
     bot.send_message(incoming.chat_id, t("common.error"), parse_mode="HTML")
+    if incoming.callback_query_id:
+        # Stop the button's spinner: the press was not answered in the webhook response.
+        bot.answer_callback_query(incoming.callback_query_id)
 
 
 def user_id_of(update: dict[str, Any]) -> int | None:
