@@ -12,7 +12,11 @@ from tests.functional.harness import BOT_TOKEN
 
 STACK = {
     "Resources": {"Queue": {"Type": "AWS::SQS::Queue"}},
-    "Outputs": {"TelegramWebhookUrl": {"Value": "https://abc123.execute-api.eu-central-1.amazonaws.com/v1/telegram/webhook"}},
+    "Outputs": {
+        "TelegramWebhookUrl": {
+            "Value": "https://abc123.execute-api.eu-central-1.amazonaws.com/v1/telegram/webhook"
+        }
+    },
 }
 
 
