@@ -20,6 +20,7 @@ PARTNER_NAME = "Лавка Петра"
 PARTNER_ORDERS = 7
 SELLERS = ("Лавка Петра", "Дом и сад", "ТехноМир")
 CITIES = ("Казань", "Тверь", "Самара", "Омск")
+PRODUCTS = ("Электрический чайник", "Набор кружек", "Садовые перчатки", "Настольная лампа")
 STATUSES = ("delivered", "in_transit", "assembling", "paid", "new", "cancelled", None)
 EPOCH = datetime(2026, 11, 20, 10, 15, tzinfo=UTC)
 
@@ -50,7 +51,7 @@ def demo_orders(count: int, partner: bool = False, prefix: str = "A") -> list[Or
             Order(
                 id=f"{prefix}{10000 + n}",
                 number=str(10234 + n) if not partner else str(55000 + n),
-                title=f"Заказ из {n % 4 + 1} товаров",
+                title=PRODUCTS[n % len(PRODUCTS)],
                 status=STATUSES[n % len(STATUSES)],
                 status_text=None,
                 amount=f"{1234.5 + 100 * n:.2f}",
