@@ -121,11 +121,11 @@ def test_an_expired_token_sends_her_back_to_login_saying_why(harness, system, an
     system.store.expire_tokens()
     answers = len(ann.callback_answers)
     screen = ann.tap("▶️")
-    # THEN she is told her session expired, and is at login with the share-contact keyboard
-    assert ann.callback_answers[answers:] == [
-        "Your session has expired. Please log in again with the button below."
-    ]
+    # THEN she is told in the chat that her session expired, and is at login with the share-contact
+    # keyboard (a toast would be gone in a moment)
+    assert screen.text.startswith("Your session has expired. Please log in again with the button below.\n\n")
     assert "please log in" in screen.text
+    assert ann.callback_answers[answers:] == [""]
     assert screen.reply_markup["keyboard"][0][0]["request_contact"] is True
     session = load_session(ann.user_id)
     assert session.auth is None

@@ -58,8 +58,14 @@ def deliver(bot: TeleBot, incoming: Incoming, result: Result, unchanged_notice: 
                 _send_screen(bot, incoming.chat_id, result, [])
             else:
                 raise
-    else:
+    elif result.outcome is Outcome.STALE:
         _send_screen(bot, incoming.chat_id, result, [])
+    else:
+        # A screen that cannot replace the pressed one (the login's reply keyboard): what the
+        # notices explain ("your session has expired", "you have logged out") stays in the chat
+        # with it, instead of a toast that is gone in a moment.
+        _send_screen(bot, incoming.chat_id, result, notices)
+        notices = []
     return callback_answer(incoming.callback_query_id, notices, alert=any(n.alert for n in result.notices))
 
 
