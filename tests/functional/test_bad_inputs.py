@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from infra.demo import CUSTOMER_PHONE
+from supportbot.backend.builtin import BuiltinBackend
 from supportbot.storage.sessions import load_session
 from tests.functional.harness import message_raw, press_raw
 
@@ -161,3 +162,27 @@ def test_an_older_update_arriving_late_is_ignored(harness, ann):
     assert bot_message_count(harness, ann) == count
     assert load_session(ann.user_id).last_update_id == newer["update_id"]
     assert load_session(ann.user_id).version == saved.version
+
+
+def test_buttons_from_before_a_forced_login_stay_outdated(harness, ann):
+    # GIVEN Ann's orders list, shown in two messages (the menu she tapped, and again after a typed text)
+    first = ann.tap("📦 My orders")
+    second = ann.send("hello")
+    # AND her login ended by the business system (blocked, then let back in), and she logged in again
+    backend = BuiltinBackend()
+    backend.upsert_customer(CUSTOMER_PHONE, "customer", "Анна", blocked=True)
+    login = ann.tap("▶️", message=second)
+    assert login.reply_markup["keyboard"][0][0]["request_contact"] is True
+    backend.upsert_customer(CUSTOMER_PHONE, "customer", "Анна")
+    ann.share_contact(CUSTOMER_PHONE)
+    faq = ann.tap("❓ FAQ")
+    assert faq.text.startswith("Frequently asked questions")
+    # WHEN she presses buttons of the orders list she saw before the new login
+    for old in (first, second):
+        answers = len(ann.callback_answers)
+        screen = ann.tap("▶️", message=old)
+        # THEN each is outdated: she gets the current screen (the FAQ), nothing acts on the FAQ
+        assert ann.callback_answers[answers:] == [OUTDATED]
+        assert screen.text.startswith("Frequently asked questions")
+        assert screen.message_id != old.message_id
+    assert load_session(ann.user_id).machine["s"] == "faq:root"

@@ -15,7 +15,8 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from telebot import TeleBot, types
 
-from statemachine import Machine, Result
+from statemachine import Machine, Result, Session
+from statemachine.session import next_token
 from supportbot.backend import Backend, UnauthorizedError, UnavailableError, make_backend
 from supportbot.bot.deps import BotDeps, Profile
 from supportbot.bot.machine import ANONYMOUS_STATES, LOGIN_STATE, build_machine
@@ -106,15 +107,13 @@ class UpdateProcessor:
         )
         session = self.machine.load(item.machine)
         if profile.auth is None and session.state not in ANONYMOUS_STATES:
-            session = self.machine.load({"s": LOGIN_STATE})
+            session = at_login(session)
         try:
             result = self.machine.handle(session, incoming.input, deps)
         except UnauthorizedError:
             # The token expired or was revoked: back to login, saying why.
             profile.auth = None
-            result = self.machine.show(
-                self.machine.load({"s": LOGIN_STATE}), deps, notice=deps.t("login.expired")
-            )
+            result = self.machine.show(at_login(session), deps, notice=deps.t("login.expired"))
         item.machine = result.session.to_dict()
         item.auth = profile.auth.to_dict() if profile.auth else None
         item.language = profile.language
@@ -134,6 +133,12 @@ class UpdateProcessor:
         if incoming.callback_query_id:
             return callback_answer(incoming.callback_query_id, [])
         return None
+
+
+def at_login(session: Session) -> Session:
+    """The login screen, with the next screen token: a fresh session's token would make buttons
+    shown before the login current again once the token counter catches up with them."""
+    return Session(LOGIN_STATE, token=next_token(session.token))
 
 
 def apologize(bot: TeleBot, update: dict[str, Any], language_default: str) -> None:
