@@ -15,6 +15,7 @@ os.environ.update(
         "CONTENT_TABLE": "test-content",
         "BACKEND_TABLE": "test-backend",
         "FAILED_UPDATES_TABLE": "test-failed-updates",
+        "CONVERSATIONS_TABLE": "test-conversations",
         "TELEGRAM_BOT_TOKEN": "123456:TEST-TOKEN",
         "TELEGRAM_WEBHOOK_SECRET": "test-webhook-secret",
         "POWERTOOLS_SERVICE_NAME": "telegram-support-bot-tests",

@@ -21,6 +21,8 @@ SECRET_NAMES = (
     "TELEGRAM_BOT_TOKEN",
     "TELEGRAM_WEBHOOK_SECRET",
     "BACKEND_API_KEY",
+    "BLINGER_TOKEN",
+    "BLINGER_WEBHOOK_SECRET",
 )
 SUPPORTED_LANGUAGES = ("ru", "en")
 
@@ -43,6 +45,14 @@ class Config:
     orders_page_size: int = 5
     history_limit: int = 20
     sessions_table: str = "sessions"
+    blinger_api_url: str | None = None
+    blinger_token: str | None = None
+    blinger_channel_id: str | None = None
+    blinger_webhook_secret: str | None = None
+    warehouse_chat_id: int | None = None
+    outbox_max_attempts: int = 12
+    outbox_queue_url: str | None = None
+    attachments_bucket: str | None = None
 
     @classmethod
     def from_environ(
@@ -66,6 +76,14 @@ class Config:
             orders_page_size=_positive_int(env, "ORDERS_PAGE_SIZE", cls.orders_page_size),
             history_limit=_positive_int(env, "HISTORY_LIMIT", cls.history_limit),
             sessions_table=env.get("SESSIONS_TABLE") or cls.sessions_table,
+            blinger_api_url=env.get("BLINGER_API_URL") or None,
+            blinger_token=secrets["BLINGER_TOKEN"],
+            blinger_channel_id=env.get("BLINGER_CHANNEL_ID") or None,
+            blinger_webhook_secret=secrets["BLINGER_WEBHOOK_SECRET"],
+            warehouse_chat_id=_chat_id(env, "WAREHOUSE_CHAT_ID"),
+            outbox_max_attempts=_positive_int(env, "OUTBOX_MAX_ATTEMPTS", cls.outbox_max_attempts),
+            outbox_queue_url=env.get("OUTBOX_QUEUE_URL") or None,
+            attachments_bucket=env.get("ATTACHMENTS_BUCKET") or None,
         )
 
 
@@ -80,6 +98,16 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     if value < 1:
         raise ConfigError(f"{name} must be at least 1, not {value}")
     return value
+
+
+def _chat_id(env: Mapping[str, str], name: str) -> int | None:
+    raw = env.get(name)
+    if not raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a Telegram chat id (a whole number), not {raw!r}") from None
 
 
 def resolve_secrets(env: Mapping[str, str], fetch_parameters: ParameterFetcher) -> dict[str, str | None]:

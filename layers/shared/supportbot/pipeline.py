@@ -120,7 +120,7 @@ class UpdateProcessor:
         return result
 
     def _say_unavailable(self, incoming: Incoming, t: Translator) -> dict[str, Any] | None:
-        retry: types.JsonSerializable | None = None
+        retry: types.InlineKeyboardMarkup | types.ReplyKeyboardMarkup | None = None
         if incoming.input.kind == "callback" and incoming.input.data:
             # The same callback data again: the session was not changed, so it is still current.
             retry = inline_markup([[{"text": t("common.retry"), "callback_data": incoming.input.data}]])

@@ -1,0 +1,157 @@
+"""Where queued messages go: Blinger (the helpdesk), a customer's chat, the warehouse group.
+
+Each part is recorded as sent right after its destination accepted it, so a retry resumes with
+the next part: an album half-delivered before a failure is not sent again from the start.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+from telebot import TeleBot, types
+from telebot.apihelper import ApiTelegramException
+
+from supportbot.config import Config
+from supportbot.support.files import presigned_url
+from supportbot.support.messages import BLINGER, CUSTOMER, WAREHOUSE, MessageItem, Part
+from supportbot.support.outbox import DeliveryError, PermanentDeliveryError
+
+BLINGER_TIMEOUT = (3, 10)
+
+
+class Destinations:
+    """The outbox's ``deliver``: sends every part not yet sent, recording progress."""
+
+    def __init__(self, config: Config, bot: TeleBot, session: requests.Session | None = None) -> None:
+        self.config = config
+        self.bot = bot
+        self.session = session or requests.Session()
+
+    def __call__(self, item: MessageItem) -> None:
+        if item.destination == BLINGER:
+            for index in range(int(item.sent_parts), len(item.parts)):
+                self._post_to_blinger(item, item.parts[index])
+                self._mark_sent_parts(item, index + 1)
+            return
+        chat_id = int(item.user_id) if item.destination == CUSTOMER else self.config.warehouse_chat_id
+        if item.destination not in (CUSTOMER, WAREHOUSE) or chat_id is None:
+            raise PermanentDeliveryError(f"no chat for destination {item.destination!r}")
+        pending = item.parts[int(item.sent_parts) :]
+        images = [part for part in pending if part.kind == "image"]
+        if len(pending) > 1 and len(images) == len(pending):
+            self._telegram(lambda: self.bot.send_media_group(chat_id, [self._media(p) for p in pending[:10]]))
+            self._mark_sent_parts(item, int(item.sent_parts) + min(10, len(pending)))
+            if int(item.sent_parts) < len(item.parts):
+                raise DeliveryError("album longer than 10 photos: the rest goes next time", retry_after=1)
+            return
+        for index in range(int(item.sent_parts), len(item.parts)):
+            self._send_part(chat_id, item, item.parts[index])
+            self._mark_sent_parts(item, index + 1)
+
+    def _post_to_blinger(self, item: MessageItem, part: Part) -> None:
+        config = self.config
+        if not (config.blinger_api_url and config.blinger_token and config.blinger_channel_id):
+            raise DeliveryError(
+                "Blinger is not configured (BLINGER_API_URL, BLINGER_TOKEN, BLINGER_CHANNEL_ID)"
+            )
+        context = item.context or {}
+        body: dict[str, Any] = {
+            "custom_channel_id": config.blinger_channel_id,
+            "client_id": blinger_client_id(int(item.user_id)),
+            "type": part.kind,
+            "data": part.text if part.kind == "text" else self._file_link(part),
+        }
+        for field in ("client_name", "client_phone", "info"):
+            if context.get(field):
+                body[field] = context[field]
+        try:
+            response = self.session.post(
+                config.blinger_api_url,
+                json=body,
+                headers={"Authorization": f"Bearer {config.blinger_token}"},
+                timeout=BLINGER_TIMEOUT,
+            )
+        except requests.RequestException as error:
+            raise DeliveryError(f"Blinger unreachable: {type(error).__name__}") from error
+        if response.status_code >= 300:
+            raise DeliveryError(f"Blinger answered {response.status_code}")
+
+    def _file_link(self, part: Part) -> str:
+        if part.file_url:
+            return str(part.file_url)
+        if part.file_key and self.config.attachments_bucket:
+            return presigned_url(self.config.attachments_bucket, part.file_key)
+        raise PermanentDeliveryError("attachment has neither a stored file nor a URL")
+
+    def _media(self, part: Part) -> types.InputMediaPhoto:
+        return types.InputMediaPhoto(self._telegram_file(part), caption=part.text or None, parse_mode="HTML")
+
+    def _telegram_file(self, part: Part) -> str:
+        return str(part.file_id or part.file_url or self._file_link(part))
+
+    def _send_part(self, chat_id: int, item: MessageItem, part: Part) -> None:
+        markup = _markup((item.context or {}).get("buttons"))
+        if part.kind == "text":
+            self._telegram(
+                lambda: self.bot.send_message(chat_id, part.text, parse_mode="HTML", reply_markup=markup)
+            )
+        elif part.kind == "image":
+            photo = self._telegram_file(part)
+            self._telegram(
+                lambda: self.bot.send_photo(chat_id, photo, caption=part.text or None, parse_mode="HTML")
+            )
+        else:
+            document = self._telegram_file(part)
+            self._telegram(
+                lambda: self.bot.send_document(
+                    chat_id, document, caption=part.text or None, parse_mode="HTML"
+                )
+            )
+
+    @staticmethod
+    def _telegram(call: Any) -> Any:
+        """Telegram's delivery rules: 429 waits retry_after; 403 (blocked) is final."""
+        try:
+            return call()
+        except ApiTelegramException as error:
+            if error.error_code == 429:
+                retry_after = (error.result_json or {}).get("parameters", {}).get("retry_after")
+                raise DeliveryError("Telegram rate limit", retry_after=int(retry_after or 5)) from error
+            if error.error_code == 403:
+                raise PermanentDeliveryError(f"Telegram refused: {error.description}") from error
+            if error.error_code == 400:
+                raise PermanentDeliveryError(f"Telegram rejected the message: {error.description}") from error
+            raise DeliveryError(f"Telegram error {error.error_code}") from error
+        except requests.RequestException as error:
+            raise DeliveryError(f"Telegram unreachable: {type(error).__name__}") from error
+
+    @staticmethod
+    def _mark_sent_parts(item: MessageItem, count: int) -> None:
+        item.sent_parts = count
+        item.update(actions=[MessageItem.sent_parts.set(count)])
+
+
+def blinger_client_id(user_id: int) -> str:
+    """Blinger's stable id for a customer; ``user_of_client_id`` maps it back."""
+    return f"tg-{user_id}"
+
+
+def user_of_client_id(client_id: object) -> int | None:
+    if isinstance(client_id, str) and client_id.startswith("tg-") and client_id[3:].isdigit():
+        return int(client_id[3:])
+    return None
+
+
+def _markup(rows: Any) -> types.InlineKeyboardMarkup | None:
+    if not rows:
+        return None
+    return types.InlineKeyboardMarkup(
+        [
+            [
+                types.InlineKeyboardButton(b["text"], callback_data=b.get("callback_data"), url=b.get("url"))
+                for b in row
+            ]
+            for row in rows
+        ]
+    )

@@ -1,0 +1,148 @@
+"""The outbox: store first, then queue; the consumer delivers and records the outcome.
+
+Enqueue puts the stored message's key on the SQS FIFO queue, grouped per user so order holds
+(a failing message holds that user's later ones, never other users'). The consumer skips a
+message whose delivery is already recorded, so a redelivered queue message is never sent again.
+The only window for a duplicate is a crash between a destination call and recording it (the
+destinations accept no idempotency keys): at most that one part is sent twice.
+
+Retries: a failed delivery makes the message visible again after a growing delay (SQS
+visibility timeout: 30 s, 1 min, 2 min ... capped at 12 h; with the default 12 attempts the
+last retry is ~17 h after the first try) or after Telegram's ``retry_after``; after
+``OUTBOX_MAX_ATTEMPTS`` receives the queue's redrive policy moves it to the dead-letter queue
+and the stored message says ``failed`` with the reason.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from supportbot.config import Config
+from supportbot.support.messages import FAILED, SENT, MessageItem, NewMessage, load_message, new_message_item
+
+logger = Logger(child=True)
+
+FIRST_DELAY = 30
+MAX_VISIBILITY = 12 * 60 * 60  # SQS's limit
+
+
+class DeliveryError(Exception):
+    """A delivery failed and should be retried (after ``retry_after`` seconds when given)."""
+
+    def __init__(self, reason: str, retry_after: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+class PermanentDeliveryError(Exception):
+    """A delivery that can never succeed (e.g. the user blocked the bot): recorded, not retried."""
+
+
+@functools.cache
+def sqs_client() -> Any:
+    """Made on first use: only paths that queue something pay for the SQS service model."""
+    import botocore.session
+
+    return botocore.session.get_session().create_client("sqs")
+
+
+def enqueue(config: Config, message: NewMessage, client: Any = None) -> MessageItem:
+    """Store ``message`` (status queued), then put it on the outbox queue."""
+    if not config.outbox_queue_url:
+        raise RuntimeError("OUTBOX_QUEUE_URL is not configured")
+    item = new_message_item(message)
+    item.save()
+    (client or sqs_client()).send_message(
+        QueueUrl=config.outbox_queue_url,
+        MessageBody=json.dumps(item.key),
+        MessageGroupId=f"user-{message.user_id}",
+        MessageDeduplicationId=item.msg_id,
+    )
+    return item
+
+
+def retry_delay(receive_count: int, retry_after: int | None = None) -> int:
+    """Seconds before the next try: Telegram's retry_after when it gave one, else doubling.
+
+    >>> [retry_delay(n) for n in (1, 2, 3, 12)], retry_delay(1, retry_after=7)
+    ([30, 60, 120, 43200], 7)
+    """
+    if retry_after is not None:
+        return max(1, min(retry_after, MAX_VISIBILITY))
+    return int(min(FIRST_DELAY * 2 ** (receive_count - 1), MAX_VISIBILITY))
+
+
+@dataclass
+class OutboxRecord:
+    """What the consumer needs of one SQS record."""
+
+    body: str
+    receipt_handle: str
+    receive_count: int
+
+
+Deliver = Callable[[MessageItem], None]
+
+
+class OutboxConsumer:
+    def __init__(self, config: Config, deliver: Deliver, client: Any = None) -> None:
+        self.config = config
+        self.deliver = deliver
+        self.client = client
+
+    def handle(self, record: OutboxRecord) -> None:
+        """Deliver one queued message; raises to make SQS retry it later."""
+        key = json.loads(record.body)
+        item = load_message(key["pk"], key["sk"])
+        if item is None:
+            logger.error("Queued message not found; dropped", extra={"key": key})
+            return
+        if item.status in (SENT, FAILED):
+            logger.info("Delivery already recorded; not sent again", extra={"msg_id": item.msg_id})
+            return
+        item.attempts = record.receive_count
+        try:
+            self.deliver(item)
+        except PermanentDeliveryError as error:
+            self._record(item, FAILED, str(error))
+            return
+        except Exception as error:
+            reason = error.reason if isinstance(error, DeliveryError) else f"{type(error).__name__}: {error}"
+            last = record.receive_count >= self.config.outbox_max_attempts
+            self._record(item, FAILED if last else item.status, reason)
+            if not last:
+                retry_after = error.retry_after if isinstance(error, DeliveryError) else None
+                self._delay(record, retry_delay(record.receive_count, retry_after))
+            logger.warning(
+                "Delivery failed",
+                extra={"msg_id": item.msg_id, "attempt": record.receive_count, "reason": reason},
+            )
+            raise
+        self._record(item, SENT, None)
+
+    def _record(self, item: MessageItem, status: str, reason: str | None) -> None:
+        item.status = status
+        item.reason = reason
+        if status == SENT:
+            item.sent_at = datetime.now(UTC)
+        item.save()
+
+    def _delay(self, record: OutboxRecord, seconds: int) -> None:
+        if not self.config.outbox_queue_url:
+            return
+        try:
+            (self.client or sqs_client()).change_message_visibility(
+                QueueUrl=self.config.outbox_queue_url,
+                ReceiptHandle=record.receipt_handle,
+                VisibilityTimeout=seconds,
+            )
+        except Exception:  # the queue's own visibility timeout still brings it back
+            logger.exception("Could not set the retry delay")
