@@ -2,7 +2,7 @@
 
 `dispatch()` is the whole request pipeline (token, method, injected failures, validation, the
 method's behaviour, a self-check of the result against the spec, the call log); the HTTP server
-and, later, the sandbox's webhook-response handling both go through it.
+and the webhook deliverer (a method call in the webhook's answer) both go through it.
 """
 
 from __future__ import annotations
@@ -92,6 +92,8 @@ def dispatch(world: World, token: str, method: str, params: dict[str, Any]) -> R
     body = reply.body if isinstance(reply.body, dict) else {"raw": reply.body.decode("utf-8", "replace")}
     with world.lock:
         world.calls.append(Call(name, decoded, reply.status, body))
+        if not name.startswith("get"):
+            world.touch()  # the sandbox page sees sends, edits, deletions and answers at once
     return reply
 
 
@@ -417,6 +419,9 @@ def get_webhook_info(world: World, p: dict[str, Any]) -> JSON:
     }
     if hook:
         info["max_connections"] = hook.max_connections
+        if hook.last_error_date is not None:
+            info["last_error_date"] = hook.last_error_date
+            info["last_error_message"] = hook.last_error_message or ""
         if hook.allowed_updates is not None:
             info["allowed_updates"] = hook.allowed_updates
     return info

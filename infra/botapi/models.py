@@ -132,3 +132,5 @@ class Webhook:
     secret_token: str | None = None
     max_connections: int = 40
     allowed_updates: list[str] | None = None
+    last_error_date: int | None = None  # set by the deliverer, shown by getWebhookInfo
+    last_error_message: str | None = None

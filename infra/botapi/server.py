@@ -3,23 +3,38 @@
 Routes, as api.telegram.org: `/bot<token>/<method>` (GET or POST; parameters from the query string,
 application/x-www-form-urlencoded, application/json or multipart/form-data, merged in that order)
 and `/file/bot<token>/<file_path>` for downloads. Answers are always Telegram-shaped JSON.
+
+The sandbox, on the same server and for loopback clients only (no token): the web chat page at
+`/` and `/sandbox/` (files in `static/`), its JSON API under `/sandbox/api/` (`sandbox.py`), and a
+`WebhookDeliverer` (`webhook.py`) that posts pending updates to the webhook set by setWebhook.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import threading
 from email import message_from_bytes
 from email.message import Message as EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from infra.botapi import sandbox
 from infra.botapi.methods import Reply, dispatch
 from infra.botapi.validation import UploadedFile
+from infra.botapi.webhook import DeliveryConfig, WebhookDeliverer
 from infra.botapi.world import World
 
 MAX_BODY = 60 * 1024 * 1024  # Telegram takes uploads up to 50 MB
+STATIC = Path(__file__).with_name("static")
+STATIC_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".svg": "image/svg+xml",
+}
 
 
 class BotApiServer:
@@ -30,11 +45,20 @@ class BotApiServer:
     True
     """
 
-    def __init__(self, world: World, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        world: World,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        delivery: DeliveryConfig | None = None,
+        deliver_webhooks: bool = True,
+    ) -> None:
         self.world = world
         self._httpd = ThreadingHTTPServer((host, port), _handler_for(world))
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
+        self.deliverer = WebhookDeliverer(world, delivery) if deliver_webhooks else None
 
     @property
     def base_url(self) -> str:
@@ -51,15 +75,24 @@ class BotApiServer:
         """pyTelegramBotAPI's `apihelper.FILE_URL` template for this server."""
         return self.base_url + "/file/bot{0}/{1}"
 
+    @property
+    def sandbox_url(self) -> str:
+        """The web chat page."""
+        return self.base_url + "/sandbox/"
+
     def start(self) -> BotApiServer:
         if self._thread is None:
             self._thread = threading.Thread(
                 target=self._httpd.serve_forever, args=(0.05,), name="botapi", daemon=True
             )
             self._thread.start()
+            if self.deliverer is not None:
+                self.deliverer.start()
         return self
 
     def stop(self) -> None:
+        if self.deliverer is not None:
+            self.deliverer.stop()
         if self._thread is not None:
             self._httpd.shutdown()
             self._thread.join(timeout=5)
@@ -143,6 +176,9 @@ def _handler_for(world: World) -> type[BaseHTTPRequestHandler]:
                 )
                 return
             body = self.rfile.read(length) if length > 0 else b""
+            if url.path in ("/", "/sandbox", "/sandbox/") or parts[1:2] == ["sandbox"]:
+                self._sandbox(url.path, url.query, body)
+                return
             if len(parts) >= 4 and parts[1] == "file" and parts[2].startswith("bot"):
                 self._download(unquote(parts[2][3:]), unquote("/".join(parts[3:])))
                 return
@@ -165,6 +201,53 @@ def _handler_for(world: World) -> type[BaseHTTPRequestHandler]:
                 )
                 return
             self._send(dispatch(world, unquote(parts[1][3:]), unquote(parts[2]), params))
+
+        def _sandbox(self, path: str, query: str, body: bytes) -> None:
+            if not ipaddress.ip_address(self.client_address[0]).is_loopback:
+                self._send(Reply(403, {"error": "the sandbox answers local clients only"}))
+                return
+            if path in ("/", "/sandbox", "/sandbox/"):
+                self._static("index.html")
+            elif path.startswith("/sandbox/static/"):
+                self._static(unquote(path.removeprefix("/sandbox/static/")))
+            elif path.startswith("/sandbox/api/files/") and self.command == "GET":
+                found = sandbox.file_for(world, unquote(path.removeprefix("/sandbox/api/files/")))
+                if found is None:
+                    self._send(Reply(404, {"error": "no such file"}))
+                else:
+                    self._raw(200, found[1], found[0])
+            elif path.startswith("/sandbox/api/"):
+                try:
+                    params = parse_body(self.headers.get("Content-Type", ""), body)
+                except (ValueError, UnicodeDecodeError):
+                    self._send(Reply(400, {"error": "can't parse request body"}))
+                    return
+                status, answer = sandbox.handle(
+                    world,
+                    self.command,
+                    unquote(path.removeprefix("/sandbox/api/")),
+                    dict(parse_qsl(query, keep_blank_values=True)),
+                    params,
+                )
+                self._send(Reply(status, answer))
+            else:
+                self._send(Reply(404, {"error": "Not Found"}))
+
+        def _static(self, name: str) -> None:
+            file = STATIC / name
+            if "/" in name or name.startswith(".") or file.suffix not in STATIC_TYPES or not file.is_file():
+                self._send(Reply(404, {"error": "Not Found"}))
+                return
+            self._raw(200, STATIC_TYPES[file.suffix], file.read_bytes())
+
+        def _raw(self, status: int, content_type: str, data: bytes) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Cache-Control", "no-store")
+            self.send_header("X-Content-Type-Options", "nosniff")
+            self.end_headers()
+            self.wfile.write(data)
 
         def _download(self, token: str, file_path: str) -> None:
             f = world.file_by_path(file_path) if token == world.token else None

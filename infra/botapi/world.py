@@ -4,7 +4,8 @@ One model for both uses: tests play users through the `user_*` helpers (which pr
 exactly as Telegram would) and assert on what the bot did (`bot_messages`, `buttons`, `calls`);
 the local sandbox later drives the same object from a web chat and delivers `pending` updates by
 webhook or getUpdates. Everything is guarded by one re-entrant lock (`world.lock`), and
-`world.changed` (a Condition on it) wakes long-polling readers when an update is queued.
+`world.changed` (a Condition on it) wakes long-polling readers when an update is queued or
+anything else changes; `world.version` counts the changes (the sandbox page's change feed).
 
 >>> w = World()
 >>> _ = w.add_user(7, first_name="Ann")
@@ -79,6 +80,7 @@ class World:
         self.commands: dict[str, list[JSON]] = {}
         self.webhook: Webhook | None = None
         self.failures: list[Failure] = []
+        self.version = 0  # grows on every change a reader may want to see (see touch())
         self._ids = itertools.count(1)
         self._update_ids = itertools.count(100_000_001)
 
@@ -101,6 +103,7 @@ class World:
                 Chat(user_id, "private", username=username, first_name=first_name, last_name=last_name),
             )
             self.messages.setdefault(user_id, {})
+            self.touch()
             return user
 
     def add_group(
@@ -111,6 +114,7 @@ class World:
             chat = Chat(chat_id, type, title=title, members=set(members))
             self.chats[chat_id] = chat
             self.messages.setdefault(chat_id, {})
+            self.touch()
             return chat
 
     def block(self, user_id: int) -> None:
@@ -195,12 +199,21 @@ class World:
             return self.emit("message", self.message_dict(m))
 
     def user_sends_photo(
-        self, user_id: int, data: bytes, caption: str | None = None, media_group_id: str | None = None
+        self,
+        user_id: int,
+        data: bytes,
+        caption: str | None = None,
+        media_group_id: str | None = None,
+        reply_to_message_id: int | None = None,
+        mime_type: str = "image/jpeg",
     ) -> JSON:
         """The user sends a photo (stored, so the bot can getFile and download it)."""
         with self.lock:
-            f = self.store_file(data, "photo", mime_type="image/jpeg")
+            if reply_to_message_id is not None:
+                self.reply_target(user_id, reply_to_message_id)
+            f = self.store_file(data, "photo", mime_type=mime_type)
             m = self._incoming(user_id, user_id, photo=self.photo_sizes(f), media_group_id=media_group_id)
+            m.reply_to_message_id = reply_to_message_id
             self._set_caption(m, caption)
             return self.emit("message", self.message_dict(m))
 
@@ -262,14 +275,27 @@ class World:
     ) -> JSON:
         """A member writes in a group the bot is in (e.g. the warehouse or support group)."""
         with self.lock:
-            chat = self.chats.get(chat_id)
-            if chat is None or chat.type == "private":
-                raise WorldError(f"no group {chat_id}")
-            if reply_to_message_id is not None and reply_to_message_id not in self.messages[chat_id]:
-                raise WorldError(f"no message {reply_to_message_id} in chat {chat_id} to reply to")
-            chat.members.add(user_id)
+            self._group(chat_id, user_id, reply_to_message_id)
             m = self._incoming(chat_id, user_id, text=text, entities=_command_entities(text))
             m.reply_to_message_id = reply_to_message_id
+            return self.emit("message", self.message_dict(m))
+
+    def group_member_sends_photo(
+        self,
+        chat_id: int,
+        user_id: int,
+        data: bytes,
+        caption: str | None = None,
+        reply_to_message_id: int | None = None,
+        mime_type: str = "image/jpeg",
+    ) -> JSON:
+        """A member posts a photo in a group, e.g. as a reply to the bot's message there."""
+        with self.lock:
+            self._group(chat_id, user_id, reply_to_message_id)
+            f = self.store_file(data, "photo", mime_type=mime_type)
+            m = self._incoming(chat_id, user_id, photo=self.photo_sizes(f))
+            m.reply_to_message_id = reply_to_message_id
+            self._set_caption(m, caption)
             return self.emit("message", self.message_dict(m))
 
     def group_member_replies(self, chat_id: int, user_id: int, reply_to_message_id: int, text: str) -> JSON:
@@ -330,8 +356,26 @@ class World:
             update = {"update_id": next(self._update_ids), kind: payload}
             self.updates.append(update)
             self.pending.append(update)
-            self.changed.notify_all()
+            self.touch()
             return update
+
+    def touch(self) -> int:
+        """Record that something changed: bump `version` and wake everyone waiting on `changed`."""
+        with self.lock:
+            self.version += 1
+            self.changed.notify_all()
+            return self.version
+
+    def wait_for_change(self, since: int, timeout: float) -> int:
+        """Block until `version` exceeds `since` or `timeout` seconds pass; return the version."""
+        deadline = time.monotonic() + max(0.0, timeout)
+        with self.lock:
+            while self.version <= since:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                self.changed.wait(remaining)
+            return self.version
 
     def store_file(
         self,
@@ -423,6 +467,22 @@ class World:
     def _user(self, user_id: int) -> User:
         user = self.users.get(user_id)
         return user if user is not None else self.add_user(user_id, first_name=f"User{user_id}")
+
+    def _group(self, chat_id: int, user_id: int, reply_to_message_id: int | None) -> Chat:
+        chat = self.chats.get(chat_id)
+        if chat is None or chat.type == "private":
+            raise WorldError(f"no group {chat_id}")
+        if reply_to_message_id is not None:
+            self.reply_target(chat_id, reply_to_message_id)
+        self._user(user_id)
+        chat.members.add(user_id)
+        return chat
+
+    def reply_target(self, chat_id: int, message_id: int) -> Message:
+        m = self.messages.get(chat_id, {}).get(message_id)
+        if m is None or m.deleted:
+            raise WorldError(f"no message {message_id} in chat {chat_id} to reply to")
+        return m
 
     def _incoming(self, chat_id: int, user_id: int, **content: Any) -> Message:
         user = self._user(user_id)

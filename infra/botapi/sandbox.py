@@ -1,0 +1,502 @@
+"""The sandbox's JSON API under `/sandbox/api/` (no token; the server answers loopback clients only).
+
+A person (the web chat page) or a test plays Telegram users through it; every action goes through
+the same `World` helpers the unit tests use, so it produces exactly Telegram's updates, which the
+deliverer then posts to the bot's webhook (or getUpdates hands out).
+
+    GET  state?since=V&wait=S           users, chats, webhook status, version (long-polls while
+                                        version <= V, up to 20 s)
+    GET  users                          POST users {first_name, last_name?, username?,
+                                        language_code: ru|en, phone_number?, id?}
+    GET  chats                          POST groups {title, id?, type?, members?: [user ids]}
+    POST chats/<id>/members {user_id}   a user joins a group
+    GET  chats/<id>/messages?since=V&wait=S&limit=N
+                                        rendered messages, the reply keyboard, callback answers;
+                                        {"changed": false} when nothing changed within the wait
+    POST chats/<id>/messages {user_id, text, reply_to_message_id?}
+    POST chats/<id>/contact {user_id}   share own contact (the user's phone number)
+    POST chats/<id>/photos              multipart: user_id, photo (file), caption?, reply_to_message_id?
+    POST chats/<id>/press {user_id, message_id, callback_data}   an inline button
+    POST chats/<id>/reply_button {user_id, text}   a reply-keyboard button (request_contact ->
+                                        the contact; otherwise its text is sent)
+    GET  files/<file_id>                a stored file's bytes (photos in the page)
+
+Errors: 4xx with {"error": "..."}. Message text and captions come back as `html` built by
+`render.render_html` (everything escaped), next to the plain `text`.
+
+>>> w = World()
+>>> status, body = handle(w, "POST", "users", {}, {"first_name": "Ann", "phone_number": "+79990001122"})
+>>> status, body["first_name"], body["language_code"]
+(201, 'Ann', 'ru')
+>>> handle(w, "POST", "users", {}, {"first_name": ""})
+(400, {'error': 'first_name must be 1-64 characters'})
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from infra.botapi.formatting import utf16_len
+from infra.botapi.models import JSON, Chat, Message, User, WorldError
+from infra.botapi.render import render_html
+from infra.botapi.validation import UploadedFile
+from infra.botapi.world import World
+
+MAX_WAIT = 20.0
+MAX_MESSAGES = 300
+_USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{4,31}")
+_PHONE = re.compile(r"\+?[0-9]{5,20}")
+_SAFE_URL = re.compile(r"https?://", re.IGNORECASE)
+FIRST_USER_ID = 700_000_001
+FIRST_GROUP_ID = -1_001_000_000_001
+
+Result = tuple[int, JSON]
+
+
+class SandboxError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def handle(world: World, method: str, path: str, query: dict[str, str], body: dict[str, Any]) -> Result:
+    """Serve one sandbox API request; `path` is what follows `/sandbox/api/`."""
+    parts = [p for p in path.split("/") if p]
+    try:
+        return _route(world, method, parts, query, body)
+    except SandboxError as e:
+        return e.status, {"error": e.message}
+    except WorldError as e:
+        return 400, {"error": str(e)}
+
+
+def file_for(world: World, file_id: str) -> tuple[bytes, str] | None:
+    """(data, content type) of a stored file with content, for GET files/<file_id>."""
+    with world.lock:
+        f = world.files.get(file_id)
+        if f is None or not f.data:
+            return None
+        return f.data, f.mime_type or "application/octet-stream"
+
+
+# ---- routing ----------------------------------------------------------------------------------
+def _route(
+    world: World, method: str, parts: list[str], query: dict[str, str], body: dict[str, Any]
+) -> Result:
+    match method, parts:
+        case "GET", ["state"]:
+            _wait(world, query)
+            return 200, state(world)
+        case "GET", ["users"]:
+            return 200, {"users": [_user(u) for u in _people(world)]}
+        case "POST", ["users"]:
+            return 201, _user(create_user(world, body))
+        case "GET", ["chats"]:
+            return 200, {"chats": _chats(world)}
+        case "POST", ["groups"]:
+            return 201, _chat(world, create_group(world, body))
+        case "POST", ["chats", chat_id, "members"]:
+            return 200, _join(world, _chat_id(world, chat_id), body)
+        case "GET", ["chats", chat_id, "messages"]:
+            return 200, messages(world, _chat_id(world, chat_id), query)
+        case "POST", ["chats", chat_id, action]:
+            return 200, act(world, _chat_id(world, chat_id), action, body)
+    raise SandboxError(404, "no such sandbox endpoint")
+
+
+def _wait(world: World, query: dict[str, str]) -> bool:
+    """Long-poll: with ?since=V, block until world.version > V (at most ?wait= / 20 s)."""
+    if "since" not in query:
+        return True
+    since = _int(query["since"], "since")
+    wait = min(max(_float(query.get("wait", str(MAX_WAIT)), "wait"), 0.0), MAX_WAIT)
+    return world.wait_for_change(since, wait) > since
+
+
+# ---- reading ----------------------------------------------------------------------------------
+def state(world: World) -> JSON:
+    with world.lock:
+        hook = world.webhook
+        webhook: JSON = {"url": hook.url if hook else "", "pending_update_count": len(world.pending)}
+        if hook and hook.last_error_date is not None:
+            webhook["last_error_date"] = hook.last_error_date
+            webhook["last_error_message"] = hook.last_error_message
+        return {
+            "version": world.version,
+            "bot": {"id": world.bot.id, "username": world.bot.username, "first_name": world.bot.first_name},
+            "users": [_user(u) for u in _people(world)],
+            "chats": _chats(world),
+            "webhook": webhook,
+        }
+
+
+def messages(world: World, chat_id: int, query: dict[str, str]) -> JSON:
+    if not _wait(world, query):
+        return {"version": world.version, "changed": False}
+    limit = min(max(_int(query.get("limit", str(MAX_MESSAGES)), "limit"), 1), MAX_MESSAGES)
+    with world.lock:
+        chat = world.chats[chat_id]
+        box = world.messages.get(chat_id, {})
+        shown = [render_message(world, m) for m in list(box.values())[-limit:]]
+        answers = [
+            {
+                "seq": n,
+                "user_id": world.callback_queries[a["callback_query_id"]].user_id,
+                "text": a.get("text", ""),
+                "show_alert": bool(a.get("show_alert")),
+                "url": a.get("url"),
+            }
+            for n, a in enumerate(world.callback_answers)
+            if a.get("callback_query_id") in world.callback_queries
+            and world.callback_queries[a["callback_query_id"]].chat_id == chat_id
+        ]
+        return {
+            "version": world.version,
+            "changed": True,
+            "chat": _chat(world, chat),
+            "messages": shown,
+            "reply_keyboard": _reply_keyboard(chat.reply_keyboard),
+            "callback_answers": answers,
+        }
+
+
+def render_message(world: World, m: Message) -> JSON:
+    """A message as the page shows it: safe HTML, file URLs, keyboards; deleted ones emptied."""
+    from_bot = m.sender_id == world.bot.id
+    sender = world.bot if from_bot else world.users.get(m.sender_id)
+    out: JSON = {
+        "message_id": m.message_id,
+        "chat_id": m.chat_id,
+        "date": m.date,
+        "edit_date": m.edit_date,
+        "deleted": m.deleted,
+        "from_bot": from_bot,
+        "from": {"id": m.sender_id, "name": _name(sender) if sender else str(m.sender_id)},
+    }
+    if m.deleted:
+        return out
+    out.update(
+        text=m.text,
+        html=render_html(m.text, m.entities) if m.text is not None else None,
+        caption=m.caption,
+        caption_html=render_html(m.caption, m.caption_entities) if m.caption else None,
+        photo=_photo(world, m.photo),
+        document=_document(world, m.document),
+        contact=m.contact,
+        inline_keyboard=_inline_keyboard(m.inline_markup),
+        media_group_id=m.media_group_id,
+        reply_to=_reply_to(world, m),
+    )
+    return out
+
+
+def _photo(world: World, sizes: list[JSON] | None) -> JSON | None:
+    if not sizes:
+        return None
+    best = sizes[-1]
+    f = world.files.get(best["file_id"])
+    return {
+        "file_id": best["file_id"],
+        "width": best.get("width"),
+        "height": best.get("height"),
+        "url": _file_url(f.file_id, f.data, f.url) if f else None,
+    }
+
+
+def _document(world: World, doc: JSON | None) -> JSON | None:
+    if not doc:
+        return None
+    f = world.files.get(doc["file_id"])
+    return {
+        "file_id": doc["file_id"],
+        "file_name": doc.get("file_name") or "file",
+        "mime_type": doc.get("mime_type"),
+        "file_size": doc.get("file_size"),
+        "url": _file_url(f.file_id, f.data, f.url) if f else None,
+    }
+
+
+def _file_url(file_id: str, data: bytes, url: str | None) -> str | None:
+    if data:
+        return f"/sandbox/api/files/{file_id}"
+    return url if url and _SAFE_URL.match(url) else None  # sent by URL: not fetched locally
+
+
+def _inline_keyboard(markup: JSON | None) -> list[list[JSON]]:
+    rows = (markup or {}).get("inline_keyboard") or []
+    out = []
+    for row in rows:
+        buttons = []
+        for b in row:
+            kind = next((k for k in b if k != "text"), "")
+            url = b.get("url") if isinstance(b.get("url"), str) and _SAFE_URL.match(b["url"]) else None
+            buttons.append(
+                {"text": b.get("text", ""), "kind": kind, "callback_data": b.get("callback_data"), "url": url}
+            )
+        out.append(buttons)
+    return out
+
+
+def _reply_keyboard(markup: JSON | None) -> JSON | None:
+    if not markup or "keyboard" not in markup:
+        return None
+    rows = [
+        [
+            {
+                "text": b if isinstance(b, str) else b.get("text", ""),
+                "request_contact": bool(isinstance(b, dict) and b.get("request_contact")),
+            }
+            for b in row
+        ]
+        for row in markup["keyboard"]
+    ]
+    return {
+        "rows": rows,
+        "one_time": bool(markup.get("one_time_keyboard")),
+        "resize": bool(markup.get("resize_keyboard")),
+        "placeholder": markup.get("input_field_placeholder"),
+    }
+
+
+def _reply_to(world: World, m: Message) -> JSON | None:
+    if m.reply_to_message_id is None:
+        return None
+    target = world.messages.get(m.chat_id, {}).get(m.reply_to_message_id)
+    if target is None or target.deleted:
+        return {"message_id": m.reply_to_message_id, "from_name": "", "snippet": "(deleted)"}
+    sender = world.bot if target.sender_id == world.bot.id else world.users.get(target.sender_id)
+    snippet = (
+        target.text
+        or target.caption
+        or ("📷 Photo" if target.photo else "📎 File" if target.document else "")
+    )
+    return {
+        "message_id": target.message_id,
+        "from_name": _name(sender) if sender else "",
+        "snippet": snippet[:100],
+    }
+
+
+def _people(world: World) -> list[User]:
+    return sorted((u for u in world.users.values() if not u.is_bot), key=lambda u: u.id)
+
+
+def _user(u: User) -> JSON:
+    return {
+        "id": u.id,
+        "name": _name(u),
+        "first_name": u.first_name,
+        "last_name": u.last_name,
+        "username": u.username,
+        "language_code": u.language_code,
+        "phone_number": u.phone_number,
+        "blocked_bot": u.blocked_bot,
+    }
+
+
+def _name(u: User) -> str:
+    return " ".join(p for p in (u.first_name, u.last_name) if p)
+
+
+def _chats(world: World) -> list[JSON]:
+    return [_chat(world, c) for c in sorted(world.chats.values(), key=lambda c: (c.type == "private", c.id))]
+
+
+def _chat(world: World, chat: Chat) -> JSON:
+    box = world.messages.get(chat.id, {})
+    last = next((m for m in reversed(box.values()) if not m.deleted), None)
+    user = world.users.get(chat.id)
+    return {
+        "id": chat.id,
+        "type": chat.type,
+        "title": chat.title or (_name(user) if user else str(chat.id)),
+        "members": sorted(chat.members),
+        "last_message": (last.text or last.caption or ("📷" if last.photo else "…"))[:80] if last else None,
+        "last_message_id": last.message_id if last else None,
+    }
+
+
+# ---- acting -----------------------------------------------------------------------------------
+def create_user(world: World, body: dict[str, Any]) -> User:
+    first_name = str(body.get("first_name") or "").strip()
+    if not 1 <= len(first_name) <= 64:
+        raise SandboxError(400, "first_name must be 1-64 characters")
+    last_name = str(body.get("last_name") or "").strip() or None
+    username = str(body.get("username") or "").strip().removeprefix("@") or None
+    if username is not None and not _USERNAME.fullmatch(username):
+        raise SandboxError(400, "username must be 5-32 letters, digits or _, starting with a letter")
+    language = str(body.get("language_code") or "ru")
+    if language not in ("ru", "en"):
+        raise SandboxError(400, "language_code must be ru or en")
+    phone = re.sub(r"[\s()-]", "", str(body.get("phone_number") or ""))
+    if phone and not _PHONE.fullmatch(phone):
+        raise SandboxError(400, "phone_number must be digits, optionally starting with +")
+    with world.lock:
+        if username and any(
+            u.username and u.username.lower() == username.lower() for u in world.users.values()
+        ):
+            raise SandboxError(409, f"username @{username} is taken")
+        if body.get("id") is not None:
+            user_id = _int(str(body["id"]), "id")
+            if user_id <= 0 or user_id in world.users or user_id in world.chats:
+                raise SandboxError(409, f"user id {user_id} is taken or invalid")
+        else:
+            user_id = max([FIRST_USER_ID - 1, *(u for u in world.users if u < 10**12)]) + 1
+        if not phone:
+            phone = f"+7999{user_id % 10**7:07d}"
+        return world.add_user(
+            user_id,
+            first_name=first_name,
+            last_name=last_name,
+            username=username,
+            language_code=language,
+            phone_number=phone,
+        )
+
+
+def create_group(world: World, body: dict[str, Any]) -> Chat:
+    title = str(body.get("title") or "").strip()
+    if not 1 <= len(title) <= 128:
+        raise SandboxError(400, "title must be 1-128 characters")
+    kind = str(body.get("type") or "supergroup")
+    if kind not in ("group", "supergroup"):
+        raise SandboxError(400, "type must be group or supergroup")
+    members = [_int(str(m), "members") for m in body.get("members") or []]
+    with world.lock:
+        for m in members:
+            if m not in world.users:
+                raise SandboxError(404, f"no user {m}")
+        if body.get("id") is not None:
+            chat_id = _int(str(body["id"]), "id")
+            if chat_id >= 0 or chat_id in world.chats:
+                raise SandboxError(409, f"group id {chat_id} is taken or not negative")
+        else:
+            chat_id = min([FIRST_GROUP_ID + 1, *(c for c in world.chats if c < 0)]) - 1
+        return world.add_group(chat_id, title, tuple(members), type=kind)
+
+
+def _join(world: World, chat_id: int, body: dict[str, Any]) -> JSON:
+    with world.lock:
+        chat = world.chats[chat_id]
+        if chat.type == "private":
+            raise SandboxError(400, "a private chat has no members to add")
+        chat.members.add(_sender(world, body).id)
+        world.touch()
+        return _chat(world, chat)
+
+
+def act(world: World, chat_id: int, action: str, body: dict[str, Any]) -> JSON:
+    """A user does something in a chat; the answer names the update it produced."""
+    with world.lock:
+        user = _sender(world, body)
+        chat = world.chats[chat_id]
+        private = chat.type == "private"
+        if private and chat_id != user.id:
+            raise SandboxError(403, f"user {user.id} cannot write in {chat_id}'s private chat")
+        reply_to = _optional_int(body.get("reply_to_message_id"), "reply_to_message_id")
+        match action:
+            case "messages":
+                update = _send_text(world, chat, user, _text(body.get("text"), "text"), reply_to)
+            case "contact":
+                update = _share_contact(world, chat, user)
+            case "photos":
+                update = _send_photo(world, chat, user, body, reply_to)
+            case "press":
+                message_id = _int(str(body.get("message_id", "")), "message_id")
+                data = body.get("callback_data")
+                if not isinstance(data, str):
+                    raise SandboxError(400, "callback_data is required")
+                update = world.user_presses(user.id, message_id, data, chat_id=chat_id)
+            case "reply_button":
+                update = _press_reply_button(world, chat, user, str(body.get("text") or ""))
+            case _:
+                raise SandboxError(404, "no such sandbox action")
+        return {"update_id": update["update_id"], "update": update, "version": world.version}
+
+
+def _send_text(world: World, chat: Chat, user: User, text: str, reply_to: int | None) -> JSON:
+    if chat.type == "private":
+        if reply_to is not None:
+            world.reply_target(chat.id, reply_to)
+        return world.user_sends_text(user.id, text, reply_to_message_id=reply_to)
+    return world.group_member_sends_text(chat.id, user.id, text, reply_to)
+
+
+def _share_contact(world: World, chat: Chat, user: User) -> JSON:
+    if chat.type != "private":
+        raise SandboxError(400, "contacts are shared in the private chat with the bot")
+    if not user.phone_number:
+        raise SandboxError(400, f"user {user.id} has no phone number")
+    return world.user_sends_contact(user.id, user.phone_number)
+
+
+def _send_photo(world: World, chat: Chat, user: User, body: dict[str, Any], reply_to: int | None) -> JSON:
+    photo = body.get("photo")
+    if not isinstance(photo, UploadedFile) or not photo.data:
+        raise SandboxError(400, "photo must be a non-empty file upload")
+    caption = str(body.get("caption") or "").strip() or None
+    if caption is not None and utf16_len(caption) > 1024:
+        raise SandboxError(400, "caption must be at most 1024 characters")
+    mime = photo.content_type if photo.content_type.startswith("image/") else "image/jpeg"
+    if chat.type == "private":
+        return world.user_sends_photo(
+            user.id, photo.data, caption, reply_to_message_id=reply_to, mime_type=mime
+        )
+    return world.group_member_sends_photo(chat.id, user.id, photo.data, caption, reply_to, mime_type=mime)
+
+
+def _press_reply_button(world: World, chat: Chat, user: User, text: str) -> JSON:
+    keyboard = _reply_keyboard(chat.reply_keyboard)
+    button = next((b for row in (keyboard or {}).get("rows", []) for b in row if b["text"] == text), None)
+    if keyboard is None or button is None:
+        raise SandboxError(400, f"the chat's keyboard has no button {text!r}")
+    if button["request_contact"]:
+        update = _share_contact(world, chat, user)
+    else:
+        update = _send_text(world, chat, user, text, None)
+    if keyboard["one_time"]:
+        chat.reply_keyboard = None  # the client hides a one-time keyboard after use
+        world.touch()
+    return update
+
+
+def _sender(world: World, body: dict[str, Any]) -> User:
+    user_id = _int(str(body.get("user_id", "")), "user_id")
+    user = world.users.get(user_id)
+    if user is None or user.is_bot:
+        raise SandboxError(404, f"no user {user_id}")
+    return user
+
+
+def _chat_id(world: World, raw: str) -> int:
+    chat_id = _int(raw, "chat id")
+    if chat_id not in world.chats:
+        raise SandboxError(404, f"no chat {chat_id}")
+    return chat_id
+
+
+def _text(value: Any, name: str) -> str:
+    text = str(value or "").strip()
+    if not 1 <= utf16_len(text) <= 4096:
+        raise SandboxError(400, f"{name} must be 1-4096 characters")
+    return text
+
+
+def _int(raw: str, name: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise SandboxError(400, f"{name} must be an integer") from None
+
+
+def _optional_int(raw: Any, name: str) -> int | None:
+    return None if raw in (None, "") else _int(str(raw), name)
+
+
+def _float(raw: str, name: str) -> float:
+    try:
+        return float(raw)
+    except ValueError:
+        raise SandboxError(400, f"{name} must be a number") from None
