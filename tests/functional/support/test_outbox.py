@@ -147,3 +147,29 @@ def test_retry_delays_span_more_than_six_hours_before_dead_lettering():
     attempts = Config().outbox_max_attempts
     waited = sum(retry_delay(n) for n in range(1, attempts))
     assert waited > 6 * 60 * 60
+
+
+def test_redrive_sends_dead_letters_back_marked_queued(queue):
+    # GIVEN a message that failed every attempt and sits in the dead-letter queue
+    sqs, url = queue
+    dlq = sqs.create_queue(QueueName="outbox-dlq.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    config = config_for(url)
+    item = enqueue(config, question(), client=sqs)
+    record = receive(sqs, url)[0]
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=record.receipt_handle)
+    sqs.send_message(
+        QueueUrl=dlq, MessageBody=record.body, MessageGroupId="user-42", MessageDeduplicationId="x"
+    )
+    stored = load_message(item.pk, item.sk)
+    stored.status, stored.reason = FAILED, "Blinger answered 500"
+    stored.save()
+    # WHEN an operator redrives after fixing the cause
+    from supportbot.support.outbox import redrive_dead_letters
+
+    assert redrive_dead_letters(config, dlq, client=sqs) == 1
+    # THEN it is queued again in its user's group and delivered by the consumer
+    sent = []
+    OutboxConsumer(config, sent.append, client=sqs).handle(receive(sqs, url)[0])
+    assert [m.msg_id for m in sent] == [item.msg_id]
+    assert load_message(item.pk, item.sk).status == SENT
+    assert receive(sqs, dlq) == []

@@ -25,7 +25,15 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from supportbot.config import Config
-from supportbot.support.messages import FAILED, SENT, MessageItem, NewMessage, load_message, new_message_item
+from supportbot.support.messages import (
+    FAILED,
+    QUEUED,
+    SENT,
+    MessageItem,
+    NewMessage,
+    load_message,
+    new_message_item,
+)
 
 logger = Logger(child=True)
 
@@ -146,3 +154,38 @@ class OutboxConsumer:
             )
         except Exception:  # the queue's own visibility timeout still brings it back
             logger.exception("Could not set the retry delay")
+
+
+def redrive_dead_letters(
+    config: Config, dead_letter_queue_url: str, client: Any = None, limit: int = 1000
+) -> int:
+    """Move dead-lettered messages back to the outbox, marking them queued again.
+
+    Not SQS's own redrive: the stored message says ``failed`` and the consumer skips failed
+    messages, so each one is reset here first. Returns how many were moved.
+    """
+    if not config.outbox_queue_url:
+        raise RuntimeError("OUTBOX_QUEUE_URL is not configured")
+    sqs = client or sqs_client()
+    moved = 0
+    while moved < limit:
+        batch = sqs.receive_message(
+            QueueUrl=dead_letter_queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0, VisibilityTimeout=60
+        ).get("Messages", [])
+        if not batch:
+            break
+        for message in batch:
+            key = json.loads(message["Body"])
+            item = load_message(key["pk"], key["sk"])
+            if item is not None and item.status != SENT:
+                item.status, item.reason = QUEUED, "redriven after failing"
+                item.save()
+                sqs.send_message(
+                    QueueUrl=config.outbox_queue_url,
+                    MessageBody=message["Body"],
+                    MessageGroupId=f"user-{item.user_id}",
+                    MessageDeduplicationId=f"{item.msg_id}-{message['MessageId'][:8]}",
+                )
+            sqs.delete_message(QueueUrl=dead_letter_queue_url, ReceiptHandle=message["ReceiptHandle"])
+            moved += 1
+    return moved
