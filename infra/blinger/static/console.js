@@ -51,7 +51,7 @@
 
   function preview(message) {
     if (!message) return "";
-    const prefix = message.direction === "out" ? "↩ " : "";
+    const prefix = message.direction === "out" ? "You: " : "";
     return prefix + (message.type === "text" ? message.data : `[${message.type}]`);
   }
 
@@ -115,7 +115,7 @@
       image.alt = "image from " + (message.direction === "in" ? "the customer" : "the operator");
       link.append(image);
     } else {
-      link.textContent = "📎 " + fileName(url);
+      link.textContent = "File: " + fileName(url);
     }
     return link;
   }
