@@ -55,7 +55,7 @@ def render_html(text: str, entities: list[dict[str, Any]] | None) -> str:
             start, end = int(e["offset"]), int(e["offset"]) + int(e["length"])
         except (KeyError, TypeError, ValueError):
             continue
-        start, end = max(0, start), min(size, end)
+        start, end = _snap(units, max(0, start)), _snap(units, min(size, end))
         tags = _tags(e, piece(start, end))
         if tags is not None and end > start:
             spans.append((start, end, n, tags))
@@ -95,6 +95,16 @@ def render_html(text: str, entities: list[dict[str, Any]] | None) -> str:
     while stack:
         out.append(stack.pop()[3][1])
     return "".join(out)
+
+
+def _snap(units: bytes, pos: int) -> int:
+    """Move a boundary that falls inside a surrogate pair to the pair's start."""
+    if (
+        0 < pos < len(units) // 2
+        and 0xDC00 <= int.from_bytes(units[2 * pos : 2 * pos + 2], "little") <= 0xDFFF
+    ):
+        return pos - 1
+    return pos
 
 
 def _tags(e: dict[str, Any], inner_text: str) -> tuple[str, str] | None:

@@ -52,7 +52,9 @@ function el(tag, attrs = {}, ...children) {
 }
 
 function toast(text, kind = "toast") {
-  const node = el("div", { class: kind === "error" ? "toast error" : "toast", "data-testid": kind, text });
+  const node = kind === "error"
+    ? el("div", { class: "toast error", "data-testid": "error", text })
+    : el("div", { class: "toast", "data-testid": "toast", text });
   ui.toasts.append(node);
   setTimeout(() => node.remove(), kind === "error" ? 6000 : 4000);
 }

@@ -15,6 +15,10 @@ MODULES = [
     "infra.botapi.validation",
     "infra.botapi.world",
     "infra.botapi.server",
+    "infra.botapi.delivery",
+    "infra.botapi.webhook",
+    "infra.botapi.render",
+    "infra.botapi.sandbox",
 ]
 
 
