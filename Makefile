@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 
 STACK_NAME ?= telegram-support-bot
 
-.PHONY: help install test test-fast lint bench build deploy set-webhook clean
+.PHONY: help install run test test-fast lint bench build deploy set-webhook clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -24,6 +24,9 @@ $(STAMP): requirements-dev.txt layers/shared/requirements.txt
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
+
+run: install ## The whole bot locally: Telegram sandbox web chat, Blinger console, API, AWS (Ctrl-C stops)
+	PYTHONPATH=.:layers/shared $(BIN)/python -m infra.localstack
 
 test: install ## Run every test (slow ones included) and print the state machine's branch coverage
 	$(BIN)/python -m pytest --cov=statemachine --cov-branch --cov-report=term-missing --cov-fail-under=95

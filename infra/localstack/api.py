@@ -1,0 +1,270 @@
+"""The template's HTTP API on localhost: what ``sam local start-api`` does, without Docker.
+
+Every ``HttpApi`` event of every function in ``template.yaml`` is a route; a request becomes an
+API Gateway HTTP API payload 2.0 event, the function's handler is invoked in this process, and
+its answer becomes the HTTP response by the same rules API Gateway applies. A function added to
+the template is therefore served with no change here.
+
+Route matching, as API Gateway: exact paths win over ``{param}`` paths, which win over
+``{proxy+}``; a method beats ``ANY``; ``$default`` (an event without Path) catches the rest. One
+local liberty: a trailing slash is optional both ways (Blinger calls ``/v1/blinger/webhook/``).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import re
+import threading
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from infra.localstack.lambdas import LocalFunction
+from infra.localstack.template_model import ACCOUNT_ID, HttpRoute
+
+logger = logging.getLogger(__name__)
+MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
+_TEXT_TYPES = re.compile(
+    r"^(text/.*|application/(json|xml|javascript|x-www-form-urlencoded)|.*\+(json|xml))$", re.IGNORECASE
+)
+
+
+@dataclass(frozen=True)
+class Match:
+    route: HttpRoute
+    path_parameters: dict[str, str]
+
+
+class Router:
+    """Routes of the template, most specific first (see the module docstring)."""
+
+    def __init__(self, routes: Iterable[HttpRoute]) -> None:
+        compiled = []
+        for route in routes:
+            pattern = None if route.path is None else _compile(route.path)
+            compiled.append((route, pattern, _specificity(route)))
+        self._routes = sorted(compiled, key=lambda item: item[2])
+
+    def match(self, method: str, path: str) -> Match | None:
+        candidates = {path, path.rstrip("/") or "/", path if path.endswith("/") else path + "/"}
+        for route, pattern, _ in self._routes:
+            if route.method not in ("ANY", method.upper()):
+                continue
+            if pattern is None:
+                return Match(route, {})
+            for candidate in sorted(candidates, key=lambda c: c != path):  # the exact path first
+                found = pattern.fullmatch(candidate)
+                if found:
+                    return Match(route, {k: v for k, v in found.groupdict().items() if v is not None})
+        return None
+
+    def allowed_methods(self, path: str) -> list[str]:
+        return sorted({r.method for r, p, _ in self._routes if p is not None and p.fullmatch(path)})
+
+
+def _compile(path: str) -> re.Pattern[str]:
+    regex = ""
+    for part in re.split(r"(\{[^}]+\})", path):
+        if part.startswith("{") and part.endswith("+}"):
+            regex += f"(?P<{_group(part[1:-2])}>.+)"
+        elif part.startswith("{") and part.endswith("}"):
+            regex += f"(?P<{_group(part[1:-1])}>[^/]+)"
+        else:
+            regex += re.escape(part)
+    return re.compile(regex)
+
+
+def _group(name: str) -> str:
+    if not name.isidentifier():
+        raise ValueError(f"path parameter {name!r} cannot be served locally (not an identifier)")
+    return name
+
+
+def _specificity(route: HttpRoute) -> tuple[int, int, int, int]:
+    if route.path is None:
+        return (3, 0, 0, 1)
+    greedy = 1 if "+}" in route.path else 0
+    params = route.path.count("{")
+    return (greedy, params, -len(route.path), route.method == "ANY")
+
+
+def build_event(
+    route: Match, method: str, target: str, headers: list[tuple[str, str]], body: bytes, source_ip: str
+) -> dict[str, Any]:
+    """An API Gateway HTTP API payload 2.0 event for one request."""
+    url = urlsplit(target)
+    lowered: dict[str, str] = {}
+    cookies: list[str] = []
+    for name, value in headers:
+        key = name.lower()
+        if key == "cookie":
+            cookies += [c.strip() for c in value.split(";") if c.strip()]
+            continue
+        lowered[key] = f"{lowered[key]},{value}" if key in lowered else value
+    query: dict[str, str] = {}
+    for key, value in parse_qsl(url.query, keep_blank_values=True):
+        query[key] = f"{query[key]},{value}" if key in query else value
+    now = time.time()
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": route.route.route_key,
+        "rawPath": url.path,
+        "rawQueryString": url.query,
+        "headers": lowered,
+        "requestContext": {
+            "accountId": ACCOUNT_ID,
+            "apiId": "local",
+            "domainName": lowered.get("host", "localhost"),
+            "domainPrefix": lowered.get("host", "localhost").split(".")[0],
+            "http": {
+                "method": method,
+                "path": url.path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": source_ip,
+                "userAgent": lowered.get("user-agent", ""),
+            },
+            "requestId": uuid.uuid4().hex,
+            "routeKey": route.route.route_key,
+            "stage": "$default",
+            "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
+            "timeEpoch": int(now * 1000),
+        },
+        "isBase64Encoded": False,
+    }
+    if cookies:
+        event["cookies"] = cookies
+    if query:
+        event["queryStringParameters"] = query
+    if route.path_parameters:
+        event["pathParameters"] = route.path_parameters
+    if body:
+        event["body"], event["isBase64Encoded"] = _encode_body(lowered.get("content-type", ""), body)
+    return event
+
+
+def _encode_body(content_type: str, body: bytes) -> tuple[str, bool]:
+    """Text content types pass as text; anything else (images, multipart) is base64, as API Gateway does."""
+    if _TEXT_TYPES.match(content_type.split(";")[0].strip()):
+        try:
+            return body.decode("utf-8"), False
+        except UnicodeDecodeError:
+            pass
+    return base64.b64encode(body).decode("ascii"), True
+
+
+def to_http(result: Any) -> tuple[int, dict[str, str], list[str], bytes]:
+    """A handler's return value → (status, headers, cookies, body) by the payload 2.0 rules: a dict
+    with ``statusCode`` is a response; anything else is a 200 JSON body (a string as it is)."""
+    if isinstance(result, dict) and "statusCode" in result:
+        headers = {str(k): str(v) for k, v in (result.get("headers") or {}).items()}
+        for key, values in (result.get("multiValueHeaders") or {}).items():
+            headers[key] = ",".join(str(v) for v in values)
+        raw = result.get("body")
+        text = raw if isinstance(raw, str) else ("" if raw is None else json.dumps(raw))
+        data = base64.b64decode(text) if result.get("isBase64Encoded") else text.encode("utf-8")
+        return int(result["statusCode"]), headers, list(result.get("cookies") or []), data
+    body = result if isinstance(result, str) else json.dumps(result)
+    return 200, {"content-type": "application/json"}, [], body.encode("utf-8")
+
+
+class LocalApi:
+    """A ThreadingHTTPServer in a daemon thread serving the routes of ``functions``."""
+
+    def __init__(
+        self, functions: dict[str, LocalFunction], host: str = "127.0.0.1", port: int = 3000
+    ) -> None:
+        self.functions = functions
+        self.router = Router(route for f in functions.values() for route in f.model.routes)
+        self._httpd = ThreadingHTTPServer((host, port), _handler_for(self))
+        self._httpd.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def routes(self) -> list[HttpRoute]:
+        return [r for f in self.functions.values() for r in f.model.routes]
+
+    def start(self) -> LocalApi:
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._httpd.serve_forever, args=(0.05,), name="local-api", daemon=True
+            )
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._httpd.shutdown()
+            self._thread.join(timeout=5)
+            self._thread = None
+        self._httpd.server_close()
+
+    def __enter__(self) -> LocalApi:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def handle(
+        self, method: str, target: str, headers: list[tuple[str, str]], body: bytes, source_ip: str
+    ) -> tuple[int, dict[str, str], list[str], bytes]:
+        path = urlsplit(target).path
+        found = self.router.match(method, path)
+        if found is None:
+            # API Gateway's own answer for a route that does not exist.
+            return 404, {"content-type": "application/json"}, [], b'{"message":"Not Found"}'
+        function = self.functions[found.route.function]
+        event = build_event(found, method, target, headers, body, source_ip)
+        try:
+            result = function.invoke(event)
+        except Exception:
+            logger.exception("%s raised (API Gateway answers 500)", function.model.logical_id)
+            return 500, {"content-type": "application/json"}, [], b'{"message":"Internal Server Error"}'
+        return to_http(result)
+
+
+def _handler_for(api: LocalApi) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:
+            logger.debug("%s " + format, self.client_address[0], *args)
+
+        def _serve(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            if length > MAX_BODY:
+                self.close_connection = True
+                self._reply(
+                    413, {"content-type": "application/json"}, [], b'{"message":"Request Entity Too Large"}'
+                )
+                return
+            body = self.rfile.read(length) if length else b""
+            self._reply(
+                *api.handle(self.command, self.path, list(self.headers.items()), body, self.client_address[0])
+            )
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
+
+        def _reply(self, status: int, headers: dict[str, str], cookies: list[str], body: bytes) -> None:
+            self.send_response(status)
+            for key, value in headers.items():
+                if key.lower() not in ("content-length", "connection", "transfer-encoding"):
+                    self.send_header(key, value)
+            for cookie in cookies:
+                self.send_header("Set-Cookie", cookie)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+    return Handler

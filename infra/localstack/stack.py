@@ -1,0 +1,194 @@
+"""The whole system on this machine, started and stopped in the right order (``make run``).
+
+Order matters: moto first (tables, queues and buckets from the template), then the Telegram side
+(its URL is part of the functions' environment), then the environment itself, which must be in
+``os.environ`` before anything imports ``supportbot`` (its table names are read at import), then
+demo data, the handlers (imported now, so the first chat message is not a cold start), the API,
+the queue pollers, and last the webhook, because setting it starts deliveries to the API.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from infra.localstack.api import LocalApi
+from infra.localstack.aws import MotoServer, apply_environment, aws_environment, create_resources
+from infra.localstack.lambdas import LocalFunction, add_import_paths
+from infra.localstack.sqs_poller import QueuePoller, start_pollers
+from infra.localstack.telegram import LOCAL_TOKEN, RealTelegramPoller, Sandbox
+from infra.localstack.template_model import StackModel, merged_environment, without_ssm_references
+from infra.template import TEMPLATE, load_template
+
+logger = logging.getLogger(__name__)
+WEBHOOK_PATH = "/v1/telegram/webhook"
+BLINGER_WEBHOOK_PATH = "/v1/blinger/webhook/"
+LOCAL_WEBHOOK_SECRET = "local-webhook-secret"  # noqa: S105 - fake, for the sandbox only
+BLINGER_TOKEN = "local-blinger-token"  # noqa: S105
+BLINGER_EVENTS_SECRET = "local-blinger-events-secret"  # noqa: S105
+BLINGER_CHANNEL_ID = "telegram"
+
+
+@dataclass
+class Ports:
+    api: int = 3000
+    telegram: int = 8081
+    blinger: int = 8082
+    moto: int = 5000
+
+
+def local_secrets(model: StackModel) -> dict[str, str]:
+    """A fake value for every secret the template reads from SSM (``X_PARAMETER`` → ``X``)."""
+    names = {key.removesuffix("_PARAMETER") for f in model.functions.values() for key in f.environment}
+    return {
+        name: "local-" + name.lower().replace("_", "-")
+        for name in names
+        if any(f"{name}_PARAMETER" in f.environment for f in model.functions.values())
+    }
+
+
+def build_functions(model: StackModel) -> dict[str, LocalFunction]:
+    add_import_paths(model.root, model.functions.values())
+    return {name: LocalFunction(function) for name, function in model.functions.items()}
+
+
+class LocalStack:
+    """Start with `start()`, stop with `stop()` (idempotent, also after a failed start)."""
+
+    def __init__(
+        self,
+        ports: Ports | None = None,
+        template_path: Path = TEMPLATE,
+        real_token: str | None = None,
+        real_api_url: str | None = None,
+        log: Callable[[str], None] = print,
+    ) -> None:
+        self.ports = ports or Ports()
+        self.template_path = template_path
+        self.real_token = real_token
+        self.real_api_url = real_api_url or "https://api.telegram.org"
+        self.log = log
+        self.moto: MotoServer | None = None
+        self.sandbox: Sandbox | None = None
+        self.telegram_poller: RealTelegramPoller | None = None
+        self.blinger: Any = None
+        self.api: LocalApi | None = None
+        self.pollers: list[QueuePoller] = []
+        self.environment: dict[str, str] = {}
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.api}"
+
+    @property
+    def webhook_url(self) -> str:
+        return self.api_url + WEBHOOK_PATH
+
+    def start(self) -> LocalStack:
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start(self) -> None:
+        self.moto = MotoServer(self.ports.moto).start()
+        apply_environment(aws_environment(self.moto.url))
+        template = load_template(self.template_path)
+        model = StackModel.from_template(template, root=self.template_path.parent, moto_url=self.moto.url)
+        create_resources(model, template, self.moto.url)
+
+        overrides = local_secrets(model)
+        overrides["TELEGRAM_WEBHOOK_SECRET"] = LOCAL_WEBHOOK_SECRET
+        if self.real_token:
+            overrides |= {"TELEGRAM_BOT_TOKEN": self.real_token, "TELEGRAM_API_URL": self.real_api_url}
+        else:
+            self.sandbox = Sandbox(self.ports.telegram)
+            overrides |= {"TELEGRAM_BOT_TOKEN": LOCAL_TOKEN, "TELEGRAM_API_URL": self.sandbox.url}
+        self.blinger = _blinger_console(self.ports.blinger, self.api_url + BLINGER_WEBHOOK_PATH)
+        if self.blinger is not None:
+            overrides |= {
+                "BLINGER_API_URL": self.blinger.send_url,
+                "BLINGER_TOKEN": BLINGER_TOKEN,
+                "BLINGER_WEBHOOK_SECRET": BLINGER_EVENTS_SECRET,
+                "BLINGER_CHANNEL_ID": BLINGER_CHANNEL_ID,
+            }
+        self.environment = without_ssm_references(merged_environment(model.functions, overrides))
+        os.environ.update(self.environment)
+
+        functions = build_functions(model)
+        from infra.demo import load_demo_data  # imports supportbot: only now that the names are set
+
+        load_demo_data()
+        for function in functions.values():
+            _ = function.handler  # the cold start happens here, not on the first message
+        self.api = LocalApi(functions, port=self.ports.api).start()
+        self.pollers = start_pollers(model, functions, self.moto.url)
+        if self.blinger is not None:
+            self.blinger.start()
+        if self.sandbox is not None:
+            self.sandbox.start(self.webhook_url, LOCAL_WEBHOOK_SECRET)
+        elif self.real_token:
+            self.telegram_poller = RealTelegramPoller(
+                self.real_token, self.real_api_url, self.webhook_url, LOCAL_WEBHOOK_SECRET
+            ).start()
+
+    def urls(self) -> dict[str, str]:
+        urls: dict[str, str] = {}
+        if self.sandbox is not None:
+            urls["Telegram sandbox (web chat)"] = self.sandbox.server.sandbox_url
+        elif self.telegram_poller is not None:
+            urls["Telegram"] = f"https://t.me/{self.telegram_poller.username} (long-polling the real Bot API)"
+        if self.blinger is not None:
+            urls["Blinger console"] = self.blinger.base_url + "/"
+        urls["API"] = (
+            self.api_url + " (" + ", ".join(r.route_key for r in (self.api.routes if self.api else [])) + ")"
+        )
+        if self.moto is not None:
+            urls["AWS (moto)"] = self.moto.url + "/moto-api/"
+        return urls
+
+    def stop(self) -> None:
+        """Stop everything that started, newest first; each step runs even if one before failed."""
+        steps: list[tuple[str, Callable[[], None] | None]] = [
+            ("Telegram poller", self.telegram_poller.stop if self.telegram_poller else None),
+            ("sandbox", self.sandbox.stop if self.sandbox else None),
+            ("Blinger console", self.blinger.stop if self.blinger else None),
+            *[("queue poller", poller.stop) for poller in self.pollers],
+            ("API", self.api.stop if self.api else None),
+            ("moto", self.moto.stop if self.moto else None),
+        ]
+        for name, step in steps:
+            if step is None:
+                continue
+            try:
+                step()
+            except Exception:
+                logger.exception("Stopping the %s failed", name)
+        self.telegram_poller = self.sandbox = self.blinger = self.api = self.moto = None
+        self.pollers = []
+
+
+def _blinger_console(port: int, bot_webhook_url: str) -> Any:
+    """The Blinger console when this checkout has it (it is built alongside), else None."""
+    try:
+        from infra.blinger import BlingerConsole
+    except ImportError:
+        return None
+    return BlingerConsole(
+        BLINGER_TOKEN,
+        BLINGER_CHANNEL_ID,
+        bot_webhook_url=bot_webhook_url,
+        events_secret=BLINGER_EVENTS_SECRET,
+        port=port,
+    )
+
+
+def measure(start: float) -> str:
+    return f"{time.monotonic() - start:.1f} s"

@@ -1,0 +1,146 @@
+"""Telegram for the local stack: the sandbox (default) or the real Bot API (``TELEGRAM_BOT_TOKEN``).
+
+Sandbox: the strict Bot API stand-in (`infra.botapi`) with the demo customer and partner as
+users; the webhook is registered with ``setWebhook`` over HTTP exactly as ``make set-webhook``
+registers the deployed one, and from then on the stand-in delivers updates to the local API.
+
+Real Telegram: Telegram cannot reach localhost, so `RealTelegramPoller` does what Telegram's
+webhook delivery would: ``deleteWebhook``, then long-poll ``getUpdates`` and post each update to
+the local webhook with the sandbox's own `post_update`, executing the method call a webhook
+answer may carry against the real API. It is deliberately thin (it cannot be exercised against
+the real service here); its tests point it at a stand-in without a webhook.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+import requests
+
+from infra.botapi import BotApiServer, World
+from infra.botapi.delivery import post_update, split_call
+from infra.set_webhook import ALLOWED_UPDATES, set_webhook
+
+logger = logging.getLogger(__name__)
+LOCAL_TOKEN = "1000000001:LOCAL-SANDBOX-TOKEN"  # noqa: S105 - the sandbox's fake bot token
+CUSTOMER_USER_ID = 1001
+PARTNER_USER_ID = 1002
+POLL_TIMEOUT = 25
+
+
+def add_demo_users(world: World) -> None:
+    """The demo customer and partner have opened the bot (with their demo phone numbers).
+
+    infra.demo is imported here, not at the top: it imports supportbot, whose table names are
+    read at import, and the local stack sets them only once moto is up.
+    """
+    from infra.demo import CUSTOMER_NAME, CUSTOMER_PHONE, PARTNER_NAME, PARTNER_PHONE
+
+    world.add_user(
+        CUSTOMER_USER_ID, first_name=CUSTOMER_NAME, language_code="ru", phone_number=CUSTOMER_PHONE
+    )
+    world.add_user(PARTNER_USER_ID, first_name=PARTNER_NAME, language_code="ru", phone_number=PARTNER_PHONE)
+
+
+class Sandbox:
+    """The stand-in on ``port`` (8081) with the webhook pointed at the local API.
+
+    The port is bound at construction (the functions' environment needs the URL); the demo users
+    are added by `start`, once the environment is set.
+    """
+
+    def __init__(self, port: int = 8081) -> None:
+        self.world = World(token=LOCAL_TOKEN, bot_username="local_support_bot")
+        self.server = BotApiServer(self.world, port=port)
+
+    @property
+    def url(self) -> str:
+        return self.server.base_url
+
+    def start(self, webhook_url: str, secret: str) -> Sandbox:
+        add_demo_users(self.world)
+        self.server.start()
+        answer = set_webhook(webhook_url, LOCAL_TOKEN, secret, api_url=self.url)
+        if not answer.get("ok"):
+            raise RuntimeError(f"the sandbox refused setWebhook: {answer}")
+        return self
+
+    def stop(self) -> None:
+        self.server.stop()
+
+
+class RealTelegramPoller:
+    """getUpdates from ``api_url`` → the local webhook, one update at a time, in order."""
+
+    def __init__(
+        self, token: str, api_url: str, webhook_url: str, secret: str, poll_timeout: int = POLL_TIMEOUT
+    ):
+        self.token = token
+        self.api_url = api_url.rstrip("/")
+        self.webhook_url = webhook_url
+        self.secret = secret
+        self.poll_timeout = poll_timeout
+        self.session = requests.Session()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="telegram-poller", daemon=True)
+
+    def call(self, method: str, params: dict[str, Any] | None = None, http_timeout: float = 10) -> Any:
+        """A Bot API call; raises with Telegram's description when it answers ``ok: false``."""
+        url = f"{self.api_url}/bot{self.token}/{method}"
+        answer = self.session.post(url, json=params or {}, timeout=http_timeout).json()
+        if not answer.get("ok"):
+            raise RuntimeError(f"{method}: {answer.get('description')}")
+        return answer["result"]
+
+    def start(self) -> RealTelegramPoller:
+        me = self.call("getMe")
+        self.call("deleteWebhook")  # getUpdates is refused while a webhook is set
+        self.username = me.get("username")
+        logger.info("Long-polling Telegram as @%s", self.username)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=1)  # a long poll in progress is abandoned (daemon thread)
+
+    def _run(self) -> None:
+        offset = 0
+        while not self._stop.is_set():
+            try:
+                params = {"offset": offset, "timeout": self.poll_timeout, "allowed_updates": ALLOWED_UPDATES}
+                updates = self.call("getUpdates", params, http_timeout=self.poll_timeout + 10)
+            except Exception:
+                if self._stop.is_set():
+                    return
+                logger.exception("getUpdates failed; retrying in 3 s")
+                self._stop.wait(3)
+                continue
+            for update in updates:
+                if self._stop.is_set():
+                    return
+                self.deliver(update)
+                offset = update["update_id"] + 1
+
+    def deliver(self, update: dict[str, Any]) -> None:
+        """Post one update to the local webhook (retrying while it fails), then run its answer's call."""
+        failures = 0
+        while not self._stop.is_set():
+            result = post_update(self.webhook_url, self.secret, update, timeout=60)
+            if result.ok:
+                break
+            failures += 1
+            logger.warning(
+                "Local webhook: %s (update %s, attempt %d)", result.error, update["update_id"], failures
+            )
+            self._stop.wait(min(2.0**failures, 30))
+        else:
+            return
+        if result.method_call is not None:
+            method, params = split_call(result.method_call)
+            try:
+                self.call(method, params)
+            except Exception:
+                logger.exception("%s from the webhook's answer failed", method)

@@ -1,0 +1,121 @@
+"""The local stack (``python -m infra.localstack``) as a subprocess on free ports, for HTTP-only tests.
+
+A subprocess, not threads in the test process: the stack sets ``os.environ`` (table names, AWS
+endpoint, tokens) and runs a moto server, which would collide with the other tests' ``mock_aws``
+and the environment the root conftest sets. Its output goes to a file (a pipe nobody reads would
+block it), shown when a test fails to start it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+READY = re.compile(r"ready in (\d+(?:\.\d+)?) s")
+STARTUP_LIMIT = 15.0
+# Set by the root conftest for in-process tests; a stack started with them would use them.
+INHERITED = ("TELEGRAM_BOT_TOKEN", "TELEGRAM_API_URL", "TELEGRAM_WEBHOOK_SECRET", "AWS_ENDPOINT_URL")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class StackProcess:
+    """A running ``python -m infra.localstack`` and where to reach it."""
+
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    ports: dict[str, int]
+    ready_seconds: float = 0.0
+    stopped_rc: int | None = field(default=None)
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports['api']}"
+
+    @property
+    def telegram_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports['telegram']}"
+
+    @property
+    def blinger_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports['blinger']}"
+
+    @property
+    def moto_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports['moto']}"
+
+    @property
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def stop(self, sig: int = signal.SIGINT, timeout: float = 20) -> int:
+        """Ctrl-C (or SIGTERM) and wait; killed if it does not stop in time. Returns the exit code."""
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+        self.stopped_rc = self.process.returncode
+        return self.process.returncode
+
+
+def start_stack(tmp_dir: Path, extra_env: dict[str, str] | None = None) -> StackProcess:
+    ports = {name: free_port() for name in ("api", "telegram", "blinger", "moto")}
+    env = {k: v for k, v in os.environ.items() if k not in INHERITED}
+    env |= {"PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'layers' / 'shared'}", "PYTHONUNBUFFERED": "1"}
+    env |= extra_env or {}
+    log_path = tmp_dir / "stack.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "infra.localstack",
+                *("--port", str(ports["api"]), "--telegram-port", str(ports["telegram"])),
+                *("--blinger-port", str(ports["blinger"]), "--moto-port", str(ports["moto"])),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    stack = StackProcess(process, log_path, ports)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        found = READY.search(stack.log)
+        if found:
+            stack.ready_seconds = float(found.group(1))
+            return stack
+        if process.poll() is not None:
+            break
+        time.sleep(0.1)
+    stack.stop(signal.SIGKILL)
+    pytest.fail(f"the local stack did not start:\n{stack.log[-5000:]}")
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackProcess]:
+    """One sandbox stack for the session; stopped (and its clean exit checked by a test) at the end."""
+    running = start_stack(tmp_path_factory.mktemp("localstack"))
+    try:
+        yield running
+    finally:
+        running.stop()

@@ -1,0 +1,148 @@
+"""``python -m infra.localstack`` as ``make run`` starts it: quick start, the URLs, the pieces wired
+together (moto with demo data, the webhook set with the secret, the sandbox as strict as
+Telegram), and a clean stop on Ctrl-C or SIGTERM.
+"""
+
+from __future__ import annotations
+
+import signal
+import socket
+from pathlib import Path
+
+import pytest
+import requests
+
+from infra.localstack.aws import client
+from infra.localstack.telegram import LOCAL_TOKEN
+from tests.e2e.conftest import STARTUP_LIMIT, StackProcess, start_stack
+
+pytestmark = pytest.mark.slow
+
+
+def bot_api(
+    stack: StackProcess, method: str, token: str = LOCAL_TOKEN, **params: object
+) -> requests.Response:
+    return requests.post(f"{stack.telegram_url}/bot{token}/{method}", json=params, timeout=10)
+
+
+def test_starts_quickly_and_prints_the_urls(stack: StackProcess) -> None:
+    assert stack.ready_seconds < STARTUP_LIMIT
+    log = stack.log
+    for url in (f"{stack.telegram_url}/sandbox/", stack.blinger_url, stack.api_url, stack.moto_url):
+        assert url in log
+    assert "POST /v1/telegram/webhook" in log
+    assert "Traceback" not in log
+
+
+def test_webhook_is_registered_with_the_secret(stack: StackProcess) -> None:
+    info = bot_api(stack, "getWebhookInfo").json()["result"]
+    assert info["url"] == f"{stack.api_url}/v1/telegram/webhook"
+    # The API refuses a caller without Telegram's secret header, as deployed
+    update = {"update_id": 1, "message": {"message_id": 1, "date": 1, "chat": {"id": 1, "type": "private"}}}
+    assert requests.post(info["url"], json=update, timeout=5).status_code == 401
+    wrong = {"X-Telegram-Bot-Api-Secret-Token": "guess"}
+    assert requests.post(info["url"], json=update, headers=wrong, timeout=5).status_code == 403
+
+
+def test_aws_has_the_templates_resources_and_demo_data(stack: StackProcess) -> None:
+    dynamodb = client("dynamodb", stack.moto_url)
+    tables = set(dynamodb.list_tables()["TableNames"])
+    assert {"SessionsTable", "ContentTable", "BackendTable", "FailedUpdatesTable"} <= tables
+    customers = dynamodb.scan(TableName="BackendTable", Select="COUNT")["Count"]
+    assert customers >= 30 + 7  # the demo customer's and partner's orders
+    faq = dynamodb.query(
+        TableName="ContentTable",
+        KeyConditionExpression="tree = :t",
+        ExpressionAttributeValues={":t": {"S": "faq"}},
+    )["Items"]
+    assert len(faq) >= 7
+
+
+@pytest.mark.parametrize(
+    ("method", "params", "status", "description"),
+    [
+        ("sendMessage", {"chat_id": 1001}, 400, "Bad Request: message text is empty"),
+        (
+            "sendMessage",
+            {"chat_id": 1001, "text": "x", "parse_mode": "HTML2"},
+            400,
+            "Bad Request: unsupported parse_mode",
+        ),
+        ("sendMessage", {"chat_id": 424242, "text": "x"}, 400, "Bad Request: chat not found"),
+        ("sendMessage", {"chat_id": 1001, "text": "<b>x", "parse_mode": "HTML"}, 400, None),
+        ("sendMesage", {"chat_id": 1001, "text": "x"}, 404, "Not Found"),
+    ],
+)
+def test_the_sandbox_refuses_bad_calls_in_telegrams_words(
+    stack: StackProcess, method: str, params: dict[str, object], status: int, description: str | None
+) -> None:
+    answer = bot_api(stack, method, **params)
+    body = answer.json()
+    assert answer.status_code == status
+    assert body["ok"] is False
+    assert body["error_code"] == status
+    if description is not None:
+        assert body["description"] == description
+    else:
+        assert body["description"].startswith("Bad Request: can't parse entities")
+
+
+def test_the_sandbox_refuses_a_wrong_token(stack: StackProcess) -> None:
+    answer = bot_api(stack, "getMe", token="1:WRONG")
+    assert (answer.status_code, answer.json()) == (
+        401,
+        {"ok": False, "error_code": 401, "description": "Unauthorized"},
+    )
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_stops_cleanly(tmp_path: Path, sig: int) -> None:
+    running = start_stack(tmp_path)
+    try:
+        assert running.ready_seconds < STARTUP_LIMIT
+    finally:
+        rc = running.stop(sig)
+    assert rc == 0, running.log
+    assert "Traceback" not in running.log
+    assert running.log.rstrip().endswith("stopped")
+    assert all(port_is_free(port) for port in running.ports.values())
+
+
+def test_a_taken_port_is_reported_without_a_traceback(tmp_path: Path, stack: StackProcess) -> None:
+    import subprocess
+    import sys
+
+    from tests.e2e.conftest import ROOT
+
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "infra.localstack",
+            "--port",
+            str(stack.ports["api"]),
+            "--moto-port",
+            "0",
+            "--telegram-port",
+            "0",
+            "--blinger-port",
+            "0",
+        ],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": f"{ROOT}:{ROOT / 'layers' / 'shared'}"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "Could not start" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
