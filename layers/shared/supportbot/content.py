@@ -1,9 +1,32 @@
-"""Admin-edited trees (FAQ, later the complaint menu): DynamoDB items with parent paths.
+"""Admin-edited trees (the FAQ, the complaint menu): DynamoDB items with parent paths.
 
 Every node of a tree lives in the tree's partition (hash key ``tree``), so one Query loads it
 whole. ``path`` is the node's ancestry ("/" for a top-level node, "/a1/b2/" below ``b2``), and
 siblings are ordered by ``position``. The bot keeps a loaded tree in memory for ``ttl`` seconds,
 so admin edits show within that time without a read per update.
+
+A node of either tree: ``node_id`` (letters, digits, ``_`` and ``-``, at most 24: it travels in
+button data), ``path``, ``position``, ``title`` (its button), ``text`` (Telegram HTML, shown as is).
+
+Complaint-tree nodes (tree ``"complaints"``) may also say what the step asks for and whether it
+submits; FAQ nodes leave these unset and nothing changes for them:
+
+- ``ask``: ``"text"`` (a typed answer), ``"photo"`` (one photo), ``"order"`` (one of the
+  customer's orders, picked from a list) or unset (asks nothing);
+- ``required`` (default true): an unanswered required step cannot be skipped or submitted;
+- ``min_length`` / ``max_length``: bounds of a text answer in characters (the bot caps
+  ``max_length`` to keep the session small, see ``bot/complaints.py``);
+- ``submit`` (default false): the step offers "Submit" once every required step on its path is
+  answered. After an answer the bot moves on to the node's only child, if it has exactly one.
+
+>>> tree = Tree.from_items("complaints", [
+...     ContentItem("complaints", "oth", path="/", position=3, title="Другое"),
+...     ContentItem("complaints", "oth_t", path="/oth/", title="Опишите проблему", ask="text",
+...                 min_length=10, max_length=300, submit=True),
+... ])
+>>> step = tree.get("oth_t")
+>>> step.ask, step.required, step.max_length, step.submit, tree.get("oth").ask
+('text', True, 300, True, None)
 """
 
 from __future__ import annotations
@@ -12,9 +35,9 @@ import functools
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute, VersionAttribute
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
 from pynamodb.models import Model
 
 ROOT = "root"
@@ -31,6 +54,12 @@ class ContentItem(Model):
     position = NumberAttribute(default=0)
     title = UnicodeAttribute(default="")
     text = UnicodeAttribute(default="")
+    # Complaint steps only (see the module's docstring); unset on FAQ nodes.
+    ask = UnicodeAttribute(null=True)
+    required = BooleanAttribute(null=True)
+    min_length = NumberAttribute(null=True)
+    max_length = NumberAttribute(null=True)
+    submit = BooleanAttribute(null=True)
     version = VersionAttribute()
 
 
@@ -42,6 +71,11 @@ class Node:
     path: str = "/"
     position: int = 0
     children: tuple[str, ...] = ()
+    ask: str | None = None
+    required: bool = True
+    min_length: int | None = None
+    max_length: int | None = None
+    submit: bool = False
 
     @property
     def parent_id(self) -> str:
@@ -65,11 +99,7 @@ class Tree:
 
     @classmethod
     def from_items(cls, name: str, items: list[ContentItem]) -> Tree:
-        nodes = {
-            item.node_id: Node(item.node_id, item.title, item.text, item.path, int(item.position))
-            for item in items
-            if item.node_id != ROOT
-        }
+        nodes = {item.node_id: node_of(item) for item in items if item.node_id != ROOT}
         children: dict[str, list[Node]] = {ROOT: []}
         for node in nodes.values():
             parent = node.parent_id
@@ -82,10 +112,23 @@ class Tree:
         tree_nodes = {ROOT: Node(ROOT, "", children=ordered[ROOT])}
         for node_id, node in nodes.items():
             if node.parent_id == ROOT or node.parent_id in nodes:
-                tree_nodes[node_id] = Node(
-                    node.id, node.title, node.text, node.path, node.position, ordered.get(node_id, ())
-                )
+                tree_nodes[node_id] = replace(node, children=ordered.get(node_id, ()))
         return cls(name, tree_nodes)
+
+
+def node_of(item: ContentItem) -> Node:
+    return Node(
+        item.node_id,
+        item.title,
+        item.text,
+        item.path,
+        int(item.position),
+        ask=item.ask or None,
+        required=item.required is not False,
+        min_length=None if item.min_length is None else int(item.min_length),
+        max_length=None if item.max_length is None else int(item.max_length),
+        submit=bool(item.submit),
+    )
 
 
 class ContentStore:
