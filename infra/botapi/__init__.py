@@ -18,7 +18,20 @@ restore them)::
 
 Modules: `spec` (the spec as data), `formatting` (Telegram's HTML subset and lengths),
 `validation` (validate_call, check_object), `world` (state and simulated users), `methods`
-(behaviour and the dispatch pipeline), `server` (HTTP).
+(behaviour and the dispatch pipeline), `server` (HTTP), and the sandbox grown from it:
+`delivery` (post_update: one webhook delivery, shared with the real-Telegram path), `webhook`
+(WebhookDeliverer: per-chat ordered delivery with Telegram's retries), `sandbox` (the JSON API
+under /sandbox/api/), `render` (entities -> safe HTML), `static/` (the web chat page).
+
+The local stack's Telegram sandbox (web chat at http://127.0.0.1:8081/)::
+
+    world = World(token="123456:TEST-TOKEN")
+    world.add_user(700000001, first_name="Ann", phone_number="+79990001122")
+    world.add_group(-1001234567890, "Warehouse", members=(700000001,))
+    server = BotApiServer(world, port=8081).start()  # bot: TELEGRAM_API_URL=server.base_url
+    requests.post(f"{server.base_url}/bot{world.token}/setWebhook", json={"url": hook, "secret_token": s})
+    ...
+    server.stop()
 
 >>> import requests
 >>> world = World(token="123456:TEST-TOKEN")
@@ -39,10 +52,12 @@ Modules: `spec` (the spec as data), `formatting` (Telegram's HTML subset and len
 
 from __future__ import annotations
 
+from infra.botapi.delivery import DeliveryResult, post_update, split_call
 from infra.botapi.methods import HANDLERS, Reply, dispatch
 from infra.botapi.server import BotApiServer
 from infra.botapi.spec import Spec, load_spec
 from infra.botapi.validation import BotApiError, SpecViolation, UploadedFile, check_object, validate_call
+from infra.botapi.webhook import DeliveryConfig, WebhookDeliverer, telegram_backoff
 from infra.botapi.world import Call, CallbackQuery, Chat, Message, StoredFile, User, World, WorldError
 
 __all__ = [
@@ -52,6 +67,8 @@ __all__ = [
     "Call",
     "CallbackQuery",
     "Chat",
+    "DeliveryConfig",
+    "DeliveryResult",
     "Message",
     "Reply",
     "Spec",
@@ -59,10 +76,14 @@ __all__ = [
     "StoredFile",
     "UploadedFile",
     "User",
+    "WebhookDeliverer",
     "World",
     "WorldError",
     "check_object",
     "dispatch",
     "load_spec",
+    "post_update",
+    "split_call",
+    "telegram_backoff",
     "validate_call",
 ]

@@ -32,7 +32,7 @@ if not Path(CHROMIUM).exists():
 
 TOKEN = "123456:TEST-TOKEN"
 SHARE = "📱 Поделиться номером телефона"
-SCREENSHOTS = Path(__file__).with_name("screenshots")
+SCREENSHOTS = Path(os.environ.get("SCREENSHOTS_DIR") or Path(__file__).with_name("screenshots"))
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
     b"\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\x89\x99=\x1d\x00\x00\x00\x00IEND\xaeB`\x82"
@@ -86,13 +86,17 @@ class _Bot:
                 self.call("editMessageText", chat_id=chat, message_id=message_id, text="Main menu",
                           reply_markup=_menu())  # fmt: skip
             elif q["data"] == "alert":
-                self.call("answerCallbackQuery", callback_query_id=q["id"], text="Are you sure?", show_alert=True)
+                self.call(
+                    "answerCallbackQuery", callback_query_id=q["id"], text="Are you sure?", show_alert=True
+                )
             return None
         m = update["message"]
         chat = m["chat"]["id"]
         if m.get("text") == "/start":
             keyboard = {"keyboard": [[{"text": SHARE, "request_contact": True}]], "resize_keyboard": True}
-            self.call("sendMessage", chat_id=chat, text="Hi! Share your phone to log in.", reply_markup=keyboard)
+            self.call(
+                "sendMessage", chat_id=chat, text="Hi! Share your phone to log in.", reply_markup=keyboard
+            )
         elif "contact" in m:
             self.call("sendMessage", chat_id=chat, text=f"Logged in as {m['contact']['phone_number']}",
                       reply_markup={"remove_keyboard": True})  # fmt: skip
@@ -100,7 +104,11 @@ class _Bot:
         elif "photo" in m:
             path = self.call("getFile", file_id=m["photo"][-1]["file_id"])["file_path"]
             size = len(requests.get(f"{self.api}/file/bot{TOKEN}/{path}", timeout=5).content)
-            return {"method": "sendMessage", "chat_id": chat, "text": f"Photo of {size} bytes: {m.get('caption')}"}
+            return {
+                "method": "sendMessage",
+                "chat_id": chat,
+                "text": f"Photo of {size} bytes: {m.get('caption')}",
+            }
         elif m.get("text") == "delete me":
             sent = self.call("sendMessage", chat_id=chat, text="short-lived")
             self.call("deleteMessage", chat_id=chat, message_id=sent["message_id"])
@@ -112,7 +120,9 @@ class _Bot:
 
 
 def _menu(back: bool = False) -> dict[str, Any]:
-    rows = [[{"text": "📦 Orders", "callback_data": "orders"}, {"text": "❓ Alert", "callback_data": "alert"}]]
+    rows = [
+        [{"text": "📦 Orders", "callback_data": "orders"}, {"text": "❓ Alert", "callback_data": "alert"}]
+    ]
     if back:
         rows = [[{"text": "⬅️ Back", "callback_data": "back"}]]
     return {"inline_keyboard": rows}
@@ -241,6 +251,10 @@ def test_new_user_and_group_reply(page: Any, stack: tuple[World, BotApiServer]) 
     page.get_by_test_id("text-input").fill("on my way")
     page.get_by_test_id("send-button").click()
     expect(page.get_by_test_id("message-reply-to")).to_contain_text("Order 7: photo please")
-    replies = [u["message"] for u in world.updates if u.get("message", {}).get("chat", {}).get("id") == -1009998887776]
+    replies = [
+        u["message"]
+        for u in world.updates
+        if u.get("message", {}).get("chat", {}).get("id") == -1009998887776
+    ]
     assert replies[-1]["reply_to_message"]["text"] == "Order 7: photo please"
     assert replies[-1]["from"]["id"] == boris.id
