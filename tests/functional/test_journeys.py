@@ -30,6 +30,7 @@ class Words:
     counterparty_label: str
     not_counterparty_label: str
     refresh: str
+    ask_support: str
     back_to_list: str
     home: str
     unchanged: str
@@ -50,6 +51,7 @@ RU = dict(
     login_prompt="Чтобы видеть свои заказы",
     greeting="Здравствуйте! Это бот поддержки нашего магазина.",
     refresh="🔄 Обновить",
+    ask_support="💬 Написать в поддержку по заказу",
     back_to_list="⬅️ К списку",
     home="🏠 Главное меню",
     unchanged="Ничего не изменилось.",
@@ -70,6 +72,7 @@ EN = dict(
     login_prompt="To see your orders",
     greeting="Hello! This is the support bot of our shop.",
     refresh="🔄 Refresh",
+    ask_support="💬 Contact support about this order",
     back_to_list="⬅️ Back to the list",
     home="🏠 Main menu",
     unchanged="Nothing has changed.",
@@ -90,7 +93,7 @@ WORDS = {
     ("customer", "ru"): Words(
         **RU,
         welcome="Добро пожаловать, Анна! Вы вошли.",
-        menu_labels=["📦 Мои заказы", "❓ Частые вопросы", "🚪 Выйти"],
+        menu_labels=["📦 Мои заказы", "❓ Частые вопросы", "💬 Задать вопрос", "🚪 Выйти"],
         orders_button="📦 Мои заказы",
         list_title="Ваши заказы (32).",
         line_word="· доставлен",
@@ -101,7 +104,7 @@ WORDS = {
     ("customer", "en"): Words(
         **EN,
         welcome="Welcome, Анна! You are logged in.",
-        menu_labels=["📦 My orders", "❓ FAQ", "🚪 Log out"],
+        menu_labels=["📦 My orders", "❓ FAQ", "💬 Ask a question", "🚪 Log out"],
         orders_button="📦 My orders",
         list_title="Your orders (32).",
         line_word="· delivered",
@@ -112,7 +115,7 @@ WORDS = {
     ("partner", "ru"): Words(
         **RU,
         welcome="Добро пожаловать, Лавка Петра! Вы вошли.",
-        menu_labels=["📦 Заказы моих товаров", "❓ Частые вопросы", "🚪 Выйти"],
+        menu_labels=["📦 Заказы моих товаров", "❓ Частые вопросы", "💬 Задать вопрос", "🚪 Выйти"],
         orders_button="📦 Заказы моих товаров",
         list_title="Заказы ваших товаров (7).",
         line_word="· к выплате ",
@@ -123,7 +126,7 @@ WORDS = {
     ("partner", "en"): Words(
         **EN,
         welcome="Welcome, Лавка Петра! You are logged in.",
-        menu_labels=["📦 Orders of my goods", "❓ FAQ", "🚪 Log out"],
+        menu_labels=["📦 Orders of my goods", "❓ FAQ", "💬 Ask a question", "🚪 Log out"],
         orders_button="📦 Orders of my goods",
         list_title="Orders of your goods (7).",
         line_word="· payout ",
@@ -199,7 +202,7 @@ def test_journey(harness, user_type, language):
     assert counterparty.removeprefix(words.counterparty_label) in counterparties
     assert not any(line.startswith(words.not_counterparty_label) for line in lines)
     assert any(line.startswith(("Обновлён: ", "Updated: ")) for line in lines)
-    assert user.labels(card) == [words.refresh, words.back_to_list, words.home]
+    assert user.labels(card) == [words.refresh, words.ask_support, words.back_to_list, words.home]
 
     # WHEN they refresh and nothing has changed
     before = card.text

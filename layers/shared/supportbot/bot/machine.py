@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from statemachine import Machine
-from supportbot.bot import auth, faq, menu, orders
+from supportbot.bot import auth, faq, menu, orders, support
 from supportbot.config import Config
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ def notify_use_buttons(ctx: Context) -> None:
 
 def build_machine(config: Config) -> Machine:
     return Machine(
-        [*auth.STATES, *menu.STATES, *orders.STATES],
+        [*auth.STATES, *menu.STATES, *orders.STATES, *support.STATES],
         home=menu.MAIN,
         families=[faq.FAMILY],
         global_messages=auth.GLOBAL_MESSAGES,

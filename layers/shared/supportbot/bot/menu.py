@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from statemachine import Button, Screen, State
 from supportbot.bot.auth import deps, logout
+from supportbot.bot.support import open_dialog
 
 if TYPE_CHECKING:
     from statemachine import Context
@@ -24,6 +25,7 @@ def render_main(ctx: Context) -> Screen:
         [
             [Button(t("menu.orders_partner" if partner else "menu.orders"), "orders")],
             [Button(t("menu.faq"), "faq")],
+            [Button(t("menu.ask"), "ask")],
             [Button(t("menu.logout"), "logout")],
         ],
     )
@@ -33,6 +35,11 @@ STATES = [
     State(
         MAIN,
         render_main,
-        callbacks=[("^orders$", "orders"), ("^faq$", "faq:root"), ("^logout$", logout)],
+        callbacks=[
+            ("^orders$", "orders"),
+            ("^faq$", "faq:root"),
+            ("^logout$", logout),
+            ("^ask$", open_dialog),
+        ],
     ),
 ]

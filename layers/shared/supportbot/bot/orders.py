@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from statemachine import Button, Nav, Screen, State
 from supportbot.backend import NotFoundError, Order
 from supportbot.bot.auth import deps
+from supportbot.bot.support import open_for_order
 from supportbot.bot.widgets import PAGE_ROUTE, pager, pages_of
 from supportbot.i18n import Translator
 
@@ -88,7 +89,9 @@ def render_order(ctx: Context) -> Screen:
         label = "order.buyer_city" if auth.user_type == "partner" else "order.seller"
         lines.append(t(label, counterparty=order.counterparty))
     lines.append(t("order.updated", time=local_time(order.updated_at, d.config.time_zone)))
-    return Screen("\n".join(lines), [[Button(t("order.refresh"), "refresh")], nav])
+    return Screen(
+        "\n".join(lines), [[Button(t("order.refresh"), "refresh")], [Button(t("order.ask"), "ask")], nav]
+    )
 
 
 def order_line(order: Order, kind: str, t: Translator) -> str:
@@ -146,5 +149,10 @@ STATES = [
         parent="main",
         callbacks=[(PAGE_ROUTE, goto_page), (ORDER_ID_ROUTE, open_order)],
     ),
-    State(ORDER, render_order, parent="orders", callbacks=[("^refresh$", lambda ctx: None)]),
+    State(
+        ORDER,
+        render_order,
+        parent="orders",
+        callbacks=[("^refresh$", lambda ctx: None), ("^ask$", open_for_order)],
+    ),
 ]

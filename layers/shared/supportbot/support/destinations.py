@@ -6,6 +6,8 @@ the next part: an album half-delivered before a failure is not sent again from t
 
 from __future__ import annotations
 
+import math
+from datetime import UTC, datetime
 from typing import Any
 
 import requests
@@ -18,18 +20,29 @@ from supportbot.support.messages import BLINGER, CUSTOMER, WAREHOUSE, MessageIte
 from supportbot.support.outbox import DeliveryError, PermanentDeliveryError
 
 BLINGER_TIMEOUT = (3, 10)
+# Telegram delivers an album as one update per photo, a fraction of a second apart: a message
+# marked as an album waits until no part came for this long, so it reaches Blinger as one run.
+ALBUM_SETTLE_SECONDS = 2.0
 
 
 class Destinations:
     """The outbox's ``deliver``: sends every part not yet sent, recording progress."""
 
-    def __init__(self, config: Config, bot: TeleBot, session: requests.Session | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        bot: TeleBot,
+        session: requests.Session | None = None,
+        album_settle: float = ALBUM_SETTLE_SECONDS,
+    ) -> None:
         self.config = config
         self.bot = bot
         self.session = session or requests.Session()
+        self.album_settle = album_settle
 
     def __call__(self, item: MessageItem) -> None:
         if item.destination == BLINGER:
+            self._wait_for_album(item)
             for index in range(int(item.sent_parts), len(item.parts)):
                 self._post_to_blinger(item, item.parts[index])
                 self._mark_sent_parts(item, index + 1)
@@ -48,6 +61,13 @@ class Destinations:
         for index in range(int(item.sent_parts), len(item.parts)):
             self._send_part(chat_id, item, item.parts[index])
             self._mark_sent_parts(item, index + 1)
+
+    def _wait_for_album(self, item: MessageItem) -> None:
+        if not (item.context or {}).get("album") or int(item.sent_parts):
+            return
+        age = (datetime.now(UTC) - (item.appended_at or item.created_at)).total_seconds()
+        if age < self.album_settle:
+            raise DeliveryError("album still arriving", retry_after=math.ceil(self.album_settle - age))
 
     def _post_to_blinger(self, item: MessageItem, part: Part) -> None:
         config = self.config

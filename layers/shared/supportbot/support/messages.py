@@ -63,6 +63,7 @@ class MessageItem(Model):
     context = CompactJSONAttribute(null=True)  # e.g. {"order": ..., "ticket": ..., "reply_to": ...}
     external = CompactJSONAttribute(null=True)  # ids the destination gave back
     created_at = UTCDateTimeAttribute()
+    appended_at = UTCDateTimeAttribute(null=True)  # when parts were last added (an album arriving)
     sent_at = UTCDateTimeAttribute(null=True)
 
     @property
@@ -79,6 +80,7 @@ class MarkerItem(Model):
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     value = NumberAttribute(null=True)
+    ref = UnicodeAttribute(null=True)  # the sort key of the message an idempotent enqueue stored
     expires_at = TTLAttribute(null=True)
 
 
@@ -94,9 +96,11 @@ def user_key(user_id: int) -> str:
     return f"U#{user_id}"
 
 
-def new_message_item(message: NewMessage, now: datetime | None = None) -> MessageItem:
+def new_message_item(
+    message: NewMessage, now: datetime | None = None, msg_id: str | None = None
+) -> MessageItem:
     moment = now or datetime.now(UTC)
-    msg_id = secrets.token_hex(8)
+    msg_id = msg_id or secrets.token_hex(8)
     for part in message.parts:
         if part.get("kind") not in KINDS:
             raise ValueError(f"part kind must be one of {KINDS}, not {part.get('kind')!r}")

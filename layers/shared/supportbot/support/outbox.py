@@ -11,26 +11,41 @@ visibility timeout: 30 s, 1 min, 2 min ... capped at 12 h; with the default 12 a
 last retry is ~17 h after the first try) or after Telegram's ``retry_after``; after
 ``OUTBOX_MAX_ATTEMPTS`` receives the queue's redrive policy moves it to the dead-letter queue
 and the stored message says ``failed`` with the reason.
+
+Idempotent enqueues: a caller that may run twice for one input (a Telegram update re-run after a
+lost session race, a repeated Blinger webhook call) passes ``once``, a key naming that input; the
+marker ``IN#<once>`` and the message are written in one transaction, so a repeat finds the marker,
+stores nothing and only re-queues the same message (the consumer skips it once it is sent).
+Albums: later parts are appended to the stored message while it is still queued
+(``append_parts``); the consumer records ``sent`` only if no part arrived during its delivery, else
+it delivers the new parts too, and records progress with updates, never by rewriting the item.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools import Logger
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.expressions.condition import size
+from pynamodb.transactions import TransactWrite
 
 from supportbot.config import Config
 from supportbot.support.messages import (
     FAILED,
     QUEUED,
     SENT,
+    MarkerItem,
     MessageItem,
     NewMessage,
+    Part,
     load_message,
     new_message_item,
 )
@@ -39,6 +54,7 @@ logger = Logger(child=True)
 
 FIRST_DELAY = 30
 MAX_VISIBILITY = 12 * 60 * 60  # SQS's limit
+ONCE_TTL = timedelta(days=30)  # far longer than any retry of the same input
 
 
 class DeliveryError(Exception):
@@ -62,19 +78,89 @@ def sqs_client() -> Any:
     return botocore.session.get_session().create_client("sqs")
 
 
-def enqueue(config: Config, message: NewMessage, client: Any = None) -> MessageItem:
-    """Store ``message`` (status queued), then put it on the outbox queue."""
+def enqueue(config: Config, message: NewMessage, client: Any = None, once: str | None = None) -> MessageItem:
+    """Store ``message`` (status queued), then put it on the outbox queue.
+
+    With ``once``, a repeat of the same input stores nothing new: the first stored message is
+    queued again (same deduplication id) unless it was already sent.
+    """
     if not config.outbox_queue_url:
         raise RuntimeError("OUTBOX_QUEUE_URL is not configured")
-    item = new_message_item(message)
-    item.save()
+    if once is None:
+        item = new_message_item(message)
+        item.save()
+    else:
+        item = _store_once(message, once)
+        if item.status != QUEUED:
+            return item
+    _queue(config, item, client)
+    return item
+
+
+def _queue(config: Config, item: MessageItem, client: Any) -> None:
     (client or sqs_client()).send_message(
         QueueUrl=config.outbox_queue_url,
         MessageBody=json.dumps(item.key),
-        MessageGroupId=f"user-{message.user_id}",
+        MessageGroupId=f"user-{item.user_id}",
         MessageDeduplicationId=item.msg_id,
     )
+
+
+def _store_once(message: NewMessage, once: str) -> MessageItem:
+    """The message stored for ``once``: stored now with its marker, or the one stored before."""
+    msg_id = hashlib.sha256(once.encode()).hexdigest()[:16]
+    item = new_message_item(message, msg_id=msg_id)
+    marker = MarkerItem(f"IN#{once}", "-", ref=item.sk, expires_at=item.created_at + ONCE_TTL)
+    try:
+        with TransactWrite(connection=Connection()) as transaction:
+            transaction.save(marker, condition=MarkerItem.pk.does_not_exist())
+            transaction.save(item, condition=MessageItem.pk.does_not_exist())
+    except TransactWriteError as error:
+        if not _condition_failed(error):
+            raise
+        stored = MarkerItem.get(f"IN#{once}", "-", consistent_read=True)
+        existing = load_message(item.pk, str(stored.ref))
+        if existing is None:  # the marker outlived the message (TTL): nothing to deliver again
+            item.status = SENT
+            return item
+        return existing
     return item
+
+
+def append_parts(message: MessageItem, parts: list[dict[str, Any]], once: str) -> bool:
+    """Add ``parts`` to a stored message that is still queued (the next photos of an album).
+
+    True when they are part of it (now or by an earlier run for the same ``once``); False when the
+    message is no longer queued: the caller then stores the parts as a message of their own.
+    """
+    marker = MarkerItem(f"IN#{once}", "-", ref=message.sk, expires_at=datetime.now(UTC) + ONCE_TTL)
+    new_parts = [Part(**part) for part in parts]  # type: ignore[no-untyped-call]
+    try:
+        with TransactWrite(connection=Connection()) as transaction:
+            transaction.save(marker, condition=MarkerItem.pk.does_not_exist())
+            transaction.update(
+                message,
+                actions=[
+                    MessageItem.parts.set(MessageItem.parts.append(new_parts)),
+                    MessageItem.appended_at.set(datetime.now(UTC)),
+                ],
+                condition=MessageItem.status == QUEUED,
+            )
+    except TransactWriteError as error:
+        reasons = [reason.code if reason else None for reason in error.cancellation_reasons]
+        if reasons and reasons[0] == "ConditionalCheckFailed":
+            return True  # this input was stored before (a re-run)
+        if _condition_failed(error):
+            return False
+        raise
+    return True
+
+
+def _condition_failed(error: TransactWriteError) -> bool:
+    return any(
+        reason is not None and reason.code == "ConditionalCheckFailed"
+        for reason in error.cancellation_reasons
+    )
 
 
 def retry_delay(receive_count: int, retry_after: int | None = None) -> int:
@@ -119,6 +205,14 @@ class OutboxConsumer:
         item.attempts = record.receive_count
         try:
             self.deliver(item)
+            while not self._record(item, SENT, None):
+                # Parts were appended while it was delivered (an album still arriving): send them too.
+                fresh = load_message(item.pk, item.sk)
+                if fresh is None:
+                    return
+                item = fresh
+                item.attempts = record.receive_count
+                self.deliver(item)
         except PermanentDeliveryError as error:
             self._record(item, FAILED, str(error))
             return
@@ -134,14 +228,23 @@ class OutboxConsumer:
                 extra={"msg_id": item.msg_id, "attempt": record.receive_count, "reason": reason},
             )
             raise
-        self._record(item, SENT, None)
 
-    def _record(self, item: MessageItem, status: str, reason: str | None) -> None:
-        item.status = status
-        item.reason = reason
+    def _record(self, item: MessageItem, status: str, reason: str | None) -> bool:
+        """Record the outcome with an update (an append in between is kept, never overwritten);
+        ``sent`` only if no part was appended since ``item`` was read: False then."""
+        actions: list[Any] = [MessageItem.status.set(status), MessageItem.attempts.set(item.attempts)]
+        actions.append(MessageItem.reason.remove() if reason is None else MessageItem.reason.set(reason))
+        condition = None
         if status == SENT:
-            item.sent_at = datetime.now(UTC)
-        item.save()
+            actions.append(MessageItem.sent_at.set(datetime.now(UTC)))
+            condition = size(MessageItem.parts) == len(item.parts)  # type: ignore[no-untyped-call]
+        try:
+            item.update(actions=actions, condition=condition)
+        except UpdateError as error:
+            if condition is not None and error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     def _delay(self, record: OutboxRecord, seconds: int) -> None:
         if not self.config.outbox_queue_url:

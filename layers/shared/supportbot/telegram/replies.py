@@ -32,6 +32,12 @@ class SendText:
     remove_keyboard: bool = False
 
 
+@dataclass(frozen=True)
+class KeepScreen:
+    """Send no screen for this message when the screen did not change: the one in the chat is
+    still current (e.g. the next photos of an album, already confirmed once)."""
+
+
 def deliver(bot: TeleBot, incoming: Incoming, result: Result, unchanged_notice: str) -> dict[str, Any] | None:
     """Send ``result`` to the user; returns the callback answer to put in the webhook response."""
     for effect in result.effects:
@@ -40,6 +46,8 @@ def deliver(bot: TeleBot, incoming: Incoming, result: Result, unchanged_notice: 
             bot.send_message(incoming.chat_id, effect.text, parse_mode="HTML", reply_markup=markup)
     notices = [notice.text for notice in result.notices]
     if incoming.callback_query_id is None:
+        if not (notices or result.changed) and any(isinstance(e, KeepScreen) for e in result.effects):
+            return None
         _send_screen(bot, incoming.chat_id, result, notices)
         return None
     if _edits_in_place(result) and incoming.message_id is not None:

@@ -1,0 +1,197 @@
+"""Ask a question: a dialog with support in Blinger.
+
+Everything the customer sends in the dialog (texts, photos, documents, albums) is stored and
+queued for Blinger through the outbox; operators' answers come back through the Blinger webhook.
+
+Idempotency: handlers run before the session is saved, and a lost race re-runs them, so every
+enqueue names its Telegram message (``once="tg:<user>:<message_id>"``): a re-run stores and
+queues nothing new.
+
+Albums: Telegram delivers each photo of an album as its own update with one ``media_group_id``.
+The first part is stored and queued as a message marked ``album``; the session remembers it, and
+later parts of the same album are appended to it while it is still queued. The outbox holds an
+album message until no part came for a moment (``destinations.ALBUM_SETTLE_SECONDS``), then posts
+the parts to Blinger one by one, in order. A part that arrives after the album was sent starts a
+new stored message (nothing is lost; order still holds). The customer gets one confirmation per
+album.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from statemachine import DOCUMENT, PHOTO, TEXT, Button, Nav, Screen, State
+from supportbot.backend import NotFoundError
+from supportbot.bot.auth import GLOBAL_MESSAGES, deps
+from supportbot.i18n import translator
+from supportbot.support.files import MAX_DOWNLOAD, copy_from_telegram
+from supportbot.support.messages import BLINGER, NewMessage, load_message
+from supportbot.support.outbox import append_parts, enqueue
+from supportbot.telegram.client import get_bot
+from supportbot.telegram.replies import KeepScreen
+
+if TYPE_CHECKING:
+    from telebot import types
+
+    from statemachine import Context
+    from supportbot.bot.deps import BotDeps
+    from supportbot.storage.sessions import Auth
+
+SUPPORT = "support"
+DATA_KEY = "support"
+"""``ctx.data["support"]``: {"intro": order text still to send, "album": {"id", "pk", "sk"}}."""
+
+
+@dataclass(frozen=True)
+class Sent:
+    """Marks an update whose message went to support: the screen is the short confirmation."""
+
+
+def render_support(ctx: Context) -> Screen:
+    t = deps(ctx).t
+    buttons = [[Button(t("support.end"), "end")], [Button.home(t("nav.home"))]]
+    if any(isinstance(effect, Sent) for effect in ctx.effects):
+        return Screen(t("support.sent"), buttons)
+    number = ctx.params.get("number")
+    text = t("support.intro_order", number=number) if number else t("support.intro")
+    return Screen(text, buttons)
+
+
+def open_dialog(ctx: Context) -> Nav:
+    """From the main menu: a dialog about nothing in particular."""
+    ctx.data[DATA_KEY] = {}
+    return ctx.go(SUPPORT)
+
+
+def open_for_order(ctx: Context) -> Nav | None:
+    """From an order card: the dialog with that order attached (in ``info`` and a first message)."""
+    d = deps(ctx)
+    order_id = str(ctx.params["id"])
+    try:
+        order = d.backend.get_order(logged_in(d).token, order_id)
+    except NotFoundError:
+        ctx.notify(d.t("order.not_found"))
+        return None
+    # For operators, in the business's language; plain text (Blinger shows it as typed, unescaped).
+    template = translator(d.config.default_language).raw("support.order_question")
+    intro = template.format(number=order.number, title=order.title or "—")
+    ctx.data[DATA_KEY] = {"intro": intro}
+    return ctx.go(SUPPORT, order=order.id, number=order.number)
+
+
+def end_dialog(ctx: Context) -> Nav:
+    ctx.data.pop(DATA_KEY, None)
+    ctx.notify(deps(ctx).t("support.ended"))
+    return ctx.home()
+
+
+def on_text(ctx: Context) -> None:
+    forward(ctx, [{"kind": "text", "text": ctx.input.text or ""}])
+
+
+def on_photo(ctx: Context) -> None:
+    message = telegram_message(ctx)
+    largest = max(message.photo or [], key=lambda size: size.width * size.height)
+    part = attachment(ctx, "image", largest.file_id, largest.file_size, None)
+    if part is not None:
+        forward(ctx, [part, *caption(message)])
+
+
+def on_document(ctx: Context) -> None:
+    message = telegram_message(ctx)
+    document = message.document
+    if document is None:  # the DOCUMENT route only matches messages with one
+        return
+    part = attachment(ctx, "file", document.file_id, document.file_size, document.file_name)
+    if part is not None:
+        forward(ctx, [part, *caption(message)])
+
+
+def attachment(
+    ctx: Context, kind: str, file_id: str, file_size: int | None, file_name: str | None
+) -> dict[str, Any] | None:
+    """The file copied to our bucket (Blinger gets a presigned URL, never Telegram's: it holds the
+    bot token); None, with a word to the customer, when it is too large for bots to download."""
+    d = deps(ctx)
+    if file_size and file_size > MAX_DOWNLOAD:
+        ctx.notify(d.t("support.too_large"))
+        return None
+    bucket = d.config.attachments_bucket
+    if not bucket:
+        raise RuntimeError("ATTACHMENTS_BUCKET is not configured")
+    prefix = f"support/{d.user.id}/{telegram_message(ctx).message_id}"
+    key = copy_from_telegram(get_bot(), bucket, file_id, prefix, file_name)
+    return {"kind": kind, "file_key": key, "file_name": file_name}
+
+
+def caption(message: types.Message) -> list[dict[str, Any]]:
+    # Blinger's image and file messages carry only a URL: the caption follows as a text.
+    return [{"kind": "text", "text": message.caption}] if message.caption else []
+
+
+def forward(ctx: Context, parts: list[dict[str, Any]]) -> None:
+    """Store and queue ``parts`` for Blinger; later parts of an album join the album's message."""
+    d = deps(ctx)
+    message = telegram_message(ctx)
+    once = f"tg:{d.user.id}:{message.message_id}"
+    state: dict[str, Any] = ctx.data.setdefault(DATA_KEY, {})
+    album_id = message.media_group_id
+    album = state.get("album") or {}
+    if album_id and album.get("id") == album_id:
+        stored = load_message(album["pk"], album["sk"])
+        if stored is not None and append_parts(stored, parts, once):
+            ctx.emit(KeepScreen())  # one confirmation per album: the first part's
+            return
+    intro = state.pop("intro", None)
+    if intro:
+        parts = [{"kind": "text", "text": intro}, *parts]
+    context = blinger_context(d, ctx)
+    if album_id:
+        context["album"] = album_id
+    item = enqueue(d.config, NewMessage(d.user.id, BLINGER, parts, context), once=once)
+    if album_id:
+        state["album"] = {"id": album_id, "pk": item.pk, "sk": item.sk}
+    else:
+        state.pop("album", None)
+    ctx.emit(Sent())
+
+
+def blinger_context(d: BotDeps, ctx: Context) -> dict[str, Any]:
+    """What Blinger shows the operator about the customer (and the language to answer them in)."""
+    auth = logged_in(d)
+    user = d.user
+    info: dict[str, Any] = {"user_type": auth.user_type}
+    if user.username:
+        info["telegram_username"] = f"@{user.username}"
+    if ctx.params.get("order"):
+        info["order"] = {"id": ctx.params["order"], "number": ctx.params.get("number")}
+    full_name = " ".join(filter(None, (user.first_name, user.last_name)))
+    return {
+        "client_name": auth.name or full_name,
+        "client_phone": auth.phone,
+        "info": info,
+        "language": d.t.language,
+    }
+
+
+def logged_in(d: BotDeps) -> Auth:
+    if d.profile.auth is None:
+        raise RuntimeError("the support dialog needs a login")
+    return d.profile.auth
+
+
+def telegram_message(ctx: Context) -> types.Message:
+    return ctx.input.payload  # type: ignore[return-value]
+
+
+STATES = [
+    State(
+        SUPPORT,
+        render_support,
+        # /start first: in the dialog, every other text is a message to support.
+        messages=[*GLOBAL_MESSAGES, (TEXT, on_text), (PHOTO, on_photo), (DOCUMENT, on_document)],
+        callbacks=[("^end$", end_dialog)],
+        parent="main",
+    ),
+]
