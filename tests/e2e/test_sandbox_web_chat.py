@@ -129,7 +129,7 @@ def _menu(back: bool = False) -> dict[str, Any]:
 
 
 @pytest.fixture
-def stack() -> Iterator[tuple[World, BotApiServer]]:
+def sandbox_stack() -> Iterator[tuple[World, BotApiServer]]:
     world = World(token=TOKEN)
     world.add_user(700000001, first_name="Ann", phone_number="+79990001122", language_code="ru")
     with BotApiServer(world) as server:
@@ -141,12 +141,12 @@ def stack() -> Iterator[tuple[World, BotApiServer]]:
 
 
 @pytest.fixture
-def page(stack: tuple[World, BotApiServer], request: pytest.FixtureRequest) -> Iterator[Any]:
+def page(sandbox_stack: tuple[World, BotApiServer], request: pytest.FixtureRequest) -> Iterator[Any]:
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         page = browser.new_page()
         page.set_default_timeout(5000)
-        page.goto(stack[1].sandbox_url)
+        page.goto(sandbox_stack[1].sandbox_url)
         failed_before = request.session.testsfailed
         yield page
         if request.session.testsfailed > failed_before:
@@ -159,9 +159,9 @@ def _bubbles(page: Any) -> Any:
     return page.get_by_test_id("message")
 
 
-def test_login_menu_edit_toast_and_alert(page: Any, stack: tuple[World, BotApiServer]) -> None:
+def test_login_menu_edit_toast_and_alert(page: Any, sandbox_stack: tuple[World, BotApiServer]) -> None:
     expect = sync_api.expect
-    world, _ = stack
+    world, _ = sandbox_stack
     # GIVEN the page WHEN Ann is chosen and sends /start
     page.get_by_test_id("user-item").filter(has_text="Ann").click()
     page.get_by_test_id("text-input").fill("/start")
@@ -220,9 +220,9 @@ def test_text_stays_text_photos_upload_and_deletions_vanish(page: Any, tmp_path:
     expect(_bubbles(page).filter(has_text="short-lived")).to_have_count(0)
 
 
-def test_new_user_and_group_reply(page: Any, stack: tuple[World, BotApiServer]) -> None:
+def test_new_user_and_group_reply(page: Any, sandbox_stack: tuple[World, BotApiServer]) -> None:
     expect = sync_api.expect
-    world, _ = stack
+    world, _ = sandbox_stack
     # WHEN a user is created in the form THEN she is listed and selected
     page.get_by_test_id("new-user-first-name").fill("Boris")
     page.get_by_test_id("new-user-username").fill("boris_w")
@@ -239,7 +239,7 @@ def test_new_user_and_group_reply(page: Any, stack: tuple[World, BotApiServer]) 
     page.get_by_test_id("new-group-submit").click()
     expect(page.get_by_test_id("group-item").filter(has_text="Warehouse")).to_be_visible()
     requests.post(
-        f"{stack[1].base_url}/bot{TOKEN}/sendMessage",
+        f"{sandbox_stack[1].base_url}/bot{TOKEN}/sendMessage",
         json={"chat_id": -1009998887776, "text": "Order 7: photo please"},
         timeout=5,
     )
