@@ -21,7 +21,7 @@ from infra.localstack.api import LocalApi
 from infra.localstack.aws import MotoServer, apply_environment, aws_environment, create_resources
 from infra.localstack.lambdas import LocalFunction, add_import_paths
 from infra.localstack.sqs_poller import QueuePoller, start_pollers
-from infra.localstack.telegram import LOCAL_TOKEN, RealTelegramPoller, Sandbox
+from infra.localstack.telegram import LOCAL_TOKEN, WAREHOUSE_CHAT_ID, RealTelegramPoller, Sandbox
 from infra.localstack.template_model import StackModel, merged_environment, without_ssm_references
 from infra.template import TEMPLATE, load_template
 
@@ -110,7 +110,11 @@ class LocalStack:
             overrides |= {"TELEGRAM_BOT_TOKEN": self.real_token, "TELEGRAM_API_URL": self.real_api_url}
         else:
             self.sandbox = Sandbox(self.ports.telegram)
-            overrides |= {"TELEGRAM_BOT_TOKEN": LOCAL_TOKEN, "TELEGRAM_API_URL": self.sandbox.url}
+            overrides |= {
+                "TELEGRAM_BOT_TOKEN": LOCAL_TOKEN,
+                "TELEGRAM_API_URL": self.sandbox.url,
+                "WAREHOUSE_CHAT_ID": str(WAREHOUSE_CHAT_ID),
+            }
         self.blinger = _blinger_console(self.ports.blinger, self.api_url + BLINGER_WEBHOOK_PATH)
         if self.blinger is not None:
             overrides |= {

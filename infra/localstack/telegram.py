@@ -27,11 +27,14 @@ logger = logging.getLogger(__name__)
 LOCAL_TOKEN = "1000000001:LOCAL-SANDBOX-TOKEN"  # noqa: S105 - the sandbox's fake bot token
 CUSTOMER_USER_ID = 1001
 PARTNER_USER_ID = 1002
+WAREHOUSE_USER_ID = 1003
+WAREHOUSE_CHAT_ID = -1_001_999_000_001  # the bot's WAREHOUSE_CHAT_ID in the sandbox
 POLL_TIMEOUT = 25
 
 
 def add_demo_users(world: World) -> None:
-    """The demo customer and partner have opened the bot (with their demo phone numbers).
+    """The demo customer and partner have opened the bot (with their demo phone numbers); a
+    warehouse worker and the bot are in the warehouse group, where photo requests go.
 
     infra.demo is imported here, not at the top: it imports supportbot, whose table names are
     read at import, and the local stack sets them only once moto is up.
@@ -42,6 +45,8 @@ def add_demo_users(world: World) -> None:
         CUSTOMER_USER_ID, first_name=CUSTOMER_NAME, language_code="ru", phone_number=CUSTOMER_PHONE
     )
     world.add_user(PARTNER_USER_ID, first_name=PARTNER_NAME, language_code="ru", phone_number=PARTNER_PHONE)
+    world.add_user(WAREHOUSE_USER_ID, first_name="Склад", last_name="Кладовщик", language_code="ru")
+    world.add_group(WAREHOUSE_CHAT_ID, "Склад", members=(WAREHOUSE_USER_ID,))
 
 
 class Sandbox:

@@ -113,9 +113,12 @@ def start_stack(tmp_dir: Path, extra_env: dict[str, str] | None = None) -> Stack
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackProcess]:
-    """One sandbox stack for the session; stopped (and its clean exit checked by a test) at the end."""
+    """One sandbox stack for the session, stopped at the end: a traceback anywhere in its output
+    (a handler, a poller, the stop) or an unclean exit fails the session's last test."""
     running = start_stack(tmp_path_factory.mktemp("localstack"))
     try:
         yield running
     finally:
-        running.stop()
+        rc = running.stop()
+    if rc != 0 or "Traceback" in running.log:
+        pytest.fail(f"the local stack exited with {rc} or logged a traceback:\n{running.log[-5000:]}")

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.slow
 
 LOGIN_PROMPT = "Чтобы видеть свои заказы"
 WELCOME = f"Добро пожаловать, {CUSTOMER_NAME}! Вы вошли."
-MENU = ["📦 Мои заказы", "❓ Частые вопросы", "🚪 Выйти"]
+MENU = ("📦 Мои заказы", "❓ Частые вопросы", "🚪 Выйти")  # among others as the bot grows
 HOME = "🏠 Главное меню"
 
 
@@ -83,6 +83,10 @@ def tap(chat: Chat, label: str, then: Callable[[Shown], bool], what: str) -> Sho
     return eventually(lambda: (s := screen(chat)) and then(s) and s, what)  # type: ignore[return-value]
 
 
+def is_menu(shown: Shown) -> bool:
+    return all(label in shown.labels for label in MENU)
+
+
 def customer_journey(chat: Chat) -> None:
     """start → share contact → Orders → next page → an order → Back → FAQ → an answer → Main menu."""
     # WHEN the customer starts the bot
@@ -97,7 +101,7 @@ def customer_journey(chat: Chat) -> None:
     chat.share_contact()
     # THEN she is welcomed and sees the main menu
     eventually(lambda: any(m.text == WELCOME for m in bot_messages(chat)), "welcome")
-    menu = eventually(lambda: screen(chat).labels == MENU and screen(chat), "main menu")
+    menu = eventually(lambda: is_menu(screen(chat)) and screen(chat), "main menu")
     assert menu.text
     # WHEN she opens her orders and goes to the next page
     tap(chat, "📦 Мои заказы", lambda s: "Страница 1 из 7" in s.text, "orders page 1")
@@ -107,13 +111,13 @@ def customer_journey(chat: Chat) -> None:
     order = next(label for label in page2.labels if label.startswith("№"))
     card = tap(chat, order, lambda s: s.text.startswith("Заказ №"), "order card")
     assert order.split()[0] in card.text
-    assert card.labels == ["🔄 Обновить", "⬅️ К списку", HOME]
+    assert {"🔄 Обновить", "⬅️ К списку", HOME} <= set(card.labels)
     # WHEN she goes back
     back = tap(chat, "⬅️ К списку", lambda s: "Страница" in s.text, "the list again")
     # THEN she lands on the same page
     assert "Страница 2 из 7" in back.text
     # WHEN she goes to the main menu, the FAQ, a topic and a question
-    tap(chat, HOME, lambda s: s.labels == MENU, "main menu")
+    tap(chat, HOME, is_menu, "main menu")
     faq = tap(chat, "❓ Частые вопросы", lambda s: s.text.startswith("Частые вопросы"), "FAQ")
     assert faq.labels[:3] == ["Доставка", "Оплата", "Возврат"]
     tap(chat, "Доставка", lambda s: s.text == "Доставка\n\nВыберите вопрос.", "FAQ topic")
@@ -122,7 +126,7 @@ def customer_journey(chat: Chat) -> None:
     )
     assert answer.text == "Сколько идёт доставка?\n\nОбычно 2–5 дней по России."
     # AND back to the main menu
-    tap(chat, HOME, lambda s: s.labels == MENU, "main menu at the end")
+    tap(chat, HOME, is_menu, "main menu at the end")
 
 
 # ---- the sandbox's HTTP API (what the web chat page uses) -------------------------------------

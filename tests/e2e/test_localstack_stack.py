@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 import requests
 
+from infra.demo import CUSTOMER_PHONE, PARTNER_PHONE
 from infra.localstack.aws import client
-from infra.localstack.telegram import LOCAL_TOKEN
+from infra.localstack.telegram import CUSTOMER_USER_ID, LOCAL_TOKEN, PARTNER_USER_ID, WAREHOUSE_CHAT_ID
 from tests.e2e.conftest import STARTUP_LIMIT, StackProcess, start_stack
 
 pytestmark = pytest.mark.slow
@@ -42,6 +43,15 @@ def test_webhook_is_registered_with_the_secret(stack: StackProcess) -> None:
     assert requests.post(info["url"], json=update, timeout=5).status_code == 401
     wrong = {"X-Telegram-Bot-Api-Secret-Token": "guess"}
     assert requests.post(info["url"], json=update, headers=wrong, timeout=5).status_code == 403
+
+
+def test_the_sandbox_has_the_demo_people_and_the_warehouse_group(stack: StackProcess) -> None:
+    state = requests.get(f"{stack.telegram_url}/sandbox/api/state", timeout=10).json()
+    phones = {u["id"]: u["phone_number"] for u in state["users"]}
+    assert phones[CUSTOMER_USER_ID] == CUSTOMER_PHONE
+    assert phones[PARTNER_USER_ID] == PARTNER_PHONE
+    group = next(c for c in state["chats"] if c["id"] == WAREHOUSE_CHAT_ID)
+    assert group["type"] != "private"
 
 
 def test_aws_has_the_templates_resources_and_demo_data(stack: StackProcess) -> None:
