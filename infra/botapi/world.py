@@ -288,12 +288,14 @@ class World:
         caption: str | None = None,
         reply_to_message_id: int | None = None,
         mime_type: str = "image/jpeg",
+        media_group_id: str | None = None,
     ) -> JSON:
-        """A member posts a photo in a group, e.g. as a reply to the bot's message there."""
+        """A member posts a photo in a group, e.g. as a reply to the bot's message there; an album
+        is several such photos sharing `media_group_id` (one update each, each with the reply)."""
         with self.lock:
             self._group(chat_id, user_id, reply_to_message_id)
             f = self.store_file(data, "photo", mime_type=mime_type)
-            m = self._incoming(chat_id, user_id, photo=self.photo_sizes(f))
+            m = self._incoming(chat_id, user_id, photo=self.photo_sizes(f), media_group_id=media_group_id)
             m.reply_to_message_id = reply_to_message_id
             self._set_caption(m, caption)
             return self.emit("message", self.message_dict(m))
