@@ -1,4 +1,4 @@
-"""Demo data: a customer with many orders, a partner, and a two-level FAQ.
+"""Demo data: a customer with many orders, a partner, a two-level FAQ and a complaint tree.
 
 Loaded by the local stack on start and used by the functional tests, so what a newcomer clicks
 through locally is what the tests assert on.
@@ -42,6 +42,66 @@ FAQ = [
 ]
 
 
+# The complaint tree: (node_id, path, position, title, text, step). A step says what the node asks
+# for and whether it submits (see supportbot/content.py); "Товар повреждён" asks for the order,
+# then a photo, then a description, three levels down.
+COMPLAINTS = [
+    ("ord", "/", 1, "Проблема с заказом", "Что не так с заказом?", {}),
+    (
+        "dmg",
+        "/ord/",
+        1,
+        "Товар повреждён",
+        "Жаль, что так вышло. Укажите заказ, пришлите фото повреждения и опишите его.",
+        {"ask": "order"},
+    ),
+    (
+        "dmg_p",
+        "/ord/dmg/",
+        1,
+        "Фото повреждения",
+        "Сфотографируйте повреждение так, чтобы его было хорошо видно.",
+        {"ask": "photo"},
+    ),
+    (
+        "dmg_t",
+        "/ord/dmg/dmg_p/",
+        1,
+        "Описание",
+        "Опишите, что повреждено и как это обнаружилось.",
+        {"ask": "text", "min_length": 10, "submit": True},
+    ),
+    ("wrong", "/ord/", 2, "Пришёл не тот товар", "Укажите заказ.", {"ask": "order"}),
+    (
+        "wrong_t",
+        "/ord/wrong/",
+        1,
+        "Что пришло",
+        "Что вы заказывали и что получили?",
+        {"ask": "text", "submit": True},
+    ),
+    ("dlv", "/", 2, "Доставка", "Что случилось с доставкой?", {}),
+    ("late", "/dlv/", 1, "Опоздание доставки", "Укажите заказ, который задержался.", {"ask": "order"}),
+    (
+        "late_t",
+        "/dlv/late/",
+        1,
+        "Подробности",
+        "Когда обещали доставить и что сообщил курьер?",
+        {"ask": "text", "submit": True},
+    ),
+    ("courier", "/dlv/", 2, "Жалоба на курьера", "Опишите, что произошло.", {"ask": "text", "submit": True}),
+    (
+        "oth",
+        "/",
+        3,
+        "Другое",
+        "Опишите проблему своими словами.",
+        {"ask": "text", "min_length": 10, "submit": True},
+    ),
+]
+
+
 def demo_orders(count: int, partner: bool = False, prefix: str = "A") -> list[Order]:
     """``count`` orders, newest first, with every status (and an unknown one) represented."""
     orders = []
@@ -74,4 +134,17 @@ def load_demo_data(backend: BuiltinBackend | None = None) -> None:
         for node_id, path, position, title, text in FAQ:
             batch.save(
                 ContentItem("faq", node_id, path=path, position=position, title=title, text=text, version=1)
+            )
+        for node_id, path, position, title, text, step in COMPLAINTS:
+            batch.save(
+                ContentItem(
+                    "complaints",
+                    node_id,
+                    path=path,
+                    position=position,
+                    title=title,
+                    text=text,
+                    version=1,
+                    **step,
+                )
             )

@@ -163,7 +163,13 @@ def test_an_older_update_losing_the_race_is_not_applied_over_the_newer(harness, 
     assert after.version == before.version + 1
     assert after.last_update_id == start["update_id"]
     assert after.machine["s"] == "main"
-    assert ann.labels(ann.last) == ["📦 My orders", "❓ FAQ", "💬 Ask a question", "🚪 Log out"]
+    assert ann.labels(ann.last) == [
+        "📦 My orders",
+        "❓ FAQ",
+        "💬 Ask a question",
+        "⚠️ Complaint",
+        "🚪 Log out",
+    ]
     assert (
         "Page 1 of 7."
         in harness.world.message(ann.user_id, press["callback_query"]["message"]["message_id"]).text

@@ -18,7 +18,13 @@ def test_customer_logs_in_and_browses_orders(harness):
     welcome, menu = harness.world.bot_messages(anna.user_id)[-2:]
     assert welcome.text == "Добро пожаловать, Анна! Вы вошли."
     assert welcome.reply_markup == {"remove_keyboard": True}
-    assert anna.labels(menu) == ["📦 Мои заказы", "❓ Частые вопросы", "💬 Задать вопрос", "🚪 Выйти"]
+    assert anna.labels(menu) == [
+        "📦 Мои заказы",
+        "❓ Частые вопросы",
+        "💬 Задать вопрос",
+        "⚠️ Жалоба",
+        "🚪 Выйти",
+    ]
     # WHEN she opens her orders
     orders = anna.tap("📦 Мои заказы")
     assert "Страница 1 из 7" in orders.text

@@ -93,7 +93,7 @@ WORDS = {
     ("customer", "ru"): Words(
         **RU,
         welcome="Добро пожаловать, Анна! Вы вошли.",
-        menu_labels=["📦 Мои заказы", "❓ Частые вопросы", "💬 Задать вопрос", "🚪 Выйти"],
+        menu_labels=["📦 Мои заказы", "❓ Частые вопросы", "💬 Задать вопрос", "⚠️ Жалоба", "🚪 Выйти"],
         orders_button="📦 Мои заказы",
         list_title="Ваши заказы (32).",
         line_word="· доставлен",
@@ -104,7 +104,7 @@ WORDS = {
     ("customer", "en"): Words(
         **EN,
         welcome="Welcome, Анна! You are logged in.",
-        menu_labels=["📦 My orders", "❓ FAQ", "💬 Ask a question", "🚪 Log out"],
+        menu_labels=["📦 My orders", "❓ FAQ", "💬 Ask a question", "⚠️ Complaint", "🚪 Log out"],
         orders_button="📦 My orders",
         list_title="Your orders (32).",
         line_word="· delivered",
@@ -115,7 +115,13 @@ WORDS = {
     ("partner", "ru"): Words(
         **RU,
         welcome="Добро пожаловать, Лавка Петра! Вы вошли.",
-        menu_labels=["📦 Заказы моих товаров", "❓ Частые вопросы", "💬 Задать вопрос", "🚪 Выйти"],
+        menu_labels=[
+            "📦 Заказы моих товаров",
+            "❓ Частые вопросы",
+            "💬 Задать вопрос",
+            "⚠️ Жалоба",
+            "🚪 Выйти",
+        ],
         orders_button="📦 Заказы моих товаров",
         list_title="Заказы ваших товаров (7).",
         line_word="· к выплате ",
@@ -126,7 +132,7 @@ WORDS = {
     ("partner", "en"): Words(
         **EN,
         welcome="Welcome, Лавка Петра! You are logged in.",
-        menu_labels=["📦 Orders of my goods", "❓ FAQ", "💬 Ask a question", "🚪 Log out"],
+        menu_labels=["📦 Orders of my goods", "❓ FAQ", "💬 Ask a question", "⚠️ Complaint", "🚪 Log out"],
         orders_button="📦 Orders of my goods",
         list_title="Orders of your goods (7).",
         line_word="· payout ",

@@ -66,4 +66,10 @@ def test_a_customer_without_orders(harness):
     # THEN she is told there are none, and can go back to the menu
     assert screen.text == "You have no orders yet."
     assert vera.labels(screen) == ["🏠 Main menu"]
-    assert vera.labels(vera.tap("🏠 Main menu")) == ["📦 My orders", "❓ FAQ", "💬 Ask a question", "🚪 Log out"]
+    assert vera.labels(vera.tap("🏠 Main menu")) == [
+        "📦 My orders",
+        "❓ FAQ",
+        "💬 Ask a question",
+        "⚠️ Complaint",
+        "🚪 Log out",
+    ]

@@ -22,11 +22,11 @@ submits; FAQ nodes leave these unset and nothing changes for them:
 >>> tree = Tree.from_items("complaints", [
 ...     ContentItem("complaints", "oth", path="/", position=3, title="Другое"),
 ...     ContentItem("complaints", "oth_t", path="/oth/", title="Опишите проблему", ask="text",
-...                 min_length=10, max_length=300, submit=True),
+...                 min_length=10, max_length=200, submit=True),
 ... ])
 >>> step = tree.get("oth_t")
 >>> step.ask, step.required, step.max_length, step.submit, tree.get("oth").ask
-('text', True, 300, True, None)
+('text', True, 200, True, None)
 """
 
 from __future__ import annotations

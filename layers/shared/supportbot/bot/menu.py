@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from statemachine import Button, Screen, State
 from supportbot.bot.auth import deps, logout
+from supportbot.bot.complaints import start as start_complaint
 from supportbot.bot.support import open_dialog
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ def render_main(ctx: Context) -> Screen:
             [Button(t("menu.orders_partner" if partner else "menu.orders"), "orders")],
             [Button(t("menu.faq"), "faq")],
             [Button(t("menu.ask"), "ask")],
+            [Button(t("menu.complaint"), "complaint")],
             [Button(t("menu.logout"), "logout")],
         ],
     )
@@ -39,6 +41,7 @@ STATES = [
             ("^orders$", "orders"),
             ("^faq$", "faq:root"),
             ("^logout$", logout),
+            ("^complaint$", start_complaint),
             ("^ask$", open_dialog),
         ],
     ),
