@@ -21,6 +21,7 @@ import requests
 
 from infra.botapi import BotApiServer, World
 from infra.botapi.delivery import post_update, split_call
+from infra.botapi.webhook import telegram_backoff
 from infra.set_webhook import ALLOWED_UPDATES, set_webhook
 
 logger = logging.getLogger(__name__)
@@ -140,7 +141,7 @@ class RealTelegramPoller:
             logger.warning(
                 "Local webhook: %s (update %s, attempt %d)", result.error, update["update_id"], failures
             )
-            self._stop.wait(min(2.0**failures, 30))
+            self._stop.wait(telegram_backoff(failures))  # as the sandbox (and Telegram) retries
         else:
             return
         if result.method_call is not None:

@@ -88,6 +88,15 @@ def is_menu(shown: Shown) -> bool:
 
 
 def customer_journey(chat: Chat) -> None:
+    """The journey; a failed step shows what the chat showed last."""
+    try:
+        _customer_journey(chat)
+    except AssertionError as error:
+        last = [(m.text, m.labels) for m in bot_messages(chat)[-3:]]
+        raise AssertionError(f"{error}; the bot's last messages: {last}") from error
+
+
+def _customer_journey(chat: Chat) -> None:
     """start → share contact → Orders → next page → an order → Back → FAQ → an answer → Main menu."""
     # WHEN the customer starts the bot
     chat.send("/start")
