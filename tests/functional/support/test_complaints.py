@@ -118,6 +118,7 @@ def test_a_three_level_complaint_with_every_input_kind_reaches_support(harness, 
     assert "Проверьте и отправьте жалобу" in review
     assert f"заказ №{number}" in review
     assert "Фото повреждения: фото" in review
+    assert "• Проблема с заказом" not in review  # it asked nothing
     assert DESCRIPTION in review
     # WHEN she sends it
     done = anna.tap("✅ Отправить жалобу")
@@ -125,7 +126,8 @@ def test_a_three_level_complaint_with_every_input_kind_reaches_support(harness, 
     (ticket,) = user_tickets(USER_ID, "incident")
     assert f"Жалоба №{ticket.number} отправлена в поддержку" in done.text
     # AND the ticket holds the path and every answer
-    assert ticket.title == "Проблема с заказом → Товар повреждён → Фото повреждения → Описание"
+    assert ticket.title == "Проблема с заказом → Товар повреждён"
+    assert ticket.details["path"] == ["Проблема с заказом", "Товар повреждён", "Фото повреждения", "Описание"]
     answers = ticket.details["answers"]
     assert [answer["kind"] for answer in answers] == ["order", "photo", "text"]
     assert answers[0]["order_number"] == number

@@ -146,7 +146,11 @@ def render(ctx: Context, tree: Tree, node: Node) -> Screen:
         # The review shows this step's answer too, with every other one on the path.
         lines.append(t("complaint.review"))
         lines.append(
-            "\n".join(review_line(d, step, answer_of(answers, step)) for step in path_of(tree, node))
+            "\n".join(
+                review_line(d, step, answer_of(answers, step))
+                for step in path_of(tree, node)
+                if step.ask in ASKS
+            )
         )
     elif node.ask in ASKS:
         lines.append(answer_line(d, node, answer) if answer else ask_line(d, node))
@@ -316,6 +320,7 @@ def submit(ctx: Context, tree: Tree, node: Node) -> Nav | None:
         d.config,
         get_bot(),
         customer,
+        topic_of(path),
         [step.title for step in path],
         collected,
         # The screen token the Submit button carried: a second press of it, or a re-run of this
@@ -366,6 +371,13 @@ def on_path_or_below(tree: Tree, step_id: str, node: Node) -> bool:
 def path_of(tree: Tree, node: Node) -> list[Node]:
     """The nodes from the top of the tree down to ``node``."""
     return [step for step in (tree.get(ancestor) for ancestor in ancestors(node)) if step] + [node]
+
+
+def topic_of(path: list[Node]) -> list[str]:
+    """What the complaint is about, for the ticket's title: the titles down to the first step
+    that asks for something (the rest are the steps' own titles)."""
+    asking = next((index for index, step in enumerate(path) if step.ask in ASKS), len(path) - 1)
+    return [step.title for step in path[: asking + 1]]
 
 
 def first_missing(tree: Tree, node: Node, answers: dict[str, list[Any]]) -> Node | None:

@@ -75,12 +75,17 @@ def file_incident(
     config: Config,
     bot: TeleBot,
     customer: Customer,
+    topic: list[str],
     path: list[str],
     answers: list[Answer],
     key: str,
     t: Translator,
 ) -> int:
-    """Create the incident ticket and send it to support; returns its number (the same for a repeat)."""
+    """Create the incident ticket and send it to support; returns its number (the same for a repeat).
+
+    ``topic`` is what the complaint is about (the section's titles, the ticket's title), ``path``
+    every title from the top of the tree down to the step that submitted.
+    """
     answers = [_stored_photo(config, bot, customer, answer) for answer in answers]
     number = _claim_number(customer.user_id, key)
     now = datetime.now(UTC)
@@ -90,22 +95,22 @@ def file_incident(
         number=number,
         user_id=customer.user_id,
         kind=INCIDENT,
-        title=" → ".join(path),
+        title=" → ".join(topic),
         details={"path": path, "answers": [_compact(answer) for answer in answers]},
         created_at=now,
         updated_at=now,
     ).save()
-    enqueue(config, support_message(customer, number, path, answers, t), once=f"incident-{number}")
+    enqueue(config, support_message(customer, number, topic, answers, t), once=f"incident-{number}")
     return number
 
 
 def support_message(
-    customer: Customer, number: int, path: list[str], answers: list[Answer], t: Translator
+    customer: Customer, number: int, topic: list[str], answers: list[Answer], t: Translator
 ) -> NewMessage:
     """The summary (plain text: Blinger shows text as is), then the photos in the order given."""
     lines = [
         t.raw("incident.title").format(number=number),
-        t.raw("incident.path").format(path=" → ".join(path)),
+        t.raw("incident.path").format(path=" → ".join(topic)),
     ]
     for answer in answers:
         if answer.kind == "order":
