@@ -8,10 +8,13 @@ BIN := $(VENV)/bin
 PYTHON_FOR_VENV := $(shell if PYENV_VERSION=3.13.0 python3.13 --version >/dev/null 2>&1; \
 	then echo "env PYENV_VERSION=3.13.0 python3.13"; else echo python3; fi)
 STAMP := $(VENV)/.installed
+# Browser tests drive Debian's Chromium through Playwright (Playwright's own browser download is
+# not available here).
+CHROMIUM ?= /usr/bin/chromium
 
 STACK_NAME ?= telegram-support-bot
 
-.PHONY: help install run test test-fast lint bench build deploy set-webhook clean
+.PHONY: help install browser run test test-fast lint bench build deploy set-webhook redrive clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -25,10 +28,14 @@ $(STAMP): requirements-dev.txt layers/shared/requirements.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
+browser: ## Debian's Chromium for the browser tests (apt-get as root; says so when it cannot)
+	@test -x $(CHROMIUM) || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) ; } \
+		|| echo "Chromium is missing and cannot be installed here: browser tests will be skipped (CI fails instead)."
+
 run: install ## The whole bot locally: Telegram sandbox web chat, Blinger console, API, AWS (Ctrl-C stops)
 	PYTHONPATH=.:layers/shared $(BIN)/python -m infra.localstack
 
-test: install ## Run every test (slow ones included) and print the state machine's branch coverage
+test: install browser ## Run every test (slow and browser ones included) and print the engine's branch coverage
 	$(BIN)/python -m pytest --cov=statemachine --cov-branch --cov-report=term-missing --cov-fail-under=95
 
 test-fast: install ## Run the tests not marked slow
@@ -52,6 +59,9 @@ deploy: build ## sam deploy --guided (asks for the stack name, region and SSM pa
 
 set-webhook: install ## Point Telegram at the deployed webhook (needs TELEGRAM_BOT_TOKEN and TELEGRAM_WEBHOOK_SECRET)
 	PYTHONPATH=.:layers/shared $(BIN)/python -m infra.set_webhook --stack-name $(STACK_NAME)
+
+redrive: install ## Send dead-lettered outbox messages back for delivery (deployed stack STACK_NAME)
+	PYTHONPATH=.:layers/shared $(BIN)/python -m infra.redrive --stack-name $(STACK_NAME)
 
 clean: ## Remove build outputs and caches (keeps .venv)
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov

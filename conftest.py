@@ -47,3 +47,19 @@ def lambda_context():
     from tests.functional.events import FakeLambdaContext
 
     return FakeLambdaContext()
+
+
+BROWSER_SKIPS = ("chromium", "playwright")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """In CI a skipped browser test is a failure: the Makefile installs Chromium and Playwright there."""
+    if not os.environ.get("CI"):
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    reasons = [str(report.longrepr) for report in skipped]
+    missing = [reason for reason in reasons if any(word in reason.lower() for word in BROWSER_SKIPS)]
+    if missing:
+        reporter.write_line(f"CI: browser tests were skipped ({missing[0]}); failing the run", red=True)
+        session.exitstatus = 1
