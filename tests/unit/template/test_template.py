@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import shutil
 import subprocess
 import sys
@@ -140,3 +141,40 @@ def test_sam_build_layer_holds_engine_package_and_arm64_dependencies(tmp_path):
         )  # e_machine EM_AARCH64
     # AND the function itself is only its handler
     assert sorted(p.name for p in (build_dir / "TelegramWebhookFunction").iterdir()) == ["app.py"]
+
+
+def invoke_permission_patterns(function: str) -> list[str]:
+    """SourceArn patterns (ArnLike wildcards) of the permissions letting API Gateway invoke ``function``."""
+    names = {
+        "AWS::Partition": "aws",
+        "AWS::Region": "eu-central-1",
+        "AWS::AccountId": "123456789012",
+        "HttpApi": "api",
+        "__ApiId__": "api",
+        "__Stage__": "*",
+    }
+    patterns = []
+    for permission in resources("AWS::Lambda::Permission").values():
+        props = permission["Properties"]
+        if props["FunctionName"] != {"Ref": function} or props["Principal"] != "apigateway.amazonaws.com":
+            continue
+        sub = props["SourceArn"]["Fn::Sub"]
+        pattern = sub[0] if isinstance(sub, list) else sub
+        for name, value in names.items():
+            pattern = pattern.replace("${" + name + "}", value)
+        patterns.append(pattern)
+    return patterns
+
+
+def test_blinger_webhook_is_deployed_with_and_without_the_trailing_slash():
+    # GIVEN the template after SAM's transform (SAM has mishandled HttpApi paths ending in "/",
+    # aws/serverless-application-model#1949)
+    routes = deployed_routes()
+    # THEN Blinger's path, as configured in Blinger with the slash and without it, reaches the function
+    assert routes["POST /v1/blinger/webhook/"] == "BlingerWebhookFunction"
+    assert routes["POST /v1/blinger/webhook"] == "BlingerWebhookFunction"
+    # AND API Gateway may invoke it for both: the source ARN of each route matches a permission
+    patterns = invoke_permission_patterns("BlingerWebhookFunction")
+    for path in ("/v1/blinger/webhook/", "/v1/blinger/webhook"):
+        source = f"arn:aws:execute-api:eu-central-1:123456789012:api/$default/POST{path}"
+        assert any(fnmatch.fnmatchcase(source, pattern) for pattern in patterns), (path, patterns)

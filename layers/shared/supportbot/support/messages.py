@@ -96,11 +96,9 @@ def user_key(user_id: int) -> str:
     return f"U#{user_id}"
 
 
-def new_message_item(
-    message: NewMessage, now: datetime | None = None, msg_id: str | None = None
-) -> MessageItem:
+def new_message_item(message: NewMessage, now: datetime | None = None) -> MessageItem:
     moment = now or datetime.now(UTC)
-    msg_id = msg_id or secrets.token_hex(8)
+    msg_id = secrets.token_hex(8)
     for part in message.parts:
         if part.get("kind") not in KINDS:
             raise ValueError(f"part kind must be one of {KINDS}, not {part.get('kind')!r}")

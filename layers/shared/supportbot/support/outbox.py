@@ -14,8 +14,9 @@ and the stored message says ``failed`` with the reason.
 
 Idempotent enqueues: a caller that may run twice for one input (a Telegram update re-run after a
 lost session race, a repeated Blinger webhook call) passes ``once``, a key naming that input; the
-marker ``IN#<once>`` and the message are written in one transaction, so a repeat finds the marker,
-stores nothing and only re-queues the same message (the consumer skips it once it is sent).
+marker ``IN#<once>`` (``claim_once``'s) and the message are written in one transaction, so a
+repeat finds the marker, stores nothing and only re-queues the same message (the consumer skips it
+once it is sent), and a crash between claiming and storing cannot lose the input.
 Albums: later parts are appended to the stored message while it is still queued
 (``append_parts``); the consumer records ``sent`` only if no part arrived during its delivery, else
 it delivers the new parts too, and records progress with updates, never by rewriting the item.
@@ -24,7 +25,6 @@ it delivers the new parts too, and records progress with updates, never by rewri
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -78,11 +78,18 @@ def sqs_client() -> Any:
     return botocore.session.get_session().create_client("sqs")
 
 
-def enqueue(config: Config, message: NewMessage, client: Any = None, once: str | None = None) -> MessageItem:
+def enqueue(
+    config: Config,
+    message: NewMessage,
+    client: Any = None,
+    once: str | None = None,
+    repeat_window: timedelta = ONCE_TTL,
+) -> MessageItem:
     """Store ``message`` (status queued), then put it on the outbox queue.
 
-    With ``once``, a repeat of the same input stores nothing new: the first stored message is
-    queued again (same deduplication id) unless it was already sent.
+    With ``once``, a repeat of the same input within ``repeat_window`` stores nothing new: the
+    message stored the first time is returned, and queued again (same deduplication id) unless its
+    delivery was already recorded.
     """
     if not config.outbox_queue_url:
         raise RuntimeError("OUTBOX_QUEUE_URL is not configured")
@@ -90,7 +97,7 @@ def enqueue(config: Config, message: NewMessage, client: Any = None, once: str |
         item = new_message_item(message)
         item.save()
     else:
-        item = _store_once(message, once)
+        item = _store_once(message, once, repeat_window)
         if item.status != QUEUED:
             return item
     _queue(config, item, client)
@@ -106,21 +113,22 @@ def _queue(config: Config, item: MessageItem, client: Any) -> None:
     )
 
 
-def _store_once(message: NewMessage, once: str) -> MessageItem:
+def _store_once(message: NewMessage, once: str, repeat_window: timedelta) -> MessageItem:
     """The message stored for ``once``: stored now with its marker, or the one stored before."""
-    msg_id = hashlib.sha256(once.encode()).hexdigest()[:16]
-    item = new_message_item(message, msg_id=msg_id)
-    marker = MarkerItem(f"IN#{once}", "-", ref=item.sk, expires_at=item.created_at + ONCE_TTL)
+    item = new_message_item(message)
+    marker = MarkerItem(f"IN#{once}", "-", ref=item.sk, expires_at=item.created_at + repeat_window)
+    # DynamoDB deletes expired items only within days: an expired marker is not a repeat.
+    fresh = MarkerItem.pk.does_not_exist() | (MarkerItem.expires_at < item.created_at)
     try:
         with TransactWrite(connection=Connection()) as transaction:
-            transaction.save(marker, condition=MarkerItem.pk.does_not_exist())
+            transaction.save(marker, condition=fresh)
             transaction.save(item, condition=MessageItem.pk.does_not_exist())
     except TransactWriteError as error:
         if not _condition_failed(error):
             raise
         stored = MarkerItem.get(f"IN#{once}", "-", consistent_read=True)
         existing = load_message(item.pk, str(stored.ref))
-        if existing is None:  # the marker outlived the message (TTL): nothing to deliver again
+        if existing is None:  # deleted since (by hand): nothing left to deliver again
             item.status = SENT
             return item
         return existing

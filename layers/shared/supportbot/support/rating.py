@@ -1,0 +1,105 @@
+"""Rating the help after Blinger closed a conversation: 1-5 buttons, stored in the Conversations table.
+
+The rating request reaches the customer through the outbox, long after the screen they were on,
+so its buttons cannot carry the session's screen token. Their data is ``rate:<conversation>:<n>``
+(no token) and the pipeline handles it before the state machine, leaving the session untouched;
+every other callback still goes through the engine's stale-button rules. A press can only rate a
+conversation the bot asked this very user about (the item is under the user's key).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.models import Model
+from telebot import TeleBot, types
+from telebot.apihelper import ApiTelegramException
+
+from supportbot.i18n import Translator
+from supportbot.support.messages import user_key
+from supportbot.telegram.replies import NOT_MODIFIED, callback_answer
+
+RATE_DATA = re.compile(r"rate:(?P<conversation>\d{1,12}):(?P<rating>[1-5])", re.ASCII)
+
+
+class RatingItem(Model):
+    """``U#<user>`` / ``R#<conversation>``: a closed conversation and the customer's rating."""
+
+    class Meta:
+        table_name = os.environ.get("CONVERSATIONS_TABLE", "conversations")
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    conversation_id = NumberAttribute()
+    operator = UnicodeAttribute(null=True)
+    rating = NumberAttribute(null=True)
+    asked_at = UTCDateTimeAttribute()
+    rated_at = UTCDateTimeAttribute(null=True)
+
+
+def rating_key(conversation_id: int) -> str:
+    return f"R#{conversation_id:012d}"
+
+
+def ask_for_rating(user_id: int, conversation_id: int, operator: str | None) -> list[list[dict[str, str]]]:
+    """Remember that this conversation may be rated; returns the buttons for the request.
+
+    Asked once per conversation: a repeated close event does not wipe a rating already given."""
+    item = RatingItem(
+        user_key(user_id),
+        rating_key(conversation_id),
+        conversation_id=conversation_id,
+        operator=operator,
+        asked_at=datetime.now(UTC),
+    )
+    try:
+        item.save(condition=RatingItem.pk.does_not_exist())
+    except PutError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+    return [[{"text": str(n), "callback_data": f"rate:{conversation_id}:{n}"} for n in range(1, 6)]]
+
+
+def is_rating_press(update: types.Update) -> bool:
+    query = update.callback_query
+    return query is not None and RATE_DATA.fullmatch(query.data or "") is not None
+
+
+def rate(user_id: int, conversation_id: int, rating: int) -> bool:
+    """Store the rating (a later press changes it); False when this user was never asked."""
+    item = RatingItem(user_key(user_id), rating_key(conversation_id))
+    try:
+        item.update(
+            actions=[RatingItem.rating.set(rating), RatingItem.rated_at.set(datetime.now(UTC))],
+            condition=RatingItem.pk.exists(),
+        )
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def handle_rating_press(bot: TeleBot, query: types.CallbackQuery, t: Translator) -> dict[str, Any]:
+    """Store the rating, show it in place of the buttons; returns the callback answer."""
+    found = RATE_DATA.fullmatch(query.data or "")
+    if found is None or not rate(query.from_user.id, int(found["conversation"]), int(found["rating"])):
+        return callback_answer(query.id, [t("support.rating_outdated")])
+    message = query.message
+    if message is not None:
+        try:
+            bot.edit_message_text(
+                t("support.rated", rating=found["rating"]),
+                message.chat.id,
+                message.message_id,
+                parse_mode="HTML",
+            )
+        except ApiTelegramException as error:
+            if NOT_MODIFIED not in error.description:  # a double tap: already shown
+                raise
+    return callback_answer(query.id, [t("support.rating_thanks")])
