@@ -19,6 +19,7 @@ from supportbot.config import get_config
 from supportbot.pipeline import apologize, get_processor, user_id_of
 from supportbot.security import check_secret
 from supportbot.storage.failed_updates import record_failed_update
+from supportbot.support.warehouse import is_group_update, process_group_update
 from supportbot.telegram.client import get_bot
 
 logger = Logger()
@@ -63,6 +64,8 @@ def process(update: dict[str, Any]) -> dict[str, Any] | None:
         logger.exception("Update could not be parsed; dropped", extra={"update": update})
         return None
     try:
+        if is_group_update(parsed):  # the warehouse group: never the customers' state machine
+            return process_group_update(parsed)
         return get_processor().process(parsed)
     except Exception as error:
         logger.exception("Update processing failed", extra={"update": update})

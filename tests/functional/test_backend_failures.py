@@ -18,7 +18,7 @@ from tests.functional.conftest import reset_singletons
 
 UNAVAILABLE = "The order system is temporarily unavailable. Please try again in a minute."
 RETRY = "🔄 Try again"
-MENU = ["📦 My orders", "❓ FAQ", "💬 Ask a question", "⚠️ Complaint", "🚪 Log out"]
+MENU = ["📦 My orders", "❓ FAQ", "💬 Ask a question", "📷 Product photo", "⚠️ Complaint", "🚪 Log out"]
 
 
 @pytest.fixture

@@ -45,6 +45,7 @@ class Words:
     logout: str
     logged_out: str
     share_button: str
+    photo_request: tuple[str, ...] = ()  # customers only: partners sell their own stock
 
 
 RU = dict(
@@ -93,7 +94,15 @@ WORDS = {
     ("customer", "ru"): Words(
         **RU,
         welcome="Добро пожаловать, Анна! Вы вошли.",
-        menu_labels=["📦 Мои заказы", "❓ Частые вопросы", "💬 Задать вопрос", "⚠️ Жалоба", "🚪 Выйти"],
+        photo_request=("📷 Запросить фото",),
+        menu_labels=[
+            "📦 Мои заказы",
+            "❓ Частые вопросы",
+            "💬 Задать вопрос",
+            "📷 Фото товара",
+            "⚠️ Жалоба",
+            "🚪 Выйти",
+        ],
         orders_button="📦 Мои заказы",
         list_title="Ваши заказы (32).",
         line_word="· доставлен",
@@ -104,7 +113,15 @@ WORDS = {
     ("customer", "en"): Words(
         **EN,
         welcome="Welcome, Анна! You are logged in.",
-        menu_labels=["📦 My orders", "❓ FAQ", "💬 Ask a question", "⚠️ Complaint", "🚪 Log out"],
+        photo_request=("📷 Request photos",),
+        menu_labels=[
+            "📦 My orders",
+            "❓ FAQ",
+            "💬 Ask a question",
+            "📷 Product photo",
+            "⚠️ Complaint",
+            "🚪 Log out",
+        ],
         orders_button="📦 My orders",
         list_title="Your orders (32).",
         line_word="· delivered",
@@ -208,7 +225,13 @@ def test_journey(harness, user_type, language):
     assert counterparty.removeprefix(words.counterparty_label) in counterparties
     assert not any(line.startswith(words.not_counterparty_label) for line in lines)
     assert any(line.startswith(("Обновлён: ", "Updated: ")) for line in lines)
-    assert user.labels(card) == [words.refresh, words.ask_support, words.back_to_list, words.home]
+    assert user.labels(card) == [
+        words.refresh,
+        words.ask_support,
+        *words.photo_request,
+        words.back_to_list,
+        words.home,
+    ]
 
     # WHEN they refresh and nothing has changed
     before = card.text

@@ -34,7 +34,14 @@ def assert_still_at_login(harness, chat, explanation: str) -> None:
     chat.share_contact(CUSTOMER_PHONE)
     welcome, menu = harness.world.bot_messages(chat.user_id)[-2:]
     assert welcome.text == "Welcome, Анна! You are logged in."
-    assert chat.labels(menu) == ["📦 My orders", "❓ FAQ", "💬 Ask a question", "⚠️ Complaint", "🚪 Log out"]
+    assert chat.labels(menu) == [
+        "📦 My orders",
+        "❓ FAQ",
+        "💬 Ask a question",
+        "📷 Product photo",
+        "⚠️ Complaint",
+        "🚪 Log out",
+    ]
 
 
 @pytest.mark.parametrize("typed", ["+7 900 123-45-67", "89001234567", "79001234567"])

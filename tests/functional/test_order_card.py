@@ -70,6 +70,7 @@ def test_a_customer_without_orders(harness):
         "📦 My orders",
         "❓ FAQ",
         "💬 Ask a question",
+        "📷 Product photo",
         "⚠️ Complaint",
         "🚪 Log out",
     ]

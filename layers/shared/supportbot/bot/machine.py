@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from statemachine import Machine
-from supportbot.bot import auth, complaints, faq, menu, orders, support
+from supportbot.bot import auth, complaints, faq, menu, orders, photos, support
 from supportbot.config import Config
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ def notify_use_buttons(ctx: Context) -> None:
 
 def build_machine(config: Config) -> Machine:
     return Machine(
-        [*auth.STATES, *menu.STATES, *orders.STATES, *complaints.STATES, *support.STATES],
+        [*auth.STATES, *menu.STATES, *orders.STATES, *photos.STATES, *complaints.STATES, *support.STATES],
         home=menu.MAIN,
         families=[faq.FAMILY, complaints.FAMILY],
         global_messages=auth.GLOBAL_MESSAGES,

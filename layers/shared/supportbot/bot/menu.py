@@ -27,6 +27,7 @@ def render_main(ctx: Context) -> Screen:
             [Button(t("menu.orders_partner" if partner else "menu.orders"), "orders")],
             [Button(t("menu.faq"), "faq")],
             [Button(t("menu.ask"), "ask")],
+            *([[Button(t("menu.photo"), "photo")]] if not partner else []),  # their own stock
             [Button(t("menu.complaint"), "complaint")],
             [Button(t("menu.logout"), "logout")],
         ],
@@ -40,6 +41,7 @@ STATES = [
         callbacks=[
             ("^orders$", "orders"),
             ("^faq$", "faq:root"),
+            ("^photo$", "photo"),
             ("^logout$", logout),
             ("^complaint$", start_complaint),
             ("^ask$", open_dialog),

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 ORDERS = "orders"
 ORDER = "order"
+PHOTO_NOTE = "photo_note"  # bot/photos.py: a photo request for this order
 ORDER_ID_ROUTE = r"^o:(?P<order_id>[A-Za-z0-9._~-]{1,32})$"
 CURRENCY_SIGNS = {"RUB": "₽", "USD": "$", "EUR": "€", "KZT": "₸", "BYN": "Br"}
 
@@ -89,9 +90,16 @@ def render_order(ctx: Context) -> Screen:
         label = "order.buyer_city" if auth.user_type == "partner" else "order.seller"
         lines.append(t(label, counterparty=order.counterparty))
     lines.append(t("order.updated", time=local_time(order.updated_at, d.config.time_zone)))
+    # Partners sell from their own stock: no photo request for them.
+    photo_row = [[Button(t("order.photos"), "photos")]] if auth.user_type == "customer" else []
     return Screen(
-        "\n".join(lines), [[Button(t("order.refresh"), "refresh")], [Button(t("order.ask"), "ask")], nav]
+        "\n".join(lines),
+        [[Button(t("order.refresh"), "refresh")], [Button(t("order.ask"), "ask")], *photo_row, nav],
     )
+
+
+def request_photos(ctx: Context) -> Nav:
+    return ctx.go(PHOTO_NOTE, o=str(ctx.params["id"]))
 
 
 def order_line(order: Order, kind: str, t: Translator) -> str:
@@ -153,6 +161,6 @@ STATES = [
         ORDER,
         render_order,
         parent="orders",
-        callbacks=[("^refresh$", lambda ctx: None), ("^ask$", open_for_order)],
+        callbacks=[("^refresh$", lambda ctx: None), ("^ask$", open_for_order), ("^photos$", request_photos)],
     ),
 ]

@@ -11,8 +11,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute, VersionAttribute
-from pynamodb.exceptions import PutError
+from pynamodb.attributes import (
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+    VersionAttribute,
+)
+from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.models import Model
 
 from supportbot.storage.attributes import CompactJSONAttribute
@@ -36,6 +42,9 @@ class SessionItem(Model):
     last_update_id = NumberAttribute(attr_name="u", default=0)
     version = VersionAttribute(attr_name="v")
     expires_at = TTLAttribute(attr_name="x", null=True)
+    # Set by the outbox when Telegram answered 403 (the user blocked the bot): messages to them
+    # are not even tried until they write again, and every save of an update of theirs clears it.
+    bot_blocked_at = UTCDateTimeAttribute(attr_name="b", null=True)
 
 
 @dataclass
@@ -79,3 +88,25 @@ def save_session(item: SessionItem, now: datetime | None = None) -> None:
         if error.cause_response_code == "ConditionalCheckFailedException":
             raise SessionConflictError(item.user_id) from error
         raise
+
+
+def mark_bot_blocked(user_id: int, now: datetime | None = None) -> None:
+    """Remember that the user blocked the bot (conditional on the version: if they wrote in the
+    meantime they unblocked it, and the flag is rightly not set)."""
+    try:
+        item = SessionItem.get(user_id, consistent_read=True)
+        item.update(actions=[SessionItem.bot_blocked_at.set(now or datetime.now(UTC))])
+    except SessionItem.DoesNotExist:
+        return
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+
+
+def bot_blocked(user_id: int) -> bool:
+    """Whether the user blocked the bot and has not written since."""
+    try:
+        item = SessionItem.get(user_id, attributes_to_get=["b"])
+    except SessionItem.DoesNotExist:
+        return False
+    return item.bot_blocked_at is not None

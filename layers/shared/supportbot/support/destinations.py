@@ -2,6 +2,10 @@
 
 Each part is recorded as sent right after its destination accepted it, so a retry resumes with
 the next part: an album half-delivered before a failure is not sent again from the start.
+
+Telegram's rules: a 429 is retried after its ``retry_after``; a 403 (the user blocked the bot) is
+final, and marks the user's session so later messages to them are not even tried until they write
+again (the webhook clears the mark with the next update it saves for them).
 """
 
 from __future__ import annotations
@@ -15,14 +19,20 @@ from telebot import TeleBot, types
 from telebot.apihelper import ApiTelegramException
 
 from supportbot.config import Config
+from supportbot.storage.sessions import bot_blocked, mark_bot_blocked
 from supportbot.support.files import presigned_url
 from supportbot.support.messages import BLINGER, CUSTOMER, WAREHOUSE, MessageItem, Part
 from supportbot.support.outbox import DeliveryError, PermanentDeliveryError
 
 BLINGER_TIMEOUT = (3, 10)
 # Telegram delivers an album as one update per photo, a fraction of a second apart: a message
-# marked as an album waits until no part came for this long, so it reaches Blinger as one run.
+# marked as an album waits until no part came for this long, so it reaches Blinger as one run
+# (a customer, as one album).
 ALBUM_SETTLE_SECONDS = 2.0
+
+
+class BotBlockedError(PermanentDeliveryError):
+    """Telegram answered 403: the user blocked the bot (or the bot left the group)."""
 
 
 class Destinations:
@@ -41,8 +51,8 @@ class Destinations:
         self.album_settle = album_settle
 
     def __call__(self, item: MessageItem) -> None:
+        self._wait_for_album(item)
         if item.destination == BLINGER:
-            self._wait_for_album(item)
             for index in range(int(item.sent_parts), len(item.parts)):
                 self._post_to_blinger(item, item.parts[index])
                 self._mark_sent_parts(item, index + 1)
@@ -50,6 +60,16 @@ class Destinations:
         chat_id = int(item.user_id) if item.destination == CUSTOMER else self.config.warehouse_chat_id
         if item.destination not in (CUSTOMER, WAREHOUSE) or chat_id is None:
             raise PermanentDeliveryError(f"no chat for destination {item.destination!r}")
+        if item.destination == CUSTOMER and bot_blocked(chat_id):
+            raise PermanentDeliveryError("the user has blocked the bot: not tried until they write again")
+        try:
+            self._send_to_chat(chat_id, item)
+        except BotBlockedError:
+            if item.destination == CUSTOMER:
+                mark_bot_blocked(chat_id)
+            raise
+
+    def _send_to_chat(self, chat_id: int, item: MessageItem) -> None:
         pending = item.parts[int(item.sent_parts) :]
         images = [part for part in pending if part.kind == "image"]
         if len(pending) > 1 and len(images) == len(pending):
@@ -139,7 +159,7 @@ class Destinations:
                 retry_after = (error.result_json or {}).get("parameters", {}).get("retry_after")
                 raise DeliveryError("Telegram rate limit", retry_after=int(retry_after or 5)) from error
             if error.error_code == 403:
-                raise PermanentDeliveryError(f"Telegram refused: {error.description}") from error
+                raise BotBlockedError(f"Telegram refused: {error.description}") from error
             if error.error_code == 400:
                 raise PermanentDeliveryError(f"Telegram rejected the message: {error.description}") from error
             raise DeliveryError(f"Telegram error {error.error_code}") from error

@@ -1,0 +1,258 @@
+"""Product photos: a customer asks the warehouse for photos of an order's goods, or of an article.
+
+Pick one of your orders (or type an article number) -> add a note or skip -> confirm: a ticket is
+opened and posted to the warehouse group (``support/warehouse.py``); the photos come back later as
+one album. "My photo requests" lists them with their statuses. Partners never get this: the goods
+are their own stock.
+
+The subject travels in the screens' params (``o`` an order id, ``a`` an article), so Back and Up
+restore it; only the note is kept in the flow's data, bounded so the session stays small.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from statemachine import Button, Nav, Screen, State
+from supportbot.backend import NotFoundError
+from supportbot.bot.auth import deps
+from supportbot.bot.orders import ORDER_ID_ROUTE, logged_in, money
+from supportbot.bot.widgets import PAGE_ROUTE, pager, pages_of
+from supportbot.support.messages import CLOSED, IN_PROGRESS, user_tickets
+from supportbot.support.warehouse import PHOTO as PHOTO_KIND
+from supportbot.support.warehouse import Subject, open_photo_request, outcome_of
+
+if TYPE_CHECKING:
+    from telebot import types
+
+    from statemachine import Context
+    from supportbot.bot.deps import BotDeps
+    from supportbot.support.messages import TicketItem
+
+PHOTO = "photo"
+PHOTO_NOTE = "photo_note"
+PHOTO_CONFIRM = "photo_confirm"
+PHOTO_SENT = "photo_sent"
+PHOTO_LIST = "photo_list"
+NOTE = "photo_note"  # key of the note in the flow's data
+# An article number: letters, digits, "-" and "_" (no spaces); anything else typed gets a hint.
+ARTICLE = r"^(?P<article>[\w-]{1,40})\Z"
+NOT_A_COMMAND = r"^[^/]"  # /start and other commands stay with the global routes
+NOTE_MAX_CHARS = 200
+NOTE_MAX_BYTES = 400  # UTF-8: the note lives in the session, which must stay under 1 KB
+LIST_LIMIT = 10
+
+
+def for_customers(d: BotDeps) -> bool:
+    auth = d.profile.auth
+    return auth is not None and auth.user_type == "customer"
+
+
+def partners_screen(d: BotDeps) -> Screen:
+    return Screen(d.t("photo.customers_only"), [[Button.home(d.t("nav.home"))]])
+
+
+# ---- pick an order or type an article ------------------------------------------------------------
+def render_pick(ctx: Context) -> Screen:
+    d = deps(ctx)
+    if not for_customers(d):
+        return partners_screen(d)
+    t, auth = d.t, logged_in(d)
+    per_page = d.config.orders_page_size
+    page = int(ctx.params.get("page") or 1)
+    listing = d.backend.list_orders(auth.token, page, per_page)
+    pages = pages_of(listing.total, per_page)
+    if listing.total and not listing.items and page > pages:
+        page = pages
+        listing = d.backend.list_orders(auth.token, page, per_page)
+    buttons = [
+        [Button(t("orders.button", number=order.number, amount=money(order, t)), f"o:{order.id}")]
+        for order in listing.items
+    ]
+    return Screen(
+        t("photo.pick" if listing.items else "photo.pick_no_orders"),
+        [
+            *buttons,
+            *pager(page, pages, t),
+            [Button(t("photo.mine"), "mine")],
+            [Button.back(t("nav.back")), Button.home(t("nav.home"))],
+        ],
+    )
+
+
+def goto_page(ctx: Context, page: str) -> Nav:
+    return ctx.replace(PHOTO, page=max(1, int(page)))
+
+
+def pick_order(ctx: Context, order_id: str) -> Nav:
+    ctx.data.pop(NOTE, None)
+    return ctx.go(PHOTO_NOTE, o=order_id)
+
+
+def typed_article(ctx: Context, article: str) -> Nav | None:
+    if not for_customers(deps(ctx)):
+        return None
+    ctx.data.pop(NOTE, None)
+    return ctx.go(PHOTO_NOTE, a=article)
+
+
+def bad_article(ctx: Context) -> None:
+    ctx.notify(deps(ctx).t("photo.bad_article"))
+
+
+# ---- the note and the confirmation --------------------------------------------------------------
+def subject_of(ctx: Context, d: BotDeps) -> Subject | None:
+    """The subject in the screen's params; None when the order is no longer there."""
+    article = ctx.params.get("a")
+    if article:
+        return Subject(article=str(article))
+    try:
+        order = d.backend.get_order(logged_in(d).token, str(ctx.params.get("o")))
+    except NotFoundError:
+        return None
+    return Subject(order_id=order.id, order_number=order.number, title=order.title or None)
+
+
+def subject_words(subject: Subject, d: BotDeps) -> str:
+    if subject.article:
+        return d.t("photo.subject_article", article=subject.article)
+    return d.t("photo.subject_order", number=subject.order_number)
+
+
+def gone_screen(d: BotDeps) -> Screen:
+    return Screen(d.t("order.not_found"), [[Button.back(d.t("nav.back")), Button.home(d.t("nav.home"))]])
+
+
+def render_note(ctx: Context) -> Screen:
+    d = deps(ctx)
+    if not for_customers(d):
+        return partners_screen(d)
+    subject = subject_of(ctx, d)
+    if subject is None:
+        return gone_screen(d)
+    return Screen(
+        d.t("photo.note_prompt", subject=subject_words(subject, d)),
+        [
+            [Button(d.t("photo.skip"), "skip")],
+            [Button.back(d.t("nav.back")), Button.home(d.t("nav.home"))],
+        ],
+    )
+
+
+def on_note(ctx: Context) -> Nav | None:
+    d = deps(ctx)
+    note = (ctx.input.text or "").strip()
+    if len(note) > NOTE_MAX_CHARS or len(note.encode()) > NOTE_MAX_BYTES:
+        ctx.notify(d.t("photo.note_too_long", max=NOTE_MAX_CHARS))
+        return None
+    ctx.data[NOTE] = note
+    return ctx.go(PHOTO_CONFIRM, **ctx.params)
+
+
+def skip_note(ctx: Context) -> Nav:
+    ctx.data.pop(NOTE, None)
+    return ctx.go(PHOTO_CONFIRM, **ctx.params)
+
+
+def render_confirm(ctx: Context) -> Screen:
+    d = deps(ctx)
+    if not for_customers(d):
+        return partners_screen(d)
+    subject = subject_of(ctx, d)
+    if subject is None:
+        return gone_screen(d)
+    note = ctx.data.get(NOTE)
+    words = subject_words(subject, d)
+    text = (
+        d.t("photo.confirm", subject=words, note=note)
+        if note
+        else d.t("photo.confirm_no_note", subject=words)
+    )
+    return Screen(
+        text,
+        [
+            [Button(d.t("photo.send"), "send")],
+            [Button.back(d.t("nav.back")), Button.home(d.t("nav.home"))],
+        ],
+    )
+
+
+def send(ctx: Context) -> Nav | None:
+    d = deps(ctx)
+    subject = subject_of(ctx, d)
+    if subject is None or not for_customers(d):
+        return None  # the screen shows why
+    query: types.CallbackQuery = ctx.input.payload  # type: ignore[assignment]
+    number = open_photo_request(
+        d.config,
+        d.user.id,
+        once=f"photo-{d.user.id}-{query.id}",  # the same press re-run after a lost race: one ticket
+        subject=subject,
+        note=ctx.data.pop(NOTE, None),
+        language=d.t.language,
+    )
+    return ctx.replace(PHOTO_SENT, number=number)
+
+
+def render_sent(ctx: Context) -> Screen:
+    t = deps(ctx).t
+    return Screen(
+        t("photo.sent", number=ctx.params.get("number")),
+        [[Button(t("photo.mine"), "mine")], [Button.home(t("nav.home"))]],
+    )
+
+
+# ---- my requests ----------------------------------------------------------------------------------
+def render_list(ctx: Context) -> Screen:
+    d = deps(ctx)
+    t = d.t
+    nav = [Button.back(t("nav.back")), Button.home(t("nav.home"))]
+    tickets = user_tickets(d.user.id, PHOTO_KIND)[:LIST_LIMIT]
+    if not tickets:
+        return Screen(t("photo.list_empty"), [nav])
+    lines = [t("photo.list_title"), ""]
+    lines += [
+        t(
+            "photo.list_line",
+            number=ticket.number,
+            subject=ticket_words(ticket, d),
+            status=status_words(ticket, d),
+        )
+        for ticket in tickets
+    ]
+    return Screen("\n".join(lines), [nav])
+
+
+def ticket_words(ticket: TicketItem, d: BotDeps) -> str:
+    details = ticket.details or {}
+    if details.get("article"):
+        return d.t("photo.subject_article", article=details["article"])
+    return d.t("photo.subject_order", number=details.get("order", "—"))
+
+
+def status_words(ticket: TicketItem, d: BotDeps) -> str:
+    if ticket.status == CLOSED:
+        return d.t.raw(f"photo.status_{outcome_of(ticket)}")
+    return d.t.raw("photo.status_in_progress" if ticket.status == IN_PROGRESS else "photo.status_open")
+
+
+STATES = [
+    State(
+        PHOTO,
+        render_pick,
+        parent="main",
+        callbacks=[(PAGE_ROUTE, goto_page), (ORDER_ID_ROUTE, pick_order), ("^mine$", PHOTO_LIST)],
+        messages=[(ARTICLE, typed_article), (NOT_A_COMMAND, bad_article)],
+    ),
+    State(
+        PHOTO_NOTE,
+        render_note,
+        parent=PHOTO,
+        callbacks=[("^skip$", skip_note)],
+        messages=[(NOT_A_COMMAND, on_note)],
+    ),
+    State(PHOTO_CONFIRM, render_confirm, parent=PHOTO, callbacks=[("^send$", send)]),
+    # Sent: Back would lead to the confirmation of a request already sent.
+    State(PHOTO_SENT, render_sent, parent="main", allow_back=False, callbacks=[("^mine$", PHOTO_LIST)]),
+    State(PHOTO_LIST, render_list, parent=PHOTO),
+]

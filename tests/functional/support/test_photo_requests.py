@@ -1,0 +1,328 @@
+"""Product photo requests, both sides: a customer asks for photos of an order (or an article), the
+request reaches the warehouse group with buttons, staff take it and answer with an album, and the
+customer receives the album with the ticket number; Telegram's delivery rules on the way back."""
+
+from __future__ import annotations
+
+import time
+
+import boto3
+import pytest
+
+from infra.demo import CUSTOMER_PHONE, PARTNER_PHONE
+from supportbot.config import get_config
+from supportbot.storage.failed_updates import FailedUpdateItem
+from supportbot.storage.sessions import SessionItem, load_session
+from supportbot.support.destinations import Destinations
+from supportbot.support.messages import CLOSED, FAILED, IN_PROGRESS, OPEN, QUEUED, user_messages, user_tickets
+from supportbot.support.outbox import OutboxConsumer, OutboxRecord
+from supportbot.telegram.client import get_bot
+from tests.functional.conftest import reset_singletons
+from tests.functional.harness import Harness, UserChat
+
+WAREHOUSE = -1001234567890
+STAFF = 500000001
+OTHER_GROUP = -1009999999999
+ANNA = 100000101
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x40\x00\x00\x00\xf0" + b"\x00" * 64
+
+
+@pytest.fixture
+def queue_url(harness, monkeypatch):
+    """The outbox queue (moto) and the warehouse group, configured for the bot."""
+    sqs = boto3.client("sqs")
+    url = sqs.create_queue(QueueName="outbox.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    monkeypatch.setenv("OUTBOX_QUEUE_URL", url)
+    monkeypatch.setenv("WAREHOUSE_CHAT_ID", str(WAREHOUSE))
+    reset_singletons()
+    harness.world.add_user(STAFF, first_name="Пётр")
+    harness.world.add_group(WAREHOUSE, "Склад", members=(STAFF,))
+    yield url
+    reset_singletons()
+
+
+def run_outbox(queue_url: str) -> int:
+    """Deliver what is visible on the outbox queue, as the function's event source mapping would: a
+    failed message stays on the queue (hidden for the delay the consumer set). Returns deliveries."""
+    sqs = boto3.client("sqs")
+    config = get_config()
+    consumer = OutboxConsumer(config, Destinations(config, get_bot(), album_settle=0), client=sqs)
+    delivered = 0
+    while messages := sqs.receive_message(
+        QueueUrl=queue_url, MaxNumberOfMessages=10, MessageSystemAttributeNames=["All"]
+    ).get("Messages", []):
+        for message in messages:
+            count = int(message["Attributes"]["ApproximateReceiveCount"])
+            try:
+                consumer.handle(OutboxRecord(message["Body"], message["ReceiptHandle"], count))
+            except Exception:  # noqa: S112 - Lambda reports it as a batch item failure: retried later
+                continue
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+            delivered += 1
+    return delivered
+
+
+def login(harness: Harness, user_id: int, phone: str, language: str = "ru") -> UserChat:
+    chat = harness.user(user_id, language=language)
+    chat.send("/start")
+    chat.share_contact(phone)
+    return chat
+
+
+def request_for_first_order(anna: UserChat, queue_url: str):
+    """Anna asks for photos of her newest order with a note; the outbox posts it to the warehouse."""
+    anna.tap("📷 Фото товара")
+    assert anna.last.text.startswith("Фото товара\n\nВыберите заказ")
+    note = anna.tap("№10234 · 1 234,50 ₽")
+    assert note.text.startswith("Запрос фото: заказ №10234.")
+    assert anna.labels(note) == ["➡️ Без комментария", "⬅️ Назад", "🏠 Главное меню"]
+    confirm = anna.send("Этикетку и коробку")
+    assert (
+        confirm.text
+        == "Отправить на склад запрос фото?\n\nЧто: заказ №10234\nКомментарий: Этикетку и коробку"
+    )
+    sent = anna.tap("✅ Отправить")
+    assert run_outbox(queue_url) == 1
+    return sent
+
+
+def warehouse_request(harness: Harness):
+    (message,) = harness.world.bot_messages(WAREHOUSE)
+    return message
+
+
+def staff_press(harness: Harness, label: str, message=None) -> str:
+    """A staff member presses a button of the request; returns the callback answer's text."""
+    world = harness.world
+    target = message or warehouse_request(harness)
+    data = next(
+        b["callback_data"]
+        for row in target.inline_markup["inline_keyboard"]
+        for b in row
+        if b["text"] == label
+    )
+    harness.deliver(world.user_presses(STAFF, target.message_id, data, chat_id=WAREHOUSE))
+    return world.callback_answers[-1].get("text", "")
+
+
+def staff_album(harness: Harness, reply_to: int, count: int, album: str = "album-1") -> None:
+    for n in range(count):
+        harness.deliver(
+            harness.world.group_member_sends_photo(
+                WAREHOUSE, STAFF, PNG + bytes([n]), reply_to_message_id=reply_to, media_group_id=album
+            )
+        )
+
+
+def test_an_order_request_reaches_the_warehouse_and_its_album_comes_back(harness, queue_url):
+    # GIVEN Anna, a customer, logged in
+    anna = login(harness, ANNA, CUSTOMER_PHONE)
+    # WHEN she asks for photos of an order, with a note
+    sent = request_for_first_order(anna, queue_url)
+    # THEN she is told the request's number, and the ticket is open
+    (ticket,) = user_tickets(ANNA, "photo")
+    assert sent.text.startswith(f"✅ Запрос №{ticket.number} отправлен на склад.")
+    assert (ticket.status, ticket.details["order"], ticket.details["note"]) == (
+        OPEN,
+        "10234",
+        "Этикетку и коробку",
+    )
+    # AND the warehouse group got the request with its number, the order and the note, and buttons
+    request = warehouse_request(harness)
+    assert request.text.split("\n")[:5] == [
+        f"📷 Запрос фото #{ticket.number}",
+        "Заказ №10234 · Электрический чайник",
+        "Комментарий клиента: Этикетку и коробку",
+        "",
+        "Статус: новый",
+    ]
+    assert harness.world.buttons(request) == [["🙋 Беру", "🚫 Не могу"]]
+
+    # WHEN a staff member takes it
+    assert staff_press(harness, "🙋 Беру") == f"Запрос #{ticket.number} ваш."
+    # THEN the request shows who is on it, and only "Can't do" is left; Anna sees it in progress
+    request = warehouse_request(harness)
+    assert "Статус: 🔄 в работе — Пётр" in request.text
+    assert harness.world.buttons(request) == [["🚫 Не могу"]]
+    assert user_tickets(ANNA, "photo")[0].status == IN_PROGRESS
+
+    # WHEN they reply to the request with an album of 3 photos, and the outbox runs
+    staff_album(harness, request.message_id, 3)
+    assert run_outbox(queue_url) == 1
+    # THEN Anna receives ONE album of the 3 photos, the ticket number in its caption
+    (album_call,) = harness.world.calls_to("sendMediaGroup")
+    assert album_call.params["chat_id"] == ANNA
+    assert len(album_call.params["media"]) == 3
+    photos = [m for m in harness.world.bot_messages(ANNA) if m.photo]
+    assert len(photos) == 3
+    assert len({m.media_group_id for m in photos}) == 1
+    assert photos[0].caption == f"📷 Фото по вашему запросу №{ticket.number}"
+    # AND it was stored as one message of 3 image parts, by Telegram file_id
+    (stored,) = [m for m in user_messages(ANNA) if m.destination == "customer"]
+    assert [(p.kind, bool(p.file_id)) for p in stored.parts] == [("image", True)] * 3
+    # AND the ticket is closed, the request says so and has no buttons left
+    assert user_tickets(ANNA, "photo")[0].status == CLOSED
+    request = warehouse_request(harness)
+    assert "Статус: ✅ фото отправлены клиенту — Пётр" in request.text
+    assert harness.world.buttons(request) == []
+    # AND Anna sees it in her requests
+    anna.tap("📋 Мои запросы фото")  # edits the screen above the album
+    assert anna.menu.text == f"Ваши запросы фото\n\n№{ticket.number} · заказ №10234 · фото отправлены"
+    # AND the warehouse's updates never entered the customers' state machine
+    assert load_session(STAFF).last_update_id == 0
+
+
+def test_a_typed_article_without_a_note_and_the_warehouse_cannot(harness, queue_url):
+    # GIVEN Ann, a customer, at the photo request
+    ann = login(harness, ANNA, CUSTOMER_PHONE, language="en")
+    ann.tap("📷 Product photo")
+    # WHEN she types something that is not an article number
+    hint = ann.send("AB 12 34")
+    # THEN she is told what an article number looks like, and can still choose an order
+    assert hint.text.startswith("An article number is 1 to 40 letters")
+    assert "№10234 · ₽1,234.50" in ann.labels(hint)
+    # WHEN she types an article, skips the note and sends
+    ann.send("AB-1234")
+    confirm = ann.tap("➡️ No note")
+    assert confirm.text == "Send this photo request to the warehouse?\n\nWhat: article AB-1234"
+    ann.tap("✅ Send")
+    assert run_outbox(queue_url) == 1
+    (ticket,) = user_tickets(ANNA, "photo")
+    # THEN the warehouse sees the article and no note
+    request = warehouse_request(harness)
+    assert request.text.split("\n")[:4] == [
+        f"📷 Запрос фото #{ticket.number}",
+        "Артикул: AB-1234",
+        "",
+        "Статус: новый",
+    ]
+
+    # WHEN the warehouse cannot do it
+    assert staff_press(harness, "🚫 Не могу") == f"Запрос #{ticket.number} закрыт, клиенту сообщили."
+    run_outbox(queue_url)
+    # THEN Ann is told, in her language, and the ticket is closed
+    assert ann.last.text.startswith(f"Sorry, the warehouse cannot take photos for request #{ticket.number}.")
+    assert user_tickets(ANNA, "photo")[0].status == CLOSED
+    assert "Статус: ❌ фото не будет — Пётр" in warehouse_request(harness).text
+    # AND a stale "Take it" (pressed on an old copy of the message) is answered, changing nothing
+    stale = group_press_raw(harness, warehouse_request(harness), f"wh:take:{ticket.number}")
+    assert stale == f"Запрос #{ticket.number} уже закрыт."
+    assert user_tickets(ANNA, "photo")[0].status == CLOSED
+    # AND a button that is not a request's gets a clear answer
+    assert group_press_raw(harness, warehouse_request(harness), "0|orders").startswith("Эта кнопка устарела")
+    # AND her list says how it ended
+    ann.send("/start")
+    ann.tap("📷 Product photo")
+    listing = ann.tap("📋 My photo requests")
+    assert listing.text.endswith(f"#{ticket.number} · article AB-1234 · the warehouse could not take photos")
+
+
+def group_press_raw(harness: Harness, message, data: str) -> str:
+    """A staff member's callback with ``data`` on ``message``, whatever its buttons are now."""
+    world = harness.world
+    with world.lock:
+        query_id = str(6_000_000_000_000 + world.next_id())
+        from infra.botapi.world import CallbackQuery
+
+        world.callback_queries[query_id] = CallbackQuery(
+            query_id, STAFF, WAREHOUSE, message.message_id, data, world.clock()
+        )
+        payload = {
+            "id": query_id,
+            "from": world.users[STAFF].to_api(),
+            "message": world.message_dict(message),
+            "chat_instance": "77",
+            "data": data,
+        }
+        update = world.emit("callback_query", payload)
+    harness.deliver(update)
+    return world.callback_answers[-1].get("text", "")
+
+
+def test_partners_get_no_photo_request(harness, queue_url):
+    # GIVEN a partner (a seller: the goods are their own stock)
+    peter = login(harness, 100000102, PARTNER_PHONE, language="en")
+    # THEN the main menu and an order card offer no photo request
+    assert "📷 Product photo" not in peter.labels(peter.menu)
+    peter.tap("📦 Orders of my goods")
+    card = peter.tap(peter.labels(peter.menu)[0])
+    assert "📷 Request photos" not in peter.labels(card)
+
+
+def test_the_order_card_offers_photos_to_customers(harness, queue_url):
+    anna = login(harness, ANNA, CUSTOMER_PHONE)
+    anna.tap("📦 Мои заказы")
+    anna.tap("№10234 · 1 234,50 ₽")
+    note = anna.tap("📷 Запросить фото")
+    assert note.text.startswith("Запрос фото: заказ №10234.")
+    # Back returns to the card
+    assert anna.tap("⬅️ Назад").text.startswith("Заказ №10234")
+
+
+def test_other_groups_and_stray_replies_are_ignored(harness, queue_url):
+    world = harness.world
+    # GIVEN another group the bot is in, and a message of staff in the warehouse group
+    world.add_group(OTHER_GROUP, "Флудилка", members=(STAFF,))
+    world.add_user(STAFF + 1, first_name="Ира")
+    harness.deliver(world.group_member_sends_text(OTHER_GROUP, STAFF, "/start"))
+    chat = world.group_member_sends_text(WAREHOUSE, STAFF + 1, "Кто сегодня на складе?")
+    harness.deliver(chat)
+    # WHEN a photo replies to that message (not a request), and a photo is posted in the other group
+    harness.deliver(
+        world.group_member_sends_photo(
+            WAREHOUSE, STAFF, PNG, reply_to_message_id=chat["message"]["message_id"]
+        )
+    )
+    harness.deliver(world.group_member_sends_photo(OTHER_GROUP, STAFF, PNG))
+    # THEN nothing is stored, queued or said anywhere, and no update failed
+    assert run_outbox(queue_url) == 0
+    assert world.bot_messages(WAREHOUSE) == world.bot_messages(OTHER_GROUP) == []
+    assert [c.method for c in world.calls if c.method.startswith("send")] == []
+    assert list(FailedUpdateItem.scan()) == []
+    assert SessionItem.count() == 0
+
+
+def test_a_rate_limited_album_is_sent_after_retry_after(harness, queue_url):
+    # GIVEN a request answered with an album
+    anna = login(harness, ANNA, CUSTOMER_PHONE)
+    request_for_first_order(anna, queue_url)
+    staff_album(harness, warehouse_request(harness).message_id, 2)
+    # WHEN Telegram answers the album with 429, retry after 1 s
+    harness.world.fail_next("sendMediaGroup", 429, retry_after=1)
+    assert run_outbox(queue_url) == 0
+    (stored,) = [m for m in user_messages(ANNA) if m.destination == "customer"]
+    assert (stored.status, stored.reason) == (QUEUED, "Telegram rate limit")
+    # THEN it is not retried before the wait is over, and is delivered once after it
+    assert run_outbox(queue_url) == 0
+    time.sleep(1.2)
+    assert run_outbox(queue_url) == 1
+    assert len([c for c in harness.world.calls_to("sendMediaGroup") if c.status == 200]) == 1
+    assert len([m for m in harness.world.bot_messages(ANNA) if m.photo]) == 2
+
+
+def test_a_blocked_bot_is_marked_and_not_retried_until_the_user_writes(harness, queue_url):
+    # GIVEN a request answered with a photo, and Anna has blocked the bot
+    anna = login(harness, ANNA, CUSTOMER_PHONE)
+    request_for_first_order(anna, queue_url)
+    request = warehouse_request(harness)
+    harness.world.block(ANNA)
+    harness.deliver(
+        harness.world.group_member_sends_photo(WAREHOUSE, STAFF, PNG, reply_to_message_id=request.message_id)
+    )
+    # WHEN the outbox delivers it
+    assert run_outbox(queue_url) == 1  # done with: not retried
+    # THEN it is recorded as failed, and her session is marked
+    (stored,) = [m for m in user_messages(ANNA) if m.destination == "customer"]
+    assert stored.status == FAILED
+    assert "blocked" in stored.reason
+    assert load_session(ANNA).bot_blocked_at is not None
+    # AND a later message to her is not even tried
+    calls = len(harness.world.calls)
+    harness.deliver(
+        harness.world.group_member_sends_photo(WAREHOUSE, STAFF, PNG, reply_to_message_id=request.message_id)
+    )
+    assert run_outbox(queue_url) == 1
+    assert [c.method for c in harness.world.calls[calls:] if c.params.get("chat_id") == ANNA] == []
+    # WHEN she writes again, the mark is gone
+    anna.send("/start")
+    assert load_session(ANNA).bot_blocked_at is None
