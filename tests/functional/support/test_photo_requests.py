@@ -9,6 +9,7 @@ import time
 import boto3
 import pytest
 
+from infra.botapi.world import CallbackQuery
 from infra.demo import CUSTOMER_PHONE, PARTNER_PHONE
 from supportbot.config import get_config
 from supportbot.storage.failed_updates import FailedUpdateItem
@@ -28,22 +29,19 @@ PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x40\x00\x00\x00\xf0" + b
 
 
 @pytest.fixture
-def queue_url(harness, monkeypatch):
-    """The outbox queue (moto) and the warehouse group, configured for the bot."""
-    sqs = boto3.client("sqs")
-    url = sqs.create_queue(QueueName="outbox.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
-    monkeypatch.setenv("OUTBOX_QUEUE_URL", url)
+def queue_url(desk, harness, monkeypatch):
+    """The support desk's outbox queue, and the warehouse group configured for the bot."""
     monkeypatch.setenv("WAREHOUSE_CHAT_ID", str(WAREHOUSE))
     reset_singletons()
     harness.world.add_user(STAFF, first_name="Пётр")
     harness.world.add_group(WAREHOUSE, "Склад", members=(STAFF,))
-    yield url
-    reset_singletons()
+    return desk.queue_url
 
 
 def run_outbox(queue_url: str) -> int:
-    """Deliver what is visible on the outbox queue, as the function's event source mapping would: a
-    failed message stays on the queue (hidden for the delay the consumer set). Returns deliveries."""
+    """Deliver what is visible on the outbox queue, as the function's event source mapping would,
+    failures included (``desk.run_outbox`` raises them): a failed message stays on the queue,
+    hidden for the delay the consumer set. Returns how many were delivered."""
     sqs = boto3.client("sqs")
     config = get_config()
     consumer = OutboxConsumer(config, Destinations(config, get_bot(), album_settle=0), client=sqs)
@@ -222,8 +220,6 @@ def group_press_raw(harness: Harness, message, data: str) -> str:
     world = harness.world
     with world.lock:
         query_id = str(6_000_000_000_000 + world.next_id())
-        from infra.botapi.world import CallbackQuery
-
         world.callback_queries[query_id] = CallbackQuery(
             query_id, STAFF, WAREHOUSE, message.message_id, data, world.clock()
         )
