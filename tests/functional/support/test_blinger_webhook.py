@@ -258,3 +258,20 @@ def test_other_conversation_events_are_acknowledged_and_ignored(harness, desk, a
     status, answer = desk.forward(desk.blinger.unassign(CLIENT))
     assert (status, answer) == (200, {"ok": True, "ignored": "on_conversation_unassigned"})
     assert desk.queued() == 0
+
+
+def test_a_double_tap_on_a_rating_is_thanked_once_more_without_an_error(harness, desk, ann):
+    from tests.functional.harness import press_raw
+
+    desk.forward(desk.blinger.close(CLIENT))
+    desk.run_outbox()
+    request = harness.world.last_bot_message(ANN)
+    data = request.inline_markup["inline_keyboard"][0][2]["callback_data"]
+    ann.tap("3", request)
+    # WHEN the same press arrives again (the message already shows the rating)
+    harness.deliver(press_raw(ann, data, request))
+    # THEN she is thanked again, with no apology, and the rating is unchanged
+    assert ann.callback_answers[-2:] == ["Thank you for your rating!"] * 2
+    assert "Sorry" not in harness.world.last_bot_message(ANN).text
+    (stored,) = RatingItem.query(f"U#{ANN}", RatingItem.sk.startswith("R#"))
+    assert stored.rating == 3

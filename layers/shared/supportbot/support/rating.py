@@ -22,7 +22,7 @@ from telebot.apihelper import ApiTelegramException
 
 from supportbot.i18n import Translator
 from supportbot.support.messages import user_key
-from supportbot.telegram.replies import NOT_MODIFIED, callback_answer
+from supportbot.telegram.replies import EDIT_IMPOSSIBLE, NOT_MODIFIED, callback_answer
 
 RATE_DATA = re.compile(r"rate:(?P<conversation>\d{1,12}):(?P<rating>[1-5])", re.ASCII)
 
@@ -100,6 +100,7 @@ def handle_rating_press(bot: TeleBot, query: types.CallbackQuery, t: Translator)
                 parse_mode="HTML",
             )
         except ApiTelegramException as error:
-            if NOT_MODIFIED not in error.description:  # a double tap: already shown
+            # A double tap (already shown), or a message too old to edit: the rating is stored anyway.
+            if not any(reason in error.description for reason in (NOT_MODIFIED, *EDIT_IMPOSSIBLE)):
                 raise
     return callback_answer(query.id, [t("support.rating_thanks")])
