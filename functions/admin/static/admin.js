@@ -1,0 +1,858 @@
+// The admin page: one module, no framework. Every element is built with textContent (data never
+// is parsed as HTML); every string comes from i18n.js; every data call sends the key in
+// X-Api-Key (kept in sessionStorage: no cookie, so no CSRF surface).
+
+import { LANGUAGES, STRINGS } from './i18n.js';
+import { renderTelegramHtml } from './tg-html.js';
+
+const API = new URL('..', import.meta.url).pathname.replace(/\/$/, ''); // …/v1/admin
+const KEY_STORAGE = 'admin-api-key';
+const LANG_STORAGE = 'admin-lang';
+const TREES = ['faq', 'complaints'];
+const ROOT = 'root';
+const TICKET_KINDS = ['incident', 'photo_request'];
+const TICKET_STATUSES = ['open', 'in_progress', 'done', 'rejected'];
+
+const state = {
+  key: sessionStorage.getItem(KEY_STORAGE) || '',
+  lang: pickLanguage(),
+  tab: 'faq',
+  trees: {},          // tree → {nodes: [...], byId: Map}
+  selected: {},       // tree → node id
+  editing: null,      // {tree, mode: 'edit'|'create', parentId, nodeId}
+  conversation: null, // user id shown in the thread pane
+  ticketKinds: TICKET_KINDS,
+  ticketStatuses: TICKET_STATUSES,
+};
+
+// ---- small helpers ------------------------------------------------------------------------
+const $ = (testid, scope = document) => scope.querySelector(`[data-testid="${testid}"]`);
+
+function pickLanguage() {
+  const saved = localStorage.getItem(LANG_STORAGE);
+  if (LANGUAGES.includes(saved)) return saved;
+  return (navigator.language || '').toLowerCase().startsWith('en') ? 'en' : 'ru';
+}
+
+function t(key, vars = {}) {
+  const text = STRINGS[state.lang][key] ?? STRINGS.en[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (all, name) => (name in vars ? String(vars[name]) : all));
+}
+
+/** el('button', {testid: 'x', class: 'y', text: 'Save', onclick}, child…) */
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(props)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name === 'text') node.textContent = value;
+    else if (name === 'testid') node.dataset.testid = value;
+    else if (name === 'class') node.className = value;
+    else if (name.startsWith('on')) node.addEventListener(name.slice(2), value);
+    else if (name === 'dataset') Object.assign(node.dataset, value);
+    else if (name in node && typeof node[name] !== 'string') node[name] = value;
+    else node.setAttribute(name, value === true ? '' : String(value));
+  }
+  node.append(...children.filter((c) => c !== null && c !== undefined));
+  return node;
+}
+
+function show(node, visible) {
+  node.hidden = !visible;
+}
+
+function applyStrings() {
+  document.documentElement.lang = state.lang;
+  for (const node of document.querySelectorAll('[data-i18n]')) node.textContent = t(node.dataset.i18n);
+  for (const node of document.querySelectorAll('[data-i18n-placeholder]')) {
+    node.placeholder = t(node.dataset.i18nPlaceholder);
+  }
+  document.title = t('app.title');
+  $('lang-select').value = state.lang;
+}
+
+// ---- messages -----------------------------------------------------------------------------
+let noticeTimer = 0;
+
+function notice(text) {
+  const box = $('notice');
+  box.textContent = text;
+  show(box, true);
+  clearTimeout(noticeTimer);
+  noticeTimer = setTimeout(() => show(box, false), 4000);
+}
+
+function showError(text) {
+  $('error-text').textContent = text;
+  show($('error-banner'), true);
+}
+
+function clearError() {
+  show($('error-banner'), false);
+  $('error-text').textContent = '';
+}
+
+class ApiError extends Error {
+  constructor(status, body) {
+    super(`HTTP ${status}`);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+/** The fields and reasons of a 422 (Powertools' `detail` list, or {field, message}). */
+function details(body) {
+  if (body === null || body === undefined) return '';
+  if (typeof body === 'string') return body;
+  const parts = [];
+  const list = Array.isArray(body.detail) ? body.detail : Array.isArray(body.errors) ? body.errors : [];
+  for (const item of list) {
+    const loc = (item.loc || []).filter((p) => p !== 'body' && p !== 'query' && p !== 'path').join('.');
+    const field = item.field || loc;
+    parts.push(field ? `${field}: ${item.msg || item.message || ''}` : item.msg || item.message || '');
+  }
+  if (!parts.length) {
+    const field = body.field ? `${body.field}: ` : '';
+    const message = typeof body.detail === 'string' ? body.detail : body.message || body.error || '';
+    if (field || message) parts.push(field + message);
+  }
+  return parts.join('; ') || JSON.stringify(body);
+}
+
+function errorText(error) {
+  if (!(error instanceof ApiError)) return t('error.network');
+  if (error.status === 409) return `${t('error.conflict')} ${details(error.body)}`.trim();
+  if (error.status === 422 || error.status === 400) return t('error.validation', { details: details(error.body) });
+  if (error.status === 404) return t('error.not_found', { details: details(error.body) });
+  return t('error.other', { status: error.status, details: details(error.body) });
+}
+
+/** Run an action; show its error in the banner (a refused key signs out). */
+async function guarded(action) {
+  clearError();
+  try {
+    return await action();
+  } catch (error) {
+    handleError(error);
+    return undefined;
+  }
+}
+
+function handleError(error) {
+  if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
+    signOut(t('signin.expired'));
+  } else {
+    showError(errorText(error));
+  }
+}
+
+// ---- the API ------------------------------------------------------------------------------
+async function api(method, path, body, contentType = 'application/json') {
+  const headers = { 'X-Api-Key': state.key, Accept: 'application/json' };
+  const init = { method, headers, credentials: 'omit', cache: 'no-store' };
+  if (body !== undefined) {
+    headers['Content-Type'] = contentType;
+    init.body = contentType === 'application/json' ? JSON.stringify(body) : body;
+  }
+  let response;
+  try {
+    response = await fetch(API + path, init);
+  } catch (error) {
+    throw new TypeError(String(error));
+  }
+  const text = await response.text();
+  let data = text;
+  if ((response.headers.get('Content-Type') || '').includes('json') && text) {
+    try { data = JSON.parse(text); } catch { data = text; }
+  }
+  if (!response.ok) throw new ApiError(response.status, data);
+  return data;
+}
+
+const enc = encodeURIComponent;
+
+// ---- sign in ------------------------------------------------------------------------------
+async function signIn(key) {
+  const error = $('signin-error');
+  show(error, false);
+  if (!key) {
+    error.textContent = t('signin.missing');
+    show(error, true);
+    return;
+  }
+  state.key = key;
+  try {
+    await api('GET', '/stats');
+  } catch (failure) {
+    state.key = '';
+    const refused = failure instanceof ApiError && (failure.status === 401 || failure.status === 403);
+    error.textContent = refused ? t('signin.wrong') : t('signin.failed', { reason: errorText(failure) });
+    show(error, true);
+    return;
+  }
+  sessionStorage.setItem(KEY_STORAGE, key);
+  $('signin-key').value = '';
+  enterApp();
+}
+
+function signOut(reason) {
+  state.key = '';
+  sessionStorage.removeItem(KEY_STORAGE);
+  for (const view of document.querySelectorAll('[data-view]')) show(view, false);
+  show($('tabs'), false);
+  show($('signout'), false);
+  show($('signin'), true);
+  clearError();
+  const error = $('signin-error');
+  error.textContent = reason || '';
+  show(error, Boolean(reason));
+  $('signin-key').focus();
+}
+
+function enterApp() {
+  learnTicketEnums().then(() => state.tab === 'tickets' && renderTicketFilters());
+  show($('signin'), false);
+  show($('tabs'), true);
+  show($('signout'), true);
+  openTab(state.tab);
+}
+
+// ---- tabs ---------------------------------------------------------------------------------
+function openTab(tab) {
+  state.tab = tab;
+  clearError();
+  for (const button of document.querySelectorAll('[data-tab]')) {
+    button.setAttribute('aria-selected', String(button.dataset.tab === tab));
+  }
+  const view = TREES.includes(tab) ? 'tree' : tab;
+  for (const section of document.querySelectorAll('[data-view]')) show(section, section.dataset.view === view);
+  if (TREES.includes(tab)) loadTree(tab);
+  else if (tab === 'conversations') loadConversations();
+  else if (tab === 'tickets') loadTickets();
+  else if (tab === 'stats') loadStats();
+}
+
+function rerender() {
+  applyStrings();
+  if (!state.key) return;
+  if (TREES.includes(state.tab)) renderTree(state.tab);
+  else if (state.tab === 'tickets') renderTicketFilters();
+  else if (state.tab === 'conversations') loadConversations();
+  else if (state.tab === 'stats') loadStats();
+}
+
+// ---- trees --------------------------------------------------------------------------------
+function treeNodes(body) {
+  if (Array.isArray(body)) return body;
+  return body.nodes ?? body.children ?? body.items ?? [];
+}
+
+function indexTree(nodes) {
+  const byId = new Map();
+  const walk = (list, parentId) => {
+    list.forEach((node) => {
+      byId.set(node.id, { node, parentId });
+      walk(node.children || [], node.id);
+    });
+  };
+  walk(nodes, ROOT);
+  return byId;
+}
+
+async function loadTree(tree) {
+  const body = await guarded(() => api('GET', `/trees/${tree}`));
+  if (body === undefined) return;
+  const nodes = treeNodes(body);
+  state.trees[tree] = { nodes, byId: indexTree(nodes) };
+  if (state.editing && state.editing.tree !== tree) state.editing = null;
+  renderTree(tree);
+}
+
+function siblingsOf(tree, parentId) {
+  const data = state.trees[tree];
+  return parentId === ROOT ? data.nodes : data.byId.get(parentId)?.node.children || [];
+}
+
+function renderTree(tree) {
+  const data = state.trees[tree];
+  if (!data || state.tab !== tree) return;
+  const list = $('tree-list');
+  list.replaceChildren(...data.nodes.map((node, i) => treeItem(tree, node, ROOT, i, data.nodes.length)));
+  show($('tree-empty'), data.nodes.length === 0);
+  renderEditor(tree);
+}
+
+function treeItem(tree, node, parentId, index, count) {
+  const selected = state.selected[tree] === node.id;
+  const children = node.children || [];
+  return el(
+    'li',
+    { testid: 'tree-node', dataset: { nodeId: node.id, parentId } },
+    el(
+      'div',
+      { class: selected ? 'row selected' : 'row' },
+      el('button', {
+        type: 'button',
+        class: 'link title',
+        testid: 'node-select',
+        text: node.title || node.id,
+        'aria-current': selected ? 'true' : null,
+        onclick: () => selectNode(tree, node.id),
+      }),
+      el('button', {
+        type: 'button',
+        class: 'icon',
+        testid: 'node-up',
+        text: '▲',
+        title: t('tree.up'),
+        'aria-label': `${t('tree.up')}: ${node.title}`,
+        disabled: index === 0,
+        onclick: () => shift(tree, parentId, node.id, -1),
+      }),
+      el('button', {
+        type: 'button',
+        class: 'icon',
+        testid: 'node-down',
+        text: '▼',
+        title: t('tree.down'),
+        'aria-label': `${t('tree.down')}: ${node.title}`,
+        disabled: index === count - 1,
+        onclick: () => shift(tree, parentId, node.id, 1),
+      }),
+    ),
+    children.length
+      ? el('ul', {}, ...children.map((child, i) => treeItem(tree, child, node.id, i, children.length)))
+      : null,
+  );
+}
+
+function selectNode(tree, nodeId) {
+  state.selected[tree] = nodeId;
+  state.editing = { tree, mode: 'edit', nodeId };
+  renderTree(tree);
+  $('node-title').focus();
+}
+
+async function shift(tree, parentId, nodeId, step) {
+  const ids = siblingsOf(tree, parentId).map((n) => n.id);
+  const from = ids.indexOf(nodeId);
+  const to = from + step;
+  if (from < 0 || to < 0 || to >= ids.length) return;
+  [ids[from], ids[to]] = [ids[to], ids[from]];
+  const done = await guarded(() => api('POST', `/trees/${tree}/reorder`, { parent_id: parentId, order: ids }));
+  if (done !== undefined) notice(t('editor.reordered'));
+  await loadTree(tree);
+}
+
+function startCreate(tree, parentId) {
+  state.editing = { tree, mode: 'create', parentId };
+  renderEditor(tree);
+  $('node-title').focus();
+}
+
+function renderEditor(tree) {
+  const editing = state.editing && state.editing.tree === tree ? state.editing : null;
+  const data = state.trees[tree];
+  const form = $('node-editor');
+  let node = null;
+  if (editing && editing.mode === 'edit') {
+    node = data.byId.get(editing.nodeId)?.node || null;
+    if (!node) state.editing = null;
+  }
+  const active = Boolean(state.editing && (node || editing.mode === 'create'));
+  show(form, active);
+  show($('editor-placeholder'), !active);
+  if (!active) {
+    renderPreview(tree);
+    return;
+  }
+  const creating = editing.mode === 'create';
+  const parent = creating && editing.parentId !== ROOT ? data.byId.get(editing.parentId)?.node : null;
+  $('editor-heading').textContent = creating
+    ? parent ? t('editor.new_child', { title: parent.title }) : t('editor.new_root')
+    : t('editor.edit', { title: node.title });
+  $('editor-version').textContent = creating ? '' : t('editor.version', { version: node.version ?? '' });
+  $('node-save').textContent = creating ? t('editor.create') : t('editor.save');
+  show($('node-add-child'), !creating);
+  show($('node-delete'), !creating);
+  show($('node-move'), !creating);
+  show($('node-cancel'), creating);
+  if (form.dataset.loaded !== `${tree}:${editing.mode}:${node ? `${node.id}:${node.version}` : editing.parentId}`) {
+    form.dataset.loaded = `${tree}:${editing.mode}:${node ? `${node.id}:${node.version}` : editing.parentId}`;
+    $('node-title').value = node?.title ?? '';
+    $('node-text').value = node?.text ?? '';
+    $('node-ask').value = node?.ask ?? '';
+    $('node-required').checked = node ? node.required !== false : true;
+    $('node-submit').checked = Boolean(node?.submit);
+    $('node-min-length').value = node?.min_length ?? '';
+    $('node-max-length').value = node?.max_length ?? '';
+  }
+  show($('complaint-fields'), tree === 'complaints');
+  if (!creating) renderMoveTargets(tree, node);
+  renderPreview(tree);
+}
+
+/** Every node outside the moved node's own subtree can be its new parent. */
+function renderMoveTargets(tree, node) {
+  const data = state.trees[tree];
+  const select = $('node-move-parent');
+  const current = data.byId.get(node.id).parentId;
+  const options = [el('option', { value: ROOT, text: t('tree.root') })];
+  const walk = (list, depth) => {
+    for (const candidate of list) {
+      if (candidate.id === node.id) continue;
+      options.push(el('option', { value: candidate.id, text: `${'  '.repeat(depth)}${candidate.title}` }));
+      walk(candidate.children || [], depth + 1);
+    }
+  };
+  walk(data.nodes, 1);
+  select.replaceChildren(...options);
+  select.value = current;
+}
+
+function editorFields(tree) {
+  const fields = { title: $('node-title').value, text: $('node-text').value };
+  if (tree === 'complaints') {
+    const number = (testid) => ($(testid).value === '' ? null : Number($(testid).value));
+    Object.assign(fields, {
+      ask: $('node-ask').value || null,
+      required: $('node-required').checked,
+      submit: $('node-submit').checked,
+      min_length: number('node-min-length'),
+      max_length: number('node-max-length'),
+    });
+  }
+  return fields;
+}
+
+async function saveNode(tree) {
+  const editing = state.editing;
+  if (!editing) return;
+  const fields = editorFields(tree);
+  if (editing.mode === 'create') {
+    const created = await guarded(() =>
+      api('POST', `/trees/${tree}/nodes`, { parent_id: editing.parentId, ...fields }),
+    );
+    if (created === undefined) return;
+    const id = created.id ?? created.node?.id;
+    if (id) {
+      state.selected[tree] = id;
+      state.editing = { tree, mode: 'edit', nodeId: id };
+    }
+    notice(t('editor.created'));
+  } else {
+    const node = state.trees[tree].byId.get(editing.nodeId).node;
+    const body = { ...fields, version: node.version };
+    clearError();
+    try {
+      await api('PUT', `/trees/${tree}/nodes/${enc(node.id)}`, body);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 409) await reloadKeepingEdits(tree);
+      handleError(error);
+      return;
+    }
+    notice(t('editor.saved'));
+  }
+  await loadTree(tree);
+}
+
+/** After a 409: the fresh version is loaded; what the admin typed stays in the form. */
+async function reloadKeepingEdits(tree) {
+  const typed = { title: $('node-title').value, text: $('node-text').value };
+  await loadTree(tree);
+  $('node-title').value = typed.title;
+  $('node-text').value = typed.text;
+  renderPreview(tree);
+}
+
+function countDescendants(node) {
+  return (node.children || []).reduce((sum, child) => sum + 1 + countDescendants(child), 0);
+}
+
+function confirmDialog(text) {
+  const dialog = $('confirm-dialog');
+  $('confirm-text').textContent = text;
+  return new Promise((resolve) => {
+    dialog.addEventListener('close', () => resolve(dialog.returnValue === 'ok'), { once: true });
+    dialog.returnValue = '';
+    dialog.showModal();
+  });
+}
+
+async function deleteNode(tree) {
+  const node = state.trees[tree].byId.get(state.editing.nodeId).node;
+  const nested = countDescendants(node);
+  const question = nested
+    ? t('confirm.cascade', { title: node.title, count: nested })
+    : t('confirm.delete', { title: node.title });
+  if (!(await confirmDialog(question))) return;
+  const query = nested ? '?cascade=true' : '';
+  const done = await guarded(() => api('DELETE', `/trees/${tree}/nodes/${enc(node.id)}${query}`));
+  if (done === undefined) return;
+  state.editing = null;
+  delete state.selected[tree];
+  notice(t('editor.deleted'));
+  await loadTree(tree);
+}
+
+async function moveNode(tree) {
+  const node = state.trees[tree].byId.get(state.editing.nodeId).node;
+  const parentId = $('node-move-parent').value;
+  const position = siblingsOf(tree, parentId).length + 1;
+  const body = { parent_id: parentId, position, version: node.version };
+  const done = await guarded(() => api('POST', `/trees/${tree}/nodes/${enc(node.id)}/move`, body));
+  if (done !== undefined) notice(t('editor.moved'));
+  await loadTree(tree);
+}
+
+async function exportTree(tree) {
+  const body = await guarded(() => api('GET', `/trees/${tree}/export`));
+  if (body === undefined) return;
+  const blob = new Blob([JSON.stringify(body, null, 2)], { type: 'application/json' });
+  const link = el('a', { href: URL.createObjectURL(blob), download: `${tree}.json` });
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+}
+
+async function importTree(tree) {
+  const file = $('tree-import-file').files[0];
+  if (!file) return showError(t('orders.no_file'));
+  let parsed;
+  try {
+    parsed = JSON.parse(await file.text());
+  } catch (error) {
+    return showError(t('orders.bad_json', { reason: error.message }));
+  }
+  const nodes = Array.isArray(parsed) ? parsed : parsed.nodes;
+  const body = { nodes, replace: $('tree-import-replace').checked };
+  const done = await guarded(() => api('POST', `/trees/${tree}/import`, body));
+  if (done === undefined) return;
+  notice(t('tree.imported'));
+  state.editing = null;
+  await loadTree(tree);
+}
+
+// ---- the Telegram preview -------------------------------------------------------------------
+function renderPreview(tree) {
+  const textBox = $('preview-text');
+  const buttons = $('preview-buttons');
+  const warning = $('preview-warning');
+  const editing = state.editing && state.editing.tree === tree ? state.editing : null;
+  show($('node-preview'), Boolean(editing));
+  if (!editing) {
+    textBox.replaceChildren();
+    buttons.replaceChildren();
+    show(warning, false);
+    return;
+  }
+  const node = editing.mode === 'edit' ? state.trees[tree].byId.get(editing.nodeId)?.node : null;
+  const title = $('node-title').value;
+  const body = $('node-text').value;
+  const children = node?.children || [];
+  // The bot shows the title in bold, then the text; a section with children adds a hint.
+  const bold = el('b', { text: title });
+  const { fragment, error } = renderTelegramHtml(body);
+  const parts = [bold];
+  if (tree === 'faq' && children.length) parts.push(document.createTextNode(`\n\n${t('preview.category_hint')}`));
+  if (body) parts.push(document.createTextNode('\n\n'), fragment);
+  textBox.replaceChildren(...parts);
+  const rows = children.map((child) =>
+    el('div', { class: 'tg-row' }, el('span', { class: 'tg-button', testid: 'preview-button', text: child.title })),
+  );
+  const nav = el(
+    'div',
+    { class: 'tg-row' },
+    el('span', { class: 'tg-button', text: t('preview.back') }),
+    el('span', { class: 'tg-button', text: t('preview.up') }),
+    el('span', { class: 'tg-button', text: t('preview.home') }),
+  );
+  buttons.replaceChildren(...rows, nav);
+  warning.textContent = error ? t('preview.bad_html', { reason: t(`preview.reason.${error.reason}`) }) : '';
+  show(warning, Boolean(error));
+}
+
+// ---- conversations ------------------------------------------------------------------------
+function listOf(body, ...names) {
+  if (Array.isArray(body)) return body;
+  for (const name of names) if (Array.isArray(body?.[name])) return body[name];
+  return [];
+}
+
+function when(value) {
+  if (value === undefined || value === null || value === '') return '';
+  const date = typeof value === 'number' ? new Date(value < 1e12 ? value * 1000 : value) : new Date(value);
+  return Number.isNaN(date.getTime()) ? String(value) : date.toLocaleString(state.lang);
+}
+
+function userIdOf(conversation) {
+  return conversation.user_id ?? conversation.userId ?? conversation.id;
+}
+
+function conversationLabel(conversation) {
+  const id = userIdOf(conversation);
+  return conversation.name || conversation.user_name || conversation.phone || t('conv.user', { id });
+}
+
+async function loadConversations() {
+  const body = await guarded(() => api('GET', '/conversations'));
+  if (body === undefined) return;
+  const conversations = listOf(body, 'conversations', 'items');
+  $('conversation-list').replaceChildren(
+    ...conversations.map((c) => {
+      const id = String(userIdOf(c));
+      const last = c.last_message?.text ?? c.last_text ?? c.text ?? '';
+      return el(
+        'li',
+        { testid: 'conversation-item', dataset: { userId: id }, class: id === state.conversation ? 'selected' : '' },
+        el(
+          'button',
+          { type: 'button', class: 'link', onclick: () => openConversation(id) },
+          el('strong', { text: conversationLabel(c) }),
+          el('span', { class: 'muted', text: ` ${when(c.updated_at ?? c.last_at ?? c.at)}` }),
+          el('span', { class: 'preview', testid: 'conversation-last', text: last }),
+        ),
+      );
+    }),
+  );
+  show($('conversations-empty'), conversations.length === 0);
+  if (state.conversation) await openConversation(state.conversation);
+  else showThread(false);
+}
+
+function showThread(visible) {
+  show($('thread-placeholder'), !visible);
+  show($('reply-form'), visible);
+  if (!visible) {
+    $('conversation-thread').replaceChildren();
+    $('thread-title').textContent = '';
+  }
+}
+
+async function openConversation(userId) {
+  state.conversation = userId;
+  for (const item of document.querySelectorAll('[data-testid="conversation-item"]')) {
+    item.classList.toggle('selected', item.dataset.userId === userId);
+  }
+  const body = await guarded(() => api('GET', `/conversations/${enc(userId)}`));
+  if (body === undefined) return;
+  const messages = listOf(body, 'messages', 'items');
+  $('thread-title').textContent = conversationLabel({ ...(body.conversation || body), user_id: userId });
+  $('conversation-thread').replaceChildren(
+    ...messages.map((m) => {
+      const outgoing = ['out', 'outgoing', 'to_customer', 'operator', 'admin'].includes(m.direction) || m.from === 'operator';
+      const text = m.text ?? m.caption ?? (m.files || m.attachments ? '📎' : '');
+      return el(
+        'li',
+        { testid: 'thread-message', class: outgoing ? 'out' : 'in', dataset: { direction: m.direction ?? '' } },
+        el('div', { class: 'meta muted', text: `${outgoing ? t('conv.out') : t('conv.in')} · ${when(m.created_at ?? m.at ?? m.time)}${m.status ? ` · ${m.status}` : ''}` }),
+        el('div', { class: 'body', testid: 'thread-text', text }),
+      );
+    }),
+  );
+  showThread(true);
+}
+
+async function sendReply() {
+  const text = $('reply-text').value.trim();
+  const userId = state.conversation;
+  if (!text || !userId) return;
+  const done = await guarded(() => api('POST', `/conversations/${enc(userId)}/reply`, { text }));
+  if (done === undefined) return;
+  $('reply-text').value = '';
+  notice(t('conv.sent'));
+  await openConversation(userId);
+}
+
+// ---- tickets ------------------------------------------------------------------------------
+function label(prefix, value) {
+  const key = `${prefix}.${value}`;
+  return STRINGS[state.lang][key] ? t(key) : String(value);
+}
+
+function renderTicketFilters() {
+  const fill = (select, values, prefix) => {
+    const chosen = select.value;
+    select.replaceChildren(
+      el('option', { value: '', text: t('tickets.any') }),
+      ...values.map((v) => el('option', { value: v, text: label(prefix, v) })),
+    );
+    select.value = values.includes(chosen) ? chosen : '';
+  };
+  fill($('tickets-kind'), state.ticketKinds, 'kind');
+  fill($('tickets-status'), state.ticketStatuses, 'status');
+  for (const select of document.querySelectorAll('[data-testid="ticket-status-select"]')) {
+    const chosen = select.value;
+    select.replaceChildren(...state.ticketStatuses.map((v) => el('option', { value: v, text: label('status', v) })));
+    select.value = chosen;
+  }
+}
+
+async function loadTickets() {
+  renderTicketFilters();
+  const query = new URLSearchParams();
+  if ($('tickets-kind').value) query.set('kind', $('tickets-kind').value);
+  if ($('tickets-status').value) query.set('status', $('tickets-status').value);
+  const suffix = query.toString() ? `?${query}` : '';
+  const body = await guarded(() => api('GET', `/tickets${suffix}`));
+  if (body === undefined) return;
+  const tickets = listOf(body, 'tickets', 'items');
+  $('ticket-list').replaceChildren(...tickets.map(ticketRow));
+  show($('tickets-empty'), tickets.length === 0);
+}
+
+function ticketRow(ticket) {
+  const select = el(
+    'select',
+    { testid: 'ticket-status-select', 'aria-label': t('tickets.change') },
+    ...state.ticketStatuses.map((v) => el('option', { value: v, text: label('status', v) })),
+  );
+  select.value = ticket.status;
+  const save = el('button', {
+    type: 'button',
+    testid: 'ticket-status-save',
+    text: t('tickets.save'),
+    onclick: async () => {
+      const done = await guarded(() => api('PATCH', `/tickets/${enc(ticket.number)}`, { status: select.value }));
+      if (done === undefined) return;
+      notice(t('tickets.updated', { number: ticket.number }));
+      await loadTickets();
+    },
+  });
+  return el(
+    'tr',
+    { testid: 'ticket-row', dataset: { number: String(ticket.number), status: ticket.status ?? '' } },
+    el('td', { text: String(ticket.number) }),
+    el('td', { text: label('kind', ticket.kind) }),
+    el('td', { testid: 'ticket-status', text: label('status', ticket.status) }),
+    el('td', { text: ticket.name || ticket.phone || String(ticket.user_id ?? '') }),
+    el('td', { text: ticket.title ?? ticket.subject ?? ticket.summary ?? '' }),
+    el('td', { text: when(ticket.created_at ?? ticket.at) }),
+    el('td', {}, select, save),
+  );
+}
+
+/** Ticket kinds and statuses as the served OpenAPI document declares them, when it does. */
+async function learnTicketEnums() {
+  let doc;
+  try {
+    doc = await api('GET', '/openapi.json');
+  } catch {
+    return;
+  }
+  const params = doc?.paths?.[`${API}/tickets`]?.get?.parameters || doc?.paths?.['/tickets']?.get?.parameters || [];
+  const enumOf = (schema) => {
+    if (!schema) return null;
+    if (schema.$ref) return enumOf(resolveRef(doc, schema.$ref));
+    if (Array.isArray(schema.enum)) return schema.enum.filter((v) => v !== null);
+    for (const part of schema.anyOf || schema.oneOf || schema.allOf || []) {
+      const found = enumOf(part);
+      if (found) return found;
+    }
+    return null;
+  };
+  const kinds = enumOf(params.find((p) => p.name === 'kind')?.schema);
+  const statuses = enumOf(params.find((p) => p.name === 'status')?.schema);
+  if (kinds?.length) state.ticketKinds = kinds;
+  if (statuses?.length) state.ticketStatuses = statuses;
+}
+
+function resolveRef(doc, ref) {
+  return ref.replace(/^#\//, '').split('/').reduce((node, part) => node?.[part], doc);
+}
+
+// ---- customers' orders --------------------------------------------------------------------
+async function importOrders() {
+  const phone = $('orders-phone').value.trim();
+  const file = $('orders-file').files[0];
+  const result = $('orders-result');
+  result.textContent = '';
+  if (!file) return showError(t('orders.no_file'));
+  const text = await file.text();
+  const csv = /\.csv$/i.test(file.name) || file.type === 'text/csv';
+  let body = text;
+  if (!csv) {
+    try {
+      body = JSON.parse(text);
+    } catch (error) {
+      return showError(t('orders.bad_json', { reason: error.message }));
+    }
+  }
+  const path = `/customers/${enc(phone)}/orders/import`;
+  const done = await guarded(() => api('POST', path, body, csv ? 'text/csv' : 'application/json'));
+  if (done === undefined) return;
+  const count = done.imported ?? done.count ?? (Array.isArray(done) ? done.length : done.orders?.length ?? '?');
+  result.textContent = t('orders.done', { count });
+}
+
+// ---- stats --------------------------------------------------------------------------------
+async function loadStats() {
+  const body = await guarded(() => api('GET', '/stats'));
+  if (body === undefined) return;
+  const rows = [];
+  const flatten = (value, prefix) => {
+    if (value && typeof value === 'object' && !Array.isArray(value)) {
+      for (const [k, v] of Object.entries(value)) flatten(v, prefix ? `${prefix} · ${k}` : k);
+    } else {
+      rows.push(el('dt', { text: prefix }), el('dd', { testid: 'stat-value', dataset: { stat: prefix }, text: String(value) }));
+    }
+  };
+  flatten(body, '');
+  $('stats').replaceChildren(...rows);
+}
+
+// ---- wiring -------------------------------------------------------------------------------
+function wire() {
+  $('signin-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    signIn($('signin-key').value.trim());
+  });
+  $('signout').addEventListener('click', () => signOut());
+  $('lang-select').addEventListener('change', (event) => {
+    state.lang = event.target.value;
+    localStorage.setItem(LANG_STORAGE, state.lang);
+    rerender();
+  });
+  for (const button of document.querySelectorAll('[data-tab]')) {
+    button.addEventListener('click', () => openTab(button.dataset.tab));
+  }
+  $('error-close').addEventListener('click', clearError);
+
+  $('tree-add-root').addEventListener('click', () => startCreate(state.tab, ROOT));
+  $('tree-reload').addEventListener('click', () => loadTree(state.tab));
+  $('tree-export').addEventListener('click', () => exportTree(state.tab));
+  $('tree-import-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    importTree(state.tab);
+  });
+  $('node-editor').addEventListener('submit', (event) => {
+    event.preventDefault();
+    saveNode(state.tab);
+  });
+  $('node-editor').addEventListener('input', () => renderPreview(state.tab));
+  $('node-cancel').addEventListener('click', () => {
+    state.editing = null;
+    renderEditor(state.tab);
+  });
+  $('node-add-child').addEventListener('click', () => startCreate(state.tab, state.editing.nodeId));
+  $('node-delete').addEventListener('click', () => deleteNode(state.tab));
+  $('node-move-submit').addEventListener('click', () => moveNode(state.tab));
+
+  $('conversations-reload').addEventListener('click', loadConversations);
+  $('reply-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    sendReply();
+  });
+  $('tickets-filter').addEventListener('change', loadTickets);
+  $('orders-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    importOrders();
+  });
+  $('stats-reload').addEventListener('click', loadStats);
+}
+
+wire();
+applyStrings();
+if (state.key) {
+  enterApp();
+} else {
+  signOut();
+}
