@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
-BOT_TOKEN = "123456:BENCH-TOKEN"
-SECRET = "bench-webhook-secret"
+# The functional tests' values: their harness builds the webhook events and callback answers.
+BOT_TOKEN = "123456:TEST-TOKEN"
+SECRET = "test-webhook-secret"
 TABLES = {
     "SESSIONS_TABLE": "sessions",
     "CONTENT_TABLE": "content",
@@ -34,9 +35,13 @@ def free_port() -> int:
 
 
 class StandIns:
-    def __init__(self) -> None:
+    def __init__(self, support: bool = False) -> None:
         self._lock = threading.Lock()
         self._next_user = 300_000_000
+        self.support = support
+        self.queue_url = ""
+        self.bucket = "bench-attachments"
+        self.blinger_token = "bench-blinger-token"
 
     def __enter__(self) -> StandIns:
         import boto3
@@ -63,6 +68,19 @@ class StandIns:
             KeySchema=[{"AttributeName": "user_id", "KeyType": "HASH"}],
             BillingMode="PAY_PER_REQUEST",
         )
+        if self.support:
+            aws = {
+                "endpoint_url": self.moto.url,
+                "region_name": "eu-central-1",
+                "aws_access_key_id": "local",
+                "aws_secret_access_key": "local",
+            }
+            self.queue_url = boto3.client("sqs", **aws).create_queue(
+                QueueName="outbox.fifo", Attributes={"FifoQueue": "true"}
+            )["QueueUrl"]
+            boto3.client("s3", **aws).create_bucket(
+                Bucket=self.bucket, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"}
+            )
         self.world = World(token=BOT_TOKEN)
         self.botapi = BotApiServer(self.world).start()
         return self
@@ -89,13 +107,19 @@ class StandIns:
             "POWERTOOLS_LOGGER_LOG_EVENT": "false",
             "DEFAULT_LANGUAGE": "ru",
             "TIME_ZONE": "Europe/Moscow",
+            **(
+                {"OUTBOX_QUEUE_URL": self.queue_url, "ATTACHMENTS_BUCKET": self.bucket}
+                if self.support
+                else {}
+            ),
         }
 
-    def new_user(self) -> int:
+    def new_user(self, add: bool = True) -> int:
         with self._lock:
             self._next_user += 1
             user_id = self._next_user
-        self.world.add_user(user_id, first_name="Bench", language_code="ru")
+        if add:
+            self.world.add_user(user_id, first_name="Bench", language_code="ru")
         return user_id
 
     def start_event(self, user_id: int) -> dict[str, Any]:
