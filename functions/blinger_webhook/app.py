@@ -14,9 +14,10 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from supportbot.config import get_config
+from supportbot.redact import protect
 from supportbot.support.blinger_webhook import handle
 
-logger = Logger()
+logger = protect(Logger())  # no secret or full phone number in its lines
 app = APIGatewayHttpResolver()
 
 

@@ -1,7 +1,9 @@
 """Outbox consumer: delivers stored messages queued on the SQS FIFO outbox.
 
 Partial batch responses: a failed message (and the later messages of the same user, so order
-holds) returns to the queue; other users' messages in the batch are not held back.
+holds) returns to the queue; other users' messages in the batch are not held back. The user's
+later messages are made visible again at once: they then come back right behind the failed one,
+after its retry delay (SQS holds a group while one of its messages is in flight).
 """
 
 from __future__ import annotations
@@ -11,15 +13,17 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from supportbot.config import get_config
+from supportbot.redact import protect
 from supportbot.support.destinations import Destinations
 from supportbot.support.outbox import OutboxConsumer, OutboxRecord
 from supportbot.telegram.client import get_bot
 
-logger = Logger()
+logger = protect(Logger())  # no secret or full phone number in its lines
 processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 
 
@@ -29,16 +33,38 @@ def consumer() -> OutboxConsumer:
     return OutboxConsumer(config, Destinations(config, get_bot()))
 
 
-def record_handler(record: SQSRecord) -> None:
-    consumer().handle(
-        OutboxRecord(
-            body=record.body,
-            receipt_handle=record.receipt_handle,
-            receive_count=int(record.attributes.approximate_receive_count or 1),
-        )
+def outbox_record(record: SQSRecord) -> OutboxRecord:
+    return OutboxRecord(
+        body=record.body,
+        receipt_handle=record.receipt_handle,
+        receive_count=int(record.attributes.approximate_receive_count or 1),
     )
+
+
+def record_handler(record: SQSRecord) -> None:
+    consumer().handle(outbox_record(record))
 
 
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return process_partial_response(event, record_handler, processor, context)  # type: ignore[return-value]
+    handled: set[str] = set()
+
+    def handle(record: SQSRecord) -> None:
+        handled.add(record.message_id)
+        record_handler(record)
+
+    try:
+        response = process_partial_response(event, handle, processor, context)
+    except BatchProcessingError:  # every record failed: the same, reported as an error
+        _release_held_back(event, handled)
+        raise
+    _release_held_back(event, handled)
+    return response  # type: ignore[return-value]
+
+
+def _release_held_back(event: dict[str, Any], handled: set[str]) -> None:
+    """Records the processor skipped (after a failed one of their user) come back with it, after
+    its retry delay, not after the queue's visibility timeout (``OutboxConsumer.release``)."""
+    held = [SQSRecord(r) for r in event["Records"] if r["messageId"] not in handled]
+    if held:
+        consumer().release([outbox_record(record) for record in held])

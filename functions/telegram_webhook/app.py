@@ -17,12 +17,13 @@ from telebot import types
 
 from supportbot.config import get_config
 from supportbot.pipeline import apologize, get_processor, user_id_of
+from supportbot.redact import protect
 from supportbot.security import check_secret
 from supportbot.storage.failed_updates import record_failed_update
 from supportbot.support.warehouse import is_group_update, process_group_update
 from supportbot.telegram.client import get_bot
 
-logger = Logger()
+logger = protect(Logger())  # no secret or full phone number in its lines
 app = APIGatewayHttpResolver()
 
 SECRET_HEADER = "x-telegram-bot-api-secret-token"  # noqa: S105 - a header name

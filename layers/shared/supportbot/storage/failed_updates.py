@@ -10,6 +10,7 @@ from typing import Any
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.models import Model
 
+from supportbot.redact import redact_text
 from supportbot.storage.attributes import CompactJSONAttribute
 
 KEEP_FOR = timedelta(days=14)
@@ -33,7 +34,7 @@ def record_failed_update(update: dict[str, Any], user_id: int | None, error: str
         update_id=int(update.get("update_id", 0)),
         user_id=user_id,
         update=update,
-        error=error[:1000],
+        error=redact_text(error)[:1000],  # an HTTP error names its URL: the bot token
         recorded_at=now,
         expires_at=now + KEEP_FOR,
     ).save()

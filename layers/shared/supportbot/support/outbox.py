@@ -38,6 +38,7 @@ from pynamodb.expressions.condition import size
 from pynamodb.transactions import TransactWrite
 
 from supportbot.config import Config
+from supportbot.redact import redact_text
 from supportbot.support.messages import (
     FAILED,
     QUEUED,
@@ -225,7 +226,9 @@ class OutboxConsumer:
             self._record(item, FAILED, str(error))
             return
         except Exception as error:
-            reason = error.reason if isinstance(error, DeliveryError) else f"{type(error).__name__}: {error}"
+            reason = redact_text(
+                error.reason if isinstance(error, DeliveryError) else f"{type(error).__name__}: {error}"
+            )
             last = record.receive_count >= self.config.outbox_max_attempts
             self._record(item, FAILED if last else item.status, reason)
             if not last:
@@ -254,17 +257,43 @@ class OutboxConsumer:
             raise
         return True
 
+    def release(self, held: list[OutboxRecord]) -> None:
+        """Make messages held back behind a failed one of their user visible again now.
+
+        The FIFO batch processor reports a user's messages after a failed one as failed without
+        handing them over. Left alone they would stay hidden for the queue's whole visibility
+        timeout (180 s), and hold their group, the failed message included, that long: SQS returns
+        nothing of a group while one of its messages is in flight, so a 429's ``retry_after`` or
+        the first 30 s delay would not be kept. Visible again, they still come after the failed
+        message, in order, as soon as its retry delay is over.
+
+        Each receive counts, tried or not: one received ``OUTBOX_MAX_ATTEMPTS`` times goes to the
+        dead-letter queue with the failed message (order holds there too), so it is recorded as
+        ``failed`` here, with the reason, as a dead-lettered message must be.
+        """
+        for record in held:
+            if record.receive_count >= self.config.outbox_max_attempts:
+                key = json.loads(record.body)
+                item = load_message(key["pk"], key["sk"])
+                if item is not None and item.status == QUEUED:
+                    self._record(item, FAILED, "not tried: an earlier message to this user failed")
+            self._set_visibility(record.receipt_handle, 0, "Could not release a held-back message")
+
     def _delay(self, record: OutboxRecord, seconds: int) -> None:
+        # on failure, the queue's own visibility timeout still brings it back
+        self._set_visibility(record.receipt_handle, seconds, "Could not set the retry delay")
+
+    def _set_visibility(self, receipt_handle: str, seconds: int, failure: str) -> None:
         if not self.config.outbox_queue_url:
             return
         try:
             (self.client or sqs_client()).change_message_visibility(
                 QueueUrl=self.config.outbox_queue_url,
-                ReceiptHandle=record.receipt_handle,
+                ReceiptHandle=receipt_handle,
                 VisibilityTimeout=seconds,
             )
-        except Exception:  # the queue's own visibility timeout still brings it back
-            logger.exception("Could not set the retry delay")
+        except Exception:
+            logger.exception(failure)
 
 
 def redrive_dead_letters(
