@@ -1,0 +1,91 @@
+"""Layer sizes: each layer built as ``sam build`` builds it (its Makefile, into a temporary
+folder), unzipped and zipped, and what takes the space (top-level packages, largest first).
+
+The Telegram webhook loads the shared layer only (template.yaml, Globals); the admin layer is
+listed for information. boto3/botocore come with the Lambda runtime and are in neither.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+TARGET_MB = 10.0
+LAYERS = {"shared": "build-SharedLayer", "admin": "build-AdminLayer"}
+WEBHOOK_LAYERS = ("shared",)
+
+
+def build(layer: str, target: str, artifacts: Path) -> Path:
+    subprocess.run(
+        [
+            "make",
+            "-s",
+            "-C",
+            str(ROOT / "layers" / layer),
+            target,
+            f"ARTIFACTS_DIR={artifacts}",
+            f"PYTHON={sys.executable}",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    return artifacts
+
+
+def sizes(folder: Path) -> dict[str, int]:
+    """Bytes per top-level entry of ``python/`` (a package with its .dist-info counted apart)."""
+    result: dict[str, int] = {}
+    python = folder / "python"
+    for entry in python.iterdir():
+        files = [entry] if entry.is_file() else [p for p in entry.rglob("*") if p.is_file()]
+        result[entry.name] = sum(p.stat().st_size for p in files)
+    return result
+
+
+def zipped_size(folder: Path, into: Path) -> int:
+    with zipfile.ZipFile(into, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                archive.write(path, path.relative_to(folder))
+    return into.stat().st_size
+
+
+def report(top: int = 8) -> dict[str, Any]:
+    lines = ["Layer sizes (built with each layer's Makefile, as sam build does; MB = 10^6 bytes)"]
+    figures: dict[str, dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for layer, target in LAYERS.items():
+            if not (ROOT / "layers" / layer / "Makefile").is_file():
+                continue
+            folder = build(layer, target, Path(tmp) / layer)
+            parts = sizes(folder)
+            total = sum(parts.values())
+            packed = zipped_size(folder, Path(tmp) / f"{layer}.zip")
+            figures[layer] = {"unzipped": total, "zipped": packed, "parts": parts}
+            ranked = sorted(parts.items(), key=lambda item: -item[1])
+            lines.append(
+                f"{layer:7} unzipped {total / 1e6:5.2f} MB, zipped {packed / 1e6:5.2f} MB; largest: "
+                + ", ".join(f"{name} {size / 1e6:.2f}" for name, size in ranked[:top])
+            )
+    webhook = sum(figures[layer]["unzipped"] for layer in WEBHOOK_LAYERS if layer in figures) / 1e6
+    met = "met" if webhook < TARGET_MB else "NOT met"
+    lines.append(
+        f"Layers the Telegram webhook loads: {webhook:.2f} MB unzipped (target < {TARGET_MB:g} MB: {met})"
+    )
+    return {"text": "\n".join(lines), "figures": figures, "webhook_mb": webhook}
+
+
+def main() -> None:
+    argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args()
+    print(report()["text"])
+
+
+if __name__ == "__main__":
+    main()
