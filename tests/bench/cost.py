@@ -1,0 +1,109 @@
+"""Cost per million updates of the fixed mix, from the I/O the journey benchmark measured and the
+dated price table ``docs/prices.json`` (its assumptions turn measured CPU and request counts into
+billed Lambda duration).
+
+The mix: 60 % menu navigation (callback queries), 15 % support messages (half customer -> Blinger,
+half operator -> customer; each through the outbox), 10 % login, 10 % FAQ, 5 % photo requests and
+complaints. Each category is the mean of its journey steps (``journey.CATEGORIES``).
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from pathlib import Path
+from typing import Any
+
+from tests.bench.journey import CATEGORIES
+
+ROOT = Path(__file__).resolve().parents[2]
+PRICES = ROOT / "docs" / "prices.json"
+TARGET = 2.50
+MIX = {"navigation": 0.60, "support": 0.15, "login": 0.10, "faq": 0.10, "photo/complaint": 0.05}
+FUNCTIONS = ("webhook", "blinger", "outbox")
+
+
+def per_update(step: dict[str, float], assumptions: dict[str, Any]) -> dict[str, float]:
+    """What one update of this journey step bills (beyond its own counts: duration and logs)."""
+    latency = assumptions["latency_ms"]
+    slowdown = assumptions["full_vcpu_memory_mb"] / assumptions["lambda_memory_mb"]
+    dynamodb = sum(n for key, n in step.items() if key.startswith("ddb "))
+    invocations = sum(step.get(f"invocations {f}", 0) for f in FUNCTIONS)
+    cpu = sum(step.get(f"cpu_ms {f}", 0) for f in FUNCTIONS)
+    waits = (
+        dynamodb * latency["dynamodb"]
+        + step.get("SQS", 0) * latency["sqs"]
+        + step.get("Bot API", 0) * latency["bot_api"]
+        + step.get("Blinger", 0) * latency["blinger"]
+    )
+    return {
+        "http_api": step.get("invocations webhook", 0) + step.get("invocations blinger", 0),
+        "invocations": invocations,
+        "billed_ms": cpu * slowdown + waits,
+        "gb_s": (cpu * slowdown + waits) / 1000 * assumptions["lambda_memory_mb"] / 1024,
+        "rcu": step.get("RCU", 0),
+        "wcu": step.get("WCU", 0),
+        "sqs": step.get("SQS", 0),
+        "log_gb": (step.get("log bytes", 0) + invocations * assumptions["platform_log_bytes_per_invocation"])
+        / 1e9,
+    }
+
+
+def mix_average(steps: dict[str, dict[str, float]], assumptions: dict[str, Any]) -> dict[str, float]:
+    total: dict[str, float] = {}
+    for category, share in MIX.items():
+        rows = [per_update(steps[name], assumptions) for name in CATEGORIES[category] if name in steps]
+        for key in rows[0]:
+            total[key] = total.get(key, 0.0) + share * statistics.mean(row[key] for row in rows)
+    return total
+
+
+def price(io: dict[str, float], p: dict[str, float]) -> dict[str, float]:
+    """Dollars per million updates, per service."""
+    return {
+        "HTTP API": io["http_api"] * p["http_api_per_million_requests"],
+        "Lambda requests": io["invocations"] * p["lambda_per_million_requests"],
+        "Lambda duration": io["gb_s"] * 1e6 * p["lambda_arm64_per_gb_second"],
+        "DynamoDB reads": io["rcu"] * p["dynamodb_on_demand_per_million_read_units"],
+        "DynamoDB writes": io["wcu"] * p["dynamodb_on_demand_per_million_write_units"],
+        "SQS": io["sqs"] * p["sqs_fifo_per_million_requests"],
+        "CloudWatch Logs": io["log_gb"] * 1e6 * p["cloudwatch_logs_ingestion_per_gb"],
+    }
+
+
+def report(steps: dict[str, dict[str, float]]) -> dict[str, Any]:
+    table = json.loads(PRICES.read_text(encoding="utf-8"))
+    assumptions = table["assumptions"]
+    io = mix_average(steps, assumptions)
+    lines = [
+        f"Cost per million updates of the mix (prices as of {table['as_of']}, docs/prices.json: check them)",
+        f"Per update of the mix: {io['http_api']:.2f} HTTP API requests, {io['invocations']:.2f} Lambda"
+        f" invocations, {io['billed_ms']:.0f} ms billed at {assumptions['lambda_memory_mb']} MB,"
+        f" {io['rcu']:.2f} RCU, {io['wcu']:.2f} WCU, {io['sqs']:.2f} SQS requests,"
+        f" {io['log_gb'] * 1e9:.0f} log bytes",
+    ]
+    first = next(iter(table["regions"].values()))
+    for category, share in MIX.items():
+        rows = [per_update(steps[name], assumptions) for name in CATEGORIES[category] if name in steps]
+        one = {key: statistics.mean(row[key] for row in rows) for key in rows[0]}
+        lines.append(
+            f"  {category:16} {share:4.0%}: {one['billed_ms']:4.0f} ms billed, {one['rcu']:.2f} RCU,"
+            f" {one['wcu']:.2f} WCU, {one['sqs']:.1f} SQS, {one['invocations']:.1f} invocations"
+            f" -> ${sum(price(one, first).values()):.2f} per million ({next(iter(table['regions']))})"
+        )
+    totals = {}
+    for region, prices in table["regions"].items():
+        costs = price(io, prices)
+        total = sum(costs.values())
+        xray = io["invocations"] * prices["xray_per_million_traces_recorded"]
+        totals[region] = {"costs": costs, "total": total, "xray": xray}
+        met = "met" if total <= TARGET else "NOT met"
+        lines.append(
+            f"{region:13} ${total:.2f} (target <= ${TARGET:.2f}: {met}): "
+            + ", ".join(f"{name} {value:.2f}" for name, value in costs.items())
+        )
+        lines.append(
+            f"{'':13} + X-Ray (Tracing: Active, every invocation traced at low traffic) ${xray:.2f}"
+            f" -> ${total + xray:.2f}"
+        )
+    return {"text": "\n".join(lines), "io": io, "regions": totals}
