@@ -68,7 +68,7 @@ def is_public(path: str) -> bool:
     return bool(_PUBLIC.fullmatch(path))
 
 
-def handle_index() -> Response:
+def handle_index() -> Response[str]:
     page = asset(INDEX)
     if page is None:
         raise FileNotFoundError(f"{STATIC / INDEX} is missing from the deployment")
@@ -76,7 +76,7 @@ def handle_index() -> Response:
     return Response(200, page.content_type, page.body, headers)
 
 
-def handle_static(name: str, if_none_match: str | None = None) -> Response:
+def handle_static(name: str, if_none_match: str | None = None) -> Response[str]:
     found = asset(name) if name != INDEX else None  # the page itself only at its own address
     if found is None:
         return Response(404, "text/plain; charset=utf-8", "Not found", dict(SECURITY_HEADERS))
@@ -88,10 +88,10 @@ def handle_static(name: str, if_none_match: str | None = None) -> Response:
 
 @router.get(BASE, include_in_schema=False)
 @router.get(BASE + "/", include_in_schema=False)
-def index() -> Response:
+def index() -> Response[str]:
     return handle_index()
 
 
 @router.get(BASE + "/static/<name>", include_in_schema=False)
-def static(name: str) -> Response:
+def static(name: str) -> Response[str]:
     return handle_static(name, router.current_event.headers.get("if-none-match"))

@@ -10,8 +10,8 @@ const KEY_STORAGE = 'admin-api-key';
 const LANG_STORAGE = 'admin-lang';
 const TREES = ['faq', 'complaints'];
 const ROOT = 'root';
-const TICKET_KINDS = ['incident', 'photo_request'];
-const TICKET_STATUSES = ['open', 'in_progress', 'done', 'rejected'];
+const TICKET_KINDS = ['incident', 'photo'];
+const TICKET_STATUSES = ['open', 'in_progress', 'answered', 'closed'];
 
 const state = {
   key: sessionStorage.getItem(KEY_STORAGE) || '',
@@ -23,6 +23,7 @@ const state = {
   conversation: null, // user id shown in the thread pane
   ticketKinds: TICKET_KINDS,
   ticketStatuses: TICKET_STATUSES,
+  enumsLearned: false, // read from the OpenAPI document when the tickets are first shown
 };
 
 // ---- small helpers ------------------------------------------------------------------------
@@ -86,9 +87,11 @@ function showError(text) {
   show($('error-banner'), true);
 }
 
+/** Before each action: the last action's outcome (error or notice) goes away. */
 function clearError() {
   show($('error-banner'), false);
   $('error-text').textContent = '';
+  show($('notice'), false);
 }
 
 class ApiError extends Error {
@@ -126,9 +129,10 @@ function errorText(error) {
   return t('error.other', { status: error.status, details: details(error.body) });
 }
 
-/** Run an action; show its error in the banner (a refused key signs out). */
-async function guarded(action) {
-  clearError();
+/** Run an action; show its error in the banner (a refused key signs out). A user's action
+ * first clears the last outcome; a (re)load (`fresh` false) leaves it for the user to read. */
+async function guarded(action, fresh = true) {
+  if (fresh) clearError();
   try {
     return await action();
   } catch (error) {
@@ -168,7 +172,8 @@ async function api(method, path, body, contentType = 'application/json') {
   return data;
 }
 
-const enc = encodeURIComponent;
+// A path segment; "+" stays as it is (phones in E.164), as the API matches the raw path.
+const enc = (value) => encodeURIComponent(value).replace(/%2B/g, '+');
 
 // ---- sign in ------------------------------------------------------------------------------
 async function signIn(key) {
@@ -181,7 +186,7 @@ async function signIn(key) {
   }
   state.key = key;
   try {
-    await api('GET', '/stats');
+    await api('GET', '/trees/faq'); // the cheapest authenticated read: one Query
   } catch (failure) {
     state.key = '';
     const refused = failure instanceof ApiError && (failure.status === 401 || failure.status === 403);
@@ -209,7 +214,6 @@ function signOut(reason) {
 }
 
 function enterApp() {
-  learnTicketEnums().then(() => state.tab === 'tickets' && renderTicketFilters());
   show($('signin'), false);
   show($('tabs'), true);
   show($('signout'), true);
@@ -241,9 +245,9 @@ function rerender() {
 }
 
 // ---- trees --------------------------------------------------------------------------------
-function treeNodes(body) {
-  if (Array.isArray(body)) return body;
-  return body.nodes ?? body.children ?? body.items ?? [];
+/** The API's nested nodes, each with `id` (its node_id) and `children`. */
+function treeNodes(list) {
+  return (list || []).map((node) => ({ ...node, id: node.node_id, children: treeNodes(node.children) }));
 }
 
 function indexTree(nodes) {
@@ -259,9 +263,9 @@ function indexTree(nodes) {
 }
 
 async function loadTree(tree) {
-  const body = await guarded(() => api('GET', `/trees/${tree}`));
+  const body = await guarded(() => api('GET', `/trees/${tree}`), false);
   if (body === undefined) return;
-  const nodes = treeNodes(body);
+  const nodes = treeNodes(body.nodes);
   state.trees[tree] = { nodes, byId: indexTree(nodes) };
   if (state.editing && state.editing.tree !== tree) state.editing = null;
   renderTree(tree);
@@ -289,7 +293,7 @@ function treeItem(tree, node, parentId, index, count) {
     { testid: 'tree-node', dataset: { nodeId: node.id, parentId } },
     el(
       'div',
-      { class: selected ? 'row selected' : 'row' },
+      { class: selected ? 'row selected' : 'row', testid: 'node-row' },
       el('button', {
         type: 'button',
         class: 'link title',
@@ -339,8 +343,8 @@ async function shift(tree, parentId, nodeId, step) {
   if (from < 0 || to < 0 || to >= ids.length) return;
   [ids[from], ids[to]] = [ids[to], ids[from]];
   const done = await guarded(() => api('POST', `/trees/${tree}/reorder`, { parent_id: parentId, order: ids }));
+  await loadTree(tree); // in either case: the page shows the stored order
   if (done !== undefined) notice(t('editor.reordered'));
-  await loadTree(tree);
 }
 
 function startCreate(tree, parentId) {
@@ -433,12 +437,8 @@ async function saveNode(tree) {
       api('POST', `/trees/${tree}/nodes`, { parent_id: editing.parentId, ...fields }),
     );
     if (created === undefined) return;
-    const id = created.id ?? created.node?.id;
-    if (id) {
-      state.selected[tree] = id;
-      state.editing = { tree, mode: 'edit', nodeId: id };
-    }
-    notice(t('editor.created'));
+    state.selected[tree] = created.node_id;
+    state.editing = { tree, mode: 'edit', nodeId: created.node_id };
   } else {
     const node = state.trees[tree].byId.get(editing.nodeId).node;
     const body = { ...fields, version: node.version };
@@ -450,9 +450,9 @@ async function saveNode(tree) {
       handleError(error);
       return;
     }
-    notice(t('editor.saved'));
   }
   await loadTree(tree);
+  notice(t(editing.mode === 'create' ? 'editor.created' : 'editor.saved'));
 }
 
 /** After a 409: the fresh version is loaded; what the admin typed stays in the form. */
@@ -485,23 +485,22 @@ async function deleteNode(tree) {
     ? t('confirm.cascade', { title: node.title, count: nested })
     : t('confirm.delete', { title: node.title });
   if (!(await confirmDialog(question))) return;
-  const query = nested ? '?cascade=true' : '';
+  const query = `?version=${node.version}${nested ? '&cascade=true' : ''}`;
   const done = await guarded(() => api('DELETE', `/trees/${tree}/nodes/${enc(node.id)}${query}`));
   if (done === undefined) return;
   state.editing = null;
   delete state.selected[tree];
-  notice(t('editor.deleted'));
   await loadTree(tree);
+  notice(t('editor.deleted'));
 }
 
 async function moveNode(tree) {
   const node = state.trees[tree].byId.get(state.editing.nodeId).node;
-  const parentId = $('node-move-parent').value;
-  const position = siblingsOf(tree, parentId).length + 1;
-  const body = { parent_id: parentId, position, version: node.version };
+  // No position: kept within the same parent, last under a new one.
+  const body = { parent_id: $('node-move-parent').value, version: node.version };
   const done = await guarded(() => api('POST', `/trees/${tree}/nodes/${enc(node.id)}/move`, body));
-  if (done !== undefined) notice(t('editor.moved'));
   await loadTree(tree);
+  if (done !== undefined) notice(t('editor.moved'));
 }
 
 async function exportTree(tree) {
@@ -522,13 +521,12 @@ async function importTree(tree) {
   } catch (error) {
     return showError(t('orders.bad_json', { reason: error.message }));
   }
-  const nodes = Array.isArray(parsed) ? parsed : parsed.nodes;
-  const body = { nodes, replace: $('tree-import-replace').checked };
+  const body = { nodes: Array.isArray(parsed) ? parsed : parsed.nodes, replace: $('tree-import-replace').checked };
   const done = await guarded(() => api('POST', `/trees/${tree}/import`, body));
   if (done === undefined) return;
-  notice(t('tree.imported'));
   state.editing = null;
   await loadTree(tree);
+  notice(t('tree.imported'));
 }
 
 // ---- the Telegram preview -------------------------------------------------------------------
@@ -554,10 +552,15 @@ function renderPreview(tree) {
   const parts = [bold];
   if (tree === 'faq' && children.length) parts.push(document.createTextNode(`\n\n${t('preview.category_hint')}`));
   if (body) parts.push(document.createTextNode('\n\n'), fragment);
+  const ask = tree === 'complaints' ? $('node-ask').value : '';
+  if (ask) parts.push(document.createTextNode(`\n\n${t(`preview.ask_${ask}`)}`));
   textBox.replaceChildren(...parts);
   const rows = children.map((child) =>
     el('div', { class: 'tg-row' }, el('span', { class: 'tg-button', testid: 'preview-button', text: child.title })),
   );
+  if (tree === 'complaints' && $('node-submit').checked) {
+    rows.push(el('div', { class: 'tg-row' }, el('span', { class: 'tg-button', text: t('preview.submit') })));
+  }
   const nav = el(
     'div',
     { class: 'tg-row' },
@@ -571,44 +574,34 @@ function renderPreview(tree) {
 }
 
 // ---- conversations ------------------------------------------------------------------------
-function listOf(body, ...names) {
-  if (Array.isArray(body)) return body;
-  for (const name of names) if (Array.isArray(body?.[name])) return body[name];
-  return [];
-}
-
 function when(value) {
   if (value === undefined || value === null || value === '') return '';
   const date = typeof value === 'number' ? new Date(value < 1e12 ? value * 1000 : value) : new Date(value);
   return Number.isNaN(date.getTime()) ? String(value) : date.toLocaleString(state.lang);
 }
 
-function userIdOf(conversation) {
-  return conversation.user_id ?? conversation.userId ?? conversation.id;
-}
-
-function conversationLabel(conversation) {
-  const id = userIdOf(conversation);
-  return conversation.name || conversation.user_name || conversation.phone || t('conv.user', { id });
+function conversationLabel(userId) {
+  return t('conv.user', { id: userId });
 }
 
 async function loadConversations() {
-  const body = await guarded(() => api('GET', '/conversations'));
+  const body = await guarded(() => api('GET', '/conversations'), false);
   if (body === undefined) return;
-  const conversations = listOf(body, 'conversations', 'items');
+  const conversations = body.conversations;
   $('conversation-list').replaceChildren(
     ...conversations.map((c) => {
-      const id = String(userIdOf(c));
-      const last = c.last_message?.text ?? c.last_text ?? c.text ?? '';
+      const id = String(c.user_id);
+      const last = c.last_message;
       return el(
         'li',
         { testid: 'conversation-item', dataset: { userId: id }, class: id === state.conversation ? 'selected' : '' },
         el(
           'button',
           { type: 'button', class: 'link', onclick: () => openConversation(id) },
-          el('strong', { text: conversationLabel(c) }),
-          el('span', { class: 'muted', text: ` ${when(c.updated_at ?? c.last_at ?? c.at)}` }),
-          el('span', { class: 'preview', testid: 'conversation-last', text: last }),
+          el('strong', { text: conversationLabel(id) }),
+          c.open ? el('span', { class: 'badge', text: t('conv.open') }) : null,
+          el('span', { class: 'muted', text: ` ${t('conv.count', { count: c.messages })} · ${when(last?.created_at)}` }),
+          el('span', { class: 'preview', testid: 'conversation-last', text: last ? partText(last) : '' }),
         ),
       );
     }),
@@ -616,6 +609,11 @@ async function loadConversations() {
   show($('conversations-empty'), conversations.length === 0);
   if (state.conversation) await openConversation(state.conversation);
   else showThread(false);
+}
+
+function partText(part) {
+  if (part.text) return part.text;
+  return `📎 ${part.file_name || part.kind}`;
 }
 
 function showThread(visible) {
@@ -627,28 +625,46 @@ function showThread(visible) {
   }
 }
 
+/** A message's parts: the customer's as plain text, ours as the Telegram HTML they were sent as. */
+function messageBody(message) {
+  const outgoing = message.direction === 'to_customer';
+  return message.parts.map((part) => {
+    const box = el('div', { class: 'body', testid: 'thread-text' });
+    if (outgoing && part.text) box.append(renderTelegramHtml(part.text).fragment);
+    else box.textContent = partText(part);
+    return box;
+  });
+}
+
 async function openConversation(userId) {
   state.conversation = userId;
   for (const item of document.querySelectorAll('[data-testid="conversation-item"]')) {
     item.classList.toggle('selected', item.dataset.userId === userId);
   }
-  const body = await guarded(() => api('GET', `/conversations/${enc(userId)}`));
+  const body = await guarded(() => api('GET', `/conversations/${enc(userId)}`), false);
   if (body === undefined) return;
-  const messages = listOf(body, 'messages', 'items');
-  $('thread-title').textContent = conversationLabel({ ...(body.conversation || body), user_id: userId });
-  $('conversation-thread').replaceChildren(
-    ...messages.map((m) => {
-      const outgoing = ['out', 'outgoing', 'to_customer', 'operator', 'admin'].includes(m.direction) || m.from === 'operator';
-      const text = m.text ?? m.caption ?? (m.files || m.attachments ? '📎' : '');
-      return el(
-        'li',
-        { testid: 'thread-message', class: outgoing ? 'out' : 'in', dataset: { direction: m.direction ?? '' } },
-        el('div', { class: 'meta muted', text: `${outgoing ? t('conv.out') : t('conv.in')} · ${when(m.created_at ?? m.at ?? m.time)}${m.status ? ` · ${m.status}` : ''}` }),
-        el('div', { class: 'body', testid: 'thread-text', text }),
-      );
-    }),
+  $('thread-title').textContent = conversationLabel(userId);
+  const tickets = body.tickets.map((ticket) =>
+    el('li', { class: 'ticket', testid: 'thread-ticket', text: `№${ticket.number} · ${label('kind', ticket.kind)} · ${label('status', ticket.status)} · ${ticket.title}` }),
   );
+  const messages = body.messages.map((m) => {
+    const outgoing = m.direction === 'to_customer';
+    const who = outgoing ? t('conv.out') : m.destination === 'warehouse' ? t('conv.to_warehouse') : t('conv.in');
+    const status = `${label('delivery', m.status)}${m.reason ? ` (${m.reason})` : ''}`;
+    return el(
+      'li',
+      { testid: 'thread-message', class: outgoing ? 'out' : 'in', dataset: { direction: m.direction, status: m.status } },
+      el('div', { class: 'meta muted', text: `${who} · ${when(m.created_at)} · ${status}` }),
+      ...messageBody(m),
+    );
+  });
+  $('conversation-thread').replaceChildren(...tickets, ...messages);
   showThread(true);
+}
+
+function showConversation(userId) {
+  state.conversation = userId;
+  openTab('conversations');
 }
 
 async function sendReply() {
@@ -658,8 +674,8 @@ async function sendReply() {
   const done = await guarded(() => api('POST', `/conversations/${enc(userId)}/reply`, { text }));
   if (done === undefined) return;
   $('reply-text').value = '';
-  notice(t('conv.sent'));
   await openConversation(userId);
+  notice(t('conv.sent'));
 }
 
 // ---- tickets ------------------------------------------------------------------------------
@@ -687,14 +703,18 @@ function renderTicketFilters() {
 }
 
 async function loadTickets() {
+  if (!state.enumsLearned) {
+    state.enumsLearned = true;
+    await learnTicketEnums();
+  }
   renderTicketFilters();
   const query = new URLSearchParams();
   if ($('tickets-kind').value) query.set('kind', $('tickets-kind').value);
   if ($('tickets-status').value) query.set('status', $('tickets-status').value);
   const suffix = query.toString() ? `?${query}` : '';
-  const body = await guarded(() => api('GET', `/tickets${suffix}`));
+  const body = await guarded(() => api('GET', `/tickets${suffix}`), false);
   if (body === undefined) return;
-  const tickets = listOf(body, 'tickets', 'items');
+  const tickets = body.tickets;
   $('ticket-list').replaceChildren(...tickets.map(ticketRow));
   show($('tickets-empty'), tickets.length === 0);
 }
@@ -713,8 +733,8 @@ function ticketRow(ticket) {
     onclick: async () => {
       const done = await guarded(() => api('PATCH', `/tickets/${enc(ticket.number)}`, { status: select.value }));
       if (done === undefined) return;
-      notice(t('tickets.updated', { number: ticket.number }));
       await loadTickets();
+      notice(t('tickets.updated', { number: ticket.number }));
     },
   });
   return el(
@@ -723,9 +743,9 @@ function ticketRow(ticket) {
     el('td', { text: String(ticket.number) }),
     el('td', { text: label('kind', ticket.kind) }),
     el('td', { testid: 'ticket-status', text: label('status', ticket.status) }),
-    el('td', { text: ticket.name || ticket.phone || String(ticket.user_id ?? '') }),
-    el('td', { text: ticket.title ?? ticket.subject ?? ticket.summary ?? '' }),
-    el('td', { text: when(ticket.created_at ?? ticket.at) }),
+    el('td', {}, el('button', { type: 'button', class: 'link', text: conversationLabel(ticket.user_id), onclick: () => showConversation(String(ticket.user_id)) })),
+    el('td', { text: ticket.title }),
+    el('td', { text: when(ticket.created_at) }),
     el('td', {}, select, save),
   );
 }
@@ -785,17 +805,23 @@ async function importOrders() {
 
 // ---- stats --------------------------------------------------------------------------------
 async function loadStats() {
-  const body = await guarded(() => api('GET', '/stats'));
+  const body = await guarded(() => api('GET', '/stats'), false);
   if (body === undefined) return;
-  const rows = [];
-  const flatten = (value, prefix) => {
-    if (value && typeof value === 'object' && !Array.isArray(value)) {
-      for (const [k, v] of Object.entries(value)) flatten(v, prefix ? `${prefix} · ${k}` : k);
-    } else {
-      rows.push(el('dt', { text: prefix }), el('dd', { testid: 'stat-value', dataset: { stat: prefix }, text: String(value) }));
-    }
-  };
-  flatten(body, '');
+  const row = (name, text, value) => [
+    el('dt', { text }),
+    el('dd', { testid: 'stat-value', dataset: { stat: name }, text: String(value) }),
+  ];
+  const rows = [
+    ...row('users', t('stats.users'), body.users),
+    ...row('conversations', t('stats.conversations'), body.conversations),
+    ...row('conversations_open', t('stats.conversations_open'), body.conversations_open),
+  ];
+  for (const [status, count] of Object.entries(body.tickets_by_status || {})) {
+    rows.push(...row(`status.${status}`, t('stats.tickets_status', { status: label('status', status) }), count));
+  }
+  for (const [kind, count] of Object.entries(body.tickets_by_kind || {})) {
+    rows.push(...row(`kind.${kind}`, t('stats.tickets_kind', { kind: label('kind', kind) }), count));
+  }
   $('stats').replaceChildren(...rows);
 }
 
