@@ -48,8 +48,9 @@ lint: install ## ruff, mypy on the engine and the shared package, cfn-lint and s
 	$(BIN)/cfn-lint template.yaml
 	SAM_CLI_TELEMETRY=0 $(BIN)/sam validate --lint --region eu-central-1
 
-bench: install ## Per journey step: DynamoDB requests, Bot API requests, handler CPU time
-	PYTHONPATH=.:layers/shared $(BIN)/python -m tests.bench.journey
+# BENCH_ARGS: e.g. "--users 20 --duration 10" for a short load run (python -m tests.bench --help).
+bench: install ## Cold start, warm CPU and I/O per step vs a baseline, cost, layer sizes, load -> docs/PERFORMANCE.md
+	PYTHONPATH=.:layers/shared $(BIN)/python -m tests.bench $(BENCH_ARGS)
 
 build: install ## sam build: functions and the layer for CPython 3.13 on arm64
 	PATH="$(CURDIR)/$(BIN):$$PATH" SAM_CLI_TELEMETRY=0 $(BIN)/sam build

@@ -106,4 +106,15 @@ def report(steps: dict[str, dict[str, float]]) -> dict[str, Any]:
             f"{'':13} + X-Ray (Tracing: Active, every invocation traced at low traffic) ${xray:.2f}"
             f" -> ${total + xray:.2f}"
         )
+    # What if Telegram called the webhook through a Lambda function URL (no request charge)?
+    webhook_share = sum(
+        share * statistics.mean(steps[n].get("invocations webhook", 0) for n in CATEGORIES[c] if n in steps)
+        for c, share in MIX.items()
+    )
+    for region, prices in table["regions"].items():
+        saved = webhook_share * prices["http_api_per_million_requests"]
+        totals[region]["function_url"] = totals[region]["total"] - saved
+        lines.append(
+            f"{region:13} with a function URL for the Telegram webhook: ${totals[region]['total'] - saved:.2f}"
+        )
     return {"text": "\n".join(lines), "io": io, "regions": totals}

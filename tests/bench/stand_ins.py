@@ -52,7 +52,11 @@ class StandIns:
 
         self.moto = MotoServer(free_port()).start()
         template = load_template()
-        names = {variable: TABLES.get(variable, variable.lower()) for variable in table_definitions(template)}
+        # Names already in the environment win: models imported before read them at import.
+        names = {
+            variable: os.environ.get(variable) or TABLES.get(variable, variable.lower())
+            for variable in table_definitions(template)
+        }
         self.tables = names
         dynamodb = boto3.client(
             "dynamodb",
@@ -86,7 +90,11 @@ class StandIns:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        import requests
+
         self.botapi.stop()
+        # moto's state is per process, not per server: forget it for the next stand-ins.
+        requests.post(f"{self.moto.url}/moto-api/reset", timeout=10)
         self.moto.stop()
 
     def environment(self) -> dict[str, str]:
