@@ -14,7 +14,7 @@ CHROMIUM ?= /usr/bin/chromium
 
 STACK_NAME ?= telegram-support-bot
 
-.PHONY: help install browser run test test-fast lint bench build deploy set-webhook redrive clean
+.PHONY: help install browser run test test-fast lint bench reliability build deploy set-webhook redrive clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -51,6 +51,9 @@ lint: install ## ruff, mypy on the engine and the shared package, cfn-lint and s
 # BENCH_ARGS: e.g. "--users 20 --duration 10" for a short load run (python -m tests.bench --help).
 bench: install ## Cold start, warm CPU and I/O per step vs a baseline, cost, layer sizes, load -> docs/PERFORMANCE.md
 	PYTHONPATH=.:layers/shared $(BIN)/python -m tests.bench $(BENCH_ARGS)
+
+reliability: install ## Abuse/security figures table (RELIABILITY_FULL=1: thousands of inputs, rewrites docs/RELIABILITY.md)
+	RELIABILITY_REPORT=$(if $(filter 1,$(RELIABILITY_FULL)),docs/RELIABILITY.md,) $(BIN)/python -m pytest -q -p no:cacheprovider tests/reliability
 
 build: install ## sam build: functions and the layer for CPython 3.13 on arm64
 	PATH="$(CURDIR)/$(BIN):$$PATH" SAM_CLI_TELEMETRY=0 $(BIN)/sam build

@@ -45,7 +45,7 @@ def parse_incoming(update: types.Update) -> Incoming | None:
             update_id=update.update_id,
             user=query.from_user,
             chat_id=query.message.chat.id,
-            input=Input("callback", data=query.data or "", payload=query),
+            input=Input("callback", data=_text(query.data) or "", payload=query),
             callback_query_id=query.id,
             message_id=query.message.message_id,
         )
@@ -55,7 +55,13 @@ def parse_incoming(update: types.Update) -> Incoming | None:
 def message_input(message: types.Message) -> Input:
     kind = message.content_type
     if kind == "text":
-        return Input("text", text=message.text, payload=message)
+        return Input("text", text=_text(message.text), payload=message)
     if kind in ROUTED_KINDS:
-        return Input(kind, text=message.caption, payload=message)
+        return Input(kind, text=_text(message.caption), payload=message)
     return Input(kind or "unknown", payload=message)
+
+
+def _text(value: object) -> str | None:
+    """Text as the engine may match it: pyTelegramBotAPI passes a mistyped field through as is
+    (a number or a list where Telegram sends a string); such a field is no text."""
+    return value if isinstance(value, str) else None
