@@ -23,6 +23,7 @@ SECRET_NAMES = (
     "BACKEND_API_KEY",
     "BLINGER_TOKEN",
     "BLINGER_WEBHOOK_SECRET",
+    "ADMIN_API_KEY",
 )
 SUPPORTED_LANGUAGES = ("ru", "en")
 
@@ -53,6 +54,7 @@ class Config:
     outbox_max_attempts: int = 12
     outbox_queue_url: str | None = None
     attachments_bucket: str | None = None
+    admin_api_key: str | None = None
 
     @classmethod
     def from_environ(
@@ -84,6 +86,7 @@ class Config:
             outbox_max_attempts=_positive_int(env, "OUTBOX_MAX_ATTEMPTS", cls.outbox_max_attempts),
             outbox_queue_url=env.get("OUTBOX_QUEUE_URL") or None,
             attachments_bucket=env.get("ATTACHMENTS_BUCKET") or None,
+            admin_api_key=secrets["ADMIN_API_KEY"],
         )
 
 

@@ -60,7 +60,45 @@ def test_functions_run_python_313_on_arm64_with_the_shared_layer():
         assert props["Runtime"] == "python3.13", name
         assert props["Architectures"] == ["arm64"], name
         assert props["TracingConfig"] == {"Mode": "Active"}, name
-        assert len(props["Layers"]) == 1, name
+        assert props["Layers"][0]["Ref"].startswith("SharedLayer"), name
+
+
+def test_admin_layer_is_loaded_by_the_admin_function_only():
+    # GIVEN the template after SAM's transform (Globals' layers and a function's own are appended)
+    layers = {
+        name: [layer["Ref"] for layer in function["Properties"]["Layers"]]
+        for name, function in resources("AWS::Lambda::Function").items()
+    }
+    # THEN the admin function has the shared layer and the admin layer, once each
+    assert [ref.rstrip("0123456789abcdef") for ref in layers.pop("AdminFunction")] == [
+        "SharedLayer",
+        "AdminLayer",
+    ]
+    # AND no other function loads the admin layer (pydantic stays off the webhooks' cold start)
+    for name, refs in layers.items():
+        assert len(refs) == 1, name
+        assert not any(ref.startswith("AdminLayer") for ref in refs), name
+
+
+def test_admin_routes_are_deployed():
+    # GIVEN the template after SAM's transform
+    routes = deployed_routes()
+    # THEN every path under /v1/admin and the admin root itself reach the admin function, any method
+    any_method = "X-AMAZON-APIGATEWAY-ANY-METHOD"  # how SAM's OpenAPI body writes Method: ANY
+    assert routes[f"{any_method} /v1/admin/{{proxy+}}"] == "AdminFunction"
+    assert routes[f"{any_method} /v1/admin"] == "AdminFunction"
+    # AND API Gateway may invoke it for both
+    patterns = invoke_permission_patterns("AdminFunction")
+    for source_path in ("GET/v1/admin", "PUT/v1/admin/trees/faq/nodes/a1", "GET/v1/admin/"):
+        source = f"arn:aws:execute-api:eu-central-1:123456789012:api/$default/{source_path}"
+        assert any(fnmatch.fnmatchcase(source, pattern) for pattern in patterns), (source_path, patterns)
+
+
+def test_admin_key_comes_from_ssm():
+    admin = load_template()["Resources"]["AdminFunction"]["Properties"]
+    assert admin["Environment"]["Variables"] == {
+        "ADMIN_API_KEY_PARAMETER": {"Fn::Sub": "/${SsmPrefix}/admin-api-key"}
+    }
 
 
 def test_tables_are_on_demand_with_point_in_time_recovery():
@@ -141,6 +179,16 @@ def test_sam_build_layer_holds_engine_package_and_arm64_dependencies(tmp_path):
         )  # e_machine EM_AARCH64
     # AND the function itself is only its handler
     assert sorted(p.name for p in (build_dir / "TelegramWebhookFunction").iterdir()) == ["app.py"]
+    # AND the admin layer holds the admin package and pydantic, compiled for CPython 3.13 on arm64
+    admin = build_dir / "AdminLayer" / "python"
+    for package in ("supportbot_admin", "pydantic", "pydantic_core", "annotated_types", "typing_inspection"):
+        assert (admin / package / "__init__.py").is_file(), package
+    (core,) = (admin / "pydantic_core").glob("_pydantic_core*.so")
+    assert "cpython-313-aarch64-linux-gnu" in core.name, core
+    assert core.read_bytes()[18] == 0xB7, f"{core} is not an AArch64 ELF"
+    # AND the shared layer does not carry them
+    assert not (layer / "pydantic").exists()
+    assert not (layer / "supportbot_admin").exists()
 
 
 def invoke_permission_patterns(function: str) -> list[str]:

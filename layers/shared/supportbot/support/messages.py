@@ -3,7 +3,9 @@
 Keys, all in one table so a user's whole support history is one partition:
 - ``U#<user_id>`` / ``M#<time>#<id>``: a message (one Telegram message, or a whole album as
   ordered ``parts``), with its destination and delivery status;
-- ``U#<user_id>`` / ``T#<number>``: a ticket (photo request, incident) with its status;
+- ``U#<user_id>`` / ``T#<number>``: a ticket (photo request, incident) with its status; every
+  ticket is also in the ``Tickets`` index (``gsi1pk`` = ``TICKET``, by ``number``), so the admin lists
+  them all and finds one by number without knowing whose it is;
 - ``IN#<digest>`` / ``-``: marks an inbound webhook call already stored (repeated calls deliver once);
 - ``COUNTER`` / ``tickets``: the human-readable ticket number sequence.
 """
@@ -25,6 +27,7 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 from pynamodb.exceptions import PutError
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from supportbot.storage.attributes import CompactJSONAttribute
@@ -148,12 +151,28 @@ OPEN, IN_PROGRESS, ANSWERED, CLOSED = "open", "in_progress", "answered", "closed
 TICKET_STATUSES = (OPEN, IN_PROGRESS, ANSWERED, CLOSED)
 
 
+TICKETS_INDEX_KEY = "TICKET"
+
+
+class TicketsIndex(GlobalSecondaryIndex["TicketItem"]):  # type: ignore[no-untyped-call]
+    """Every ticket, by number (a sparse index: only tickets carry ``gsi1pk``)."""
+
+    class Meta:
+        index_name = "Tickets"
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    number = NumberAttribute(range_key=True)
+
+
 class TicketItem(Model):
     """A photo request or an incident, numbered for people (``#1042``)."""
 
     class Meta:
         table_name = os.environ.get("CONVERSATIONS_TABLE", "conversations")
 
+    tickets = TicketsIndex()
+    gsi1pk = UnicodeAttribute(default=TICKETS_INDEX_KEY)  # puts every new ticket in the index
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     number = NumberAttribute()
@@ -173,3 +192,11 @@ def ticket_key(number: int) -> str:
 def user_tickets(user_id: int, kind: str | None = None) -> list[TicketItem]:
     tickets = TicketItem.query(user_key(user_id), TicketItem.sk.startswith("T#"), scan_index_forward=False)
     return [ticket for ticket in tickets if kind is None or ticket.kind == kind]
+
+
+def ticket_by_number(number: int) -> TicketItem | None:
+    """The ticket numbered ``number``, whoever's it is (the index is eventually consistent: a ticket
+    created a moment ago may not be found yet)."""
+    return next(
+        iter(TicketItem.tickets.query(TICKETS_INDEX_KEY, TicketsIndex.number == number, limit=1)), None
+    )

@@ -1,0 +1,275 @@
+"""Routes of the built-in backend: customers (by phone) and their orders, one by one or imported.
+
+Imports are checked whole (every row) before the first write, then written in batches: a bad row
+answers 422 naming its index and field, and nothing is stored. Orders are imported as a JSON list
+or as CSV with a header row naming the order's fields (``Content-Type: text/csv``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Annotated, Any, Literal
+
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError, field_validator
+
+from supportbot.backend.builtin import PROFILE, BackendItem, BuiltinBackend, customer_key
+from supportbot.backend.models import Order, OrderFormatError, parse_timestamp
+from supportbot.backend.phones import normalize_phone
+from supportbot_admin.errors import INVALID, NOT_FOUND, OK, UNAUTHORIZED, FieldError, NotFound
+
+router = APIGatewayHttpRouter()  # type: ignore[no-untyped-call]
+TAGS = ["customers"]
+IMPORT_LIMIT = 5000
+ORDERS_IMPORT_PATH = "/v1/admin/customers/{phone}/orders/import"
+
+PhonePath = Annotated[str, Path(max_length=40, description="The customer's phone (normalized to E.164)")]
+OrderIdPath = Annotated[str, Path(max_length=64)]
+
+
+class CustomerFields(BaseModel):
+    user_type: Literal["customer", "partner"] = "customer"
+    name: str = Field(default="", max_length=200)
+    blocked: bool = False
+
+
+class CustomerRecord(CustomerFields):
+    phone: str = Field(min_length=1, max_length=40)
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, phone: str) -> str:
+        canonical = normalize_phone(phone)
+        if canonical is None:
+            raise ValueError("not a phone number")
+        return canonical
+
+
+class Customer(CustomerFields):
+    phone: str = Field(description="E.164")
+
+
+class OrderFields(BaseModel):
+    """An order as the business-system contract describes it (docs/business-system-openapi.yaml)."""
+
+    number: str = Field(min_length=1, max_length=64)
+    title: str = Field(default="", max_length=500)
+    status: str | None = Field(default=None, max_length=64)
+    status_text: str | None = Field(default=None, max_length=200)
+    amount: str = Field(pattern=r"^-?\d{1,15}(\.\d{1,6})?$", description="Decimal string")
+    currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217")
+    updated_at: str = Field(max_length=40, description="ISO 8601 with a UTC offset")
+    items_count: int | None = Field(default=None, ge=0, le=1_000_000)
+    counterparty: str | None = Field(default=None, max_length=200)
+
+    @field_validator("updated_at")
+    @classmethod
+    def _timestamp(cls, value: str) -> str:
+        parse_timestamp(value)  # OrderFormatError is a ValueError: pydantic names the field
+        return value
+
+
+OrderId = Annotated[str, Field(pattern=r"^[A-Za-z0-9._~-]{1,32}$", description="1-32 URL-safe characters")]
+
+
+class OrderRecord(OrderFields):
+    id: OrderId
+
+
+class OrderBody(OrderFields):
+    id: OrderId | None = Field(default=None, description="The path's order id when given")
+
+
+class Imported(BaseModel):
+    imported: int
+
+
+class OrdersImported(Imported):
+    phone: str
+
+
+class Deleted(BaseModel):
+    deleted: int = Field(description="Items deleted (a customer: the profile and each order)")
+
+
+def phone_of(phone: str) -> str:
+    canonical = normalize_phone(phone)
+    if canonical is None:
+        raise FieldError(("path", "phone"), "not a phone number")
+    return canonical
+
+
+def existing_customer(phone: str) -> str:
+    canonical = phone_of(phone)
+    try:
+        BackendItem.get(customer_key(canonical), PROFILE, consistent_read=True)
+    except BackendItem.DoesNotExist:
+        raise NotFound(f"no customer {canonical}") from None
+    return canonical
+
+
+def to_order(record: OrderRecord, loc: tuple[str | int, ...]) -> Order:
+    try:
+        return Order.from_dict(record.model_dump(exclude_none=False))
+    except OrderFormatError as error:  # the contract's own last word (already covered above)
+        raise FieldError(loc, str(error)) from None
+
+
+@router.put(
+    "/v1/admin/customers/<phone>",
+    tags=TAGS,
+    summary="Create or replace a customer's profile (their orders stay)",
+    responses={**OK, **UNAUTHORIZED, **INVALID},
+)
+def put_customer(phone: PhonePath, body: CustomerFields) -> Customer:
+    canonical = BuiltinBackend().upsert_customer(phone_of(phone), body.user_type, body.name, body.blocked)
+    return Customer(phone=canonical, **body.model_dump())
+
+
+@router.delete(
+    "/v1/admin/customers/<phone>",
+    tags=TAGS,
+    summary="Delete a customer and their orders (their bot logins stop working)",
+    responses={**OK, **UNAUTHORIZED, **NOT_FOUND, **INVALID},
+)
+def delete_customer(phone: PhonePath) -> Deleted:
+    return Deleted(deleted=BuiltinBackend().delete_customer(existing_customer(phone)))
+
+
+@router.post(
+    "/v1/admin/customers/import",
+    tags=TAGS,
+    summary="Create or replace many customers (checked whole first)",
+    responses={**OK, **UNAUTHORIZED, **INVALID},
+)
+def import_customers(body: Annotated[list[CustomerRecord], Body(max_length=IMPORT_LIMIT)]) -> Imported:
+    with BackendItem.batch_write() as batch:
+        for record in body:
+            batch.save(
+                BackendItem(
+                    customer_key(record.phone),
+                    PROFILE,
+                    user_type=record.user_type,
+                    name=record.name,
+                    blocked=record.blocked,
+                )
+            )
+    return Imported(imported=len(body))
+
+
+@router.put(
+    "/v1/admin/customers/<phone>/orders/<order_id>",
+    tags=TAGS,
+    summary="Create or replace one order of a customer",
+    responses={**OK, **UNAUTHORIZED, **NOT_FOUND, **INVALID},
+)
+def put_order(phone: PhonePath, order_id: OrderIdPath, body: OrderBody) -> OrderRecord:
+    if body.id is not None and body.id != order_id:
+        raise FieldError(("body", "id"), "must be the path's order id (or left out)")
+    try:
+        record = OrderRecord(**{**body.model_dump(), "id": order_id})
+    except ValidationError:
+        raise FieldError(("path", "order_id"), "must be 1-32 URL-safe characters") from None
+    canonical = existing_customer(phone)
+    BuiltinBackend().upsert_order(canonical, to_order(record, ("body",)))
+    return record
+
+
+@router.delete(
+    "/v1/admin/customers/<phone>/orders/<order_id>",
+    tags=TAGS,
+    summary="Delete one order",
+    responses={**OK, **UNAUTHORIZED, **NOT_FOUND, **INVALID},
+)
+def delete_order(phone: PhonePath, order_id: OrderIdPath) -> Deleted:
+    if not BuiltinBackend().delete_order(phone_of(phone), order_id):
+        raise NotFound(f"no order {order_id[:40]!r} of this customer")
+    return Deleted(deleted=1)
+
+
+ORDER_LIST = TypeAdapter(list[OrderRecord])
+
+
+@router.post(
+    "/v1/admin/customers/<phone>/orders/import",
+    tags=TAGS,
+    summary="Create or replace many orders: a JSON list, or CSV with a header row (text/csv)",
+    responses={**OK, **UNAUTHORIZED, **NOT_FOUND, **INVALID},
+)
+def import_orders(phone: PhonePath) -> OrdersImported:
+    event = router.current_event  # the body is parsed here: JSON or CSV
+    content_type = (event.headers.get("content-type") or "application/json").split(";")[0].strip().lower()
+    raw = event.decoded_body or ""
+    if content_type == "text/csv":
+        rows: Any = csv_rows(raw)
+    elif content_type == "application/json":
+        try:
+            rows = json.loads(raw)
+        except ValueError:
+            raise FieldError(("body",), "not JSON", "json_invalid") from None
+    else:
+        raise FieldError(
+            ("header", "content-type"), "send application/json or text/csv", "unsupported_content_type"
+        )
+    if not isinstance(rows, list):
+        raise FieldError(("body",), "must be a list of orders", "list_type")
+    if len(rows) > IMPORT_LIMIT:
+        raise FieldError(("body",), f"at most {IMPORT_LIMIT} orders at once", "too_long")
+    try:
+        records = ORDER_LIST.validate_python(rows)
+    except ValidationError as error:
+        first = error.errors()[0]
+        raise FieldError(("body", *first["loc"]), first["msg"], first["type"]) from None
+    ids = [record.id for record in records]
+    if len(set(ids)) != len(ids):
+        duplicate = next(i for i, order_id in enumerate(ids) if ids.index(order_id) != i)
+        raise FieldError(("body", duplicate, "id"), f"order id {ids[duplicate]!r} appears twice", "duplicate")
+    orders = [to_order(record, ("body", index)) for index, record in enumerate(records)]
+    canonical = existing_customer(phone)
+    count = BuiltinBackend().import_orders(canonical, orders)
+    return OrdersImported(imported=count, phone=canonical)
+
+
+def csv_rows(raw: str) -> list[dict[str, Any]]:
+    """Rows of a CSV with a header row: empty cells are left out (unset), items_count a number."""
+    reader = csv.DictReader(io.StringIO(raw))
+    known = set(OrderRecord.model_fields)
+    unknown = [name for name in reader.fieldnames or [] if name not in known]
+    if not reader.fieldnames or unknown:
+        raise FieldError(
+            ("body",), f"the header row must name order fields ({', '.join(sorted(known))})", "csv_header"
+        )
+    rows: list[dict[str, Any]] = []
+    try:
+        for row in reader:
+            record: dict[str, Any] = {k: v for k, v in row.items() if k is not None and v not in (None, "")}
+            if None in row:
+                raise FieldError(("body", len(rows)), "more cells than the header names", "csv_row")
+            if "items_count" in record:
+                record["items_count"] = (
+                    int(record["items_count"]) if record["items_count"].isdigit() else record["items_count"]
+                )
+            rows.append(record)
+    except csv.Error as error:
+        raise FieldError(("body", len(rows)), f"not CSV: {error}", "csv_invalid") from None
+    return rows
+
+
+def document_import_body(schema: dict[str, Any]) -> None:
+    """The orders import reads its body itself (JSON or CSV), so Powertools does not describe it."""
+    operation = schema["paths"][ORDERS_IMPORT_PATH]["post"]
+    schema["components"]["schemas"].setdefault("OrderRecord", OrderRecord.model_json_schema())
+    operation["requestBody"] = {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {"type": "array", "items": {"$ref": "#/components/schemas/OrderRecord"}}
+            },
+            "text/csv": {
+                "schema": {"type": "string", "description": "A header row naming OrderRecord's fields"}
+            },
+        },
+    }

@@ -1,0 +1,64 @@
+"""Error answers of the admin API, in the shapes its OpenAPI document declares.
+
+- 401/403/404/409: ``{"statusCode": ..., "message": ...}`` (Powertools' ``ServiceError`` shape);
+- 422: ``{"statusCode": 422, "detail": [{"loc": [...], "msg": ..., "type": ...}]}``, the same for
+  pydantic's refusals and the API's own checks (a cycle, an unknown parent, text Telegram would
+  refuse), so a client finds the offending field in ``loc`` either way.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from aws_lambda_powertools.event_handler.exceptions import ServiceError
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from pydantic import BaseModel
+
+
+class ErrorBody(BaseModel):
+    statusCode: int
+    message: str
+
+
+class FieldProblem(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationErrorBody(BaseModel):
+    statusCode: int
+    detail: list[FieldProblem]
+
+
+class FieldError(Exception):
+    """Input that passed the schema but not the API's own rules: answered 422, naming the field."""
+
+    def __init__(self, loc: tuple[str | int, ...], msg: str, kind: str = "value_error") -> None:
+        super().__init__(msg)
+        self.problems = [{"loc": list(loc), "msg": msg, "type": kind}]
+
+
+class NotFound(ServiceError):
+    def __init__(self, msg: str) -> None:
+        super().__init__(HTTPStatus.NOT_FOUND, msg)
+
+
+class Conflict(ServiceError):
+    """The stored state changed since the client read it (a version mismatch), or forbids the change."""
+
+    def __init__(self, msg: str) -> None:
+        super().__init__(HTTPStatus.CONFLICT, msg)
+
+
+def _error(description: str, model: type[BaseModel] = ErrorBody) -> OpenAPIResponse:
+    return {"description": description, "content": {"application/json": {"model": model}}}
+
+
+Responses = dict[int, OpenAPIResponse]
+UNAUTHORIZED: Responses = {401: _error("No X-Api-Key header"), 403: _error("Wrong key, or no key configured")}
+NOT_FOUND: Responses = {404: _error("No such item")}
+CONFLICT: Responses = {409: _error("Version mismatch, or the change is not allowed in the current state")}
+INVALID: Responses = {422: _error("Invalid input; loc names the field", ValidationErrorBody)}
+# Given with the error answers, Powertools documents the return type only for the statuses listed.
+OK: Responses = {200: {"description": "OK"}}

@@ -1,0 +1,133 @@
+"""The built-in backend through the admin API: customers and orders, one by one and imported."""
+
+from __future__ import annotations
+
+import pytest
+
+PHONE = "+79001112233"
+
+
+def order(order_id="A-1", **fields):
+    return {
+        "id": order_id,
+        "number": "10234",
+        "title": "Sofa",
+        "status": "paid",
+        "status_text": None,
+        "amount": "1234.50",
+        "currency": "RUB",
+        "updated_at": "2026-11-20T10:15:00+03:00",
+        **fields,
+    }
+
+
+def login_orders(phone=PHONE):
+    """What the bot would see for the customer (the backend's own contract)."""
+    from supportbot.backend.builtin import BuiltinBackend
+
+    backend = BuiltinBackend()
+    login = backend.auth_by_phone(phone, 42)
+    return login, backend.list_orders(login.token, 1, 50).items
+
+
+def test_a_customer_is_upserted_by_phone_and_can_log_in(admin):
+    status, body = admin.call("PUT", "/customers/8 900 111-22-33", {"user_type": "partner", "name": "Ann"})
+    assert status == 200, body
+    assert body == {"phone": PHONE, "user_type": "partner", "name": "Ann", "blocked": False}
+    login, orders = login_orders()
+    assert (login.user_type, login.name, orders) == ("partner", "Ann", [])
+    assert admin.call("PUT", "/customers/not-a-phone", {"name": "X"})[1]["detail"][0]["loc"] == [
+        "path",
+        "phone",
+    ]
+    assert admin.call("PUT", f"/customers/{PHONE}", {"user_type": "boss"})[0] == 422
+
+
+def test_customers_import_is_checked_whole_first(admin):
+    rows = [{"phone": "+79001112233", "name": "Ann"}, {"phone": "+79004445566", "user_type": "partner"}]
+    status, body = admin.call("POST", "/customers/import", [*rows, {"phone": "nope"}])
+    assert status == 422
+    assert body["detail"][0]["loc"] == ["body", 2, "phone"]
+    from supportbot.backend.models import NotFoundError
+
+    with pytest.raises(NotFoundError):
+        login_orders()
+    assert admin.call("POST", "/customers/import", rows) == (200, {"imported": 2})
+    assert login_orders("+79004445566")[0].user_type == "partner"
+
+
+def test_orders_one_by_one_and_deleted(admin):
+    admin.call("PUT", f"/customers/{PHONE}", {"name": "Ann"})
+    status, body = admin.call("PUT", f"/customers/{PHONE}/orders/A-1", order(id=None))
+    assert status == 200, body
+    assert body["id"] == "A-1"
+    assert [o.id for o in login_orders()[1]] == ["A-1"]
+    # AND what the contract forbids is refused, naming the field
+    for bad, field in [
+        (order(amount="12,50"), "amount"),
+        (order(currency="rub"), "currency"),
+        (order(updated_at="2026-11-20 10:15"), "updated_at"),
+        (order(items_count=-1), "items_count"),
+        (order("B-2"), "id"),
+    ]:
+        status, body = admin.call("PUT", f"/customers/{PHONE}/orders/A-1", bad)
+        assert status == 422, bad
+        assert body["detail"][0]["loc"][-1] == field
+    assert admin.call("PUT", f"/customers/{PHONE}/orders/bad%20id", order(id=None))[0] == 422
+    assert admin.call("PUT", "/customers/+79990000000/orders/A-1", order())[0] == 404
+    # WHEN deleted THEN gone; again: 404
+    assert admin.call("DELETE", f"/customers/{PHONE}/orders/A-1") == (200, {"deleted": 1})
+    assert admin.call("DELETE", f"/customers/{PHONE}/orders/A-1")[0] == 404
+    assert login_orders()[1] == []
+    assert admin.call("DELETE", f"/customers/{PHONE}") == (200, {"deleted": 1})
+    assert admin.call("DELETE", f"/customers/{PHONE}")[0] == 404
+
+
+def test_orders_import_as_json_or_csv(admin):
+    admin.call("PUT", f"/customers/{PHONE}", {"name": "Ann"})
+    status, body = admin.call("POST", f"/customers/{PHONE}/orders/import", [order("A-1"), order("A-2")])
+    assert status == 200, body
+    assert body == {"imported": 2, "phone": PHONE}
+    csv_body = (
+        "id,number,title,status,amount,currency,updated_at,items_count\n"
+        "C-1,5001,Chair,,990.00,RUB,2026-11-21T09:00:00+03:00,2\n"
+        'C-2,5002,"Table, oak",delivered,15000,RUB,2026-11-22T09:00:00Z,\n'
+    )
+    status, body = admin.call("POST", f"/customers/{PHONE}/orders/import", csv_body, content_type="text/csv")
+    assert status == 200, body
+    orders = {o.id: o for o in login_orders()[1]}
+    assert sorted(orders) == ["A-1", "A-2", "C-1", "C-2"]
+    assert (orders["C-1"].status, orders["C-1"].items_count, orders["C-2"].title) == (None, 2, "Table, oak")
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "loc"),
+    [
+        ("[{", "application/json", ["body"]),
+        ({"not": "a list"}, "application/json", ["body"]),
+        ([{"id": "A-1"}], "application/json", ["body", 0, "number"]),
+        ([{**order("A-1")}, {**order("A-1")}], "application/json", ["body", 1, "id"]),
+        ("id,number,colour\nA,1,red\n", "text/csv", ["body"]),
+        (
+            "id,number,title,amount,currency,updated_at\nA-1,1,x,1.0,RUB,2026-01-01T00:00:00Z,extra\n",
+            "text/csv",
+            ["body", 0],
+        ),
+        (
+            "id,number,title,amount,currency,updated_at\nA-1,1,x,abc,RUB,2026-01-01T00:00:00Z\n",
+            "text/csv",
+            ["body", 0, "amount"],
+        ),
+        ("<xml/>", "application/xml", ["header", "content-type"]),
+    ],
+)
+def test_a_bad_orders_import_is_422_and_stores_nothing(admin, body, content_type, loc):
+    admin.call("PUT", f"/customers/{PHONE}", {"name": "Ann"})
+    status, answer = admin.call("POST", f"/customers/{PHONE}/orders/import", body, content_type=content_type)
+    assert status == 422, answer
+    assert answer["detail"][0]["loc"] == loc
+    assert login_orders()[1] == []
+
+
+def test_orders_import_for_an_unknown_customer_is_404(admin):
+    assert admin.call("POST", f"/customers/{PHONE}/orders/import", [order()])[0] == 404
