@@ -74,6 +74,7 @@ class LocalStack:
         self.real_api_url = real_api_url or "https://api.telegram.org"
         self.log = log
         self.moto: MotoServer | None = None
+        self.admin_api_key: str | None = None
         self.sandbox: Sandbox | None = None
         self.telegram_poller: RealTelegramPoller | None = None
         self.blinger: Any = None
@@ -105,6 +106,7 @@ class LocalStack:
         create_resources(model, template, self.moto.url)
 
         overrides = local_secrets(model)
+        self.admin_api_key = overrides.get("ADMIN_API_KEY")
         overrides["TELEGRAM_WEBHOOK_SECRET"] = LOCAL_WEBHOOK_SECRET
         if self.real_token:
             overrides |= {"TELEGRAM_BOT_TOKEN": self.real_token, "TELEGRAM_API_URL": self.real_api_url}
@@ -151,6 +153,8 @@ class LocalStack:
             urls["Telegram"] = f"https://t.me/{self.telegram_poller.username} (long-polling the real Bot API)"
         if self.blinger is not None:
             urls["Blinger console"] = self.blinger.base_url + "/"
+        if self.admin_api_key:
+            urls["Admin page"] = f"{self.api_url}/v1/admin/ (API key: {self.admin_api_key})"
         urls["API"] = (
             self.api_url + " (" + ", ".join(r.route_key for r in (self.api.routes if self.api else [])) + ")"
         )
