@@ -22,6 +22,7 @@ from supportbot.security import check_secret
 from supportbot.storage.failed_updates import record_failed_update
 from supportbot.support.warehouse import is_group_update, process_group_update
 from supportbot.telegram.client import get_bot
+from supportbot.telegram.inputs import well_formed
 
 logger = protect(Logger())  # no secret or full phone number in its lines
 app = APIGatewayHttpResolver()
@@ -63,6 +64,9 @@ def process(update: dict[str, Any]) -> dict[str, Any] | None:
         parsed = types.Update.de_json(update)
     except Exception:
         logger.exception("Update could not be parsed; dropped", extra={"update": update})
+        return None
+    if not well_formed(parsed):
+        logger.warning("Update with mistyped fields dropped", extra={"update": update})
         return None
     try:
         if is_group_update(parsed):  # the warehouse group: never the customers' state machine

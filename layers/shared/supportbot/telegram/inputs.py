@@ -30,7 +30,7 @@ def parse_incoming(update: types.Update) -> Incoming | None:
     (edited messages, channel posts, group chats, inline queries, membership changes...)."""
     if update.message is not None:
         message = update.message
-        if message.chat.type != "private" or message.from_user is None:
+        if not _private(message) or not isinstance(message.from_user, types.User):
             return None
         return Incoming(
             update_id=update.update_id,
@@ -40,7 +40,12 @@ def parse_incoming(update: types.Update) -> Incoming | None:
             message_id=message.message_id,
         )
     query = update.callback_query
-    if query is not None and query.message is not None and query.message.chat.type == "private":
+    if (
+        query is not None
+        and isinstance(query.message, types.Message)
+        and _private(query.message)
+        and isinstance(query.from_user, types.User)
+    ):
         return Incoming(
             update_id=update.update_id,
             user=query.from_user,
@@ -59,6 +64,32 @@ def message_input(message: types.Message) -> Input:
     if kind in ROUTED_KINDS:
         return Input(kind, text=_text(message.caption), payload=message)
     return Input(kind or "unknown", payload=message)
+
+
+def well_formed(update: types.Update) -> bool:
+    """Whether the parts every handler reads have Telegram's types. pyTelegramBotAPI passes a
+    mistyped field through as is (a number or a list where Telegram sends an object); Telegram never
+    sends one, so such an update is dropped rather than crash a handler that trusts the types."""
+    query = update.callback_query
+    if query is not None and not (
+        isinstance(query, types.CallbackQuery) and isinstance(query.from_user, types.User)
+    ):
+        return False
+    messages = (update.message, update.edited_message, query.message if query is not None else None)
+    return all(
+        message is None
+        or (
+            isinstance(getattr(message, "chat", None), types.Chat)
+            and (getattr(message, "from_user", None) is None or isinstance(message.from_user, types.User))
+        )
+        for message in messages
+    )
+
+
+def _private(message: object) -> bool:
+    """A message of a private chat (a mistyped ``chat`` passes pyTelegramBotAPI as is: not one)."""
+    chat = getattr(message, "chat", None)
+    return isinstance(message, types.Message) and isinstance(chat, types.Chat) and chat.type == "private"
 
 
 def _text(value: object) -> str | None:
