@@ -263,7 +263,10 @@ def lost_messages(stack: Any, tally: Tally, drain: float) -> tuple[int, int, int
     deadline = time.monotonic() + drain
     while True:
         missing_in, missing_out, checked = 0, 0, 0
-        for user_id, texts in tally.questions.items():
+        with tally.lock:  # a straggling user may still be adding to them
+            questions = {k: list(v) for k, v in tally.questions.items()}
+            answers = {k: list(v) for k, v in tally.answers.items()}
+        for user_id, texts in questions.items():
             answer = requests.get(f"{stack.blinger_url}/console/api/conversations/tg-{user_id}", timeout=10)
             seen = (
                 {m.get("data") for m in answer.json().get("conversation", {}).get("messages", [])}
@@ -272,7 +275,7 @@ def lost_messages(stack: Any, tally: Tally, drain: float) -> tuple[int, int, int
             )
             missing_in += sum(t not in seen for t in texts)
             checked += len(texts)
-        for user_id, texts in tally.answers.items():
+        for user_id, texts in answers.items():
             messages = requests.get(
                 f"{stack.telegram_url}/sandbox/api/chats/{user_id}/messages",
                 params={"limit": 300},
@@ -324,7 +327,7 @@ def run(users: int, duration: float, seed: int = 8) -> dict[str, Any]:
             for t in threads:
                 t.start()
             for t in threads:
-                t.join(max(0.1, deadline + WAIT + 10 - time.monotonic()))
+                t.join(max(0.1, deadline + 2 * WAIT + 15 - time.monotonic()))
             elapsed = time.monotonic() - started
             missing_in, missing_out, checked = lost_messages(stack, tally, drain=30)
             tracebacks = stack.log.count("Traceback")
@@ -377,10 +380,10 @@ def report(users: int, duration: float) -> dict[str, Any]:
     lines.append(f"connections reset by the stand-ins before reaching the bot (retried): {r['resets']}")
     lines += [f"  error: {e}" for e in r["errors"][:5]]
     if r["first_traceback"]:
-        lines += [
-            "first traceback in the stack log:",
-            *("  " + x for x in r["first_traceback"].splitlines()[:14]),
-        ]
+        block = r["first_traceback"].splitlines()
+        end = next((i for i, x in enumerate(block[1:], 1) if x and not x.startswith(" ")), len(block) - 1)
+        lines += ["first traceback in the stack log (innermost frames):"]
+        lines += ["  " + x for x in block[max(1, end - 4) : end + 1]]
     return {"text": "\n".join(lines), **r}
 
 
