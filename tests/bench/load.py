@@ -331,7 +331,7 @@ def run(users: int, duration: float, seed: int = 8) -> dict[str, Any]:
             elapsed = time.monotonic() - started
             missing_in, missing_out, checked = lost_messages(stack, tally, drain=30)
             tracebacks = stack.log.count("Traceback")
-            first_traceback = stack.log[stack.log.find("Traceback") :][:1500] if tracebacks else ""
+            first_traceback = stack.log[stack.log.find("Traceback") :][:8000] if tracebacks else ""
         finally:
             rc = stack.stop()
     latencies = sorted(proxy.latencies)
