@@ -15,11 +15,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from supportbot.content import ROOT, ContentItem
+from supportbot.storage.transactions import transaction
 from supportbot_admin.errors import Conflict, FieldError, NotFound
 from supportbot_admin.texts import COMPLAINT_RESERVE, text_problem
 
@@ -330,7 +330,7 @@ class _transaction:
     """A write transaction whose failed version conditions answer 409."""
 
     def __enter__(self) -> TransactWrite:
-        self._transaction = TransactWrite(connection=Connection())
+        self._transaction = transaction()
         return self._transaction.__enter__()
 
     def __exit__(self, *exc: Any) -> None:

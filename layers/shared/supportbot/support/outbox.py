@@ -32,13 +32,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.expressions.condition import size
-from pynamodb.transactions import TransactWrite
 
 from supportbot.config import Config
 from supportbot.redact import redact_text
+from supportbot.storage.transactions import transaction
 from supportbot.support.messages import (
     FAILED,
     QUEUED,
@@ -121,9 +120,9 @@ def _store_once(message: NewMessage, once: str, repeat_window: timedelta) -> Mes
     # DynamoDB deletes expired items only within days: an expired marker is not a repeat.
     fresh = MarkerItem.pk.does_not_exist() | (MarkerItem.expires_at < item.created_at)
     try:
-        with TransactWrite(connection=Connection()) as transaction:
-            transaction.save(marker, condition=fresh)
-            transaction.save(item, condition=MessageItem.pk.does_not_exist())
+        with transaction() as write:
+            write.save(marker, condition=fresh)
+            write.save(item, condition=MessageItem.pk.does_not_exist())
     except TransactWriteError as error:
         if not _condition_failed(error):
             raise
@@ -145,9 +144,9 @@ def append_parts(message: MessageItem, parts: list[dict[str, Any]], once: str) -
     marker = MarkerItem(f"IN#{once}", "-", ref=message.sk, expires_at=datetime.now(UTC) + ONCE_TTL)
     new_parts = [Part(**part) for part in parts]  # type: ignore[no-untyped-call]
     try:
-        with TransactWrite(connection=Connection()) as transaction:
-            transaction.save(marker, condition=MarkerItem.pk.does_not_exist())
-            transaction.update(
+        with transaction() as write:
+            write.save(marker, condition=MarkerItem.pk.does_not_exist())
+            write.update(
                 message,
                 actions=[
                     MessageItem.parts.set(MessageItem.parts.append(new_parts)),

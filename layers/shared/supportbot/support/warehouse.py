@@ -28,13 +28,12 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
-from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError, UpdateError
-from pynamodb.transactions import TransactWrite
 from telebot.apihelper import ApiTelegramException
 
 from supportbot.config import Config, get_config
 from supportbot.i18n import Translator, translator
+from supportbot.storage.transactions import transaction
 from supportbot.support.messages import (
     CLOSED,
     CUSTOMER,
@@ -131,13 +130,13 @@ def _store_ticket(marker: str, user_id: int, details: dict[str, Any]) -> int:
         updated_at=now,
     )
     try:
-        with TransactWrite(connection=Connection()) as transaction:
-            transaction.save(
+        with transaction() as write:
+            write.save(
                 MarkerItem(marker, "-", value=number, expires_at=now + ONCE_TTL),
                 condition=MarkerItem.pk.does_not_exist(),
             )
-            transaction.save(MarkerItem(pointer_key(number), "-", value=user_id))
-            transaction.save(ticket)
+            write.save(MarkerItem(pointer_key(number), "-", value=user_id))
+            write.save(ticket)
     except TransactWriteError:
         existing = _number_for(marker)  # a concurrent run of the same input stored it first
         if existing is None:
