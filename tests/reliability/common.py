@@ -28,6 +28,7 @@ class Tally:
     logs: Any
     phones: set[str] = field(default_factory=set)
     answers: list[str] = field(default_factory=list)
+    shapes: set[str] = field(default_factory=set)
 
     def answered(self, response: dict[str, Any]) -> dict[str, Any]:
         figures.count(self.section, self.entry, "inputs tried")
@@ -42,6 +43,8 @@ class Tally:
         digits = re.sub(r"\D", "", phone)
         if len(digits) >= 10:
             self.phones.add(digits)
+            if phone != digits:  # bare digits are checked below, apart from JSON numbers
+                self.shapes.add(phone)
         return phone
 
     def unhandled(self, recorded_failures: int = 0) -> list[str]:
@@ -57,10 +60,15 @@ class Tally:
         """Secrets and full phone numbers found in the log lines or the answers."""
         texts = [self.logs.text, *self.answers]
         found = [name for name, secret in SECRETS.items() if any(secret in text for text in texts)]
-        digits_only = [re.sub(r"[\s\-()+]", "", text) for text in texts]
         found += [
-            f"phone …{phone[-4:]}" for phone in sorted(self.phones) if any(phone in t for t in digits_only)
+            f"phone …{shape[-4:]} as typed" for shape in sorted(self.shapes) if any(shape in t for t in texts)
         ]
+        # A phone number's digits in text (a JSON string, a message), not as a JSON number: numbers
+        # are ids, left alone by design (a generated id may happen to have a phone's digits).
+        for phone in sorted(self.phones):
+            shape = re.compile(rf"(?<![\d:,\[])\+?{phone}(?!\d)")
+            if any(shape.search(text) for text in texts):
+                found.append(f"phone …{phone[-4:]}")
         figures.count(self.section, self.entry, "secrets leaked", len(found))
         return found
 
