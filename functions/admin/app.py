@@ -12,6 +12,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from supportbot.redact import protect
 from supportbot_admin.api import app, handle
 
 if __package__:  # imported as functions.admin.app (the tests)
@@ -19,7 +20,7 @@ if __package__:  # imported as functions.admin.app (the tests)
 else:  # Lambda and the local stack: the function's folder is the import root
     import page  # type: ignore[no-redef]
 
-logger = Logger()
+logger = protect(Logger())  # no secret or full phone number in its lines
 app.include_router(page.router)
 
 
