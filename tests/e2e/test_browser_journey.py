@@ -109,11 +109,13 @@ class Drain:
         else:
             route.continue_(url=re.sub(r"([?&]wait=)[\d.]+", r"\g<1>" + self.POLL_WAIT, route.request.url))
 
-    def wait(self, timeout: float = 5) -> None:
+    def wait(self, timeout: float = 10) -> None:
         self.closing = True
         deadline = time.monotonic() + timeout
         while self.open and self.ctx.pages and time.monotonic() < deadline:
             self.ctx.pages[0].wait_for_timeout(50)  # Playwright delivers its events meanwhile
+        if self.open:  # the session may fail on a BrokenPipeError traceback: this says why
+            print(f"closing with requests still open: {sorted(r.url for r in self.open)}")
 
 
 def save_screenshots(ctx: Any, name: str) -> None:
