@@ -14,7 +14,6 @@ import re
 import secrets
 import threading
 from dataclasses import asdict, dataclass
-from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -28,6 +27,7 @@ from infra.blinger.conversations import (
     UnknownConversationError,
     parse_customer_message,
 )
+from infra.httpserver import LocalHTTPServer
 
 SEND_PATH = "/api/custom-app/messages"
 DELIVERY_TIMEOUT = 10.0  # seconds the console waits for the bot's webhook
@@ -108,7 +108,7 @@ class BlingerConsole:
         self._failures: list[Failure] = []
         self._files: dict[str, StoredFile] = {}
         self._stopping = threading.Event()
-        self._httpd = ThreadingHTTPServer((host, port), handler_for(self))
+        self._httpd = LocalHTTPServer((host, port), handler_for(self))
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
 

@@ -16,7 +16,7 @@ import json
 import threading
 from email import message_from_bytes
 from email.message import Message as EmailMessage
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -26,6 +26,7 @@ from infra.botapi.methods import Reply, dispatch
 from infra.botapi.validation import UploadedFile
 from infra.botapi.webhook import DeliveryConfig, WebhookDeliverer
 from infra.botapi.world import World
+from infra.httpserver import LocalHTTPServer
 
 MAX_BODY = 60 * 1024 * 1024  # Telegram takes uploads up to 50 MB
 STATIC = Path(__file__).with_name("static")
@@ -55,7 +56,7 @@ class BotApiServer:
         deliver_webhooks: bool = True,
     ) -> None:
         self.world = world
-        self._httpd = ThreadingHTTPServer((host, port), _handler_for(world))
+        self._httpd = LocalHTTPServer((host, port), _handler_for(world))
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
         self.deliverer = WebhookDeliverer(world, delivery) if deliver_webhooks else None

@@ -21,10 +21,11 @@ import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from infra.httpserver import LocalHTTPServer
 from infra.localstack.lambdas import LocalFunction
 from infra.localstack.template_model import ACCOUNT_ID, HttpRoute
 
@@ -181,7 +182,7 @@ class LocalApi:
     ) -> None:
         self.functions = functions
         self.router = Router(route for f in functions.values() for route in f.model.routes)
-        self._httpd = ThreadingHTTPServer((host, port), _handler_for(self))
+        self._httpd = LocalHTTPServer((host, port), _handler_for(self))
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
 
