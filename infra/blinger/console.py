@@ -27,7 +27,7 @@ from infra.blinger.conversations import (
     UnknownConversationError,
     parse_customer_message,
 )
-from infra.httpserver import LocalHTTPServer
+from infra.httpserver import BackgroundServer
 
 SEND_PATH = "/api/custom-app/messages"
 DELIVERY_TIMEOUT = 10.0  # seconds the console waits for the bot's webhook
@@ -68,8 +68,8 @@ def _safe_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._")[:100] or "file"
 
 
-class BlingerConsole:
-    """The Blinger stand-in: a ThreadingHTTPServer in a daemon thread.
+class BlingerConsole(BackgroundServer):
+    """The Blinger stand-in, served from a daemon thread.
 
     >>> import requests
     >>> with BlingerConsole(token="app-token", channel_id="telegram") as blinger:
@@ -108,44 +108,22 @@ class BlingerConsole:
         self._failures: list[Failure] = []
         self._files: dict[str, StoredFile] = {}
         self._stopping = threading.Event()
-        self._httpd = LocalHTTPServer((host, port), handler_for(self))
-        self._httpd.daemon_threads = True
-        self._thread: threading.Thread | None = None
+        super().__init__(handler_for(self), host, port)
 
     # -- lifecycle ---------------------------------------------------------------------------------
-
-    @property
-    def base_url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
 
     @property
     def send_url(self) -> str:
         """Where the bot posts customers' messages: its BLINGER_API_URL."""
         return self.base_url + SEND_PATH
 
-    def start(self) -> BlingerConsole:
-        if self._thread is None:
-            self._stopping.clear()
-            self._thread = threading.Thread(
-                target=self._httpd.serve_forever, args=(0.05,), name="blinger", daemon=True
-            )
-            self._thread.start()
-        return self
+    thread_name = "blinger"
 
-    def stop(self) -> None:
+    def _on_start(self) -> None:
+        self._stopping.clear()
+
+    def _on_stop(self) -> None:
         self._stopping.set()  # wakes handlers sleeping in an injected delay
-        if self._thread is not None:
-            self._httpd.shutdown()
-            self._thread.join(timeout=5)
-            self._thread = None
-        self._httpd.server_close()
-
-    def __enter__(self) -> BlingerConsole:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     # -- test hooks ------------------------------------------------------------------------------
 

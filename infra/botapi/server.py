@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import threading
 from email import message_from_bytes
 from email.message import Message as EmailMessage
 from http.server import BaseHTTPRequestHandler
@@ -26,7 +25,7 @@ from infra.botapi.methods import Reply, dispatch
 from infra.botapi.validation import UploadedFile
 from infra.botapi.webhook import DeliveryConfig, WebhookDeliverer
 from infra.botapi.world import World
-from infra.httpserver import LocalHTTPServer
+from infra.httpserver import BackgroundServer
 
 MAX_BODY = 60 * 1024 * 1024  # Telegram takes uploads up to 50 MB
 STATIC = Path(__file__).with_name("static")
@@ -38,13 +37,15 @@ STATIC_TYPES = {
 }
 
 
-class BotApiServer:
-    """A ThreadingHTTPServer in a daemon thread serving one World.
+class BotApiServer(BackgroundServer):
+    """The Bot API (and the sandbox page) served from a daemon thread for one World.
 
     >>> with BotApiServer(World()) as server:
     ...     server.base_url.startswith("http://127.0.0.1:")
     True
     """
+
+    thread_name = "botapi"
 
     def __init__(
         self,
@@ -56,15 +57,8 @@ class BotApiServer:
         deliver_webhooks: bool = True,
     ) -> None:
         self.world = world
-        self._httpd = LocalHTTPServer((host, port), _handler_for(world))
-        self._httpd.daemon_threads = True
-        self._thread: threading.Thread | None = None
+        super().__init__(_handler_for(world), host, port)
         self.deliverer = WebhookDeliverer(world, delivery) if deliver_webhooks else None
-
-    @property
-    def base_url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
 
     @property
     def api_url(self) -> str:
@@ -81,30 +75,13 @@ class BotApiServer:
         """The web chat page."""
         return self.base_url + "/sandbox/"
 
-    def start(self) -> BotApiServer:
-        if self._thread is None:
-            self._thread = threading.Thread(
-                target=self._httpd.serve_forever, args=(0.05,), name="botapi", daemon=True
-            )
-            self._thread.start()
-            if self.deliverer is not None:
-                self.deliverer.start()
-        return self
+    def _on_start(self) -> None:
+        if self.deliverer is not None:
+            self.deliverer.start()
 
-    def stop(self) -> None:
+    def _on_stop(self) -> None:
         if self.deliverer is not None:
             self.deliverer.stop()
-        if self._thread is not None:
-            self._httpd.shutdown()
-            self._thread.join(timeout=5)
-            self._thread = None
-        self._httpd.server_close()
-
-    def __enter__(self) -> BotApiServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 def parse_body(content_type: str, body: bytes) -> dict[str, Any]:

@@ -16,7 +16,6 @@ import base64
 import json
 import logging
 import re
-import threading
 import time
 import uuid
 from collections.abc import Iterable
@@ -25,7 +24,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from infra.httpserver import LocalHTTPServer
+from infra.httpserver import BackgroundServer
 from infra.localstack.lambdas import LocalFunction
 from infra.localstack.template_model import ACCOUNT_ID, HttpRoute
 
@@ -174,47 +173,21 @@ def to_http(result: Any) -> tuple[int, dict[str, str], list[str], bytes]:
     return 200, {"content-type": "application/json"}, [], body.encode("utf-8")
 
 
-class LocalApi:
-    """A ThreadingHTTPServer in a daemon thread serving the routes of ``functions``."""
+class LocalApi(BackgroundServer):
+    """The routes of ``functions``, served from a daemon thread."""
+
+    thread_name = "local-api"
 
     def __init__(
         self, functions: dict[str, LocalFunction], host: str = "127.0.0.1", port: int = 3000
     ) -> None:
         self.functions = functions
         self.router = Router(route for f in functions.values() for route in f.model.routes)
-        self._httpd = LocalHTTPServer((host, port), _handler_for(self))
-        self._httpd.daemon_threads = True
-        self._thread: threading.Thread | None = None
-
-    @property
-    def base_url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
+        super().__init__(_handler_for(self), host, port)
 
     @property
     def routes(self) -> list[HttpRoute]:
         return [r for f in self.functions.values() for r in f.model.routes]
-
-    def start(self) -> LocalApi:
-        if self._thread is None:
-            self._thread = threading.Thread(
-                target=self._httpd.serve_forever, args=(0.05,), name="local-api", daemon=True
-            )
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._thread is not None:
-            self._httpd.shutdown()
-            self._thread.join(timeout=5)
-            self._thread = None
-        self._httpd.server_close()
-
-    def __enter__(self) -> LocalApi:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     def handle(
         self, method: str, target: str, headers: list[tuple[str, str]], body: bytes, source_ip: str
