@@ -28,7 +28,7 @@ from aws_lambda_powertools.event_handler.openapi.swagger_ui import html as swagg
 
 from supportbot.config import get_config
 from supportbot.security import check_secret
-from supportbot_admin import conversations, customers, stats, trees
+from supportbot_admin import conversations, customers, failed_updates, stats, trees
 from supportbot_admin.errors import FieldError
 
 logger = Logger(child=True)
@@ -43,7 +43,7 @@ SWAGGER_ASSETS = Path(swagger_html.__file__).parent
 SECURITY_SCHEME = "apiKey"
 
 app = APIGatewayHttpResolver(enable_validation=True)
-for area in (trees, conversations, customers, stats):
+for area in (trees, conversations, customers, stats, failed_updates):
     app.include_router(area.router)
 
 

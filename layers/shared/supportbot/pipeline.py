@@ -59,14 +59,19 @@ class UpdateProcessor:
         self.backend_factory = backend_factory
         self.content = content
 
-    def process(self, update: types.Update) -> dict[str, Any] | None:
-        """Handle one update; returns a Bot API call for the webhook's HTTP response, if any."""
+    def process(self, update: types.Update, replay: bool = False) -> dict[str, Any] | None:
+        """Handle one update; returns a Bot API call for the webhook's HTTP response, if any.
+
+        ``replay``: an admin re-running a recorded failed update (admin API): the duplicate filter
+        (the session's last update id) is bypassed on purpose, since later updates of the same
+        user have usually moved it past this one by then.
+        """
         if is_rating_press(update) and update.callback_query is not None:
             # Sent by the outbox, outside any screen: no screen token, no session (support/rating.py).
             query = update.callback_query
             language = pick_language(query.from_user.language_code, self.config.default_language)
             return handle_rating_press(self.bot, query, translator(language))
-        outcome = self.compute_and_save(update)
+        outcome = self.compute_and_save(update, replay=replay)
         incoming = outcome.incoming
         if incoming is None or outcome.duplicate:
             return None
@@ -75,14 +80,14 @@ class UpdateProcessor:
             return self._say_unavailable(incoming, t)
         return deliver(self.bot, incoming, outcome.result, t("common.unchanged"))
 
-    def compute_and_save(self, update: types.Update) -> Outcome:
+    def compute_and_save(self, update: types.Update, replay: bool = False) -> Outcome:
         incoming = parse_incoming(update)
         if incoming is None:
             logger.debug("Update without a customer input ignored", extra={"update_id": update.update_id})
             return Outcome(None)
         for attempt in range(1, MAX_ATTEMPTS + 1):
             item = load_session(incoming.user.id)
-            if incoming.update_id <= item.last_update_id:
+            if incoming.update_id <= item.last_update_id and not replay:
                 logger.info("Repeated update ignored", extra={"update_id": incoming.update_id})
                 return Outcome(incoming, duplicate=True)
             try:
@@ -91,7 +96,7 @@ class UpdateProcessor:
                 # The user's place is kept: nothing is saved, the same button can be pressed again.
                 logger.warning("Business system unavailable", extra={"reason": str(error)})
                 return Outcome(incoming, unavailable=True)
-            item.last_update_id = incoming.update_id
+            item.last_update_id = max(item.last_update_id, incoming.update_id)  # a replay may be older
             item.bot_blocked_at = None  # they wrote: they have not blocked the bot (any longer)
             try:
                 save_session(item)

@@ -1,0 +1,123 @@
+"""Failed Telegram updates: listed, and replayed once the cause is fixed (issue 7, item 5).
+
+The Telegram webhook answers 200 even when processing fails (ARCHITECTURE, "Never block a
+chat"), records the update in the FailedUpdates table (14 days) and apologizes to the user. Here
+an admin lists those records and replays one: the update goes through the same processing as in
+the webhook (the warehouse group's handler or the customers' pipeline), with the pipeline's
+duplicate filter (the session's last update id) deliberately bypassed, since the user's later
+updates have usually moved it past this one. A replay that succeeds deletes the record; one that
+fails again keeps it with the new error (redacted) and time, and the user is not apologized to a
+second time.
+
+The list shows who and what went wrong, never the stored update itself (it may hold a phone
+number).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from pydantic import BaseModel, Field
+from telebot import types
+
+from supportbot.pipeline import get_processor
+from supportbot.redact import redact_text
+from supportbot.storage.failed_updates import FailedUpdateItem, record_failed_update
+from supportbot.support.warehouse import is_group_update, process_group_update
+from supportbot.telegram.client import get_bot
+from supportbot.telegram.inputs import well_formed
+from supportbot_admin.errors import NOT_FOUND, OK, UNAUTHORIZED, NotFound
+
+logger = Logger(child=True)
+router = APIGatewayHttpRouter()  # type: ignore[no-untyped-call]
+TAGS = ["failed updates"]
+LIST_LIMIT = 1000
+
+UpdateIdPath = Annotated[int, Path(ge=0, le=2**53, description="Telegram's update_id")]
+
+
+class FailedUpdate(BaseModel):
+    update_id: int
+    user_id: int | None = Field(description="The Telegram user who sent it, if any")
+    error: str = Field(description="What went wrong (secrets and phone numbers masked)")
+    recorded_at: datetime
+
+
+class FailedUpdates(BaseModel):
+    items: list[FailedUpdate] = Field(description=f"Newest first, at most {LIST_LIMIT}")
+
+
+class Replayed(BaseModel):
+    update_id: int
+    replayed: bool = Field(description="True: processed and the record deleted; false: failed again")
+    error: str | None = Field(default=None, description="The new error when it failed again (kept recorded)")
+
+
+@router.get(
+    "/v1/admin/failed-updates",
+    tags=TAGS,
+    summary="Telegram updates whose processing failed (kept 14 days), newest first",
+    responses={**OK, **UNAUTHORIZED},
+)
+def list_failed_updates() -> FailedUpdates:
+    records = sorted(FailedUpdateItem.scan(), key=lambda r: r.recorded_at, reverse=True)[:LIST_LIMIT]
+    return FailedUpdates(
+        items=[
+            FailedUpdate(
+                update_id=int(r.update_id), user_id=_int(r.user_id), error=r.error, recorded_at=r.recorded_at
+            )
+            for r in records
+        ]
+    )
+
+
+@router.post(
+    "/v1/admin/failed-updates/<update_id>/replay",
+    tags=TAGS,
+    summary="Run a failed update again, bypassing the duplicate filter; deleted on success",
+    responses={**OK, **UNAUTHORIZED, **NOT_FOUND},
+)
+def replay_failed_update(update_id: UpdateIdPath) -> Replayed:
+    try:
+        record = FailedUpdateItem.get(update_id)
+    except FailedUpdateItem.DoesNotExist:
+        raise NotFound(f"no failed update {update_id}") from None
+    update: dict[str, Any] = record.update
+    try:
+        run_update(update)
+    except Exception as error:
+        logger.exception("Replay failed; the update stays recorded", extra={"update_id": update_id})
+        reason = f"{type(error).__name__}: {error}"
+        record_failed_update(update, _int(record.user_id), reason)
+        return Replayed(update_id=update_id, replayed=False, error=redact_text(reason)[:1000])
+    record.delete()
+    logger.info("Failed update replayed", extra={"update_id": update_id})
+    return Replayed(update_id=update_id, replayed=True)
+
+
+def run_update(update: dict[str, Any]) -> None:
+    """The webhook's processing (functions/telegram_webhook/app.py ``process``) with ``replay=True``;
+    errors propagate. The webhook would return a callback query's answer in its HTTP response:
+    here it is sent to the Bot API, best effort (Telegram refuses answers to old queries)."""
+    parsed = types.Update.de_json(update)  # type: ignore[no-untyped-call]
+    if not well_formed(parsed):
+        raise ValueError("update with mistyped fields")
+    if is_group_update(parsed):
+        answer = process_group_update(parsed)
+    else:
+        answer = get_processor().process(parsed, replay=True)
+    if answer and answer.get("method") == "answerCallbackQuery":
+        try:
+            get_bot().answer_callback_query(
+                answer["callback_query_id"], text=answer.get("text"), show_alert=answer.get("show_alert")
+            )
+        except Exception:
+            logger.info("Callback answer of a replayed update refused (too old)", exc_info=True)
+
+
+def _int(value: float | None) -> int | None:
+    return None if value is None else int(value)
