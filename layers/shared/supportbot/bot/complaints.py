@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from statemachine import PHOTO, Button, Family, Screen, State
 from supportbot.backend import NotFoundError
 from supportbot.bot.auth import deps
-from supportbot.bot.orders import ORDER_ID_ROUTE, local_time, logged_in, money
+from supportbot.bot.orders import ORDER_ID_ROUTE, local_time, logged_in, money, order_page
 from supportbot.bot.widgets import PAGE_ROUTE, clamp, pager, pages_of
 from supportbot.content import ROOT, Node, Tree
 from supportbot.i18n import SafeHTML, translator
@@ -200,14 +200,8 @@ def review_line(d: BotDeps, step: Node, answer: list[Any] | None) -> str:
 
 def order_rows(ctx: Context, d: BotDeps, answer: list[Any] | None) -> list[list[Button]]:
     """The customer's orders to pick from, a page at a time (the chosen one marked)."""
-    t, auth = d.t, logged_in(d)
-    per_page = d.config.orders_page_size
-    page = int(ctx.params.get("page") or 1)
-    listing = d.backend.list_orders(auth.token, page, per_page)
-    pages = pages_of(listing.total, per_page)
-    if listing.total and not listing.items and page > pages:
-        page = pages
-        listing = d.backend.list_orders(auth.token, page, per_page)
+    t = d.t
+    listing, page, pages = order_page(ctx, d)
     if not listing.items:
         return []
     chosen = answer[1] if answer else None

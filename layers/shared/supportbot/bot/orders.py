@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from statemachine import Button, Nav, Screen, State
-from supportbot.backend import NotFoundError, Order
+from supportbot.backend import NotFoundError, Order, OrdersPage
 from supportbot.bot.auth import deps
 from supportbot.bot.support import open_for_order
 from supportbot.bot.widgets import PAGE_ROUTE, pager, pages_of
@@ -31,9 +31,10 @@ ORDER_ID_ROUTE = r"^o:(?P<order_id>[A-Za-z0-9._~-]{1,32})$"
 CURRENCY_SIGNS = {"RUB": "₽", "USD": "$", "EUR": "€", "KZT": "₸", "BYN": "Br"}
 
 
-def render_orders(ctx: Context) -> Screen:
-    d = deps(ctx)
-    t, auth = d.t, logged_in(d)
+def order_page(ctx: Context, d: BotDeps) -> tuple[OrdersPage, int, int]:
+    """The page of the customer's orders the screen's ``page`` param asks for, with the page
+    number really shown and the page count."""
+    auth = logged_in(d)
     per_page = d.config.orders_page_size
     page = int(ctx.params.get("page") or 1)
     listing = d.backend.list_orders(auth.token, page, per_page)
@@ -42,6 +43,13 @@ def render_orders(ctx: Context) -> Screen:
         # Orders went away since the page was shown: show the last page that exists.
         page = pages
         listing = d.backend.list_orders(auth.token, page, per_page)
+    return listing, page, pages
+
+
+def render_orders(ctx: Context) -> Screen:
+    d = deps(ctx)
+    t, auth = d.t, logged_in(d)
+    listing, page, pages = order_page(ctx, d)
     kind = auth.user_type
     if not listing.items:
         return Screen(t(f"orders.empty_{kind}"), [[Button.home(t("nav.home"))]])

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 from statemachine import Button, Nav, Screen, State
 from supportbot.backend import NotFoundError
 from supportbot.bot.auth import deps
-from supportbot.bot.orders import ORDER_ID_ROUTE, logged_in, money
-from supportbot.bot.widgets import PAGE_ROUTE, pager, pages_of
+from supportbot.bot.orders import ORDER_ID_ROUTE, logged_in, money, order_page
+from supportbot.bot.widgets import PAGE_ROUTE, pager
 from supportbot.support.messages import CLOSED, IN_PROGRESS, user_tickets
 from supportbot.support.warehouse import PHOTO as PHOTO_KIND
 from supportbot.support.warehouse import Subject, open_photo_request, outcome_of
@@ -57,14 +57,8 @@ def render_pick(ctx: Context) -> Screen:
     d = deps(ctx)
     if not for_customers(d):
         return partners_screen(d)
-    t, auth = d.t, logged_in(d)
-    per_page = d.config.orders_page_size
-    page = int(ctx.params.get("page") or 1)
-    listing = d.backend.list_orders(auth.token, page, per_page)
-    pages = pages_of(listing.total, per_page)
-    if listing.total and not listing.items and page > pages:
-        page = pages
-        listing = d.backend.list_orders(auth.token, page, per_page)
+    t = d.t
+    listing, page, pages = order_page(ctx, d)
     buttons = [
         [Button(t("orders.button", number=order.number, amount=money(order, t)), f"o:{order.id}")]
         for order in listing.items

@@ -23,6 +23,7 @@ from supportbot.storage.sessions import bot_blocked, mark_bot_blocked
 from supportbot.support.files import presigned_url
 from supportbot.support.messages import BLINGER, CUSTOMER, WAREHOUSE, MessageItem, Part
 from supportbot.support.outbox import DeliveryError, PermanentDeliveryError
+from supportbot.telegram.replies import inline_markup
 
 BLINGER_TIMEOUT = (3, 10)
 # Telegram delivers an album as one update per photo, a fraction of a second apart: a message
@@ -131,7 +132,7 @@ class Destinations:
         return str(part.file_id or part.file_url or self._file_link(part))
 
     def _send_part(self, chat_id: int, item: MessageItem, part: Part) -> None:
-        markup = _markup((item.context or {}).get("buttons"))
+        markup = inline_markup((item.context or {}).get("buttons") or [])
         if part.kind == "text":
             self._telegram(
                 lambda: self.bot.send_message(chat_id, part.text, parse_mode="HTML", reply_markup=markup)
@@ -181,17 +182,3 @@ def user_of_client_id(client_id: object) -> int | None:
     if isinstance(client_id, str) and client_id.startswith("tg-") and client_id[3:].isdigit():
         return int(client_id[3:])
     return None
-
-
-def _markup(rows: Any) -> types.InlineKeyboardMarkup | None:
-    if not rows:
-        return None
-    return types.InlineKeyboardMarkup(
-        [
-            [
-                types.InlineKeyboardButton(b["text"], callback_data=b.get("callback_data"), url=b.get("url"))
-                for b in row
-            ]
-            for row in rows
-        ]
-    )
