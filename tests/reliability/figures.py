@@ -21,6 +21,8 @@ GOALS: dict[str, int | None] = {
     "applied exactly once": None,
     "lost state transitions": 0,
     "applied twice": 0,
+    "conditional save re-runs": None,
+    "older updates dropped": None,
     "messages": None,
     "messages lost": 0,
     "duplicates delivered": None,
