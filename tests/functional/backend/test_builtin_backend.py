@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from moto import mock_aws
@@ -149,3 +149,30 @@ def test_a_missing_table_is_unavailable(monkeypatch: pytest.MonkeyPatch) -> None
             backend.list_orders("token", 1, 5)
         with pytest.raises(UnavailableError):
             backend.get_order("token", "O-1")
+
+
+def test_a_warm_backend_remembers_tokens_but_still_checks_expiry_and_blocking(
+    backend: BuiltinBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a logged-in customer with an order, on a backend whose clock can move
+    clock = [datetime.now(UTC)]
+    backend._now = lambda: clock[0]
+    backend.upsert_order(PHONE, order(1))
+    token = backend.auth_by_phone(PHONE, 1).token
+    # WHEN the token item goes away (only TTL deletes it) and the order screens are read
+    BackendItem.get("TOKEN#" + hashlib.sha256(token.encode()).hexdigest(), "TOKEN").delete()
+    reads: list[str] = []
+    monkeypatch.setattr(BackendItem, "get", lambda *a, **k: reads.append("get"))
+    # THEN the token's phone comes from memory: no token read
+    assert backend.list_orders(token, 1, 5).total == 1
+    assert backend.get_order(token, "O-1").id == "O-1"
+    assert reads == []
+    # AND the token's expiry is still checked on every use
+    clock[0] += timedelta(days=31)
+    with pytest.raises(UnauthorizedError, match="expired"):
+        backend.list_orders(token, 1, 5)
+    clock[0] -= timedelta(days=31)
+    # AND blocking the customer still revokes it at once
+    backend.upsert_customer(PHONE, "customer", "Анна", blocked=True)
+    with pytest.raises(UnauthorizedError):
+        backend.get_order(token, "O-1")

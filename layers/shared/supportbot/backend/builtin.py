@@ -10,7 +10,8 @@ contract says, so the bot cannot tell the two apart. Items (``pk`` / ``sk``):
 
 A customer's profile and orders share a partition, so one Query answers a page of orders and
 checks that the customer still exists and is not blocked (blocking or deleting a customer
-revokes their tokens at once).
+revokes their tokens at once). A warm container caches token -> phone for a few minutes (token
+items never change), so an order screen costs one read: the Query or the BatchGetItem.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import hashlib
 import logging
 import os
 import secrets
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -46,6 +48,10 @@ from supportbot.storage.attributes import CompactJSONAttribute
 logger = logging.getLogger(__name__)
 
 TOKEN_TTL = timedelta(days=30)
+# A warm container remembers which phone a token belongs to for this long (token items never
+# change once written; blocking or deleting the customer is checked on every read regardless).
+TOKEN_CACHE_SECONDS = 300.0
+TOKEN_CACHE_SIZE = 1000
 PROFILE = "PROFILE"
 ORDER_PREFIX = "ORDER#"
 
@@ -86,6 +92,8 @@ class BuiltinBackend:
     def __init__(self, token_ttl: timedelta = TOKEN_TTL, now: Callable[[], datetime] | None = None) -> None:
         self.token_ttl = token_ttl
         self._now = now or (lambda: datetime.now(UTC))
+        # token hash -> (phone, token expiry, when this entry stops being trusted: monotonic s)
+        self._tokens: dict[str, tuple[str, datetime, float]] = {}
 
     # The contract
 
@@ -101,13 +109,15 @@ class BuiltinBackend:
             if profile.blocked:
                 raise BlockedError("the account is blocked")
             token = secrets.token_urlsafe(32)
+            expires_at = self._now() + self.token_ttl
             BackendItem(
                 token_key(token),
                 "TOKEN",
                 phone=canonical,
                 telegram_user_id=telegram_user_id,
-                expires_at=self._now() + self.token_ttl,
+                expires_at=expires_at,
             ).save()
+            self._remember(token_key(token), canonical, expires_at)
         return Login(token=token, user_type=profile.user_type or "customer", name=profile.name or "")
 
     def list_orders(self, token: str, page: int, per_page: int) -> OrdersPage:
@@ -186,14 +196,29 @@ class BuiltinBackend:
         """The phone a live token belongs to. TTL deletion lags up to days, so expiry is checked here."""
         if not token:
             raise UnauthorizedError("no token")
-        try:
-            # Consistent: the first call after login must see the token just written.
-            item = BackendItem.get(token_key(token), "TOKEN", consistent_read=True)
-        except BackendItem.DoesNotExist:
-            raise UnauthorizedError("unknown or revoked token") from None
-        if item.phone is None or item.expires_at is None or item.expires_at <= self._now():
+        key = token_key(token)
+        cached = self._tokens.get(key)
+        if cached is not None and cached[2] > time.monotonic():
+            phone, expires_at = cached[0], cached[1]
+        else:
+            try:
+                # Consistent: the first call after login must see the token just written.
+                item = BackendItem.get(key, "TOKEN", consistent_read=True)
+            except BackendItem.DoesNotExist:
+                raise UnauthorizedError("unknown or revoked token") from None
+            if item.phone is None or item.expires_at is None:
+                raise UnauthorizedError("the token expired")
+            phone, expires_at = item.phone, item.expires_at
+            self._remember(key, phone, expires_at)
+        if expires_at <= self._now():
             raise UnauthorizedError("the token expired")
-        return item.phone
+        return phone
+
+    def _remember(self, key: str, phone: str, expires_at: datetime) -> None:
+        """Cache a token's phone in this warm container (saves the order screens a read each)."""
+        if len(self._tokens) >= TOKEN_CACHE_SIZE:
+            self._tokens.clear()
+        self._tokens[key] = (phone, expires_at, time.monotonic() + TOKEN_CACHE_SECONDS)
 
 
 def _canonical(phone: str) -> str:
