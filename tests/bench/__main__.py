@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> None:
     ):
         parts[name] = run()
         print(parts[name]["text"], end="\n\n", flush=True)
-    parts["cost"] = cost.report(parts["journey"]["steps"])
+    parts["cost"] = cost.report(parts["journey"]["steps"], parts["cold"]["figures"]["product"]["total_ms"])
     print(parts["cost"]["text"])
     args.output.write_text(render(parts, command, time.monotonic() - started), encoding="utf-8")
     print(f"\nwritten to {args.output}")

@@ -21,12 +21,28 @@ PRICES = ROOT / "docs" / "prices.json"
 TARGET = 2.50
 MIX = {"navigation": 0.60, "support": 0.15, "login": 0.10, "faq": 0.10, "photo/complaint": 0.05}
 FUNCTIONS = ("webhook", "blinger", "outbox")
+SECONDS_PER_MONTH = 30.44 * 24 * 3600
+MONTHLY_UPDATES = (1e6, 10e6, 100e6)
+MEMORY_SIZES = (256, 512, 1024, 1769)
 
 
-def per_update(step: dict[str, float], assumptions: dict[str, Any]) -> dict[str, float]:
+def xray_traced_share(invocations_per_month: float, sampling: dict[str, float]) -> float:
+    """The share of invocations X-Ray's default sampling rule records: the reservoir (1 per second,
+    shared by every function of the account and region) plus a fixed rate (5 %) of the rest.
+    Traffic is taken as even over the month (bursts only lower the share)."""
+    rate = invocations_per_month / SECONDS_PER_MONTH
+    reservoir = sampling["reservoir_per_second"]
+    traced = min(rate, reservoir) + sampling["fixed_rate"] * max(0.0, rate - reservoir)
+    return traced / rate
+
+
+def per_update(
+    step: dict[str, float], assumptions: dict[str, Any], memory_mb: int | None = None
+) -> dict[str, float]:
     """What one update of this journey step bills (beyond its own counts: duration and logs)."""
     latency = assumptions["latency_ms"]
-    slowdown = assumptions["full_vcpu_memory_mb"] / assumptions["lambda_memory_mb"]
+    memory_mb = memory_mb or assumptions["lambda_memory_mb"]
+    slowdown = max(1.0, assumptions["full_vcpu_memory_mb"] / memory_mb)
     dynamodb = sum(n for key, n in step.items() if key.startswith("ddb "))
     invocations = sum(step.get(f"invocations {f}", 0) for f in FUNCTIONS)
     cpu = sum(step.get(f"cpu_ms {f}", 0) for f in FUNCTIONS)
@@ -40,7 +56,8 @@ def per_update(step: dict[str, float], assumptions: dict[str, Any]) -> dict[str,
         "http_api": step.get("invocations webhook", 0) + step.get("invocations blinger", 0),
         "invocations": invocations,
         "billed_ms": cpu * slowdown + waits,
-        "gb_s": (cpu * slowdown + waits) / 1000 * assumptions["lambda_memory_mb"] / 1024,
+        "cpu_billed_ms": cpu * slowdown,
+        "gb_s": (cpu * slowdown + waits) / 1000 * memory_mb / 1024,
         "rcu": step.get("RCU", 0),
         "wcu": step.get("WCU", 0),
         "sqs": step.get("SQS", 0),
@@ -49,10 +66,14 @@ def per_update(step: dict[str, float], assumptions: dict[str, Any]) -> dict[str,
     }
 
 
-def mix_average(steps: dict[str, dict[str, float]], assumptions: dict[str, Any]) -> dict[str, float]:
+def mix_average(
+    steps: dict[str, dict[str, float]], assumptions: dict[str, Any], memory_mb: int | None = None
+) -> dict[str, float]:
     total: dict[str, float] = {}
     for category, share in MIX.items():
-        rows = [per_update(steps[name], assumptions) for name in CATEGORIES[category] if name in steps]
+        rows = [
+            per_update(steps[name], assumptions, memory_mb) for name in CATEGORIES[category] if name in steps
+        ]
         for key in rows[0]:
             total[key] = total.get(key, 0.0) + share * statistics.mean(row[key] for row in rows)
     return total
@@ -71,7 +92,15 @@ def price(io: dict[str, float], p: dict[str, float]) -> dict[str, float]:
     }
 
 
-def report(steps: dict[str, dict[str, float]]) -> dict[str, Any]:
+def baseline_steps(steps: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+    """Every update of the mix handled by the bare handler: its measured CPU, one session read,
+    one one-unit write, one Bot API request (the floor of this architecture)."""
+    cpu = statistics.mean(v["cpu_ms baseline"] for v in steps.values() if v.get("cpu_ms baseline"))
+    floor = {"cpu_ms webhook": cpu, "invocations webhook": 1.0, "ddb GetItem": 1.0, "ddb PutItem": 1.0}
+    return {name: {**floor, "RCU": 0.5, "WCU": 1.0, "Bot API": 1.0} for name in steps}
+
+
+def report(steps: dict[str, dict[str, float]], cold_ms: float | None = None) -> dict[str, Any]:
     table = json.loads(PRICES.read_text(encoding="utf-8"))
     assumptions = table["assumptions"]
     io = mix_average(steps, assumptions)
@@ -95,7 +124,12 @@ def report(steps: dict[str, dict[str, float]]) -> dict[str, Any]:
     for region, prices in table["regions"].items():
         costs = price(io, prices)
         total = sum(costs.values())
-        xray = io["invocations"] * prices["xray_per_million_traces_recorded"]
+        xray = {
+            n: io["invocations"]
+            * xray_traced_share(n * io["invocations"], assumptions["xray_default_sampling"])
+            * prices["xray_per_million_traces_recorded"]
+            for n in MONTHLY_UPDATES
+        }
         totals[region] = {"costs": costs, "total": total, "xray": xray}
         met = "met" if total <= TARGET else "NOT met"
         lines.append(
@@ -103,8 +137,8 @@ def report(steps: dict[str, dict[str, float]]) -> dict[str, Any]:
             + ", ".join(f"{name} {value:.2f}" for name, value in costs.items())
         )
         lines.append(
-            f"{'':13} + X-Ray (Tracing: Active, every invocation traced at low traffic) ${xray:.2f}"
-            f" -> ${total + xray:.2f}"
+            f"{'':13} + X-Ray (Tracing: Active, default sampling: 1/s + 5 %), by monthly volume: "
+            + ", ".join(f"{n / 1e6:g} M updates +${x:.2f} -> ${total + x:.2f}" for n, x in xray.items())
         )
     # What if Telegram called the webhook through a Lambda function URL (no request charge)?
     webhook_share = sum(
@@ -116,5 +150,25 @@ def report(steps: dict[str, dict[str, float]]) -> dict[str, Any]:
         totals[region]["function_url"] = totals[region]["total"] - saved
         lines.append(
             f"{region:13} with a function URL for the Telegram webhook: ${totals[region]['total'] - saved:.2f}"
+        )
+    # Memory size: CPU-bound work runs memory/1769 MB of a vCPU; the I/O waits do not shrink.
+    region, prices = next(iter(table["regions"].items()))
+    floor = price(mix_average(baseline_steps(steps), assumptions), prices)
+    lines.append(
+        f"Baseline (the bare handler for every update, {region}): ${sum(floor.values()):.2f}: "
+        + ", ".join(f"{name} {value:.2f}" for name, value in floor.items())
+    )
+    lines.append(f"Memory size (same measured CPU and assumed latencies; {region}):")
+    for memory in MEMORY_SIZES:
+        at = mix_average(steps, assumptions, memory)
+        costs = price(at, prices)
+        lines.append(
+            f"  {memory:4} MB: {at['billed_ms']:4.0f} ms billed per update ({at['cpu_billed_ms']:3.0f} ms of it"
+            f" CPU), Lambda duration ${costs['Lambda duration']:.2f}, total ${sum(costs.values()):.2f} per million"
+            + (
+                f"; cold start ~{cold_ms * max(1.0, assumptions['full_vcpu_memory_mb'] / memory) / 1000:.1f} s"
+                if cold_ms
+                else ""
+            )
         )
     return {"text": "\n".join(lines), "io": io, "regions": totals}

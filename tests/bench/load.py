@@ -236,8 +236,9 @@ class User:
     def operator_answers(self) -> None:
         text = f"Ответ {self.id}-{self.rng.randrange(10**9)}"
         url = f"{self.stack.blinger_url}/console/api/conversations/tg-{self.id}/reply"
-        # The conversation appears once the outbox delivered the question: retry a little.
-        for _ in range(50):
+        # The conversation appears once the outbox delivered the question: retry for up to 30 s
+        # (the one-process local stack under 200 users can lag more than 10 s behind).
+        for _ in range(150):
             answer = self.http.post(url, json={"type": "text", "data": text}, timeout=10)
             if answer.status_code == 200:
                 with self.tally.lock:
