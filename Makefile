@@ -41,12 +41,13 @@ test: install browser ## Run every test (slow and browser ones included) and pri
 test-fast: install ## Run the tests not marked slow
 	$(BIN)/python -m pytest -m "not slow"
 
-lint: install ## ruff, mypy on the engine and the shared package, cfn-lint and sam validate
+lint: install ## ruff, mypy, cfn-lint, sam validate, pip-audit (skipped, saying so, when its service is unreachable)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/cfn-lint template.yaml
 	SAM_CLI_TELEMETRY=0 $(BIN)/sam validate --lint --region eu-central-1
+	$(BIN)/python -m infra.dependency_audit
 
 # BENCH_ARGS: e.g. "--users 20 --duration 10" for a short load run (python -m tests.bench --help).
 bench: install ## Cold start, warm CPU and I/O per step vs a baseline, cost, layer sizes, load -> docs/PERFORMANCE.md
