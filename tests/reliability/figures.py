@@ -17,6 +17,8 @@ GOALS: dict[str, int | None] = {
     "unhandled exceptions": 0,
     "state corrupted": 0,
     "secrets leaked": 0,
+    "scripts run": 0,
+    "requests let through": 0,
     "updates raced": None,
     "applied exactly once": None,
     "lost state transitions": 0,
