@@ -30,6 +30,7 @@ from tests.reliability import figures
 from tests.reliability.conftest import SCALE
 
 SECTION = "concurrency"
+APOLOGY = "Sorry, something went wrong on our side. Please try again."
 WINDOW = 0.01  # seconds between the session's load and its save
 _instances = threading.local()
 
@@ -137,8 +138,8 @@ def test_double_taps_of_one_button_turn_the_page_once(harness, slow_saves, taps)
     # all handled at once by different instances
     presses = [harness.world.user_presses(chat.user_id, menu.message_id, data) for _ in range(taps * SCALE)]
     statuses = at_once(harness, presses)
-    # THEN every press was answered 200 and processed (none failed), but the page turned once:
-    # the later presses carry a screen token no longer current
+    # THEN every press was answered 200, and the page turned once: the later presses carry a
+    # screen token no longer current
     after = load_session(chat.user_id)
     failed = [p["update_id"] for p in presses if FailedUpdateItem.count(p["update_id"])]
     page = int(after.machine.get("p", {}).get("page", 1))
@@ -149,9 +150,11 @@ def test_double_taps_of_one_button_turn_the_page_once(harness, slow_saves, taps)
     assert statuses == [200] * len(presses)
     assert page == 2, after.machine
     assert after.last_update_id == max(p["update_id"] for p in presses)
-    # AND each press was either saved once or, when a newer press had saved first, dropped as late
-    assert after.version - before.version + slow_saves.dropped == len(presses) - len(failed)
-    assert not failed, f"{len(failed)} presses ran out of re-runs (conflicts) and were recorded"
+    # AND each press was saved once, or dropped as late (a newer press had saved first), or, having
+    # lost the version check on every attempt (MAX_ATTEMPTS), recorded for replay with an apology
+    assert after.version - before.version + slow_saves.dropped + len(failed) == len(presses)
+    apologies = sum(m.text == APOLOGY for m in harness.world.bot_messages(chat.user_id))
+    assert apologies == len(failed)
 
 
 def test_parallel_deliveries_of_one_update_apply_it_once(harness, slow_saves):
