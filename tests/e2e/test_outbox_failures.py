@@ -254,6 +254,26 @@ def kill_once(after: Callable[..., Any], when: Callable[..., bool]) -> Callable[
     return wrapper
 
 
+def kill_during_delivery(monkeypatch: pytest.MonkeyPatch, msg_id: str, after_post: bool) -> None:
+    """Kill the outbox function once while it delivers message ``msg_id``: right after the
+    destination accepted a part (``after_post``, the documented duplicate window) or right after
+    recording that part, before recording the message as sent."""
+    if after_post:
+        original = destinations.Destinations._mark_sent_parts
+        monkeypatch.setattr(
+            destinations.Destinations,
+            "_mark_sent_parts",
+            staticmethod(kill_once(original, lambda item, count: item.msg_id == msg_id)),
+        )
+    else:
+        original_record = outbox.OutboxConsumer._record
+        monkeypatch.setattr(
+            outbox.OutboxConsumer,
+            "_record",
+            kill_once(original_record, lambda self, item, status, reason: item.msg_id == msg_id),
+        )
+
+
 # -- the queue is the template's ------------------------------------------------------------------
 
 
@@ -351,22 +371,7 @@ def test_a_consumer_killed_mid_delivery_repeats_at_most_that_message(
     sent = questions(desk)
     second = sent[ANNA][1]
     # GIVEN the function is killed while delivering Анна's second question, once
-    if where.startswith("after the post"):
-        # between Blinger accepting the part and recording that it was sent
-        original = destinations.Destinations._mark_sent_parts
-        monkeypatch.setattr(
-            destinations.Destinations,
-            "_mark_sent_parts",
-            staticmethod(kill_once(original, lambda item, count: item.msg_id == second.msg_id)),
-        )
-    else:
-        # between recording the part and recording the message as sent
-        original_record = outbox.OutboxConsumer._record
-        monkeypatch.setattr(
-            outbox.OutboxConsumer,
-            "_record",
-            kill_once(original_record, lambda self, item, status, reason: item.msg_id == second.msg_id),
-        )
+    kill_during_delivery(monkeypatch, second.msg_id, after_post=where.startswith("after the post"))
     with pytest.raises(Killed):
         desk.run()
     # the messages handled before the kill are recorded as sent; the batch stays in flight

@@ -14,10 +14,9 @@ from collections import Counter
 
 import pytest
 
-from supportbot.support import destinations
 from supportbot.support.messages import BLINGER, CUSTOMER, SENT, MessageItem, load_message
 from tests.e2e import test_outbox_failures as e2e
-from tests.e2e.test_outbox_failures import ANNA, BORIS, QUEUE_VISIBILITY, Desk, Killed, kill_once
+from tests.e2e.test_outbox_failures import ANNA, BORIS, QUEUE_VISIBILITY, Desk, Killed, kill_during_delivery
 from tests.reliability import figures
 from tests.reliability.conftest import SCALE
 
@@ -101,25 +100,11 @@ def test_telegram_rate_limit_on_operator_replies(desk: Desk) -> None:
 def test_the_consumer_killed_mid_batch(
     desk: Desk, monkeypatch: pytest.MonkeyPatch, where: str, window: int
 ) -> None:
-    from supportbot.support import outbox
 
     entry = f"outbox: consumer killed mid-batch, {where}"
     items = questions(desk)
     victim = items[2]  # ANNA's second question
-    if window:
-        original = destinations.Destinations._mark_sent_parts
-        monkeypatch.setattr(
-            destinations.Destinations,
-            "_mark_sent_parts",
-            staticmethod(kill_once(original, lambda item, count: item.msg_id == victim.msg_id)),
-        )
-    else:
-        original_record = outbox.OutboxConsumer._record
-        monkeypatch.setattr(
-            outbox.OutboxConsumer,
-            "_record",
-            kill_once(original_record, lambda self, item, status, reason: item.msg_id == victim.msg_id),
-        )
+    kill_during_delivery(monkeypatch, victim.msg_id, after_post=bool(window))
     with pytest.raises(Killed):
         desk.run()
     # a new instance is ready at once: the batch comes back after the queue's visibility timeout
