@@ -111,9 +111,29 @@ def test_tables_are_on_demand_with_point_in_time_recovery():
 def test_sessions_table_expires_abandoned_sessions():
     sessions = load_template()["Resources"]["SessionsTable"]["Properties"]
     assert sessions["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
-    from supportbot.storage.sessions import SessionItem
 
-    assert SessionItem.expires_at.attr_name == "x" or SessionItem.expires_at.attr_name == "expires_at"
+
+def test_every_ttl_attribute_is_the_one_its_table_expires_on():
+    # GIVEN every pynamodb model with a TTL attribute, and the table it is stored in
+    from pynamodb.attributes import TTLAttribute
+
+    from supportbot.backend.builtin import BackendItem
+    from supportbot.storage.failed_updates import FailedUpdateItem
+    from supportbot.storage.sessions import SessionItem
+    from supportbot.support.messages import MarkerItem
+
+    tables = {
+        SessionItem: "SessionsTable",
+        FailedUpdateItem: "FailedUpdatesTable",
+        MarkerItem: "ConversationsTable",
+        BackendItem: "BackendTable",
+    }
+    resources_ = load_template()["Resources"]
+    for model, table in tables.items():
+        (ttl,) = [a for a in model.get_attributes().values() if isinstance(a, TTLAttribute)]
+        # THEN DynamoDB deletes expired items (a different name would silently keep them forever)
+        spec = resources_[table]["Properties"]["TimeToLiveSpecification"]
+        assert spec == {"AttributeName": ttl.attr_name, "Enabled": True}, model.__name__
 
 
 def test_secrets_come_from_ssm_parameter_names_never_values():

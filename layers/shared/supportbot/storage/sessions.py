@@ -41,7 +41,7 @@ class SessionItem(Model):
     language = UnicodeAttribute(attr_name="l", null=True)
     last_update_id = NumberAttribute(attr_name="u", default=0)
     version = VersionAttribute(attr_name="v")
-    expires_at = TTLAttribute(attr_name="x", null=True)
+    expires_at = TTLAttribute(null=True)
     # Set by the outbox when Telegram answered 403 (the user blocked the bot): messages to them
     # are not even tried until they write again, and every save of an update of theirs clears it.
     bot_blocked_at = UTCDateTimeAttribute(attr_name="b", null=True)
