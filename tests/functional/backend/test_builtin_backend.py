@@ -127,8 +127,18 @@ def test_the_token_ttl_attribute_is_the_one_the_template_declares(backend: Built
     assert "N" in raw["expires_at"]
 
 
-def test_a_hand_edited_malformed_order_is_unavailable_not_a_crash(backend: BuiltinBackend) -> None:
-    BackendItem(customer_key(PHONE), "ORDER#X", order={"id": "X"}).save()
+@pytest.mark.parametrize(
+    "order",
+    [
+        {"id": "X"},  # no updated_at: the list cannot even be sorted
+        "not an object",
+        {"id": "X", "updated_at": "2026-11-20T10:15:00+03:00"},  # sorts, but is no order to show
+    ],
+)
+def test_a_hand_edited_malformed_order_is_unavailable_not_a_crash(
+    backend: BuiltinBackend, order: object
+) -> None:
+    BackendItem(customer_key(PHONE), "ORDER#X", order=order).save()
     token = backend.auth_by_phone(PHONE, 1).token
     with pytest.raises(UnavailableError, match="malformed"):
         backend.list_orders(token, 1, 5)

@@ -173,9 +173,10 @@ def parse_timestamp(value: str) -> datetime:
         raise OrderFormatError(f"not a valid timestamp: {value!r}") from None
 
 
-def newest_first(orders: list[Order]) -> list[Order]:
-    """Orders by ``updated_at`` descending (as instants, whatever their offsets), ties by id."""
-    return sorted(orders, key=lambda order: (order.updated, order.id), reverse=True)
+def recency(updated_at: str, order_id: str) -> tuple[datetime, str]:
+    """The order lists' sort key, largest first: ``updated_at`` as an instant (whatever its
+    offset), ties by id."""
+    return parse_timestamp(updated_at), order_id
 
 
 def check_paging(page: int, per_page: int) -> None:
