@@ -9,11 +9,13 @@ complaints. Each category is the mean of its journey steps (``journey.CATEGORIES
 
 from __future__ import annotations
 
+import functools
 import json
 import statistics
 from pathlib import Path
 from typing import Any
 
+from infra.template import load_template
 from tests.bench.journey import CATEGORIES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,11 +38,19 @@ def xray_traced_share(invocations_per_month: float, sampling: dict[str, float]) 
     return traced / rate
 
 
+@functools.cache
+def platform_logs_kept() -> bool:
+    """Whether template.yaml lets Lambda's START/END/REPORT lines (level INFO) into the logs."""
+    logging = load_template()["Globals"]["Function"].get("LoggingConfig", {})
+    return logging.get("LogFormat") != "JSON" or logging.get("SystemLogLevel", "INFO") in ("DEBUG", "INFO")
+
+
 def per_update(
     step: dict[str, float], assumptions: dict[str, Any], memory_mb: int | None = None
 ) -> dict[str, float]:
     """What one update of this journey step bills (beyond its own counts: duration and logs)."""
     latency = assumptions["latency_ms"]
+    platform_bytes = assumptions["platform_log_bytes_per_invocation"] if platform_logs_kept() else 0
     memory_mb = memory_mb or assumptions["lambda_memory_mb"]
     slowdown = max(1.0, assumptions["full_vcpu_memory_mb"] / memory_mb)
     dynamodb = sum(n for key, n in step.items() if key.startswith("ddb "))
@@ -61,8 +71,7 @@ def per_update(
         "rcu": step.get("RCU", 0),
         "wcu": step.get("WCU", 0),
         "sqs": step.get("SQS", 0),
-        "log_gb": (step.get("log bytes", 0) + invocations * assumptions["platform_log_bytes_per_invocation"])
-        / 1e9,
+        "log_gb": (step.get("log bytes", 0) + invocations * platform_bytes) / 1e9,
     }
 
 

@@ -63,6 +63,23 @@ def test_functions_run_python_313_on_arm64_with_the_shared_layer():
         assert props["Layers"][0]["Ref"].startswith("SharedLayer"), name
 
 
+def test_functions_log_json_without_the_platforms_info_lines_at_the_chosen_level():
+    # Lambda filters JSON logs by level: START/END/REPORT (INFO) would be most of the log bill.
+    template = load_template()
+    allowed = template["Parameters"]["LogLevel"]["AllowedValues"]
+    levels = {name: row["Level"] for name, row in template["Mappings"]["LambdaLogLevel"].items()}
+    lambda_names = {"DEBUG": "DEBUG", "INFO": "INFO", "WARNING": "WARN", "ERROR": "ERROR"}
+    assert levels == {level: lambda_names[level] for level in allowed}
+    for name, function in resources("AWS::Lambda::Function").items():
+        logging = function["Properties"]["LoggingConfig"]
+        assert logging["LogFormat"] == "JSON", name
+        assert logging["SystemLogLevel"] == "WARN", name
+        assert logging["ApplicationLogLevel"] == {
+            "Fn::FindInMap": ["LambdaLogLevel", {"Ref": "LogLevel"}, "Level"]
+        }, name
+        assert "LogGroup" in logging, name
+
+
 def test_admin_layer_is_loaded_by_the_admin_function_only():
     # GIVEN the template after SAM's transform (Globals' layers and a function's own are appended)
     layers = {
