@@ -256,8 +256,8 @@ def kill_once(after: Callable[..., Any], when: Callable[..., bool]) -> Callable[
 
 def kill_during_delivery(monkeypatch: pytest.MonkeyPatch, msg_id: str, after_post: bool) -> None:
     """Kill the outbox function once while it delivers message ``msg_id``: right after the
-    destination accepted a part (``after_post``, the documented duplicate window) or right after
-    recording that part, before recording the message as sent."""
+    destination accepted a part (``after_post``, the documented duplicate window), or right after
+    recording the message as sent, before its queue message is deleted."""
     if after_post:
         original = destinations.Destinations._mark_sent_parts
         monkeypatch.setattr(
@@ -265,13 +265,18 @@ def kill_during_delivery(monkeypatch: pytest.MonkeyPatch, msg_id: str, after_pos
             "_mark_sent_parts",
             staticmethod(kill_once(original, lambda item, count: item.msg_id == msg_id)),
         )
-    else:
-        original_record = outbox.OutboxConsumer._record
-        monkeypatch.setattr(
-            outbox.OutboxConsumer,
-            "_record",
-            kill_once(original_record, lambda self, item, status, reason: item.msg_id == msg_id),
-        )
+        return
+    original_record = outbox.OutboxConsumer._record
+    kill = kill_once(lambda *args: None, lambda self, item, status, reason: item.msg_id == msg_id)
+
+    def record_then_kill(
+        self: outbox.OutboxConsumer, item: MessageItem, status: str, reason: str | None
+    ) -> bool:
+        recorded = original_record(self, item, status, reason)
+        kill(self, item, status, reason)
+        return recorded
+
+    monkeypatch.setattr(outbox.OutboxConsumer, "_record", record_then_kill)
 
 
 # -- the queue is the template's ------------------------------------------------------------------
@@ -363,7 +368,10 @@ def test_blinger_timing_out_delays_but_loses_and_repeats_nothing(desk: Desk, mon
 
 @pytest.mark.parametrize(
     ("where", "repeated"),
-    [("after the post, before recording it", 1), ("after recording the post, before `sent`", 0)],
+    [
+        ("after the post, before recording it", 1),
+        ("after recording it, before the queue message is deleted", 0),
+    ],
 )
 def test_a_consumer_killed_mid_delivery_repeats_at_most_that_message(
     desk: Desk, monkeypatch: pytest.MonkeyPatch, where: str, repeated: int

@@ -95,7 +95,10 @@ def test_telegram_rate_limit_on_operator_replies(desk: Desk) -> None:
 
 @pytest.mark.parametrize(
     ("where", "window"),
-    [("after the post, before recording it", 1), ("after recording it, before `sent`", 0)],
+    [
+        ("after the post, before recording it", 1),
+        ("after recording it, before the queue message is deleted", 0),
+    ],
 )
 def test_the_consumer_killed_mid_batch(
     desk: Desk, monkeypatch: pytest.MonkeyPatch, where: str, window: int

@@ -1,7 +1,8 @@
 """Where queued messages go: Blinger (the helpdesk), a customer's chat, the warehouse group.
 
-Each part is recorded as sent right after its destination accepted it, so a retry resumes with
-the next part: an album half-delivered before a failure is not sent again from the start.
+Each part is recorded as sent right after its destination accepted it (the last one together with
+the message's outcome), so a retry resumes with the next part: an album half-delivered before a
+failure is not sent again from the start.
 
 Telegram's rules: a 429 is retried after its ``retry_after``; a 403 (the user blocked the bot) is
 final, and marks the user's session so later messages to them are not even tried until they write
@@ -169,8 +170,12 @@ class Destinations:
 
     @staticmethod
     def _mark_sent_parts(item: MessageItem, count: int) -> None:
+        """Record that ``count`` parts went out. The last part's progress is written with the
+        message's outcome (``OutboxConsumer._record``): one write fewer per message, and the
+        duplicate window stays what it was (a destination call, then the next write)."""
         item.sent_parts = count
-        item.update(actions=[MessageItem.sent_parts.set(count)])
+        if count < len(item.parts):
+            item.update(actions=[MessageItem.sent_parts.set(count)])
 
 
 def blinger_client_id(user_id: int) -> str:

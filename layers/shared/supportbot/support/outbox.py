@@ -240,9 +240,15 @@ class OutboxConsumer:
             raise
 
     def _record(self, item: MessageItem, status: str, reason: str | None) -> bool:
-        """Record the outcome with an update (an append in between is kept, never overwritten);
-        ``sent`` only if no part was appended since ``item`` was read: False then."""
-        actions: list[Any] = [MessageItem.status.set(status), MessageItem.attempts.set(item.attempts)]
+        """Record the outcome and the parts sent with an update (an append in between is kept,
+        never overwritten); ``sent`` only if no part was appended since ``item`` was read: False
+        then, with only the progress recorded."""
+        progress = MessageItem.sent_parts.set(item.sent_parts)
+        actions: list[Any] = [
+            MessageItem.status.set(status),
+            MessageItem.attempts.set(item.attempts),
+            progress,
+        ]
         actions.append(MessageItem.reason.remove() if reason is None else MessageItem.reason.set(reason))
         condition = None
         if status == SENT:
@@ -252,6 +258,7 @@ class OutboxConsumer:
             item.update(actions=actions, condition=condition)
         except UpdateError as error:
             if condition is not None and error.cause_response_code == "ConditionalCheckFailedException":
+                item.update(actions=[progress])
                 return False
             raise
         return True
