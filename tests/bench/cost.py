@@ -45,6 +45,11 @@ def platform_logs_kept() -> bool:
     return logging.get("LogFormat") != "JSON" or logging.get("SystemLogLevel", "INFO") in ("DEBUG", "INFO")
 
 
+def sqs_polling_per_month(assumptions: dict[str, Any]) -> float:
+    """Receive requests Lambda's event source mapping makes on an idle queue in a month."""
+    return assumptions["sqs_pollers"] * SECONDS_PER_MONTH / assumptions["sqs_long_poll_seconds"]
+
+
 def per_update(
     step: dict[str, float], assumptions: dict[str, Any], memory_mb: int | None = None
 ) -> dict[str, float]:
@@ -148,6 +153,14 @@ def report(steps: dict[str, dict[str, float]], cold_ms: float | None = None) -> 
         lines.append(
             f"{'':13} + X-Ray (Tracing: Active, default sampling: 1/s + 5 %), by monthly volume: "
             + ", ".join(f"{n / 1e6:g} M updates +${x:.2f} -> ${total + x:.2f}" for n, x in xray.items())
+        )
+        polling = sqs_polling_per_month(assumptions) * prices["sqs_fifo_per_million_requests"] / 1e6
+        totals[region]["sqs_polling_per_month"] = polling
+        lines.append(
+            f"{'':13} + the outbox queue's pollers ({assumptions['sqs_pollers']} long polls of"
+            f" {assumptions['sqs_long_poll_seconds']} s, whatever the traffic): ${polling:.2f} a month, by"
+            " monthly volume: "
+            + ", ".join(f"{n / 1e6:g} M updates +${polling * 1e6 / n:.2f}" for n in MONTHLY_UPDATES)
         )
     # What if Telegram called the webhook through a Lambda function URL (no request charge)?
     webhook_share = sum(

@@ -27,7 +27,8 @@ PYTHONPATH=.:layers/shared .venv/bin/python -m tests.bench --smoke --output /tmp
   is the handler's own CPU, botocore's request building and parsing included). The baseline
   handles the very same event right after the product. Capacity units are computed from the item
   sizes sent and received (DynamoDB's size rule, rounded up per request; a transaction counts
-  twice); SQS requests include the event source mapping's receive and delete (billed).
+  twice); SQS requests include the event source mapping's receive and delete (billed); the poll
+  that then finds the queue empty is the pollers' flat cost, priced apart.
 - **Cost** (`cost.py`): the mix (60 % navigation, 15 % support messages, half in and half out, each
   through the outbox, 10 % login, 10 % FAQ, 5 % photo requests and complaints, each category the
   mean of its journey steps) priced with `docs/prices.json` (dated list prices: check them).
@@ -45,7 +46,8 @@ PYTHONPATH=.:layers/shared .venv/bin/python -m tests.bench --smoke --output /tmp
 FINDINGS = """\
 ## Findings, changes and gaps
 
-**Done here**
+**Done here** (each change measured with the journey benchmark before and after; the figures
+above are the last full run)
 - The shared layer leaves out what no handler imports (`layers/shared/Makefile`, `UNUSED`):
   pyTelegramBotAPI's asyncio client and ten Powertools utilities (parser, idempotency, parameters,
   feature flags, ...): 8.94 → 7.53 MB unzipped. `tests/unit/test_layer_trim.py` imports every
@@ -53,76 +55,98 @@ FINDINGS = """\
   library and botocore (as the Lambda runtime provides it), and checks boto3 stays out.
 - DynamoDB transactions share one connection (`storage/transactions.py`): a new pynamodb
   `Connection` per transaction rebuilt the botocore client. `support message in`: 66.3 → 9.0 ms
-  webhook CPU (15.5× → 1.95× the baseline); whole journey 2.16× → 1.59×; $4.38 → $4.06 per million.
+  webhook CPU; whole journey 2.16× → 1.59×.
 - The built-in backend remembers token → phone per warm container for 5 minutes
   (`backend/builtin.py`; token items never change, the token's expiry is still checked on every
   use and a blocked or deleted customer is still refused by the same read that serves the screen):
-  the order screens make one backend read instead of two. Same-run A/B with `journey --rounds 5`:
-  open orders 2.28× → 2.00×, open order 1.77× → 1.51×, whole journey 1.59× → 1.47×, 1 RCU less
-  per order screen.
+  the order screens make one backend read instead of two (whole journey 1.59× → 1.47×).
+- Bot API calls carry their parameters in a JSON body (`telegram/client.py`, pyTelegramBotAPI's
+  `CUSTOM_REQUEST_SENDER`), not in the URL as the library does by default: percent-encoding a
+  Russian screen with its keyboard into the query string, then re-parsing and re-quoting the URL,
+  cost ~0.4 ms per request (and a 4096-character message made a ~25 KB URL). The bare baseline
+  keeps the library's default. Whole journey 1.48× → 1.42×.
+- Built-in order lists sort the stored JSON and build only the page shown, and leave the known
+  partition key out of the Query: `list_orders` 4.2 → 3.1 ms CPU for the demo's 32 orders; the
+  list steps ~2.0× → ~1.7×; whole journey → ~1.35×.
+- Logs: `LoggingConfig` (template `Globals`) is JSON with `SystemLogLevel: WARN`, so Lambda's
+  START/END/REPORT lines (~350 of the ~400 bytes ingested per invocation) are dropped; the
+  application level follows `LogLevel` (Lambda's filter would otherwise override Powertools').
+  CloudWatch Logs $0.21 → $0.00 per million (the product writes no line on the happy path).
+  Durations, errors and throttles stay in Lambda's metrics; the platform's warnings (timeouts,
+  out of memory) are still logged. Set `SystemLogLevel: INFO` to see REPORT lines (max memory
+  used) again while investigating.
+- Outbox: the last part's progress is written with the message's outcome instead of in a write of
+  its own: one UpdateItem and one write unit fewer per delivered message (support 6.5 → 5.5 WCU);
+  the duplicate window is unchanged (a destination call, then the next write), and the kill tests
+  prove it.
+- The cost model prices what a message adds: its send, receive and delete; the pollers' empty
+  receives are a flat monthly cost (the "+ the outbox queue's pollers" lines).
 - Menu navigation is at the floor: one session read, one one-unit session write, one outbound Bot
   API request (the callback answer rides in the webhook response); FAQ steps read no content (the
-  tree is served from memory when warm). Profiled (cProfile per step): what the product adds over
-  the baseline is its own DynamoDB requests (~2 ms of botocore CPU each here) and, on the order
-  lists, parsing the customer's whole partition (32 orders in the demo data); translators,
-  content, the machine and the config are built once per container, and JSON/datetime work is
-  well under a millisecond per update.
+  tree is served from memory when warm). Profiled per step (thread-CPU split into botocore calls,
+  Bot API calls and the rest): on a menu step the product's own work (Powertools resolver, the
+  machine, rendering, session (de)serialization) is ~1 ms over the bare handler's; the rest of
+  every gap is requests the baseline does not make (~2 ms of botocore CPU each here).
+
+Together: warm CPU 1.48× → 1.33–1.37× the baseline over the journey (the last runs of `make bench`
+vary by that much); cost $3.98 → $3.54–3.60 per million updates of the mix (us-east-1).
 
 **Cost: what is fixed by the product's shape, what could still move**
 - *Fixed by the shape the product owner chose*: an HTTP API request per update ($1.00–1.20 per
   million), a Lambda invocation per update plus one per queued support message (outbox), one
   session read and one conditional session write per update, the support desk's transactional
   message store (a transaction counts its write units twice) and its FIFO queue. The bare
-  baseline handler alone, priced the same way for every update, costs the "Baseline" line above:
-  $2.50 in us-east-1, the target itself, of which the HTTP API is $1.00. So the target cannot be
-  met with an HTTP API request per update: it leaves nothing for the order screens' backend read
-  or for support messages (~6.5 write units, 4 SQS requests and a second invocation each: 15 % of
-  the mix, ~$1.40 of the estimate).
+  baseline handler alone, priced the same way for every update (same logging configuration), costs
+  the "Baseline" line above: ~$2.33 in us-east-1, of which the HTTP API is $1.00. So a $2.50 target
+  leaves under $0.20 per million for everything the product does beyond the bare handler: the order
+  screens' backend reads, a second message at login, and support messages (stored, queued and
+  delivered by a second invocation: 15 % of the mix, ~$1.00 of the estimate).
 - *Could still move*: a Lambda function URL for the Telegram webhook instead of the HTTP API (no
   request charge; Telegram is already authenticated by its secret header): the "with a function
-  URL" line, ~$0.90 less, still above the target. The platform's START/END/REPORT log lines (~350 bytes per
-  invocation, most of the CloudWatch Logs item) could be dropped with Lambda's advanced logging
-  (`LoggingConfig: {LogFormat: JSON, SystemLogLevel: WARN}`). Neither was changed here:
-  template.yaml is being edited for another issue, and the first is the product owner's call.
+  URL" line, ~$2.65 in us-east-1, within ~6 % of the target. Not changed: the HTTP API is part of the
+  fixed shape (and the webhook URL an interface Telegram's `setWebhook` holds), so it is the
+  product owner's call. An idempotent message store keyed by the input (one conditional put
+  instead of a marker-and-message transaction) would save ~3 write units per support message
+  (~$0.30 per million); it touches the outbox's exactly-once guarantees and is left for an issue
+  of its own.
 - *X-Ray*: `Tracing: Active` is required by the foundation issue. X-Ray's default sampling rule
   records the first request each second (per account and region) and 5 % of the rest, so its cost
   per million updates depends on the volume: about $5–6 at 1 M updates a month (nearly every
-  invocation traced), ~$1.5 at 10 M, ~$0.4 at 100 M (the lines above; the model used to price
-  every invocation as traced, right only at low volume; traffic is taken as even,
+  invocation traced), ~$1.5 at 10 M, ~$0.4 at 100 M (the lines above; traffic is taken as even,
   bursts lower it). Kept outside the target's figure; a custom sampling rule with a smaller
   reservoir would cut the low-volume figure if it matters.
 - *Memory*: at 512 MB a function gets 0.29 vCPU. With the measured CPU and the assumed I/O
   latencies (the lines above), 256 MB bills slightly less per update but doubles the CPU part of
   the latency and the cold start (import is CPU-bound); 1024 MB halves them for ~+$0.50 per
-  million. 512 MB is kept: cold start ~1.4 s, a fine answer time for Telegram, and the cheaper
-  side (256 MB would save ~$0.25 for a ~2.7 s cold start). Worth re-checking with measured AWS
-  durations.
+  million. 512 MB is kept: the cold start stays well under two seconds, a fine answer time for
+  Telegram, and it is the cheaper side (256 MB would save ~$0.25 for twice the cold start). Worth
+  re-checking with measured AWS durations.
 - Powertools' Swagger UI assets (1.6 MB) stay in the shared layer because the admin API serves them;
   moved to the admin layer, the webhook's layer would drop to ~5.9 MB.
 
 **Gaps and limits**
-- Warm CPU ≤ 1.3×: met by the steps that do what the baseline does (menus, FAQ, /start, support
-  menus, log out: 1.1–1.3×, single-step noise up to ~1.6× between runs); not by the steps with
-  more I/O than the baseline: share contact (~2.2×: the backend's profile read and token write, two
-  messages), the order screens (~1.3–2×: the business system's read, a whole partition on the
-  lists) and a support message (~1.8×: a transaction and the conversation's read and updates),
-  so not over the whole journey (1.48×). Cutting further means fewer DynamoDB requests (e.g. a Query limited to
-  a page, which needs a stored order count and sort key: a data-model change) rather than less
-  Python.
-- Cost: $3.98 per million updates of the mix in us-east-1 ($3.06 with a function URL) against a
-  $2.50 target that equals the bare baseline's own cost with an HTTP API; the rest is the support
-  desk's durable, queued messages and the order screens' reads (see above). The estimate's
-  latencies are assumptions, not AWS measurements.
+- Warm CPU ≤ 1.3×: met by every step that does what the baseline does (menus, FAQ, /start,
+  support menus, log out: 1.06–1.22×; single steps vary by ~±0.1 between runs) and nearly by the
+  order cards (~1.35–1.4×: the business system's read); not by the steps with more I/O than the
+  baseline: share contact (~2.0×: the backend's profile read and token write, two messages), the
+  order lists (~1.7×: a Query over the customer's whole partition) and a support message
+  (~1.8×: a transaction and the queue), so not over the whole journey (1.33–1.37×; without the
+  support steps ~1.3×). What is left is
+  requests, not Python: closing it means fewer of them, i.e. a page-limited order Query (a stored
+  order count and a sort key by update time: a data-model change of the built-in backend) and
+  signed login tokens instead of stored ones (a new secret): product decisions, not done here.
+- Cost: ~$3.55 per million updates of the mix in us-east-1 (~$2.65 with a function URL) against a
+  $2.50 target; the bare baseline costs ~$2.33 under the same model, so the target cannot be met
+  with an HTTP API request per update and a durable, queued support desk (see above). The
+  estimate's latencies are assumptions, not AWS measurements.
 - Cold start is measured on this machine's CPU with a local moto server; on Lambda it also includes
   the runtime's own init and reading SSM parameters (one call, both handlers would pay it).
 - Photo requests and complaints are priced as a screen plus a stored, queued message (the support
   step), not driven end to end in the journey; the load run does drive the complaint screens.
-- The load run's stack log holds a few tracebacks from moto's server (werkzeug/flask frames, the
-  first one shown) under 200 concurrent users; they were not classified one by one. One run
-  counted 5 operator answers refused with "no such conversation": the question had not reached the
-  Blinger console within the simulated operator's 10 s wait (the outbox lagging on the
-  one-process local stack), yet every question arrived (0 missing after the drain). The wait is
-  now 30 s; a refusal still counts as an error.
+- The load run classifies the stack log's tracebacks: those in moto's server only are the local
+  AWS stand-in failing a request under 200 concurrent users (a `copy.deepcopy` racing another
+  thread); botocore retries them and the error and lost-message figures show the bot was not
+  affected. A traceback through the bot's own code would be listed apart, with its frames.
 - The load figures describe the local stack (one Python process, the sandbox delivering at most 8
   updates at once), not Lambda's concurrency; they show correctness under concurrency (errors,
   lost messages) more than AWS latency."""

@@ -206,6 +206,10 @@ class Outbox:
                 QueueUrl=self.queue_url, MaxNumberOfMessages=1, MessageSystemAttributeNames=["All"]
             ).get("Messages", [])
             if not messages:
+                # The poll that finds the queue empty is not this message's: Lambda's pollers
+                # long-poll the queue whatever the traffic (a flat cost, docs/PERFORMANCE.md).
+                counters["SQS"] -= 1
+                counters["sqs ReceiveMessage"] -= 1
                 return
             answer = self.app.lambda_handler(sqs_event(messages, self.arn), self.context)
             failed = {f["itemIdentifier"] for f in answer.get("batchItemFailures", [])}
