@@ -11,6 +11,7 @@ import csv
 import io
 import json
 from typing import Annotated, Any, Literal
+from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
@@ -96,7 +97,8 @@ class Deleted(BaseModel):
 
 
 def phone_of(phone: str) -> str:
-    canonical = normalize_phone(phone)
+    # The resolver hands over the path as the client sent it: "+" often arrives as "%2B".
+    canonical = normalize_phone(unquote(phone))
     if canonical is None:
         raise FieldError(("path", "phone"), "not a phone number")
     return canonical

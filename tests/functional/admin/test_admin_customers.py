@@ -43,6 +43,17 @@ def test_a_customer_is_upserted_by_phone_and_can_log_in(admin):
     assert admin.call("PUT", f"/customers/{PHONE}", {"user_type": "boss"})[0] == 422
 
 
+@pytest.mark.parametrize("path_phone", ["%2B79001112233", "8%20900%20111-22-33", "+79001112233"])
+def test_a_percent_encoded_phone_in_the_path_is_the_same_customer(admin, path_phone):
+    # GIVEN a client that encodes the path segment ("+" as %2B, spaces as %20)
+    status, body = admin.call("PUT", f"/customers/{path_phone}", {"user_type": "customer", "name": "Ann"})
+    # THEN it is the customer with that phone, never one with the digits of "%2B" in front
+    assert (status, body["phone"]) == (200, PHONE)
+    assert admin.call("PUT", f"/customers/{path_phone}/orders/A-1", order())[0] == 200
+    assert [o.id for o in login_orders()[1]] == ["A-1"]
+    assert admin.call("DELETE", f"/customers/{path_phone}")[1] == {"deleted": 2}
+
+
 def test_customers_import_is_checked_whole_first(admin):
     rows = [{"phone": "+79001112233", "name": "Ann"}, {"phone": "+79004445566", "user_type": "partner"}]
     status, body = admin.call("POST", "/customers/import", [*rows, {"phone": "nope"}])
