@@ -15,8 +15,9 @@ PYTHONPATH=.:layers/shared .venv/bin/python -m tests.bench --smoke --output /tmp
 ```
 
 - **Baseline** (`tests/bench/baseline_handler.py`): a bare webhook handler with the product's I/O
-  libraries (pyTelegramBotAPI, pynamodb, requests): secret check, parse, get the session item, put
-  it back (conditional on its version), one sendMessage, a callback answered in the response.
+  libraries (pyTelegramBotAPI, pynamodb, requests) used as they come: secret check, parse, get the
+  session item, put it back (conditional on its version), one sendMessage, a callback answered in
+  the response.
   Every ratio is product / baseline in the same run, against the same stand-ins.
 - **Cold start** (`coldstart.py`): a fresh `python` per run importing the handler module and
   handling its first update (`/start` of a new user) against moto in server mode and the Bot API
