@@ -24,7 +24,7 @@ from supportbot.config import Config, get_config
 from supportbot.content import ContentStore, get_content_store
 from supportbot.i18n import Translator, pick_language, translator
 from supportbot.storage.sessions import Auth, SessionConflictError, SessionItem, load_session, save_session
-from supportbot.support.rating import handle_rating_press, is_rating_press
+from supportbot.support.rating_press import handle_rating_press, is_rating_press
 from supportbot.telegram.client import get_bot
 from supportbot.telegram.inputs import Incoming, parse_incoming
 from supportbot.telegram.replies import callback_answer, contact_keyboard, deliver, inline_markup
@@ -67,7 +67,7 @@ class UpdateProcessor:
         user have usually moved it past this one by then.
         """
         if is_rating_press(update) and update.callback_query is not None:
-            # Sent by the outbox, outside any screen: no screen token, no session (support/rating.py).
+            # Sent by the outbox, outside any screen: no screen token, no session (support/rating_press.py).
             query = update.callback_query
             language = pick_language(query.from_user.language_code, self.config.default_language)
             return handle_rating_press(self.bot, query, translator(language))

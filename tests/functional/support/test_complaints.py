@@ -16,7 +16,8 @@ from supportbot.config import get_config
 from supportbot.content import ContentItem, get_content_store
 from supportbot.storage.sessions import SessionConflictError, load_session
 from supportbot.support import files, outbox
-from supportbot.support.destinations import Destinations, blinger_client_id
+from supportbot.support.blinger_ids import blinger_client_id
+from supportbot.support.destinations import Destinations
 from supportbot.support.messages import SENT, TicketItem, user_messages, user_tickets
 from supportbot.support.outbox import OutboxConsumer, OutboxRecord
 from supportbot.telegram.client import get_bot

@@ -27,7 +27,7 @@ from aws_lambda_powertools import Logger
 from supportbot.config import Config
 from supportbot.i18n import LANGUAGES, Translator, translator
 from supportbot.security import check_secret
-from supportbot.support.destinations import user_of_client_id
+from supportbot.support.blinger_ids import user_of_client_id
 from supportbot.support.messages import CUSTOMER, KINDS, MessageItem, NewMessage, user_key
 from supportbot.support.outbox import enqueue
 from supportbot.support.rating import ask_for_rating

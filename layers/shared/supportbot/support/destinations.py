@@ -21,6 +21,7 @@ from telebot.apihelper import ApiTelegramException
 
 from supportbot.config import Config
 from supportbot.storage.sessions import bot_blocked, mark_bot_blocked
+from supportbot.support.blinger_ids import blinger_client_id
 from supportbot.support.files import presigned_url
 from supportbot.support.messages import BLINGER, CUSTOMER, WAREHOUSE, MessageItem, Part
 from supportbot.support.outbox import DeliveryError, PermanentDeliveryError
@@ -176,14 +177,3 @@ class Destinations:
         item.sent_parts = count
         if count < len(item.parts):
             item.update(actions=[MessageItem.sent_parts.set(count)])
-
-
-def blinger_client_id(user_id: int) -> str:
-    """Blinger's stable id for a customer; ``user_of_client_id`` maps it back."""
-    return f"tg-{user_id}"
-
-
-def user_of_client_id(client_id: object) -> int | None:
-    if isinstance(client_id, str) and client_id.startswith("tg-") and client_id[3:].isdigit():
-        return int(client_id[3:])
-    return None

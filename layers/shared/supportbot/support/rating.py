@@ -4,7 +4,9 @@ The rating request reaches the customer through the outbox, long after the scree
 so its buttons cannot carry the session's screen token. Their data is ``rate:<conversation>:<n>``
 (no token) and the pipeline handles it before the state machine, leaving the session untouched;
 every other callback still goes through the engine's stale-button rules. A press can only rate a
-conversation the bot asked this very user about (the item is under the user's key).
+conversation the bot asked this very user about (the item is under the user's key). The press
+itself is handled in ``rating_press.py``: this module stays free of pyTelegramBotAPI, so the Blinger
+webhook, which asks for ratings, does not load it.
 """
 
 from __future__ import annotations
@@ -12,17 +14,12 @@ from __future__ import annotations
 import os
 import re
 from datetime import UTC, datetime
-from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.models import Model
-from telebot import TeleBot, types
-from telebot.apihelper import ApiTelegramException
 
-from supportbot.i18n import Translator
 from supportbot.support.messages import user_key
-from supportbot.telegram.replies import EDIT_IMPOSSIBLE, NOT_MODIFIED, callback_answer
 
 RATE_DATA = re.compile(r"rate:(?P<conversation>\d{1,12}):(?P<rating>[1-5])", re.ASCII)
 
@@ -65,11 +62,6 @@ def ask_for_rating(user_id: int, conversation_id: int, operator: str | None) -> 
     return [[{"text": str(n), "callback_data": f"rate:{conversation_id}:{n}"} for n in range(1, 6)]]
 
 
-def is_rating_press(update: types.Update) -> bool:
-    query = update.callback_query
-    return query is not None and RATE_DATA.fullmatch(query.data or "") is not None
-
-
 def rate(user_id: int, conversation_id: int, rating: int) -> bool:
     """Store the rating (a later press changes it); False when this user was never asked."""
     item = RatingItem(user_key(user_id), rating_key(conversation_id))
@@ -83,24 +75,3 @@ def rate(user_id: int, conversation_id: int, rating: int) -> bool:
             return False
         raise
     return True
-
-
-def handle_rating_press(bot: TeleBot, query: types.CallbackQuery, t: Translator) -> dict[str, Any]:
-    """Store the rating, show it in place of the buttons; returns the callback answer."""
-    found = RATE_DATA.fullmatch(query.data or "")
-    if found is None or not rate(query.from_user.id, int(found["conversation"]), int(found["rating"])):
-        return callback_answer(query.id, [t("support.rating_outdated")])
-    message = query.message
-    if message is not None:
-        try:
-            bot.edit_message_text(
-                t("support.rated", rating=found["rating"]),
-                message.chat.id,
-                message.message_id,
-                parse_mode="HTML",
-            )
-        except ApiTelegramException as error:
-            # A double tap (already shown), or a message too old to edit: the rating is stored anyway.
-            if not any(reason in error.description for reason in (NOT_MODIFIED, *EDIT_IMPOSSIBLE)):
-                raise
-    return callback_answer(query.id, [t("support.rating_thanks")])
