@@ -23,7 +23,7 @@ OUTPUT = ROOT / "docs" / "PERFORMANCE.md"
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=7, help="cold starts per handler")
-    parser.add_argument("--rounds", type=int, default=5, help="users through the journey")
+    parser.add_argument("--rounds", type=int, default=15, help="users through the journey")
     parser.add_argument("--users", type=int, default=200, help="simulated users of the load run")
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of the load run")
     parser.add_argument("--output", type=Path, default=OUTPUT)

@@ -65,10 +65,10 @@ above are the last full run)
   `CUSTOM_REQUEST_SENDER`), not in the URL as the library does by default: percent-encoding a
   Russian screen with its keyboard into the query string, then re-parsing and re-quoting the URL,
   cost ~0.4 ms per request (and a 4096-character message made a ~25 KB URL). The bare baseline
-  keeps the library's default. Whole journey 1.48× → 1.42×.
+  keeps the library's default.
 - Built-in order lists sort the stored JSON and build only the page shown, and leave the known
   partition key out of the Query: `list_orders` 4.2 → 3.1 ms CPU for the demo's 32 orders; the
-  list steps ~2.0× → ~1.7×; whole journey → ~1.35×.
+  list steps ~2.0× → ~1.7×.
 - Logs: `LoggingConfig` (template `Globals`) is JSON with `SystemLogLevel: WARN`, so Lambda's
   START/END/REPORT lines (~350 of the ~400 bytes ingested per invocation) are dropped; the
   application level follows `LogLevel` (Lambda's filter would otherwise override Powertools').
@@ -89,8 +89,11 @@ above are the last full run)
   machine, rendering, session (de)serialization) is ~1 ms over the bare handler's; the rest of
   every gap is requests the baseline does not make (~2 ms of botocore CPU each here).
 
-Together: warm CPU 1.48× → 1.33–1.37× the baseline over the journey (the last runs of `make bench`
-vary by that much); cost $3.98 → $3.54–3.60 per million updates of the mix (us-east-1).
+Together: warm CPU 1.49× → 1.38× the baseline over the journey (`python -m tests.bench.journey
+--rounds 15` run alternately on the code before, ae0f93e, and after: 1.49×, 1.38×, 1.49×, 1.38×);
+cost $3.98 → ~$3.57 per million updates of the mix (us-east-1). `make bench` now takes the
+median of 15 users (was 5): with 5, the whole-journey figure wandered between 1.33× and 1.39×
+from run to run.
 
 **Cost: what is fixed by the product's shape, what could still move**
 - *Fixed by the shape the product owner chose*: an HTTP API request per update ($1.00–1.20 per
@@ -127,12 +130,11 @@ vary by that much); cost $3.98 → $3.54–3.60 per million updates of the mix (
 
 **Gaps and limits**
 - Warm CPU ≤ 1.3×: met by every step that does what the baseline does (menus, FAQ, /start,
-  support menus, log out: 1.06–1.22×; single steps vary by ~±0.1 between runs) and nearly by the
-  order cards (~1.35–1.4×: the business system's read); not by the steps with more I/O than the
-  baseline: share contact (~2.0×: the backend's profile read and token write, two messages), the
-  order lists (~1.7×: a Query over the customer's whole partition) and a support message
-  (~1.8×: a transaction and the queue), so not over the whole journey (1.33–1.37×; without the
-  support steps ~1.3×). What is left is
+  support menus, log out: ~1.0–1.3×; single steps vary by ~±0.1 between runs); not by the steps
+  with more I/O than the baseline: the order cards (~1.5×: the business system's read), share
+  contact (~2.0×: the backend's profile read and token write, two messages), the order lists
+  (~1.7–1.8×: a Query over the customer's whole partition) and a support message (~2.0×: a
+  transaction and the queue), so not over the whole journey (~1.4×). What is left is
   requests, not Python: closing it means fewer of them, i.e. a page-limited order Query (a stored
   order count and a sort key by update time: a data-model change of the built-in backend) and
   signed login tokens instead of stored ones (a new secret): product decisions, not done here.
