@@ -28,6 +28,8 @@ from typing import Any
 from botocore import handlers
 from telebot import apihelper
 
+from infra.localstack.sqs_poller import sqs_event
+
 TARGET_RATIO = 1.3
 # The mix of docs/PERFORMANCE.md: which steps stand for which kind of update.
 CATEGORIES = {
@@ -166,25 +168,6 @@ class Timed:
             counters.update(saved)
             counters["cpu_ms baseline"] += (time.thread_time() - started) * 1000
         return response
-
-
-def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
-    return {
-        "Records": [
-            {
-                "messageId": m["MessageId"],
-                "receiptHandle": m["ReceiptHandle"],
-                "body": m["Body"],
-                "attributes": m["Attributes"],
-                "messageAttributes": {},
-                "md5OfBody": m["MD5OfBody"],
-                "eventSource": "aws:sqs",
-                "eventSourceARN": queue_arn,
-                "awsRegion": "eu-central-1",
-            }
-            for m in messages
-        ]
-    }
 
 
 class Outbox:
