@@ -20,7 +20,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import BaseModel, Field
 
 from supportbot.config import get_config
-from supportbot.i18n import LANGUAGES, translator
+from supportbot.i18n import translator
 from supportbot.support.messages import (
     BLINGER,
     CUSTOMER,
@@ -28,6 +28,7 @@ from supportbot.support.messages import (
     MessageItem,
     NewMessage,
     TicketItem,
+    customer_language,
     ticket_by_number,
     user_key,
     user_tickets,
@@ -255,18 +256,6 @@ def get_thread(user_id: UserId) -> Thread:
     )
 
 
-def customer_language(user_id: int) -> str | None:
-    """The language of the user's newest stored message that says (None: we never talked to them)."""
-    newest = newest_messages(user_id, limit=20)
-    if not newest:
-        return None
-    for message in reversed(newest):
-        language = (message.context or {}).get("language")
-        if language in LANGUAGES:
-            return str(language)
-    return get_config().default_language
-
-
 @router.post(
     "/v1/admin/conversations/<user_id>/reply",
     tags=TAGS,
@@ -277,7 +266,7 @@ def reply(user_id: UserId, body: Reply) -> Response[Queued]:
     problem = plain_text_problem(body.text, 4000)
     if problem:
         raise FieldError(("body", "text"), problem)
-    language = customer_language(user_id)
+    language = customer_language(user_id, get_config().default_language)
     if language is None:
         raise NotFound(f"no conversation with user {user_id}")
     text = translator(language)("support.operator", text=body.text.strip())
@@ -331,7 +320,8 @@ def change_ticket(number: Annotated[int, Path(ge=1, le=10**9)], body: StatusChan
     if ticket.status == body.status:
         return TicketChanged(ticket=ticket_out(ticket), notified=None)
     ticket.update(actions=[TicketItem.status.set(body.status), TicketItem.updated_at.set(datetime.now(UTC))])
-    language = customer_language(int(ticket.user_id)) or get_config().default_language
+    default = get_config().default_language
+    language = customer_language(int(ticket.user_id), default) or default
     t = translator(language)
     text = t("ticket.status_changed", number=number, status=t.raw(f"complaint.status_{body.status}"))
     item = enqueue(

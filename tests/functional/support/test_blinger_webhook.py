@@ -10,7 +10,8 @@ import pytest
 from infra.demo import CUSTOMER_PHONE
 from supportbot.config import get_config
 from supportbot.storage.sessions import load_session
-from supportbot.support.messages import CUSTOMER, SENT, user_messages
+from supportbot.support.messages import BLINGER, CUSTOMER, SENT, NewMessage, user_messages
+from supportbot.support.outbox import enqueue
 from supportbot.support.rating import RatingItem, rating_key
 from tests.functional.support.conftest import BLINGER_CHANNEL, BLINGER_EVENTS_KEY, BLINGER_TOKEN
 
@@ -59,6 +60,20 @@ def test_operator_text_reaches_the_customer_through_the_outbox(harness, desk, an
     message = harness.world.last_bot_message(ANN)
     assert message.text == "💬 Support: It ships <today> & arrives Friday"
     assert [m.status for m in to_customer()] == [SENT]
+
+
+def test_an_operator_reply_speaks_the_customers_language_after_a_message_that_records_none(
+    harness, desk, ann
+):
+    # GIVEN Ann (English) wrote to support, and the newest message stored for her records no
+    # language (as incident and warehouse messages do not)
+    enqueue(get_config(), NewMessage(ANN, BLINGER, [{"kind": "text", "text": "Incident №7"}]))
+    desk.run_outbox()
+    # WHEN the operator answers
+    assert desk.forward(desk.blinger.reply(CLIENT, "text", "On it"))[0] == 200
+    desk.run_outbox()
+    # THEN the answer is framed in her language, not the bot's default (Russian)
+    assert harness.world.last_bot_message(ANN).text == "💬 Support: On it"
 
 
 def test_operator_image_and_file_reach_the_customer(harness, desk, ann):

@@ -25,10 +25,10 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from supportbot.config import Config
-from supportbot.i18n import LANGUAGES, Translator, translator
+from supportbot.i18n import Translator, translator
 from supportbot.security import check_secret
 from supportbot.support.blinger_ids import user_of_client_id
-from supportbot.support.messages import CUSTOMER, KINDS, MessageItem, NewMessage, user_key
+from supportbot.support.messages import CUSTOMER, KINDS, MessageItem, NewMessage, customer_language
 from supportbot.support.outbox import enqueue
 from supportbot.support.rating import ask_for_rating
 
@@ -161,25 +161,15 @@ def _to_customer(
 
 
 def _customer(config: Config, client_id: object) -> tuple[int, str]:
-    """The Telegram user behind Blinger's client_id, and their language: from the newest message
-    of theirs we stored. A client who never wrote to support is unknown (404)."""
+    """The Telegram user behind Blinger's client_id, and the language they talk to support in.
+    A client who never wrote to support is unknown (404)."""
     if isinstance(client_id, bool) or not isinstance(client_id, str | int) or client_id == "":
         raise RefusedError(HTTPStatus.BAD_REQUEST, "client_id must be a non-empty string")
     user_id = user_of_client_id(str(client_id))
-    newest = None
-    if user_id is not None:
-        newest = next(
-            iter(
-                MessageItem.query(
-                    user_key(user_id), MessageItem.sk.startswith("M#"), scan_index_forward=False, limit=1
-                )
-            ),
-            None,
-        )
-    if user_id is None or newest is None:
+    language = None if user_id is None else customer_language(user_id, config.default_language)
+    if user_id is None or language is None:
         raise RefusedError(HTTPStatus.NOT_FOUND, f"unknown client_id {str(client_id)[:64]!r}")
-    language = (newest.context or {}).get("language")
-    return user_id, language if language in LANGUAGES else config.default_language
+    return user_id, language
 
 
 def _check(presented: str | None, expected: str | None, what: str) -> None:

@@ -26,10 +26,10 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.exceptions import PutError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from supportbot.i18n import LANGUAGES
 from supportbot.storage.attributes import CompactJSONAttribute
 
 QUEUED, SENT, FAILED = "queued", "sent", "failed"
@@ -129,15 +129,19 @@ def user_messages(user_id: int, limit: int = 100) -> list[MessageItem]:
     return list(MessageItem.query(user_key(user_id), MessageItem.sk.startswith("M#"), limit=limit))
 
 
-def claim_once(marker: str, expires_at: datetime) -> bool:
-    """True the first time ``marker`` is claimed; False when it was claimed before (a repeat)."""
-    try:
-        MarkerItem(f"IN#{marker}", "-", expires_at=expires_at).save(condition=MarkerItem.pk.does_not_exist())
-    except PutError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+def customer_language(user_id: int, default: str, look_back: int = 20) -> str | None:
+    """The language the customer talks to support in: from the newest of their stored messages
+    that records one (incident and warehouse messages do not), ``default`` when none of the newest
+    ``look_back`` does; None when nothing of theirs is stored (we never talked to them)."""
+    newest = list(
+        MessageItem.query(
+            user_key(user_id), MessageItem.sk.startswith("M#"), scan_index_forward=False, limit=look_back
+        )
+    )
+    if not newest:
+        return None
+    recorded = ((message.context or {}).get("language") for message in newest)
+    return next((language for language in recorded if language in LANGUAGES), default)
 
 
 def next_ticket_number() -> int:

@@ -14,7 +14,7 @@ and the stored message says ``failed`` with the reason.
 
 Idempotent enqueues: a caller that may run twice for one input (a Telegram update re-run after a
 lost session race, a repeated Blinger webhook call) passes ``once``, a key naming that input; the
-marker ``IN#<once>`` (``claim_once``'s) and the message are written in one transaction, so a
+marker ``IN#<once>`` and the message are written in one transaction, so a
 repeat finds the marker, stores nothing and only re-queues the same message (the consumer skips it
 once it is sent), and a crash between claiming and storing cannot lose the input.
 Albums: later parts are appended to the stored message while it is still queued
