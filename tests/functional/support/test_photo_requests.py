@@ -20,6 +20,7 @@ from supportbot.support.outbox import OutboxConsumer, OutboxRecord
 from supportbot.telegram.client import get_bot
 from tests.functional.conftest import reset_singletons
 from tests.functional.harness import Harness, UserChat
+from tests.functional.test_concurrency import Race
 
 WAREHOUSE = -1001234567890
 STAFF = 500000001
@@ -168,6 +169,28 @@ def test_an_order_request_reaches_the_warehouse_and_its_album_comes_back(harness
     assert anna.menu.text == f"Ваши запросы фото\n\n№{ticket.number} · заказ №10234 · фото отправлены"
     # AND the warehouse's updates never entered the customers' state machine
     assert load_session(STAFF).last_update_id == 0
+
+
+def test_two_presses_of_send_handled_at_once_open_one_ticket(harness, queue_url, monkeypatch):
+    # GIVEN Anna on the confirmation screen of a photo request
+    anna = login(harness, ANNA, CUSTOMER_PHONE)
+    anna.tap("📷 Фото товара")
+    anna.tap("№10234 · 1 234,50 ₽")
+    confirm = anna.tap("➡️ Без комментария")
+    send = next(
+        b["callback_data"]
+        for row in confirm.inline_markup["inline_keyboard"]
+        for b in row
+        if b["text"] == "✅ Отправить"
+    )
+    presses = [harness.world.user_presses(ANNA, confirm.message_id, send) for _ in range(2)]
+    # WHEN she taps Send twice and both presses are handled at once (both read the same session)
+    race = Race(monkeypatch, first_update_id=presses[0]["update_id"])
+    assert [r["statusCode"] for r in race.run(harness, presses)] == [200, 200]
+    # THEN one ticket is opened and the warehouse gets one request
+    assert race.conflicts == [presses[1]["update_id"]]
+    assert len(user_tickets(ANNA, "photo")) == 1
+    assert run_outbox(queue_url) == 1
 
 
 def test_a_typed_article_without_a_note_and_the_warehouse_cannot(harness, queue_url):

@@ -23,8 +23,6 @@ from supportbot.support.warehouse import PHOTO as PHOTO_KIND
 from supportbot.support.warehouse import Subject, open_photo_request, outcome_of
 
 if TYPE_CHECKING:
-    from telebot import types
-
     from statemachine import Context
     from supportbot.bot.deps import BotDeps
     from supportbot.support.messages import TicketItem
@@ -176,11 +174,12 @@ def send(ctx: Context) -> Nav | None:
     subject = subject_of(ctx, d)
     if subject is None or not for_customers(d):
         return None  # the screen shows why
-    query: types.CallbackQuery = ctx.input.payload  # type: ignore[assignment]
     number = open_photo_request(
         d.config,
         d.user.id,
-        once=f"photo-{d.user.id}-{query.id}",  # the same press re-run after a lost race: one ticket
+        # The screen token the Send button carried, and what it asks for: a re-run after a lost
+        # race, or a second press of the same button handled at the same time, is one ticket.
+        once=f"photo-{d.user.id}-{ctx.session.token}-{subject.order_id or subject.article}",
         subject=subject,
         note=ctx.data.pop(NOTE, None),
         language=d.t.language,
