@@ -1,18 +1,19 @@
 """Send dead-lettered outbox messages back for delivery: ``make redrive`` (after fixing the cause).
 
-Reads the deployed stack's queue URLs from its outputs, marks each stored message queued again
-and puts it back on the outbox queue (in its user's group, so order still holds).
+Reads the deployed stack's queue URLs and messages table from its outputs, marks each stored
+message queued again and puts it back on the outbox queue (in its user's group, so order still
+holds).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 import boto3
 
 from supportbot.config import Config
-from supportbot.support.outbox import redrive_dead_letters
 
 
 def stack_outputs(stack_name: str) -> dict[str, str]:
@@ -25,6 +26,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stack-name", required=True)
     args = parser.parse_args(argv)
     outputs = stack_outputs(args.stack_name)
+    # The stored messages' models take their table's name from the environment when imported.
+    os.environ["CONVERSATIONS_TABLE"] = outputs["ConversationsTableName"]
+    from supportbot.support.outbox import redrive_dead_letters
+
     config = Config(outbox_queue_url=outputs["OutboxQueueUrl"])
     moved = redrive_dead_letters(config, outputs["OutboxDeadLetterQueueUrl"], client=boto3.client("sqs"))
     print(f"{moved} message(s) sent back to the outbox")
