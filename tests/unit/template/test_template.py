@@ -162,6 +162,46 @@ def test_secrets_come_from_ssm_parameter_names_never_values():
         assert env.get(secret, "") == "", f"{secret} must not have a value in the template"
 
 
+def ssm_parameters_readable(role: dict) -> set[str]:
+    names = set()
+    for policy in role["Properties"]["Policies"]:
+        for statement in policy["PolicyDocument"]["Statement"]:
+            if "ssm:GetParameters" in statement["Action"]:
+                _, values = statement["Resource"]["Fn::Sub"]
+                names.add(values["parameterName"]["Fn::Sub"])
+    return names
+
+
+def test_each_function_reads_exactly_the_ssm_parameters_in_its_environment():
+    # An internet-facing webhook must not be able to read the admin key (or any other secret it
+    # does not use); and it must read all of its own: GetParameters fails whole on one refusal.
+    template = transformed_template()["Resources"]
+    for name, function in resources("AWS::Lambda::Function").items():
+        variables = function["Properties"]["Environment"]["Variables"]
+        own = {value["Fn::Sub"] for key, value in variables.items() if key.endswith("_PARAMETER")}
+        role = template[function["Properties"]["Role"]["Fn::GetAtt"][0]]
+        assert ssm_parameters_readable(role) == own, name
+    readable = ssm_parameters_readable(template["TelegramWebhookFunctionRole"])
+    assert "/${SsmPrefix}/admin-api-key" not in readable
+
+
+def s3_actions(role: dict) -> set[str]:
+    actions = set()
+    for policy in role["Properties"]["Policies"]:
+        for statement in policy["PolicyDocument"]["Statement"]:
+            listed = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            actions.update(action for action in listed if action.startswith("s3:"))
+    return actions
+
+
+def test_attachments_are_only_put_by_the_functions_that_store_them():
+    # No ACL, lifecycle or delete rights: a webhook cannot change how long attachments are kept
+    template = transformed_template()["Resources"]
+    assert s3_actions(template["TelegramWebhookFunctionRole"]) == {"s3:PutObject"}
+    assert s3_actions(template["AdminFunctionRole"]) == {"s3:PutObject"}
+    assert s3_actions(template["BlingerWebhookFunctionRole"]) == set()
+
+
 def test_no_policy_allows_every_action_on_every_resource():
     for name, role in resources("AWS::IAM::Role").items():
         for policy in role["Properties"].get("Policies", []):
