@@ -15,7 +15,6 @@ conftest). A failing test leaves a screenshot of each of its pages in tests/e2e/
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import time
@@ -306,26 +305,12 @@ def test_an_unknown_phone_is_refused_in_english(chat: WebChat) -> None:
 
 
 # ---- the support desk: the web chat and the Blinger console side by side ------------------------
-ROOT = Path(__file__).resolve().parents[2]
 SUPPORT_TIMEOUT_MS = 20_000  # through the outbox queue: the local SQS poller's 1 s long polls
-
-
-def support_desk_missing() -> str | None:
-    """Why the support journey cannot run in this checkout (issue 5, the support desk), if so."""
-    ru = json.loads((ROOT / "layers/shared/supportbot/locales/ru.json").read_text(encoding="utf-8"))
-    if "menu.ask" not in ru:
-        return "the support desk (issue 5) has not landed: no Ask a question in the main menu"
-    if not (ROOT / "functions/blinger_webhook").is_dir():
-        return "the support desk (issue 5) has not landed: no Blinger webhook for operators' replies"
-    return None
 
 
 def test_a_question_is_answered_by_the_operator_in_the_blinger_console(
     context: Any, chat: WebChat, stack: StackProcess
 ) -> None:
-    missing = support_desk_missing()
-    if missing:
-        pytest.skip(missing)
     # GIVEN a customer logged in in the web chat
     user_id = chat.new_user(CUSTOMER_NAME, CUSTOMER_PHONE, "ru")
     chat.log_in(CUSTOMER_NAME, CUSTOMER_PHONE)
