@@ -64,9 +64,6 @@ class Router:
                     return Match(route, {k: v for k, v in found.groupdict().items() if v is not None})
         return None
 
-    def allowed_methods(self, path: str) -> list[str]:
-        return sorted({r.method for r, p, _ in self._routes if p is not None and p.fullmatch(path)})
-
 
 def _compile(path: str) -> re.Pattern[str]:
     regex = ""

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from statemachine import PHOTO, Button, Family, Screen, State
 from supportbot.backend import NotFoundError
 from supportbot.bot.auth import deps
-from supportbot.bot.orders import ORDER_ID_ROUTE, local_time, logged_in, money, order_page
+from supportbot.bot.orders import ORDER_ID_ROUTE, local_time, money, order_page
 from supportbot.bot.widgets import PAGE_ROUTE, clamp, pager, pages_of
 from supportbot.content import ROOT, Node, Tree
 from supportbot.i18n import SafeHTML, translator
@@ -246,7 +246,7 @@ def pick_order(ctx: Context, tree: Tree, node: Node, order_id: str) -> Nav | Non
         return None
     try:
         # Asked of the system with the customer's own token: someone else's order is not found.
-        order = d.backend.get_order(logged_in(d).token, order_id)
+        order = d.backend.get_order(d.auth.token, order_id)
     except NotFoundError:
         ctx.notify(d.t("complaint.not_your_order"))
         return None
@@ -300,7 +300,7 @@ def submit(ctx: Context, tree: Tree, node: Node) -> Nav | None:
     if missing is not None:
         ctx.notify(d.t("complaint.needs", title=missing.title))
         return ctx.go(f"{FAMILY_PREFIX}:{missing.id}")
-    auth = logged_in(d)
+    auth = d.auth
     path = path_of(tree, node)
     collected = [as_answer(step, answer) for step in path if (answer := answer_of(answers, step)) is not None]
     customer = Customer(

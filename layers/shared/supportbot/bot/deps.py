@@ -39,3 +39,10 @@ class BotDeps:
     @property
     def backend(self) -> Backend:
         return self.backend_factory()
+
+    @property
+    def auth(self) -> Auth:
+        """The login of a screen that needs one (the machine routes anonymous users to login)."""
+        if self.profile.auth is None:
+            raise RuntimeError("a screen that needs a login was shown without one")
+        return self.profile.auth

@@ -22,7 +22,6 @@ from supportbot.i18n import Translator
 if TYPE_CHECKING:
     from statemachine import Context
     from supportbot.bot.deps import BotDeps
-    from supportbot.storage.sessions import Auth
 
 ORDERS = "orders"
 ORDER = "order"
@@ -34,7 +33,7 @@ CURRENCY_SIGNS = {"RUB": "₽", "USD": "$", "EUR": "€", "KZT": "₸", "BYN": "
 def order_page(ctx: Context, d: BotDeps) -> tuple[OrdersPage, int, int]:
     """The page of the customer's orders the screen's ``page`` param asks for, with the page
     number really shown and the page count."""
-    auth = logged_in(d)
+    auth = d.auth
     per_page = d.config.orders_page_size
     page = int(ctx.params.get("page") or 1)
     listing = d.backend.list_orders(auth.token, page, per_page)
@@ -48,7 +47,7 @@ def order_page(ctx: Context, d: BotDeps) -> tuple[OrdersPage, int, int]:
 
 def render_orders(ctx: Context) -> Screen:
     d = deps(ctx)
-    t, auth = d.t, logged_in(d)
+    t, auth = d.t, d.auth
     listing, page, pages = order_page(ctx, d)
     kind = auth.user_type
     if not listing.items:
@@ -76,7 +75,7 @@ def open_order(ctx: Context, order_id: str) -> Nav:
 
 def render_order(ctx: Context) -> Screen:
     d = deps(ctx)
-    t, auth = d.t, logged_in(d)
+    t, auth = d.t, d.auth
     nav = [Button.back(t("order.back_to_list")), Button.home(t("nav.home"))]
     try:
         order = d.backend.get_order(auth.token, str(ctx.params["id"]))
@@ -149,13 +148,6 @@ def local_time(iso: str, time_zone: str) -> str:
     with contextlib.suppress(ZoneInfoNotFoundError):  # else the system's own offset is still correct
         moment = moment.astimezone(ZoneInfo(time_zone))
     return moment.strftime("%d.%m.%Y %H:%M")
-
-
-def logged_in(d: BotDeps) -> Auth:
-    auth = d.profile.auth
-    if auth is None:
-        raise RuntimeError("orders shown without a login")
-    return auth
 
 
 STATES = [

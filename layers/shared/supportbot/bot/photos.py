@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from statemachine import Button, Nav, Screen, State
 from supportbot.backend import NotFoundError
 from supportbot.bot.auth import deps
-from supportbot.bot.orders import ORDER_ID_ROUTE, logged_in, money, order_page
+from supportbot.bot.orders import ORDER_ID_ROUTE, money, order_page
 from supportbot.bot.widgets import PAGE_ROUTE, pager
 from supportbot.support.messages import CLOSED, IN_PROGRESS, user_tickets
 from supportbot.support.warehouse import PHOTO as PHOTO_KIND
@@ -99,7 +99,7 @@ def subject_of(ctx: Context, d: BotDeps) -> Subject | None:
     if article:
         return Subject(article=str(article))
     try:
-        order = d.backend.get_order(logged_in(d).token, str(ctx.params.get("o")))
+        order = d.backend.get_order(d.auth.token, str(ctx.params.get("o")))
     except NotFoundError:
         return None
     return Subject(order_id=order.id, order_number=order.number, title=order.title or None)

@@ -36,7 +36,6 @@ if TYPE_CHECKING:
 
     from statemachine import Context
     from supportbot.bot.deps import BotDeps
-    from supportbot.storage.sessions import Auth
 
 SUPPORT = "support"
 DATA_KEY = "support"
@@ -69,7 +68,7 @@ def open_for_order(ctx: Context) -> Nav | None:
     d = deps(ctx)
     order_id = str(ctx.params["id"])
     try:
-        order = d.backend.get_order(logged_in(d).token, order_id)
+        order = d.backend.get_order(d.auth.token, order_id)
     except NotFoundError:
         ctx.notify(d.t("order.not_found"))
         return None
@@ -159,7 +158,7 @@ def forward(ctx: Context, parts: list[dict[str, Any]]) -> None:
 
 def blinger_context(d: BotDeps, ctx: Context) -> dict[str, Any]:
     """What Blinger shows the operator about the customer (and the language to answer them in)."""
-    auth = logged_in(d)
+    auth = d.auth
     user = d.user
     info: dict[str, Any] = {"user_type": auth.user_type}
     if user.username:
@@ -173,12 +172,6 @@ def blinger_context(d: BotDeps, ctx: Context) -> dict[str, Any]:
         "info": info,
         "language": d.t.language,
     }
-
-
-def logged_in(d: BotDeps) -> Auth:
-    if d.profile.auth is None:
-        raise RuntimeError("the support dialog needs a login")
-    return d.profile.auth
 
 
 def telegram_message(ctx: Context) -> types.Message:

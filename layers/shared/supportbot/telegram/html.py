@@ -25,7 +25,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 Entity = dict[str, object]
 
@@ -65,7 +65,6 @@ class _Open:
     attrs: dict[str, str]
     offset: int
     language: str | None = None
-    children: list[Entity] = field(default_factory=list)
 
 
 def parse_text(text: str, parse_mode: str | None) -> tuple[str, list[Entity]]:
