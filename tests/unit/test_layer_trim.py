@@ -80,3 +80,10 @@ def test_every_handler_imports_from_the_built_layer_alone(
         cwd=tmp_path,
     )
     assert done.returncode == 0, done.stderr[-3000:]
+
+
+def test_the_layer_the_telegram_webhook_loads_stays_under_10_mb_unzipped(built_layer: Path) -> None:
+    # docs/PERFORMANCE.md's target, counted as make bench counts it (file sizes, MB = 10^6 bytes)
+    from tests.bench.layers import TARGET_MB, sizes
+
+    assert sum(sizes(built_layer.parent).values()) < TARGET_MB * 1e6
