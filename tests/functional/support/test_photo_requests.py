@@ -14,6 +14,7 @@ from infra.demo import CUSTOMER_PHONE, PARTNER_PHONE
 from supportbot.config import get_config
 from supportbot.storage.failed_updates import FailedUpdateItem
 from supportbot.storage.sessions import SessionItem, load_session
+from supportbot.support import warehouse
 from supportbot.support.destinations import Destinations
 from supportbot.support.messages import CLOSED, FAILED, IN_PROGRESS, OPEN, QUEUED, user_messages, user_tickets
 from supportbot.support.outbox import OutboxConsumer, OutboxRecord
@@ -299,6 +300,21 @@ def test_other_groups_and_stray_replies_are_ignored(harness, queue_url):
     assert [c.method for c in world.calls if c.method.startswith("send")] == []
     assert list(FailedUpdateItem.scan()) == []
     assert SessionItem.count() == 0
+
+
+def test_album_photos_handled_at_the_same_moment_all_reach_the_customer(harness, queue_url, monkeypatch):
+    # GIVEN a request, and an album whose photos are handled at once: each finds no stored message yet
+    anna = login(harness, ANNA, CUSTOMER_PHONE)
+    request_for_first_order(anna, queue_url)
+    monkeypatch.setattr(warehouse, "_stored", lambda ticket, album_once: None)
+    # WHEN the warehouse answers with 3 photos
+    staff_album(harness, warehouse_request(harness).message_id, 3)
+    # THEN they are one stored message of 3 photos, delivered as one album: none is lost
+    (stored,) = [m for m in user_messages(ANNA) if m.destination == "customer"]
+    assert len({p.file_id for p in stored.parts}) == 3
+    assert run_outbox(queue_url) == 1
+    (album_call,) = harness.world.calls_to("sendMediaGroup")
+    assert len(album_call.params["media"]) == 3
 
 
 def test_a_rate_limited_album_is_sent_after_retry_after(harness, queue_url):

@@ -328,24 +328,28 @@ class Warehouse:
         """Store the photo for the customer: a new message, or the next part of its album.
 
         True when it starts a new message (the album's first photo, or a single one)."""
-        once = f"wh-{self.config.warehouse_chat_id}-{update_id}"
+        update_once = f"wh-{self.config.warehouse_chat_id}-{update_id}"
+        once = update_once
         album = message.media_group_id
         if album:
             album_once = f"wh-album-{self.config.warehouse_chat_id}-{album}"
             stored = _stored(ticket, album_once)
-            if stored is not None and append_parts(stored, [part], once=once):
+            if stored is not None and append_parts(stored, [part], once=update_once):
                 return False
-            once = album_once if stored is None else once
+            once = album_once if stored is None else update_once
         t = customer_translator(ticket, self.config)
         caption = t("photo.album_caption", number=ticket.number)
-        part = {**part, "text": "\n\n".join(filter(None, [caption, part.get("text")]))}
-        enqueue(
-            self.config,
-            NewMessage(
-                int(ticket.user_id), CUSTOMER, [part], {"ticket": int(ticket.number), "album": bool(album)}
-            ),
-            once=once,
-        )
+        first = {**part, "text": "\n\n".join(filter(None, [caption, part.get("text")]))}
+        context = {"ticket": int(ticket.number), "album": bool(album)}
+        item = enqueue(self.config, NewMessage(int(ticket.user_id), CUSTOMER, [first], context), once=once)
+        if once != update_once and all(p.file_id != part["file_id"] for p in item.parts):
+            # Another photo of the album, handled at the same moment, started it: this one joins it
+            # (or, that message already delivered, goes as one of its own).
+            if append_parts(item, [part], once=update_once):
+                return False
+            enqueue(
+                self.config, NewMessage(int(ticket.user_id), CUSTOMER, [first], context), once=update_once
+            )
         return True
 
     def _show(self, ticket: TicketItem, message_id: int) -> None:
