@@ -1,4 +1,5 @@
-"""Run the stand-in's doctests from the test tree (pytest's testpaths do not include infra/)."""
+"""The stand-in's modules keep documented examples. pytest runs them (``--doctest-modules`` over
+infra/ and the layer); this only checks that none lost its examples."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import importlib
 import pytest
 
 MODULES = [
-    "infra.botapi.models",
     "infra.botapi",
     "infra.botapi.spec",
     "supportbot.telegram.html",  # the formatting rules the stand-in imports
@@ -23,8 +23,6 @@ MODULES = [
 
 
 @pytest.mark.parametrize("name", MODULES)
-def test_doctests(name: str) -> None:
-    # GIVEN a module's documented examples WHEN run THEN they hold
-    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0
-    assert result.attempted > 0 or name == "infra.botapi.models"
+def test_each_module_keeps_documented_examples(name: str) -> None:
+    tests = doctest.DocTestFinder().find(importlib.import_module(name))
+    assert sum(len(test.examples) for test in tests) > 0
