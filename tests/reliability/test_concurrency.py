@@ -184,8 +184,6 @@ def test_many_users_at_once_each_get_every_step_once(harness, slow_saves):
     users = 10 * SCALE
     chats = [harness.user(200000000 + i, language="en", first_name=f"U{i}") for i in range(users)]
     barrier = threading.Barrier(min(users, 8), timeout=60)
-    statuses: list[int] = []
-    lock = threading.Lock()
 
     def journey(chat) -> None:
         # /start, log in, My orders, next page: each user's steps in order, the users interleaved
@@ -195,9 +193,7 @@ def test_many_users_at_once_each_get_every_step_once(harness, slow_saves):
         mine.send("/start")
         mine.share_contact(CUSTOMER_PHONE)
         mine.tap("📦 My orders")
-        mine.tap("▶️")
-        with lock:
-            statuses.extend([200] * 4)  # Harness.deliver asserts 200 for each
+        mine.tap("▶️")  # Harness.deliver asserts each answer is 200; pool.map re-raises here
 
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(journey, chats))
@@ -214,4 +210,3 @@ def test_many_users_at_once_each_get_every_step_once(harness, slow_saves):
     figures.count(SECTION, entry, "applied twice", twice)
     figures.count(SECTION, entry, "conditional save re-runs", len(slow_saves))
     assert (lost, twice) == (0, 0)
-    assert len(statuses) == 4 * users
