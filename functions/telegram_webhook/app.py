@@ -16,11 +16,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from telebot import types
 
 from supportbot.config import get_config
-from supportbot.pipeline import apologize, get_processor, user_id_of
+from supportbot.pipeline import apologize, dispatch, user_id_of
 from supportbot.redact import protect
 from supportbot.security import check_secret
 from supportbot.storage.failed_updates import record_failed_update
-from supportbot.support.warehouse import is_group_update, process_group_update
 from supportbot.telegram.client import get_bot
 from supportbot.telegram.inputs import well_formed
 
@@ -69,9 +68,7 @@ def process(update: dict[str, Any]) -> dict[str, Any] | None:
         logger.warning("Update with mistyped fields dropped", extra={"update": update})
         return None
     try:
-        if is_group_update(parsed):  # the warehouse group: never the customers' state machine
-            return process_group_update(parsed)
-        return get_processor().process(parsed)
+        return dispatch(parsed)
     except Exception as error:
         logger.exception("Update processing failed", extra={"update": update})
         _record_and_apologize(update, error)

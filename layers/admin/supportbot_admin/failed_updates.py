@@ -24,10 +24,9 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import BaseModel, Field
 from telebot import types
 
-from supportbot.pipeline import get_processor
+from supportbot.pipeline import dispatch
 from supportbot.redact import redact_text
 from supportbot.storage.failed_updates import FailedUpdateItem, record_failed_update
-from supportbot.support.warehouse import is_group_update, process_group_update
 from supportbot.telegram.client import get_bot
 from supportbot.telegram.inputs import well_formed
 from supportbot_admin.errors import NOT_FOUND, OK, UNAUTHORIZED, NotFound
@@ -100,16 +99,13 @@ def replay_failed_update(update_id: UpdateIdPath) -> Replayed:
 
 
 def run_update(update: dict[str, Any]) -> None:
-    """The webhook's processing (functions/telegram_webhook/app.py ``process``) with ``replay=True``;
+    """The webhook's processing (``pipeline.dispatch``, after the same well-formedness check) with ``replay=True``;
     errors propagate. The webhook would return a callback query's answer in its HTTP response:
     here it is sent to the Bot API, best effort (Telegram refuses answers to old queries)."""
     parsed = types.Update.de_json(update)  # type: ignore[no-untyped-call]
     if not well_formed(parsed):
         raise ValueError("update with mistyped fields")
-    if is_group_update(parsed):
-        answer = process_group_update(parsed)
-    else:
-        answer = get_processor().process(parsed, replay=True)
+    answer = dispatch(parsed, replay=True)
     if answer and answer.get("method") == "answerCallbackQuery":
         try:
             get_bot().answer_callback_query(

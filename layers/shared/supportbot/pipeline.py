@@ -25,6 +25,7 @@ from supportbot.content import ContentStore, get_content_store
 from supportbot.i18n import Translator, pick_language, translator
 from supportbot.storage.sessions import Auth, SessionConflictError, SessionItem, load_session, save_session
 from supportbot.support.rating_press import handle_rating_press, is_rating_press
+from supportbot.support.warehouse import is_group_update, process_group_update
 from supportbot.telegram.client import get_bot
 from supportbot.telegram.inputs import Incoming, parse_incoming
 from supportbot.telegram.replies import callback_answer, contact_keyboard, deliver, inline_markup
@@ -172,6 +173,14 @@ def user_id_of(update: dict[str, Any]) -> int | None:
         if isinstance(sender, dict) and isinstance(sender.get("id"), int):
             return int(sender["id"])
     return None
+
+
+def dispatch(update: types.Update, replay: bool = False) -> dict[str, Any] | None:
+    """Handle a parsed, well-formed update (the webhook's and the admin's replay): the warehouse
+    group's by the warehouse, never by the customers' state machine; every other by the pipeline."""
+    if is_group_update(update):
+        return process_group_update(update)
+    return get_processor().process(update, replay=replay)
 
 
 @functools.cache
