@@ -18,9 +18,11 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import BaseModel, Field
+from pynamodb.exceptions import UpdateError
 
 from supportbot.config import get_config
 from supportbot.i18n import translator
+from supportbot.storage.conditions import condition_failed
 from supportbot.support.messages import (
     BLINGER,
     CUSTOMER,
@@ -36,7 +38,16 @@ from supportbot.support.messages import (
 from supportbot.support.outbox import enqueue
 from supportbot.support.rating import RatingItem
 from supportbot_admin import scan
-from supportbot_admin.errors import INVALID, NOT_FOUND, OK, UNAUTHORIZED, FieldError, NotFound
+from supportbot_admin.errors import (
+    CONFLICT,
+    INVALID,
+    NOT_FOUND,
+    OK,
+    UNAUTHORIZED,
+    Conflict,
+    FieldError,
+    NotFound,
+)
 from supportbot_admin.texts import plain_text_problem
 
 router = APIGatewayHttpRouter()  # type: ignore[no-untyped-call]
@@ -310,7 +321,7 @@ def list_tickets(
     "/v1/admin/tickets/<number>",
     tags=TICKET_TAGS,
     summary="Change a ticket's status; the customer is told through the outbox",
-    responses={**OK, **UNAUTHORIZED, **NOT_FOUND, **INVALID},
+    responses={**OK, **UNAUTHORIZED, **NOT_FOUND, **CONFLICT, **INVALID},
 )
 def change_ticket(number: Annotated[int, Path(ge=1, le=10**9)], body: StatusChange) -> TicketChanged:
     found = ticket_by_number(number)
@@ -319,7 +330,17 @@ def change_ticket(number: Annotated[int, Path(ge=1, le=10**9)], body: StatusChan
     ticket = TicketItem.get(found.pk, found.sk, consistent_read=True)
     if ticket.status == body.status:
         return TicketChanged(ticket=ticket_out(ticket), notified=None)
-    ticket.update(actions=[TicketItem.status.set(body.status), TicketItem.updated_at.set(datetime.now(UTC))])
+    try:
+        # Conditional on the status read: two changes at once (two admins, or the warehouse
+        # taking the request) must not both tell the customer.
+        ticket.update(
+            actions=[TicketItem.status.set(body.status), TicketItem.updated_at.set(datetime.now(UTC))],
+            condition=TicketItem.status == ticket.status,
+        )
+    except UpdateError as error:
+        if condition_failed(error):
+            raise Conflict(f"ticket #{number} was changed meanwhile: read it again") from None
+        raise
     default = get_config().default_language
     language = customer_language(int(ticket.user_id), default) or default
     t = translator(language)

@@ -15,10 +15,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from supportbot.content import ROOT, ContentItem
+from supportbot.storage.conditions import condition_failed
 from supportbot.storage.transactions import transaction
 from supportbot_admin.errors import Conflict, FieldError, NotFound
 from supportbot_admin.texts import COMPLAINT_RESERVE, text_problem
@@ -124,7 +125,7 @@ def create(
     try:
         item.save()  # new: conditional on the item not existing yet (pynamodb's version check)
     except PutError as error:
-        if _condition_failed(error):
+        if condition_failed(error):
             raise Conflict(f"node id {item.node_id!r} is taken") from None
         raise
     return item
@@ -144,7 +145,7 @@ def update(
     try:
         item.save()  # conditional on the version read above
     except PutError as error:
-        if _condition_failed(error):
+        if condition_failed(error):
             raise Conflict(f"node {node_id!r} was changed meanwhile: reload it") from None
         raise
     return item
@@ -337,10 +338,6 @@ class _transaction:
         try:
             self._transaction.__exit__(*exc)  # type: ignore[no-untyped-call]
         except TransactWriteError as error:
-            if any(r is not None and r.code == "ConditionalCheckFailed" for r in error.cancellation_reasons):
+            if condition_failed(error):
                 raise Conflict("the tree was changed meanwhile: reload it and try again") from None
             raise
-
-
-def _condition_failed(error: PutError | UpdateError) -> bool:
-    return error.cause_response_code == "ConditionalCheckFailedException"

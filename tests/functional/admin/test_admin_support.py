@@ -125,6 +125,28 @@ def test_tickets_are_listed_by_kind_and_status_and_a_status_change_tells_the_cus
     assert admin.queued() == []
 
 
+def test_a_status_change_racing_another_is_refused_and_tells_the_customer_once(admin, monkeypatch):
+    from supportbot.support.messages import TicketItem, ticket_key, user_key
+    from supportbot_admin import conversations
+
+    seed()
+    read = TicketItem.get
+
+    def read_then_another_admin_closes(*args, **kwargs):
+        ticket = read(*args, **kwargs)
+        TicketItem(user_key(ANNA), ticket_key(1)).update(actions=[TicketItem.status.set("closed")])
+        return ticket
+
+    monkeypatch.setattr(conversations.TicketItem, "get", read_then_another_admin_closes)
+    # WHEN the admin answers ticket 1 while another change lands between its read and its write
+    status, body = admin.call("PATCH", "/tickets/1", {"status": "answered"})
+    # THEN it is refused, the other change stands and the customer is not told twice
+    assert status == 409, body
+    assert "read it again" in body["message"]
+    assert read(user_key(ANNA), ticket_key(1)).status == "closed"
+    assert admin.queued() == []
+
+
 def test_tickets_the_bot_creates_are_in_the_index(admin):
     from supportbot.support.messages import ticket_by_number
 

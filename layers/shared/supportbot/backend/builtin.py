@@ -44,6 +44,7 @@ from supportbot.backend.models import (
 )
 from supportbot.backend.phones import normalize_phone
 from supportbot.storage.attributes import CompactJSONAttribute
+from supportbot.storage.conditions import condition_failed
 
 logger = logging.getLogger(__name__)
 
@@ -176,7 +177,7 @@ class BuiltinBackend:
         try:
             item.delete(condition=BackendItem.pk.exists())
         except DeleteError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
+            if condition_failed(error):
                 return False
             raise
         return True

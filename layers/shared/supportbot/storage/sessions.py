@@ -22,6 +22,7 @@ from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.models import Model
 
 from supportbot.storage.attributes import CompactJSONAttribute
+from supportbot.storage.conditions import condition_failed
 
 ANONYMOUS_TTL = timedelta(days=7)
 LOGGED_IN_TTL = timedelta(days=365)
@@ -85,7 +86,7 @@ def save_session(item: SessionItem, now: datetime | None = None) -> None:
     try:
         item.save()
     except PutError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(error):
             raise SessionConflictError(item.user_id) from error
         raise
 
@@ -99,7 +100,7 @@ def mark_bot_blocked(user_id: int, now: datetime | None = None) -> None:
     except SessionItem.DoesNotExist:
         return
     except UpdateError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
+        if not condition_failed(error):
             raise
 
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import PutError
 
+from supportbot.storage.conditions import condition_failed
 from supportbot.support.files import copy_from_telegram
 from supportbot.support.messages import (
     BLINGER,
@@ -165,7 +166,7 @@ def _claim_number(user_id: int, key: str) -> int:
     try:
         marker.save(condition=MarkerItem.pk.does_not_exist())
     except PutError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
+        if not condition_failed(error):
             raise
         # A concurrent run of the same submit claimed first: its number wins (ours is a gap).
         return int(MarkerItem.get(marker_key, "-", consistent_read=True).value or 0)

@@ -37,6 +37,7 @@ from pynamodb.expressions.condition import size
 
 from supportbot.config import Config
 from supportbot.redact import redact_text
+from supportbot.storage.conditions import condition_failed
 from supportbot.storage.transactions import transaction
 from supportbot.support.messages import (
     FAILED,
@@ -124,7 +125,7 @@ def _store_once(message: NewMessage, once: str, repeat_window: timedelta) -> Mes
             write.save(marker, condition=fresh)
             write.save(item, condition=MessageItem.pk.does_not_exist())
     except TransactWriteError as error:
-        if not _condition_failed(error):
+        if not condition_failed(error):
             raise
         stored = MarkerItem.get(f"IN#{once}", "-", consistent_read=True)
         existing = load_message(item.pk, str(stored.ref))
@@ -158,17 +159,10 @@ def append_parts(message: MessageItem, parts: list[dict[str, Any]], once: str) -
         reasons = [reason.code if reason else None for reason in error.cancellation_reasons]
         if reasons and reasons[0] == "ConditionalCheckFailed":
             return True  # this input was stored before (a re-run)
-        if _condition_failed(error):
+        if condition_failed(error):
             return False
         raise
     return True
-
-
-def _condition_failed(error: TransactWriteError) -> bool:
-    return any(
-        reason is not None and reason.code == "ConditionalCheckFailed"
-        for reason in error.cancellation_reasons
-    )
 
 
 def retry_delay(receive_count: int, retry_after: int | None = None) -> int:
@@ -257,7 +251,7 @@ class OutboxConsumer:
         try:
             item.update(actions=actions, condition=condition)
         except UpdateError as error:
-            if condition is not None and error.cause_response_code == "ConditionalCheckFailedException":
+            if condition is not None and condition_failed(error):
                 item.update(actions=[progress])
                 return False
             raise

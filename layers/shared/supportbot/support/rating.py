@@ -19,6 +19,7 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAt
 from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.models import Model
 
+from supportbot.storage.conditions import condition_failed
 from supportbot.support.messages import user_key
 
 RATE_DATA = re.compile(r"rate:(?P<conversation>\d{1,12}):(?P<rating>[1-5])", re.ASCII)
@@ -57,7 +58,7 @@ def ask_for_rating(user_id: int, conversation_id: int, operator: str | None) -> 
     try:
         item.save(condition=RatingItem.pk.does_not_exist())
     except PutError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
+        if not condition_failed(error):
             raise
     return [[{"text": str(n), "callback_data": f"rate:{conversation_id}:{n}"} for n in range(1, 6)]]
 
@@ -71,7 +72,7 @@ def rate(user_id: int, conversation_id: int, rating: int) -> bool:
             condition=RatingItem.pk.exists(),
         )
     except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(error):
             return False
         raise
     return True

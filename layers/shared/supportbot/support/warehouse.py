@@ -33,6 +33,7 @@ from telebot.apihelper import ApiTelegramException
 
 from supportbot.config import Config, get_config
 from supportbot.i18n import Translator, translator
+from supportbot.storage.conditions import condition_failed
 from supportbot.storage.transactions import transaction
 from supportbot.support.messages import (
     CLOSED,
@@ -291,7 +292,7 @@ class Warehouse:
                 condition=TicketItem.status == expected,
             )
         except UpdateError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
+            if not condition_failed(error):
                 raise
             ticket.refresh(consistent_read=True)
             return False
