@@ -310,6 +310,26 @@ def test_a_submit_re_run_after_a_lost_session_race_files_the_same_ticket(harness
     assert f"№{ticket.number}" in done.text
 
 
+def test_flows_left_halfway_do_not_add_up_in_the_session(harness, support, anna):
+    # GIVEN Anna leaves a complaint at its last step, with the longest description allowed
+    to_damaged_goods(anna)
+    for _ in range(3):
+        anna.tap("▶️")
+    anna.tap(order_button(anna))
+    send_photo(harness, anna)
+    anna.send("ж" * 200)
+    anna.tap("🏠 Главное меню")
+    # WHEN she then asks for photos with the longest note allowed
+    anna.tap("📷 Фото товара")
+    anna.tap(order_button(anna))
+    confirm = anna.send("ж" * 200)
+    assert confirm.text.startswith("Отправить на склад запрос фото?")
+    # THEN the stored item is still one write unit: the main menu ended the complaint
+    item = load_session(anna.user_id)
+    size = len(json.dumps(item.serialize(), ensure_ascii=False).encode())
+    assert size < 1024, (size, item.serialize())
+
+
 def test_the_session_stays_under_one_kilobyte_after_a_full_complaint(harness, support, anna):
     # GIVEN Anna at the last step, with the longest description allowed
     to_damaged_goods(anna)

@@ -16,6 +16,9 @@ MAIN = "main"
 
 
 def render_main(ctx: Context) -> Screen:
+    # The main menu ends every flow: what one left halfway (complaint answers, a photo note, a
+    # support dialog's album) would otherwise add up with the next one's past one write unit.
+    ctx.data.clear()
     d = deps(ctx)
     t = d.t
     auth = d.profile.auth
