@@ -218,6 +218,25 @@ def test_no_policy_allows_every_action_on_every_resource():
                 assert not any(action.endswith(":*") for action in actions), (name, statement)
 
 
+def test_the_dead_letter_alarm_emails_whoever_alarm_email_names():
+    template = load_template()
+    (alarm,) = resources("AWS::CloudWatch::Alarm").values()
+    assert alarm["Properties"]["Dimensions"][0]["Value"] == {
+        "Fn::GetAtt": ["OutboxDeadLetterQueue", "QueueName"]
+    }
+    # the topic exists only when an address is given, and the alarm notifies it then
+    assert alarm["Properties"]["AlarmActions"] == {
+        "Fn::If": ["HasAlarmEmail", [{"Ref": "AlarmTopic"}], {"Ref": "AWS::NoValue"}]
+    }
+    topic = template["Resources"]["AlarmTopic"]
+    assert topic["Condition"] == "HasAlarmEmail"
+    assert topic["Properties"]["Subscription"] == [{"Protocol": "email", "Endpoint": {"Ref": "AlarmEmail"}}]
+    assert template["Conditions"]["HasAlarmEmail"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmEmail"}, ""]}]
+    }
+    assert template["Parameters"]["AlarmEmail"]["Default"] == ""
+
+
 def test_every_output_is_described():
     for name, output in load_template()["Outputs"].items():
         assert output.get("Description"), name
