@@ -310,14 +310,22 @@ def test_a_submit_re_run_after_a_lost_session_race_files_the_same_ticket(harness
     assert f"№{ticket.number}" in done.text
 
 
-def test_flows_left_halfway_do_not_add_up_in_the_session(harness, support, anna):
-    # GIVEN Anna leaves a complaint at its last step, with the longest description allowed
+def to_the_last_step_with_the_longest_answers(harness, anna: UserChat) -> None:
     to_damaged_goods(anna)
     for _ in range(3):
         anna.tap("▶️")
     anna.tap(order_button(anna))
     send_photo(harness, anna)
     anna.send("ж" * 200)
+
+
+def stored_session_size(chat: UserChat) -> int:
+    return len(json.dumps(load_session(chat.user_id).serialize(), ensure_ascii=False).encode())
+
+
+def test_flows_left_halfway_do_not_add_up_in_the_session(harness, support, anna):
+    # GIVEN Anna leaves a complaint at its last step, with the longest description allowed
+    to_the_last_step_with_the_longest_answers(harness, anna)
     anna.tap("🏠 Главное меню")
     # WHEN she then asks for photos with the longest note allowed
     anna.tap("📷 Фото товара")
@@ -325,28 +333,18 @@ def test_flows_left_halfway_do_not_add_up_in_the_session(harness, support, anna)
     confirm = anna.send("ж" * 200)
     assert confirm.text.startswith("Отправить на склад запрос фото?")
     # THEN the stored item is still one write unit: the main menu ended the complaint
-    item = load_session(anna.user_id)
-    size = len(json.dumps(item.serialize(), ensure_ascii=False).encode())
-    assert size < 1024, (size, item.serialize())
+    assert stored_session_size(anna) < 1024, load_session(anna.user_id).serialize()
 
 
 def test_the_session_stays_under_one_kilobyte_after_a_full_complaint(harness, support, anna):
     # GIVEN Anna at the last step, with the longest description allowed
-    to_damaged_goods(anna)
-    for _ in range(3):
-        anna.tap("▶️")
-    anna.tap(order_button(anna))
-    send_photo(harness, anna)
-    anna.send("ж" * 200)
+    to_the_last_step_with_the_longest_answers(harness, anna)
     assert "✅ Отправить жалобу" in anna.labels(anna.menu)
     # THEN the stored item, the answers included, is one write unit
-    item = load_session(anna.user_id)
-    size = len(json.dumps(item.serialize(), ensure_ascii=False).encode())
-    assert size < 1024, (size, item.serialize())
+    assert stored_session_size(anna) < 1024, load_session(anna.user_id).serialize()
     # AND after submitting
     anna.tap("✅ Отправить жалобу")
-    item = load_session(anna.user_id)
-    assert len(json.dumps(item.serialize(), ensure_ascii=False).encode()) < 512
+    assert stored_session_size(anna) < 512
 
 
 def test_my_complaints_when_there_are_none(harness, support):
