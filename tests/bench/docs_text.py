@@ -60,8 +60,8 @@ above are the last full run)
   removed pip's `__pycache__` (compiled by whichever Python ran pip) and shipped none; Lambda's
   `/opt` is read-only, so every cold start compiled every imported module again. The cold start
   benchmark did not see it, since it imported from this checkout, where bytecode is cached: it
-  now imports from the built layer. Webhook cold start here: ~1000 → ~450 ms (the "no bytecode"
-  rows above), for +4.9 MB unzipped (+1.4 MB zipped).
+  now imports from the built layer. Webhook cold start here: 868 → 389 ms (the "no bytecode" row
+  against the first), for +4.9 MB unzipped (+1.4 MB zipped).
 - The shared layer leaves out what no handler imports (`layers/shared/Makefile`, `UNUSED`):
   pyTelegramBotAPI's asyncio client, state storages and web-framework helpers, ten Powertools
   utilities (parser, idempotency, parameters, feature flags, ...), urllib3's in-browser back end,
