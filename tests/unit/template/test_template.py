@@ -285,6 +285,12 @@ def test_sam_build_layer_holds_engine_package_and_arm64_dependencies(tmp_path):
     # AND the shared layer does not carry them
     assert not (layer / "pydantic").exists()
     assert not (layer / "supportbot_admin").exists()
+    # AND both layers carry their bytecode for the runtime (the Makefiles' shared include works
+    # under sam build; tests/unit/test_layer_trim.py checks every module of it)
+    if sys.version_info[:2] == (3, 13):
+        assert (layer / "supportbot" / "__pycache__" / "pipeline.cpython-313.pyc").is_file()
+        assert (admin / "supportbot_admin" / "__pycache__" / "api.cpython-313.pyc").is_file()
+    assert (admin / "supportbot_admin" / "swagger_ui" / "swagger-ui-bundle.min.js").is_file()
 
 
 def invoke_permission_patterns(function: str) -> list[str]:
