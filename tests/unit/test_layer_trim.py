@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -47,6 +48,34 @@ def runtime_dir(tmp_path: Path, names: tuple[str, ...]) -> Path:
     return folder
 
 
+def run_alone(path: list[Path], code: str, cwd: Path) -> None:
+    """Run ``code`` in an interpreter that sees only ``path`` and the standard library.
+
+    -I: no PYTHONPATH or user site, -S: no site-packages, -B: no __pycache__ written into the
+    built layers (Lambda's /opt is read-only too), which the bytecode tests below share."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-I",
+            "-S",
+            "-B",
+            "-c",
+            "import sys; sys.path[:0] = sys.argv[1:]; " + code,
+            *map(str, path),
+        ],
+        env={
+            "PATH": os.environ.get("PATH", ""),
+            "AWS_REGION": "eu-central-1",
+            "AWS_DEFAULT_REGION": "eu-central-1",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=cwd,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+
+
 @pytest.mark.parametrize("function", FUNCTIONS)
 def test_every_handler_imports_from_the_built_layer_alone(
     built_layer: Path, tmp_path: Path, function: str
@@ -55,28 +84,12 @@ def test_every_handler_imports_from_the_built_layer_alone(
     if function == "admin":
         path += [ROOT / "layers" / "admin", runtime_dir(tmp_path / "admin", ADMIN_DEPS)]
     code = (
-        "import sys; sys.path[:0] = sys.argv[1:]; import app; "
+        "import app; "
         "leaked = [m.__name__ for m in list(sys.modules.values()) "
         "if 'site-packages' in (getattr(m, '__file__', '') or '') and '/runtime/' not in m.__file__]; "
         "assert not leaked, leaked; assert 'boto3' not in sys.modules"
     )
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "AWS_REGION": "eu-central-1",
-        "AWS_DEFAULT_REGION": "eu-central-1",
-    }
-    # -S: no site-packages, -I: no PYTHONPATH or user site; only the folders above. -B: no
-    # __pycache__ written into the built layer (Lambda's /opt is read-only too), which the size
-    # test below shares and would count.
-    done = subprocess.run(
-        [sys.executable, "-I", "-S", "-B", "-c", code, *map(str, path)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=tmp_path,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
+    run_alone(path, code, tmp_path)
 
 
 @pytest.mark.parametrize("layer", ["shared", "admin"])
@@ -112,25 +125,15 @@ def test_swagger_ui_is_in_the_admin_layer_and_served_from_it(
     shared_assets = built_layer / "aws_lambda_powertools" / "event_handler" / "openapi" / "swagger_ui"
     assert not list(shared_assets.glob("*.js"))
     assert not list(shared_assets.glob("*.css"))
+    # Lambda extracts the admin function's layers into one /opt, the admin layer after the shared
+    opt = tmp_path / "opt"
+    for layer in (built_layer, built_admin_layer):
+        shutil.copytree(layer, opt, dirs_exist_ok=True)
     # this machine's pydantic before the layer's (built for arm64)
-    local_pydantic = runtime_dir(tmp_path / "admin", ADMIN_DEPS)
-    path = [
-        ROOT / "functions" / "admin",
-        built_layer,
-        local_pydantic,
-        built_admin_layer,
-        runtime_dir(tmp_path, RUNTIME_SDK),
-    ]
+    path = [ROOT / "functions" / "admin", runtime_dir(tmp_path / "admin", ADMIN_DEPS), opt]
     code = (
-        "import sys; sys.path[:0] = sys.argv[1:]; from supportbot_admin import api; "
-        "print(api.SWAGGER_ASSETS); assert (api.SWAGGER_ASSETS / 'swagger-ui-bundle.min.js').is_file()"
+        "from supportbot_admin import api; assert api.SWAGGER_ASSETS.is_relative_to(sys.argv[3]); "
+        "assert (api.SWAGGER_ASSETS / 'swagger-ui-bundle.min.js').is_file(); "
+        "assert (api.SWAGGER_ASSETS / 'swagger-ui.min.css').is_file()"
     )
-    done = subprocess.run(
-        [sys.executable, "-I", "-S", "-B", "-c", code, *map(str, path)],
-        env={"PATH": os.environ.get("PATH", ""), "AWS_REGION": "eu-central-1"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.strip() == str(built_admin_layer / "supportbot_admin" / "swagger_ui")
+    run_alone([*path, runtime_dir(tmp_path, RUNTIME_SDK)], code, tmp_path)

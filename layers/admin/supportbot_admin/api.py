@@ -7,9 +7,9 @@ whether a path exists (404) nor what a body should look like (422). No cookies a
 and no CORS headers are sent: the admin page is served by this same function (same origin).
 
 Public, because a browser opens them before it has a key and they hold no data: the OpenAPI
-document (``/v1/admin/openapi.json``), Swagger UI (``/v1/admin/swagger``, with its assets from
-the admin layer: no CDN), and the admin page's paths (``/v1/admin``,
-``/v1/admin/``, ``/v1/admin/static/...``), which its own module serves.
+document (``/v1/admin/openapi.json``), Swagger UI (``/v1/admin/swagger``, with Powertools' assets,
+which the admin layer carries: no CDN), and the admin page's paths (``/v1/admin``, ``/v1/admin/``,
+``/v1/admin/static/...``), which its own module serves.
 """
 
 from __future__ import annotations
@@ -39,10 +39,9 @@ OPENAPI_PATH = f"{PREFIX}/openapi.json"
 SWAGGER_PATH = f"{PREFIX}/swagger"
 PUBLIC_PATHS = frozenset({PREFIX, f"{PREFIX}/", OPENAPI_PATH, SWAGGER_PATH})
 PUBLIC_PREFIXES = (f"{SWAGGER_PATH}/", f"{PREFIX}/static/")
-# The built admin layer carries Swagger UI's assets beside this module (the shared layer leaves
-# them out: the webhooks never serve them); run from the source tree, they are Powertools' own.
-BUILT_SWAGGER_ASSETS = Path(__file__).parent / "swagger_ui"
-SWAGGER_ASSETS = BUILT_SWAGGER_ASSETS if BUILT_SWAGGER_ASSETS.is_dir() else Path(swagger_html.__file__).parent
+# On Lambda the admin layer puts the assets here (the shared layer leaves them out: the webhooks
+# never serve them); layers are extracted into one /opt, so the folder is Powertools' own.
+SWAGGER_ASSETS = Path(swagger_html.__file__).parent
 SECURITY_SCHEME = "apiKey"
 
 app = APIGatewayHttpResolver(enable_validation=True)
