@@ -14,7 +14,7 @@ CHROMIUM ?= /usr/bin/chromium
 
 STACK_NAME ?= telegram-support-bot
 
-.PHONY: help install browser run test test-fast lint bench reliability build deploy set-webhook redrive clean
+.PHONY: help install browser run test test-fast lint bench reliability diagram build deploy set-webhook redrive clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -36,7 +36,7 @@ run: install ## The whole bot locally: Telegram sandbox web chat, Blinger consol
 	PYTHONPATH=.:layers/shared $(BIN)/python -m infra.localstack
 
 test: install browser ## Run every test (slow and browser ones included) and print the engine's branch coverage
-	$(BIN)/python -m pytest --cov=statemachine --cov-branch --cov-report=term-missing --cov-fail-under=95
+	$(BIN)/python -m pytest --cov=statemachine --cov-branch --cov-report=term-missing --cov-fail-under=100
 
 test-fast: install ## Run the tests not marked slow
 	$(BIN)/python -m pytest -m "not slow"
@@ -55,6 +55,9 @@ bench: install ## Cold start, warm CPU and I/O per step vs a baseline, cost, lay
 
 reliability: install ## Abuse/security figures table (RELIABILITY_FULL=1: thousands of inputs, rewrites docs/RELIABILITY.md)
 	RELIABILITY_REPORT=$(if $(filter 1,$(RELIABILITY_FULL)),docs/RELIABILITY.md,) $(BIN)/python -m pytest -q -p no:cacheprovider tests/reliability
+
+diagram: install ## Draw the bot's state machine (Mermaid, from its definition) into docs/ARCHITECTURE.md
+	PYTHONPATH=.:layers/shared $(BIN)/python -m infra.diagram
 
 build: install ## sam build: functions and the layer for CPython 3.13 on arm64
 	PATH="$(CURDIR)/$(BIN):$$PATH" SAM_CLI_TELEMETRY=0 $(BIN)/sam build

@@ -1,21 +1,25 @@
-r"""A small, pure state machine for a Telegram bot: states, routes, breadcrumbs, sessions.
+r"""A small, pure state machine for a Telegram bot: states, actions, flows, guards, sessions.
 
-Every user is in exactly one state (a screen). Each state declares, in order, the messages and
-the callbacks (inline button presses) it accepts, as regexes (named groups become handler
-arguments) or matchers (`CONTACT`, `PHOTO`...). Anything else is refused, buttons of old
-screens are stale, and the engine remembers the path for Back, Up and Home.
+Every user is in exactly one state (a screen). A screen's buttons run `Action`s, each declared
+once with its handler or target state; the engine derives the callback data and routes, and
+checks them when the machine is built. Messages are routed by regex (named groups become handler
+arguments) or by kind (`CONTACT`, `PHOTO`...); `commands` (/start) are tried first in every state.
+Anything else is refused, buttons of old screens are stale, and the engine remembers the path
+for Back, Up and Home. A state may need a login (a `Guard`), and a flow's data lives as long as
+the user stays in the flow.
 
 >>> FAQ = {"1": ("Delivery", ["2"]), "2": ("Returns", [])}  # admin-edited content
+>>> ORDERS, FAQ_BUTTON = Action("orders", to="orders"), Action("faq", to="faq:1")
+>>> PAGER = Pager()
+>>> OPEN = Action("o", lambda ctx, id: ctx.go("order", id=int(id)), arg=r"\d{1,9}")
+>>> NODE = Action("n", lambda ctx, key: ctx.go(f"faq:{key}"), arg=r"\d{1,6}")
+>>> labels = lambda control, page, pages: {"next": "Next", "page": f"{page}/{pages}"}.get(control, control)
 >>> def home(ctx):
-...     return Screen("Main menu", [[Button("Orders", "orders"), Button("FAQ", "faq")]])
+...     return Screen("Main menu", [[ORDERS.button("Orders"), FAQ_BUTTON.button("FAQ")]])
 >>> def orders(ctx):
-...     page = ctx.params.get("page", 1)
+...     page = PAGER.page(ctx, 3)
 ...     return Screen(f"Orders, page {page}", [
-...         [Button("Next", f"p:{page + 1}"), Button("Order 7", "o:7")], [Button.back("Back")]])
->>> def goto_page(ctx, page):
-...     return ctx.replace("orders", page=int(page))
->>> def open_order(ctx, id):
-...     return ctx.go("order", id=int(id))
+...         *PAGER.rows(page, 3, labels), [OPEN.button("Order 7", 7)], [Button.back("Back")]])
 >>> def order(ctx):
 ...     return Screen(f"Order {ctx.params['id']}", [[Button.back("Back"), Button.home("Menu")]])
 >>> def faq_node(key, ctx):
@@ -24,22 +28,18 @@ screens are stale, and the engine remembers the path for Back, Up and Home.
 ...     title, children = FAQ[key]
 ...     return State(
 ...         f"faq:{key}",
-...         lambda ctx: Screen(title, [[Button(FAQ[c][0], f"n:{c}") for c in children], [Button.up("Up")]]),
-...         callbacks=[(r"^n:(?P<key>\d{1,6})$", lambda ctx, key: ctx.go(f"faq:{key}"))],
+...         lambda ctx: Screen(title, [[NODE.button(FAQ[c][0], c) for c in children], [Button.up("Up")]]),
 ...         parent="home" if key == "1" else "faq:1",
 ...     )
 >>> machine = Machine(
 ...     [
-...         State("home", home, callbacks=[("^orders$", "orders"), ("^faq$", "faq:1")]),
-...         State("orders", orders, parent="home", callbacks=[
-...             (r"^p:(?P<page>\d{1,5})$", goto_page),
-...             (r"^o:(?P<id>\d{1,9})$", open_order),
-...         ]),
+...         State("home", home, actions=[ORDERS, FAQ_BUTTON]),
+...         State("orders", orders, parent="home", actions=[PAGER, OPEN]),
 ...         State("order", order, parent="orders"),
 ...     ],
 ...     home="home",
-...     families=[Family("faq", faq_node)],
-...     global_messages=[("^/start$", "home")],
+...     families=[Family("faq", faq_node, actions=[NODE])],
+...     commands=[("^/start$", lambda ctx: ctx.home())],
 ... )
 
 A conversation: `handle` returns a new session and the screen to show.
@@ -73,6 +73,7 @@ A conversation: `handle` returns a new session and the screen to show.
 
 from __future__ import annotations
 
+from .actions import SESSIONLESS, Action, Pager, callback_data, pages_of, parse_callback, sessionless_arg
 from .context import Context, Nav, Notice
 from .errors import (
     DataError,
@@ -90,7 +91,7 @@ from .machine import Machine, Outcome, Result
 from .routes import Handler
 from .screen import BACK, HOME, SEP, UP, Button, Screen
 from .session import MIGRATIONS, Session
-from .state import Family, State
+from .state import Family, Guard, State, guarded
 
 __all__ = [
     "ANY",
@@ -101,14 +102,17 @@ __all__ = [
     "MIGRATIONS",
     "PHOTO",
     "SEP",
+    "SESSIONLESS",
     "TEXT",
     "UP",
+    "Action",
     "Button",
     "Context",
     "DataError",
     "DefinitionError",
     "DuplicateStateError",
     "Family",
+    "Guard",
     "Handler",
     "Input",
     "Kind",
@@ -118,6 +122,7 @@ __all__ = [
     "NavigationError",
     "Notice",
     "Outcome",
+    "Pager",
     "ParamsError",
     "PatternError",
     "RenderError",
@@ -127,4 +132,9 @@ __all__ = [
     "State",
     "StateMachineError",
     "UnknownStateError",
+    "callback_data",
+    "guarded",
+    "pages_of",
+    "parse_callback",
+    "sessionless_arg",
 ]

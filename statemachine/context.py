@@ -1,11 +1,13 @@
 """The `Context` handed to handlers, hooks and render functions, and the `Nav` they return.
 
-A handler reads the update (`ctx.input`), the flow's data (`ctx.data`) and its dependencies
-(`ctx.deps`), may queue notices and effects, and returns where to go next:
+A handler reads the update (`ctx.input`), the current flow's data (`ctx.data`), the user's data
+(`ctx.user_data`) and its dependencies (`ctx.deps`), may queue notices and effects, and returns
+where to go next:
 
 >>> def open_order(ctx, id):
-...     ctx.data["last_order"] = int(id)
 ...     return ctx.go("order", id=int(id))
+>>> def ask_about(ctx, id):  # a new support dialog, the order's number in its data
+...     return ctx.start("support", data={"intro": f"About order {id}"})
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from .errors import UnknownStateError
 from .inputs import Input
 from .session import Params, Scalar, Session, check_params
 
-Action = Literal["go", "replace", "back", "up", "home", "stay"]
+Action = Literal["go", "replace", "back", "up", "home", "stay", "start"]
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,8 @@ class Nav:
     action: Action
     state: str | None = None
     params: Params = field(default_factory=dict)
+    data: dict[str, Any] | None = None
+    """For `start`: the data the flow starts with."""
 
 
 @dataclass(frozen=True)
@@ -77,8 +81,16 @@ class Context:
 
     @property
     def data(self) -> dict[str, Any]:
-        """The flow's data: handlers may store JSON-safe values here; kept in the new session."""
+        """The current flow's data: JSON-safe values kept while the user stays in the flow.
+
+        Dropped when the user reaches a state of another flow, or of none (what a state outside
+        any flow writes here is dropped at the end of the update)."""
         return self._work.data
+
+    @property
+    def user_data(self) -> dict[str, Any]:
+        """The user's data, kept across flows (a login): JSON-safe values only."""
+        return self._work.user_data
 
     @property
     def history(self) -> tuple[tuple[str, Params], ...]:
@@ -96,6 +108,11 @@ class Context:
     def go(self, state: str, **params: Scalar) -> Nav:
         """Go to `state`, leaving a breadcrumb for Back (unless `state` is already on the path)."""
         return self._nav("go", state, params)
+
+    def start(self, state: str, data: dict[str, Any] | None = None, **params: Scalar) -> Nav:
+        """Go to `state` and start its flow afresh with `data` (the flow's earlier data dropped)."""
+        nav = self._nav("go", state, params)
+        return Nav("start", nav.state, nav.params, dict(data or {}))
 
     def replace(self, state: str, **params: Scalar) -> Nav:
         """Move to `state` without a breadcrumb: another page of a list, a refresh with new params."""

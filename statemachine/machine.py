@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .actions import ARG
 from .context import Context, Nav, Notice
 from .errors import (
     DataError,
@@ -23,8 +24,8 @@ from .errors import (
 from .inputs import Input
 from .routes import MessageSpec, Target, message_route
 from .screen import BACK, HOME, RESERVED, SEP, UP, Screen
-from .session import Params, Session, check_params, next_token, plain
-from .state import Family, State
+from .session import ADOPT, Params, Session, check_params, next_token, plain
+from .state import Family, Guard, State
 
 Hook = Callable[[Context], "Nav | None"]
 
@@ -58,10 +59,11 @@ class Result:
 
 
 class Machine:
-    """States, families, the home state and hooks; validated when built.
+    """States, families, the home state, commands and hooks; validated when built.
 
-    `global_messages` are tried in every state after its own message routes (e.g. "^/start$").
-    Hooks receive the context and may return a `Nav`; by default the user stays where they are.
+    `commands` are message routes tried in every state before its own (e.g. "^/start$"), so a
+    state that takes any text still lets them through. Hooks receive the context and may return
+    a `Nav`; by default the user stays where they are.
     """
 
     def __init__(
@@ -70,7 +72,7 @@ class Machine:
         *,
         home: str,
         families: Sequence[Family] = (),
-        global_messages: Sequence[MessageSpec] = (),
+        commands: Sequence[MessageSpec] = (),
         history_limit: int = 20,
         on_refused: Hook | None = None,
         on_stale: Hook | None = None,
@@ -95,13 +97,27 @@ class Machine:
             if self._family_of(state.name):
                 raise DuplicateStateError(f"state {state.name!r} is named like a member of a family")
             self._states[state.name] = state
-        self._global_messages = tuple(message_route(p, t, "global_messages") for p, t in global_messages)
+        self.commands = tuple(message_route(p, t, "commands") for p, t in commands)
         if home not in self._states:
             raise UnknownStateError(f"home state {home!r} is not one of the states")
         for state in self._states.values():
             self._check_targets(state)
-        for route in self._global_messages:
-            self._check_name(route.target, "global_messages")
+        for family in self._families.values():
+            for name in [family.parent, *(action.to for action in family.actions)]:
+                self._check_name(name, f"family {family.prefix!r}")
+            for guard in family.guards:
+                self._check_guard(guard, f"family {family.prefix!r}")
+        for route in self.commands:
+            self._check_name(route.target, "commands")
+
+    @property
+    def states(self) -> tuple[State, ...]:
+        """The static states, in the order given."""
+        return tuple(self._states.values())
+
+    @property
+    def families(self) -> tuple[Family, ...]:
+        return tuple(self._families.values())
 
     def new_session(self) -> Session:
         """A session at home with no history."""
@@ -145,6 +161,10 @@ class Machine:
         if state is None:
             outcome, nav = Outcome.RESET, self._missing(ctx)
         else:
+            state = self._guard(state, ctx)
+            if work.flow != state.flow:  # a new session; data stored before flows had names (ADOPT)
+                work.data = work.data if work.flow == ADOPT else {}
+                work.flow = state.flow
             outcome, nav = dispatch(state, ctx)
         self._navigate(nav, ctx, resolved)
         state = self._resolve(work.state, ctx, resolved)
@@ -155,19 +175,25 @@ class Machine:
         if state is None:
             self._reset(work)
             state = self._states[self.home]
+        state = self._guard(state, ctx)
+        if nav is not None and nav.action == "start" and work.state == nav.state:
+            work.data = dict(nav.data or {})
+        elif state.flow is None or state.flow != work.flow:
+            work.data = {}  # the flow was left: its data goes
+        work.flow = state.flow
         changed = (work.state, work.params) != (session.state, session.params)
         if changed:
             work.token = next_token(session.token)
         screen = self._render(state, ctx)
         try:
-            work.data = plain(work.data)
+            work.data, work.user_data = plain(work.data), plain(work.user_data)
         except ValueError as error:
-            raise DataError(f"{state.name}: ctx.data is not JSON-safe: {error}") from None
+            raise DataError(f"{state.name}: ctx.data or ctx.user_data is not JSON-safe: {error}") from None
         keyboard = screen.keyboard(work.token)
         return Result(work, outcome, screen, keyboard, work.token, ctx.notices, ctx.effects, changed)
 
     def _dispatch(self, state: State, ctx: Context) -> tuple[Outcome, Nav | None]:
-        """Route the input to a handler: built-in buttons, then the state's routes, then global ones."""
+        """Route the input to a handler: built-in buttons and actions; commands, then the state's routes."""
         if ctx.input.kind == "callback":
             token, sep, data = (ctx.input.data or "").partition(SEP)
             if not sep or token != ctx._work.token:
@@ -177,12 +203,12 @@ class Machine:
             builtin = {BACK: ctx.back, UP: ctx.up, HOME: ctx.home}.get(data)
             if builtin is not None:
                 return Outcome.HANDLED, builtin()
-            for callback in state.callback_routes:
-                groups = callback.match(data)
-                if groups is not None:
-                    return Outcome.HANDLED, self._call(callback.target, ctx, groups)
+            action = state.action(data.partition(ARG)[0])
+            args = None if action is None else action.match(data)
+            if action is not None and args is not None:
+                return Outcome.HANDLED, _checked(action.run(ctx, args), action.handler or action)
         else:
-            for message in (*state.message_routes, *self._global_messages):
+            for message in (*self.commands, *state.message_routes):
                 groups = message.match(ctx.input)
                 if groups is not None:
                     return Outcome.HANDLED, self._call(message.target, ctx, groups)
@@ -195,6 +221,23 @@ class Machine:
 
     def _hook(self, hook: Hook | None, ctx: Context) -> Nav | None:
         return None if hook is None else _checked(hook(ctx), hook)
+
+    def _guard(self, state: State, ctx: Context) -> State:
+        """`state`, or the state its first failing guard leads to (no history), checked in turn."""
+        failed: list[Guard] = []
+        while True:
+            guard = next((guard for guard in state.guards if not guard.check(ctx)), None)
+            if guard is None:
+                return state
+            if guard in failed:
+                raise DefinitionError(
+                    f"guard {guard.name!r}: its otherwise state {state.name!r} fails it too"
+                )
+            failed.append(guard)
+            work = ctx._work
+            work.state, work.params = guard.otherwise, {}
+            work.history.clear()
+            state = self._states[guard.otherwise]
 
     def _missing(self, ctx: Context) -> Nav | None:
         self._reset(ctx._work)
@@ -230,13 +273,13 @@ class Machine:
                 return
         if action == "home":
             self._reset(work)
-        elif nav is not None and nav.state is not None:  # go or replace
+        elif nav is not None and nav.state is not None:  # go, start or replace
             target = (nav.state, dict(nav.params))
             if target == (work.state, work.params):
                 return
             if target in work.history:  # been there: cut the loop
                 del work.history[work.history.index(target) :]
-            elif action == "go":
+            elif action != "replace":
                 work.history.append((work.state, work.params))
                 del work.history[: max(0, len(work.history) - self.history_limit)]
             work.state, work.params = target
@@ -262,6 +305,7 @@ class Machine:
             if state is not None:
                 if not isinstance(state, State) or state.name != name:
                     raise DefinitionError(f"family {name.partition(':')[0]!r} resolved {name!r} to {state!r}")
+                state = family.member(state)  # type: ignore[union-attr]  # family is set: state resolved
                 self._check_targets(state)
             resolved[name] = state
         return resolved[name]
@@ -272,20 +316,28 @@ class Machine:
             raise RenderError(f"state {state.name!r}: render returned {screen!r}, not a Screen")
         for row in screen.buttons:
             for button in row:
-                data = button.data
+                data, action = button.data, button.action
                 if data == BACK and not state.allow_back:
                     raise RenderError(f"state {state.name!r}: button {button.text!r} is Back, refused here")
                 if data is None or data in RESERVED:
                     continue
-                if not any(route.match(data) is not None for route in state.callback_routes):
+                if action is None or state.action(action.id) is not action:
                     raise RenderError(
-                        f"state {state.name!r}: button {button.text!r} data {data!r} matches no route"
+                        f"state {state.name!r}: button {button.text!r} runs {action!r}, not one of its actions"
                     )
         return screen
 
     def _check_targets(self, state: State) -> None:
         for name in state.targets():
             self._check_name(name, f"state {state.name!r}")
+        for guard in state.guards:
+            self._check_guard(guard, f"state {state.name!r}")
+
+    def _check_guard(self, guard: Guard, where: str) -> None:
+        if guard.otherwise not in self._states:
+            raise UnknownStateError(
+                f"{where}: guard {guard.name!r} leads to {guard.otherwise!r}, not a state"
+            )
 
     def _check_name(self, name: Any, where: str) -> None:
         if isinstance(name, str) and not self.knows(name):

@@ -1,21 +1,19 @@
-r"""Routes: `(pattern, target)` pairs, compiled and checked once per pattern string.
+r"""Message routes: `(pattern, target)` pairs, compiled and checked once per pattern string; and
+the check of callback patterns (the routes the engine derives from `Action`s).
 
 A message pattern is a regex matched with `re.match` on the text of a "text" input (write
-`^...$` to match the whole text), or a `Matcher` such as `CONTACT`. A callback pattern is a regex
-that must match the whole route data (`fullmatch`, without the token), compiled with `re.ASCII`:
-callback data is ASCII. Named groups become the handler's keyword arguments.
+`^...$` to match the whole text), or a `Matcher` such as `CONTACT`. Named groups become the
+handler's keyword arguments.
 
-Telegram allows 64 bytes of callback data, of which the token and separator take up to 4, so a
-callback pattern must be bounded: `\d{1,6}`, not `\d+`.
+>>> route = message_route(r"^/order (?P<id>\d{1,9})$", "order", "commands")
+>>> route.match(Input.message("/order 12")), route.match(Input.message("hello"))
+({'id': '12'}, None)
 
->>> route = callback_route(r"^p:(?P<page>\d{1,5})$", "orders", "state 'orders'")
->>> route.match("p:12"), route.match("p:x")
-({'page': '12'}, None)
->>> try:
-...     callback_route(r"^o:(?P<id>\w+)$", "order", "state 'orders'")
-... except PatternError as error:
-...     print(error)
-state 'orders': callback pattern '^o:(?P<id>\\w+)$' is unbounded: bound it, e.g. \d{1,6} for \d+
+Callback data is ASCII and at most 64 bytes, of which the token and separator take up to 4, so
+an action's pattern must be bounded: `\d{1,6}`, not `\d+`.
+
+>>> compile_callback(r"o:(?P<arg>\w+)")
+'is unbounded: bound it, e.g. \\d{1,6} for \\d+'
 """
 
 from __future__ import annotations
@@ -44,7 +42,6 @@ Handler = Callable[..., "Nav | None"]
 Target = Handler | str
 """A handler, or the name of the state to go to."""
 MessageSpec = tuple["str | Matcher", Target]
-CallbackSpec = tuple[str, Target]
 
 TOKEN_MAX_LENGTH = 3
 ROUTE_DATA_BYTES = MAX_CALLBACK_BYTES - TOKEN_MAX_LENGTH - len(SEP)
@@ -69,20 +66,6 @@ class MessageRoute:
         return None if found is None else found.groupdict()
 
 
-@dataclass(frozen=True)
-class CallbackRoute:
-    """A compiled callback route."""
-
-    pattern: str
-    target: Target
-    regex: re.Pattern[str]
-
-    def match(self, data: str) -> Mapping[str, str | None] | None:
-        """The handler's keyword arguments if the route data matches, else None."""
-        found = self.regex.fullmatch(data)
-        return None if found is None else found.groupdict()
-
-
 def message_route(pattern: object, target: object, where: str) -> MessageRoute:
     """Compile and check a message route; `where` names its owner in error messages."""
     if isinstance(pattern, str):
@@ -94,16 +77,6 @@ def message_route(pattern: object, target: object, where: str) -> MessageRoute:
         raise PatternError(f"{where}: message pattern {pattern!r} is neither a regex string nor a matcher")
     groups = () if isinstance(pattern, Kind) else None
     return MessageRoute(pattern, _target(target, groups, where), None)  # type: ignore[arg-type]
-
-
-def callback_route(pattern: object, target: object, where: str) -> CallbackRoute:
-    """Compile and check a callback route; `where` names its owner in error messages."""
-    if not isinstance(pattern, str):
-        raise PatternError(f"{where}: callback pattern {pattern!r} is not a regex string")
-    regex = _compile_callback(pattern)
-    if isinstance(regex, str):
-        raise PatternError(f"{where}: callback pattern {pattern!r} {regex}")
-    return CallbackRoute(pattern, _target(target, tuple(regex.groupindex), where), regex)
 
 
 def _target(target: object, groups: tuple[str, ...] | None, where: str) -> Target:
@@ -137,7 +110,7 @@ def _compile_message(pattern: str) -> re.Pattern[str] | str:
 
 
 @functools.lru_cache(maxsize=4096)
-def _compile_callback(pattern: str) -> re.Pattern[str] | str:
+def compile_callback(pattern: str) -> re.Pattern[str] | str:
     """The compiled pattern, or what is wrong with it: invalid, colliding with Back/Up/Home, too long."""
     try:
         regex = re.compile(pattern, re.ASCII)

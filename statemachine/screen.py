@@ -1,9 +1,10 @@
 """What the bot shows: a `Screen` (text, inline keyboard, adapter options) made of `Button`s.
 
-Callback data sent to Telegram is `token + SEP + data`: the screen token lets the engine tell a
-button of the current screen from one pressed on an old message. Callback data is ASCII.
-Three data values are reserved for the built-in navigation, handled in every state:
-`BACK` ("<"), `UP` ("^") and `HOME` ("~"); route patterns may not match them.
+A button runs an `Action` (`action.button(text, arg)`, see `actions.py`), is one of the built-in
+navigation buttons or opens a URL. Callback data sent to Telegram is `token + SEP + data`: the
+screen token lets the engine tell a button of the current screen from one pressed on an old
+message. Callback data is ASCII. Three data values are reserved for the built-in navigation,
+handled in every state: `BACK` ("<"), `UP` ("^") and `HOME` ("~").
 
 >>> screen = Screen("Orders", [[Button("Next", "p:2")], [Button.back("Back"), Button("Site", url="https://x.y")]])
 >>> for row in screen.keyboard("a"):
@@ -16,8 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .errors import RenderError
+
+if TYPE_CHECKING:
+    from .actions import Action
 
 SEP = "|"
 """Separates the screen token from the route data in callback data."""
@@ -31,7 +36,9 @@ MAX_CALLBACK_BYTES = 64
 
 @dataclass(frozen=True)
 class Button:
-    """An inline button: route `data` (without the token) or a `url`, exactly one of them.
+    """An inline button: `data` (without the token) or a `url`, exactly one of them.
+
+    `action` is the `Action` the data runs (the engine checks the state declares it).
 
     >>> Button.up("Up")
     Button(text='Up', data='^', url=None)
@@ -40,6 +47,7 @@ class Button:
     text: str
     data: str | None = None
     url: str | None = None
+    action: Action | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if (self.data is None) == (self.url is None):

@@ -1,22 +1,30 @@
-"""The per-user session: where the user is, how they got there, and what the flow remembers.
+"""The per-user session: where the user is, how they got there, what the current flow remembers
+and what outlives flows (the user's data: a login).
 
 A `Session` serializes to a compact JSON-safe dict for storage (DynamoDB) and back. Loading is
 tolerant: missing, damaged, unknown or unmigratable data gives a fresh session at home.
 
->>> session = Session("order", {"id": 7}, [("home", {}), ("orders", {"page": 2})], {"lang": "ru"}, "b")
+>>> session = Session("order", {"id": 7}, [("home", {}), ("orders", {"page": 2})], token="b",
+...                   flow="photo", data={"note": "red"}, user_data={"lang": "ru"})
 >>> session.to_dict()  # doctest: +NORMALIZE_WHITESPACE
-{'v': 1, 's': 'order', 'p': {'id': 7}, 'h': [['home'], ['orders', {'page': 2}]],
- 'd': {'lang': 'ru'}, 't': 'b'}
+{'v': 2, 's': 'order', 'p': {'id': 7}, 'h': [['home'], ['orders', {'page': 2}]],
+ 'f': 'photo', 'd': {'note': 'red'}, 'u': {'lang': 'ru'}, 't': 'b'}
 >>> Session.from_dict(session.to_dict(), home="home") == session
 True
->>> Session.from_dict({"v": 99, "s": "?"}, home="home")
-Session(state='home', params={}, history=[], data={}, token='0')
+>>> Session.from_dict({"v": 99, "s": "?"}, home="home").state
+'home'
 
 A dict without "v" is read as version 1, so `from_dict({"s": "login"}, home=...)` works.
 
 Upgrading the format: bump `Session.VERSION` and add `MIGRATIONS[old_version]`, a function
 that turns a dict of version `old_version` into one of version `old_version + 1` (or raises
 `ValueError` to give up, which yields a fresh session). `from_dict` chains them.
+
+Version 1 had one flat "d" shared by every flow and no flows: its data becomes the data of the
+flow of the state the user is in (`ADOPT`), which the machine settles on the next update.
+
+>>> Session.from_dict({"v": 1, "s": "photo_note", "d": {"note": "red"}, "t": "5"}, home="home").flow
+'*'
 """
 
 from __future__ import annotations
@@ -35,7 +43,16 @@ Scalar = str | int | float | bool | None
 Params = dict[str, Scalar]
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
 
-MIGRATIONS: dict[int, Migration] = {}
+ADOPT = "*"
+"""The flow of data whose flow is not known yet: the flow of the state the user is in takes it."""
+
+
+def _flows(stored: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 -> 2: the flat data becomes the current flow's (whichever that is)."""
+    return {**stored, "v": 2, "f": ADOPT} if stored.get("d") else {**stored, "v": 2}
+
+
+MIGRATIONS: dict[int, Migration] = {1: _flows}
 """Version n -> function upgrading a stored dict of version n to version n + 1."""
 
 TOKEN_SPACE = 36**3
@@ -99,15 +116,18 @@ def _is_scalar(value: object) -> bool:
 
 @dataclass
 class Session:
-    """Current state and params, the breadcrumbs (oldest first), the flow's data, the screen token."""
+    """Current state and params, the breadcrumbs (oldest first), the current flow's data, the
+    screen token, the current flow, and the user's data (kept across flows)."""
 
-    VERSION: ClassVar[int] = 1
+    VERSION: ClassVar[int] = 2
 
     state: str
     params: Params = field(default_factory=dict)
     history: list[tuple[str, Params]] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
     token: str = "0"  # noqa: S105  # a screen token, not a secret
+    flow: str | None = None
+    user_data: dict[str, Any] = field(default_factory=dict)
 
     def copy(self) -> Session:
         """A deep copy: the engine works on one and never touches the session it was given."""
@@ -117,6 +137,8 @@ class Session:
             [(name, dict(params)) for name, params in self.history],
             copy.deepcopy(self.data),
             self.token,
+            self.flow,
+            copy.deepcopy(self.user_data),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -126,8 +148,12 @@ class Session:
             stored["p"] = dict(self.params)
         if self.history:
             stored["h"] = [[name, dict(params)] if params else [name] for name, params in self.history]
+        if self.flow is not None:
+            stored["f"] = self.flow
         if self.data:
             stored["d"] = copy.deepcopy(self.data)
+        if self.user_data:
+            stored["u"] = copy.deepcopy(self.user_data)
         stored["t"] = self.token
         return stored
 
@@ -152,16 +178,24 @@ class Session:
             version += 1
         state = loaded["s"]
         token = loaded.get("t", "0")
-        data = loaded.get("d", {})
-        if not isinstance(state, str) or not state or not isinstance(data, dict):
+        data, user_data, flow = loaded.get("d", {}), loaded.get("u", {}), loaded.get("f")
+        if (
+            not isinstance(state, str)
+            or not state
+            or not isinstance(data, dict)
+            or not isinstance(user_data, dict)
+        ):
             raise TypeError("bad state or data")
+        if flow is not None and not isinstance(flow, str):
+            raise TypeError("bad flow")
         if not isinstance(token, str) or not _TOKEN.fullmatch(token):
             raise ValueError(f"bad token {token!r}")
         entries = loaded.get("h", [])
         if not isinstance(entries, list):
             raise TypeError("bad history")
         history = [_entry(entry) for entry in entries]
-        return cls(state, check_params(loaded.get("p", {}), "stored session"), history, data, token)
+        params = check_params(loaded.get("p", {}), "stored session")
+        return cls(state, params, history, data, token, flow, user_data)
 
 
 def _entry(entry: list[Any]) -> tuple[str, Params]:

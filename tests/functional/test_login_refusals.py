@@ -112,3 +112,11 @@ def test_russian_refusals(harness):
     screen = anna.share_contact("+79990000000")
     assert screen.text.startswith("Мы не нашли аккаунт с этим номером телефона.")
     assert screen.reply_markup["keyboard"][0][0]["request_contact"] is True
+
+
+def test_menu_and_help_before_logging_in(harness, ann):
+    # WHEN Ann, not logged in, asks for the main menu  THEN the login screen, as for /start
+    assert PROMPT in ann.send("/menu").text
+    # WHEN she asks for help  THEN the hint comes with the login screen
+    ann.send("/help")
+    assert_still_at_login(harness, ann, "Use the buttons under the messages. Commands: /menu")

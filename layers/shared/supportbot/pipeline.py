@@ -16,14 +16,14 @@ from aws_lambda_powertools import Logger
 from telebot import TeleBot, types
 
 from statemachine import Machine, Result, Session
-from statemachine.session import next_token
 from supportbot.backend import Backend, UnauthorizedError, UnavailableError, make_backend
-from supportbot.bot.deps import BotDeps, Profile
-from supportbot.bot.machine import ANONYMOUS_STATES, LOGIN_STATE, build_machine
+from supportbot.bot.auth import AUTH
+from supportbot.bot.deps import BotDeps
+from supportbot.bot.machine import build_machine
 from supportbot.config import Config, get_config
 from supportbot.content import ContentStore, get_content_store
 from supportbot.i18n import Translator, pick_language, translator
-from supportbot.storage.sessions import Auth, SessionConflictError, SessionItem, load_session, save_session
+from supportbot.storage.sessions import SessionConflictError, SessionItem, load_session, save_session
 from supportbot.support.rating_press import handle_rating_press, is_rating_press
 from supportbot.support.warehouse import is_group_update, process_group_update
 from supportbot.telegram.client import get_bot
@@ -109,27 +109,22 @@ class UpdateProcessor:
 
     def _run(self, item: SessionItem, incoming: Incoming) -> Result:
         language = pick_language(incoming.user.language_code, self.config.default_language)
-        profile = Profile(Auth.from_dict(item.auth), language)
         deps = BotDeps(
             config=self.config,
             t=translator(language),
-            profile=profile,
             user=incoming.user,
             backend_factory=self.backend_factory,
             content=self.content,
         )
-        session = self.machine.load(item.machine)
-        if profile.auth is None and session.state not in ANONYMOUS_STATES:
-            session = at_login(session)
+        session = load_machine_session(self.machine, item)
         try:
             result = self.machine.handle(session, incoming.input, deps)
         except UnauthorizedError:
-            # The token expired or was revoked: back to login, saying why.
-            profile.auth = None
-            result = self.machine.show(at_login(session), deps, notice=deps.t("login.expired"))
-        item.machine = result.session.to_dict()
-        item.auth = profile.auth.to_dict() if profile.auth else None
-        item.language = profile.language
+            # The token expired or was revoked: without it the login guard shows the login screen.
+            session.user_data.pop(AUTH, None)
+            result = self.machine.show(session, deps, notice=deps.t("login.expired"))
+        store_machine_session(item, result.session)
+        item.language = language
         return result
 
     def _say_unavailable(self, incoming: Incoming, t: Translator) -> dict[str, Any] | None:
@@ -148,10 +143,23 @@ class UpdateProcessor:
         return None
 
 
-def at_login(session: Session) -> Session:
-    """The login screen, with the next screen token: a fresh session's token would make buttons
-    shown before the login current again once the token counter catches up with them."""
-    return Session(LOGIN_STATE, token=next_token(session.token))
+def load_machine_session(machine: Machine, item: SessionItem) -> Session:
+    """The engine's session of ``item``. The login, the user's data, is stored in an attribute of
+    its own (``auth``: the item's TTL depends on it), not inside the engine's session."""
+    session = machine.load(item.machine)
+    session.user_data.pop(AUTH, None)
+    if item.auth:
+        session.user_data[AUTH] = item.auth
+    return session
+
+
+def store_machine_session(item: SessionItem, session: Session) -> None:
+    stored = session.to_dict()
+    user_data = stored.pop("u", {})
+    item.auth = user_data.pop(AUTH, None)
+    if user_data:
+        stored["u"] = user_data
+    item.machine = stored
 
 
 def apologize(bot: TeleBot, update: dict[str, Any], language_default: str) -> None:

@@ -164,6 +164,18 @@ def test_end_dialog_and_main_menu_stay_reachable(harness, desk, ann):
     assert desk.queued() == 0
 
 
+def test_commands_in_the_dialog_are_commands_not_messages(harness, desk, ann):
+    # GIVEN Ann in the dialog, where every text goes to support
+    ann.tap(ASK)
+    # WHEN she types /help  THEN she gets the hint and stays in the dialog; nothing goes to support
+    screen = ann.send("/help")
+    assert screen.text.startswith("Use the buttons under the messages. Commands: /menu")
+    assert "✖️ End dialog" in ann.labels(screen)
+    # WHEN she types /menu  THEN the main menu
+    assert ASK in ann.labels(ann.send("/menu"))
+    assert user_messages(ANN) == []
+
+
 def test_a_repeated_update_is_sent_to_support_once(harness, desk, ann):
     # GIVEN Ann in the dialog
     ann.tap(ASK)

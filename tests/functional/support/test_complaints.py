@@ -14,7 +14,7 @@ from infra.demo import CUSTOMER_NAME, CUSTOMER_PHONE, PARTNER_PHONE
 from supportbot import pipeline
 from supportbot.config import get_config
 from supportbot.content import ContentItem, get_content_store
-from supportbot.storage.sessions import SessionConflictError, load_session
+from supportbot.storage.sessions import SessionConflictError, load_session, save_session
 from supportbot.support import files, outbox
 from supportbot.support.blinger_ids import blinger_client_id
 from supportbot.support.destinations import Destinations
@@ -192,6 +192,29 @@ def test_back_and_up_inside_the_tree_keep_the_answers(harness, support, anna):
     assert answers_of(anna) == collected
     anna.send(DESCRIPTION)
     assert "✅ Отправить жалобу" in anna.labels(anna.menu)
+
+
+def test_a_complaint_in_a_session_stored_before_flows_had_scopes_carries_on(harness, support, anna):
+    # GIVEN Anna halfway through a complaint, her session stored in the format before flows
+    # (version 1: one flat data dict, no flow), as the bot deployed before this one left it
+    to_damaged_goods(anna)
+    anna.tap(order_button(anna))
+    send_photo(harness, anna)
+    collected = answers_of(anna)
+    item = load_session(anna.user_id)
+    item.machine = {"v": 1, **{k: v for k, v in item.machine.items() if k not in ("v", "f")}}
+    save_session(item)
+    # WHEN she goes on with the description
+    review = anna.send(DESCRIPTION)
+    # THEN nothing was lost: the review shows the order and the photo, and the flow owns the answers
+    assert "Фото повреждения: фото" in review.text
+    assert "✅ Отправить жалобу" in anna.labels(anna.menu)
+    stored = load_session(anna.user_id).machine
+    assert (stored["v"], stored["f"], set(stored["d"]["complaint"])) == (
+        2,
+        "complaint",
+        {*collected, "dmg_t"},
+    )
 
 
 def test_home_and_starting_over_clear_the_answers(harness, support, anna):

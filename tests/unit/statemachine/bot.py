@@ -6,6 +6,7 @@ from typing import Any
 
 from statemachine import (
     CONTACT,
+    Action,
     Button,
     Context,
     Family,
@@ -27,8 +28,8 @@ def home(ctx: Context) -> Screen:
     return Screen(
         "Main menu",
         [
-            [Button("Orders", "orders"), Button("FAQ", "faq")],
-            [Button("Log in", "login"), Button("Log out", "bye")],
+            [ORDERS.button("Orders"), FAQ.button("FAQ")],
+            [LOGIN.button("Log in"), BYE.button("Log out")],
         ],
     )
 
@@ -38,8 +39,8 @@ def orders(ctx: Context) -> Screen:
     return Screen(
         f"Orders, page {page}",
         [
-            [Button("Prev", f"p:{max(page - 1, 1)}"), Button("Next", f"p:{min(page + 1, LAST_PAGE)}")],
-            [Button(f"Order {page}0", f"o:{page}0"), Button(f"Order {page}1", f"o:{page}1")],
+            [PAGE.button("Prev", max(page - 1, 1)), PAGE.button("Next", min(page + 1, LAST_PAGE))],
+            [OPEN.button(f"Order {page}0", f"{page}0"), OPEN.button(f"Order {page}1", f"{page}1")],
             [Button.back("Back"), Button.up("Up")],
         ],
     )
@@ -56,7 +57,7 @@ def open_order(ctx: Context, id: str) -> Nav:
 def order(ctx: Context) -> Screen:
     return Screen(
         f"Order {ctx.params['id']}",
-        [[Button("Refresh", "r")], [Button.back("Back"), Button.up("Up"), Button.home("Menu")]],
+        [[REFRESH.button("Refresh")], [Button.back("Back"), Button.up("Up"), Button.home("Menu")]],
     )
 
 
@@ -65,12 +66,23 @@ def refresh(ctx: Context) -> None:
     ctx.emit(("refreshed", ctx.params["id"]))
 
 
+ORDERS = Action("orders", to="orders")
+FAQ = Action("faq", to="faq:1")
+LOGIN = Action("login", to="login")
+BYE = Action("bye", to="bye")
+PAGE = Action("p", goto_page, arg=r"\d{1,5}")
+OPEN = Action("o", open_order, arg=r"\d{1,9}", to="order")
+REFRESH = Action("r", refresh)
+ORDERS_ACTIONS = [PAGE, OPEN]
+NODE = Action("n", lambda ctx, key: ctx.go(f"faq:{key}"), arg=r"\d{1,6}")
+
+
 def login(ctx: Context) -> Screen:
     return Screen("Share your contact", options={"request_contact": "Share my phone"})
 
 
 def on_contact(ctx: Context) -> Nav:
-    ctx.data["phone"] = str(ctx.input.payload)
+    ctx.user_data["phone"] = str(ctx.input.payload)
     return ctx.home()
 
 
@@ -89,17 +101,16 @@ def faq_family(tree: FaqTree, calls: list[str] | None = None) -> Family:
         title, children = tree[key]
 
         def render(ctx: Context) -> Screen:
-            rows = [[Button(tree[child][0], f"n:{child}")] for child in children if child in tree]
+            rows = [[NODE.button(tree[child][0], child)] for child in children if child in tree]
             return Screen(title, [*rows, [Button.back("Back"), Button.up("Up")]])
 
         return State(
             f"faq:{key}",
             render,
-            callbacks=[(r"^n:(?P<key>\d{1,6})$", lambda ctx, key: ctx.go(f"faq:{key}"))],
             parent=lambda ctx: "home" if key == "1" else f"faq:{_parent_of(tree, key)}",
         )
 
-    return Family("faq", resolve)
+    return Family("faq", resolve, actions=[NODE])
 
 
 def _parent_of(tree: FaqTree, key: str) -> str:
@@ -109,18 +120,9 @@ def _parent_of(tree: FaqTree, key: str) -> str:
 def build(tree: FaqTree | None = None, *, calls: list[str] | None = None, **options: Any) -> Machine:
     """The test bot; `options` go to `Machine` (hooks, history_limit...)."""
     states = [
-        State(
-            "home",
-            home,
-            callbacks=[("^orders$", "orders"), ("^faq$", "faq:1"), ("^login$", "login"), ("^bye$", "bye")],
-        ),
-        State(
-            "orders",
-            orders,
-            callbacks=[(r"^p:(?P<page>\d{1,5})$", goto_page), (r"^o:(?P<id>\d{1,9})$", open_order)],
-            parent="home",
-        ),
-        State("order", order, callbacks=[("^r$", refresh)], parent=lambda ctx: ("orders", {"page": 1})),
+        State("home", home, actions=[ORDERS, FAQ, LOGIN, BYE]),
+        State("orders", orders, actions=[PAGE, OPEN], parent="home"),
+        State("order", order, actions=[REFRESH], parent=lambda ctx: ("orders", {"page": 1})),
         State("login", login, messages=[(CONTACT, on_contact)], parent="home"),
         State("bye", bye, allow_back=False),
     ]
@@ -131,7 +133,7 @@ def build(tree: FaqTree | None = None, *, calls: list[str] | None = None, **opti
         states,
         home="home",
         families=[faq_family(faq, calls)],
-        global_messages=[
+        commands=[
             ("^/start$", lambda ctx: ctx.home()),
             (r"^/order (?P<id>\d{1,9})$", open_order),
         ],

@@ -9,9 +9,11 @@ from typing import Any
 import pytest
 
 from statemachine import (
+    ANY,
     BACK,
     HOME,
     PHOTO,
+    Action,
     Button,
     Context,
     DataError,
@@ -30,6 +32,7 @@ from statemachine import (
     State,
     UnknownStateError,
 )
+from tests.unit.statemachine import bot
 from tests.unit.statemachine.bot import Chat, build, orders
 
 MakeChat = Callable[..., Chat]
@@ -61,12 +64,12 @@ def test_duplicate_family_and_state_in_a_family_are_refused() -> None:
     ("states", "message"),
     [
         (
-            [State("home", plain, callbacks=[("^x$", "nowhere")])],
+            [State("home", plain, actions=[Action("x", to="nowhere")])],
             "state 'home': unknown target state 'nowhere'",
         ),
         ([State("home", plain, messages=[("^x$", "nowhere")])], "unknown target state 'nowhere'"),
         ([State("home", plain, parent="nowhere")], "state 'home': unknown target state 'nowhere'"),
-        ([State("home", plain, callbacks=[("^x$", "help:1")])], "'help:1'"),
+        ([State("home", plain, actions=[Action("x", to="help:1")])], "'help:1'"),
     ],
 )
 def test_unknown_targets_are_named(states: list[State], message: str) -> None:
@@ -78,7 +81,7 @@ def test_unknown_targets_are_named(states: list[State], message: str) -> None:
 def test_family_members_are_valid_targets() -> None:
     # GIVEN a route to "faq:anything" and a family "faq"  WHEN built  THEN it is accepted
     machine = Machine(
-        [State("home", plain, callbacks=[("^x$", "faq:anything")], parent="faq:root")],
+        [State("home", plain, actions=[Action("x", to="faq:anything")], parent="faq:root")],
         home="home",
         families=[Family("faq", lambda key, ctx: None)],
     )
@@ -89,10 +92,10 @@ def test_family_members_are_valid_targets() -> None:
 def test_unknown_home_and_global_targets() -> None:
     with pytest.raises(UnknownStateError, match="home state 'start'"):
         Machine([State("home", plain)], home="start")
-    with pytest.raises(UnknownStateError, match="global_messages: unknown target state 'x'"):
-        Machine([State("home", plain)], home="home", global_messages=[("^/x$", "x")])
-    with pytest.raises(PatternError, match="global_messages"):
-        Machine([State("home", plain)], home="home", global_messages=[("(", "home")])
+    with pytest.raises(UnknownStateError, match="commands: unknown target state 'x'"):
+        Machine([State("home", plain)], home="home", commands=[("^/x$", "x")])
+    with pytest.raises(PatternError, match="commands"):
+        Machine([State("home", plain)], home="home", commands=[("(", "home")])
 
 
 @pytest.mark.parametrize("limit", [-1, 2.5, "3", True])
@@ -130,7 +133,7 @@ def test_message_route_with_matcher(chat: Chat) -> None:
     result = chat.send(Input("contact", payload="+79990001122"))
     assert result.outcome is Outcome.HANDLED
     assert chat.text == "Main menu"
-    assert chat.session.data == {"phone": "+79990001122"}
+    assert chat.session.user_data == {"phone": "+79990001122"}
     assert chat.session.history == []
 
 
@@ -150,8 +153,8 @@ def test_refused_callback_data_with_a_valid_token(chat: Chat) -> None:
     assert result.token == chat.session.token == "0"
 
 
-def test_global_messages_after_the_state_routes(chat: Chat) -> None:
-    # GIVEN the user deep in the menu  WHEN "/order 42" is typed  THEN the global route opens it
+def test_commands_in_every_state(chat: Chat) -> None:
+    # GIVEN the user deep in the menu  WHEN "/order 42" is typed  THEN the command opens it
     chat.click("Orders")
     chat.send("/order 42")
     assert chat.text == "Order 42"
@@ -162,17 +165,17 @@ def test_global_messages_after_the_state_routes(chat: Chat) -> None:
     assert chat.session.history == []
 
 
-def test_state_routes_win_over_global_routes() -> None:
-    # GIVEN a state with its own "/start" route
+def test_commands_win_over_a_state_that_takes_any_text() -> None:
+    # GIVEN a state that takes any message
     machine = Machine(
-        [State("home", plain), State("quiz", plain, messages=[("^/start$", lambda ctx: ctx.stay())])],
+        [State("home", plain), State("quiz", plain, messages=[(ANY, lambda ctx: ctx.stay())])],
         home="quiz",
-        global_messages=[("^/start$", "home")],
+        commands=[("^/start$", "home")],
     )
-    # WHEN "/start" is sent  THEN the state's own route handles it
+    # WHEN "/start" is sent  THEN the command handles it; other texts reach the state
     result = machine.handle(machine.new_session(), Input.message("/start"))
-    assert result.session.state == "quiz"
-    assert result.outcome is Outcome.HANDLED
+    assert (result.session.state, result.outcome) == ("home", Outcome.HANDLED)
+    assert machine.handle(Session("quiz"), Input.message("/stop")).session.state == "quiz"
 
 
 @pytest.mark.parametrize("data", [None, "", "no separator", "zz|orders", "|orders", "0", "1|<"])
@@ -238,7 +241,7 @@ def test_navigation_errors() -> None:
                 messages=[
                     ("^a$", lambda ctx: ctx.go("nowhere")),
                     ("^b$", lambda ctx: ctx.go("home", page=[1])),
-                    ("^c$", lambda ctx: ctx.data.update(when=object())),
+                    ("^c$", lambda ctx: ctx.user_data.update(when=object())),
                     ("^d$", lambda ctx: ctx.replace("home", ratio=float("nan"))),
                 ],
             )
@@ -307,7 +310,11 @@ def test_context_in_handlers_and_render() -> None:
         return Screen("b")
 
     machine = Machine(
-        [State("a", plain, messages=[(r"^say (?P<word>\w+)$", handler)]), State("b", render_b)], home="a"
+        [
+            State("a", plain, messages=[(r"^say (?P<word>\w+)$", handler)], flow="talk"),
+            State("b", render_b, flow="talk"),
+        ],
+        home="a",
     )
     # WHEN an update is handled with deps
     result = machine.handle(machine.new_session(), Input.message("say hi"), deps="DEPS")
@@ -481,6 +488,12 @@ def test_token_wraps() -> None:
     assert result.keyboard[0][0]["callback_data"] == "0|p:1"
 
 
+def test_an_action_with_an_argument_that_does_not_match_is_refused(chat: Chat) -> None:
+    chat.click("Orders")
+    assert chat.send(Input.callback(f"{chat.session.token}|o:x")).outcome is Outcome.REFUSED
+    assert chat.send(Input.callback(f"{chat.session.token}|o")).outcome is Outcome.REFUSED
+
+
 # --- render checks ----------------------------------------------------------------------------
 
 
@@ -488,13 +501,18 @@ def test_token_wraps() -> None:
     ("screen", "message"),
     [
         ("not a screen", "not a Screen"),
-        (Screen("x", [[Button("Go", "nowhere")]]), "'nowhere' matches no route"),
+        (Screen("x", [[Button("Go", "nowhere")]]), "runs None, not one of its actions"),
+        (
+            Screen("x", [[Action("go", to="home").button("Go")]]),
+            "runs Action\\('go'\\), not one of its actions",
+        ),
+        (Screen("x", [[Action("p", to="home").button("P")]]), "runs Action\\('p'\\), not one of its actions"),
         (Screen("x", [[Button.back("Back")]]), "is Back, refused here"),
     ],
 )
 def test_render_errors(screen: Any, message: str) -> None:
     machine = Machine(
-        [State("home", lambda ctx: screen, callbacks=[(r"^p:\d{1,6}$", "home")], allow_back=False)],
+        [State("home", lambda ctx: screen, actions=[Action("p", to="home")], allow_back=False)],
         home="home",
     )
     with pytest.raises(RenderError, match=message):
@@ -576,7 +594,7 @@ def test_resolved_states_are_checked() -> None:
     # GIVEN resolvers returning a misnamed state, a bad target, a bad pattern, something else
     cases: dict[str, tuple[Any, type[Exception], str]] = {
         "a": (State("faq:other", plain), DefinitionError, "resolved 'faq:a'"),
-        "b": (State("faq:b", plain, callbacks=[("^x$", "gone")]), UnknownStateError, "'gone'"),
+        "b": (State("faq:b", plain, actions=[Action("x", to="gone")]), UnknownStateError, "'gone'"),
         "c": ("faq:c", DefinitionError, "resolved 'faq:c' to 'faq:c'"),
     }
     machine = Machine(
@@ -585,8 +603,8 @@ def test_resolved_states_are_checked() -> None:
     for key, (_, error, message) in cases.items():
         with pytest.raises(error, match=message):
             machine.handle(Session(f"faq:{key}"), Input.message("x"))
-    with pytest.raises(PatternError, match=r"state 'faq:d': callback pattern '\^x\.\+\$' is unbounded"):
-        State("faq:d", plain, callbacks=[("^x.+$", "home")])
+    with pytest.raises(PatternError, match=r"action 'x': argument pattern '\.\+' is unbounded"):
+        Action("x", lambda ctx, arg: None, arg=".+")
 
 
 def test_non_family_names_with_colons() -> None:
@@ -599,16 +617,15 @@ def test_non_family_names_with_colons() -> None:
 def test_load_is_tolerant() -> None:
     machine = build()
     assert machine.load(None) == machine.new_session() == Session("home")
-    assert machine.load({"v": 1, "s": "orders", "p": {"page": 2}}).params == {"page": 2}
+    assert machine.load({"v": 2, "s": "orders", "p": {"page": 2}}).params == {"page": 2}
 
 
 def test_photo_route_and_params_in_render() -> None:
     # GIVEN a state accepting photos, rendering its params
     machine = Machine(
         [
-            State(
-                "home", orders, messages=[(PHOTO, lambda ctx: None)], callbacks=[(r"^[po]:\d{1,5}$", "home")]
-            )
+            State("home", orders, messages=[(PHOTO, lambda ctx: None)], actions=bot.ORDERS_ACTIONS),
+            State("order", plain),
         ],
         home="home",
     )

@@ -17,14 +17,20 @@ FRESH = Session("home")
 def test_round_trip_through_json() -> None:
     # GIVEN a session with everything set
     session = Session(
-        "order", {"id": 7, "q": None}, [("home", {}), ("orders", {"page": 2})], {"a": [1, {"b": 2.5}]}, "z1"
+        "order",
+        {"id": 7, "q": None},
+        [("home", {}), ("orders", {"page": 2})],
+        {"a": [1, {"b": 2.5}]},
+        "z1",
+        "orders",
+        {"auth": {"t": "x"}},
     )
     # WHEN stored as JSON and loaded  THEN the same session
     assert Session.from_dict(json.loads(json.dumps(session.to_dict())), home="home") == session
 
 
 def test_empty_parts_are_omitted() -> None:
-    assert Session("home").to_dict() == {"v": 1, "s": "home", "t": "0"}
+    assert Session("home").to_dict() == {"v": 2, "s": "home", "t": "0"}
 
 
 def test_to_dict_is_a_copy() -> None:
@@ -44,7 +50,7 @@ def test_copy_is_deep() -> None:
 
 def test_numbers_from_dynamodb_become_plain() -> None:
     # GIVEN what boto3 gives back: Decimals
-    stored = {"v": Decimal(1), "s": "orders", "p": {"page": Decimal(3)}, "d": {"x": Decimal("0.5")}, "t": "a"}
+    stored = {"v": Decimal(2), "s": "orders", "p": {"page": Decimal(3)}, "d": {"x": Decimal("0.5")}, "t": "a"}
     # WHEN loaded  THEN ints and floats
     session = Session.from_dict(stored, home="home")
     assert session == Session("orders", {"page": 3}, data={"x": 0.5}, token="a")
@@ -58,7 +64,7 @@ def test_numbers_from_dynamodb_become_plain() -> None:
         "v1",
         [],
         {},
-        {"v": 2, "s": "x"},
+        {"v": 3, "s": "x"},
         {"v": 0, "s": "x"},
         {"v": True, "s": "x"},
         {"v": "1", "s": "x"},
@@ -77,9 +83,11 @@ def test_numbers_from_dynamodb_become_plain() -> None:
         {"v": 1, "s": "x", "h": [[1, {}]]},
         {"v": 1, "s": "x", "h": [[]]},
         {"v": 1, "s": "x", "h": [5]},
-        {"v": 1, "s": "x", "t": "ABC"},
-        {"v": 1, "s": "x", "t": "abcd"},
-        {"v": 1, "s": "x", "t": 5},
+        {"v": 2, "s": "x", "t": "ABC"},
+        {"v": 2, "s": "x", "t": "abcd"},
+        {"v": 2, "s": "x", "t": 5},
+        {"v": 2, "s": "x", "u": []},
+        {"v": 2, "s": "x", "f": 3},
     ],
 )
 def test_unreadable_data_gives_a_fresh_session(stored: Any) -> None:
@@ -88,7 +96,25 @@ def test_unreadable_data_gives_a_fresh_session(stored: Any) -> None:
 
 
 def test_defaults_of_a_minimal_stored_session() -> None:
-    assert Session.from_dict({"v": 1, "s": "x"}, home="home") == Session("x")
+    assert Session.from_dict({"v": 2, "s": "x"}, home="home") == Session("x")
+
+
+def test_version_one_data_is_adopted_by_the_current_flow() -> None:
+    # GIVEN a session stored before flows had names: one flat data dict, no flow
+    stored = {
+        "v": 1,
+        "s": "photo_note",
+        "p": {"o": "A1"},
+        "h": [["main"]],
+        "d": {"photo_note": "red"},
+        "t": "5",
+    }
+    # WHEN loaded  THEN everything is kept, the data waiting for the current state's flow to adopt it
+    session = Session.from_dict(stored, home="home")
+    assert session == Session("photo_note", {"o": "A1"}, [("main", {})], {"photo_note": "red"}, "5", "*")
+    assert session.to_dict()["v"] == 2
+    # AND without data there is nothing to adopt
+    assert Session.from_dict({"v": 1, "s": "main", "t": "5"}, home="home") == Session("main", token="5")
 
 
 def test_migrations_are_chained(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -113,8 +139,8 @@ def test_migrations_are_chained(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_an_unmigratable_version_gives_a_fresh_session(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(Session, "VERSION", 2)
-    assert Session.from_dict({"v": 1, "s": "orders"}, home="home") == FRESH
+    monkeypatch.setattr(Session, "VERSION", 3)
+    assert Session.from_dict({"v": 2, "s": "orders"}, home="home") == FRESH
 
 
 def test_tokens_count_in_base36_and_wrap() -> None:

@@ -1,10 +1,14 @@
-"""Login by shared contact, /start, and log out."""
+"""Login by shared contact, the login guard, and log out.
+
+The login is the user's data (``ctx.user_data["auth"]``), kept across flows; every screen but the
+login screen needs it (``LOGGED_IN``, put on them in ``bot/machine.py``).
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from statemachine import CONTACT, Nav, Screen, State
+from statemachine import CONTACT, Action, Guard, Nav, Screen, State
 from supportbot.backend import BlockedError, NotFoundError
 from supportbot.backend.phones import normalize_phone
 from supportbot.storage.sessions import Auth
@@ -17,9 +21,29 @@ if TYPE_CHECKING:
     from supportbot.bot.deps import BotDeps
 
 LOGIN = "login"
-# A phone number typed instead of shared: digits with the usual separators. Other texts (/start
-# included) are not mistaken for one: /start shows the login screen, the rest gets the hint.
+AUTH = "auth"  # the key of the login in the user's data
+# A phone number typed instead of shared: digits with the usual separators. Other texts get the hint.
 TYPED_PHONE = r"^\+?[\d\s().-]{5,25}$"
+
+
+def deps(ctx: Context) -> BotDeps:
+    return ctx.deps  # type: ignore[return-value]
+
+
+def auth_of(ctx: Context) -> Auth | None:
+    """The user's login, if they are logged in."""
+    return Auth.from_dict(ctx.user_data.get(AUTH))
+
+
+def login(ctx: Context) -> Auth:
+    """The login of a screen that needs one (``LOGGED_IN`` guards every such screen)."""
+    auth = auth_of(ctx)
+    if auth is None:
+        raise RuntimeError("a screen that needs a login was shown without one")
+    return auth
+
+
+LOGGED_IN = Guard("login", lambda ctx: auth_of(ctx) is not None, otherwise=LOGIN)
 
 
 def render_login(ctx: Context) -> Screen:
@@ -42,15 +66,16 @@ def on_contact(ctx: Context) -> Nav | None:
         ctx.notify(d.t("login.bad_phone"))
         return None
     try:
-        login = d.backend.auth_by_phone(phone, d.user.id)
+        found = d.backend.auth_by_phone(phone, d.user.id)
     except NotFoundError:
         ctx.notify(d.t("login.not_found"))
         return None
     except BlockedError:
         ctx.notify(d.t("login.blocked"))
         return None
-    d.profile.auth = Auth(token=login.token, user_type=login.user_type, phone=phone, name=login.name)
-    welcome = d.t("login.welcome", name=login.name) if login.name else d.t("login.welcome_anonymous")
+    auth = Auth(token=found.token, user_type=found.user_type, phone=phone, name=found.name)
+    ctx.user_data[AUTH] = auth.to_dict()
+    welcome = d.t("login.welcome", name=found.name) if found.name else d.t("login.welcome_anonymous")
     ctx.emit(SendText(welcome, remove_keyboard=True))
     return ctx.home()
 
@@ -59,23 +84,13 @@ def on_typed_phone(ctx: Context) -> None:
     ctx.notify(deps(ctx).t("login.typed_refused"))
 
 
-def start(ctx: Context) -> Nav:
-    """/start anywhere: the main menu when logged in, else the login screen."""
-    if deps(ctx).profile.auth is None:
-        return ctx.replace(LOGIN)
-    return ctx.home()
-
-
 def logout(ctx: Context) -> Nav:
-    d = deps(ctx)
-    d.profile.auth = None
-    ctx.notify(d.t("logout.done"))
-    return ctx.replace(LOGIN)
+    ctx.user_data.pop(AUTH, None)
+    ctx.notify(deps(ctx).t("logout.done"))
+    return ctx.home()  # LOGGED_IN takes them to the login screen, with no way back
 
 
-def deps(ctx: Context) -> BotDeps:
-    return ctx.deps  # type: ignore[return-value]
-
+LOGOUT = Action("logout", logout, to=LOGIN)
 
 STATES = [
     State(
@@ -85,4 +100,3 @@ STATES = [
         allow_back=False,
     ),
 ]
-GLOBAL_MESSAGES = [(r"^/start(?:\s.*)?$", start)]

@@ -1,41 +1,43 @@
 """Complaints: a flow defined by the admin-edited tree "complaints" (node format: ``content.py``).
 
 Every node is a state of the family "complaint": it shows its text, its children as buttons and,
-when it asks for something, takes the answer: a typed text (length-checked), a photo, or one of
-the customer's orders picked from a paginated list. After an answer the flow moves on to the
-node's only child, if it has exactly one; a node that submits shows what was collected and a
-"Submit" button once every required step on its path is answered. Submitting files an incident
-ticket (``support/incidents.py``) and confirms its number; "My complaints" lists the customer's
-incidents with their status.
+when it asks for something, takes the answer. What a node asks for is a ``Question``, one per kind:
+a typed text (length-checked), a photo, or one of the customer's orders picked from a paginated
+list; a node routes only what its question takes and hints at what is expected otherwise. After
+an answer the flow moves on to the node's only child, if it has exactly one; a node that submits
+shows what was collected and a "Submit" button once every required step on its path is answered.
+Submitting files an incident ticket (``support/incidents.py``) and confirms its number; "My
+complaints" lists the customer's incidents with their status.
 
-Answers live in the session (``ctx.data["complaint"]``, by node id) so Back and Up keep them:
-``["t", text]``, ``["p", telegram_file_id]`` or ``["o", order_id, order_number]`` — never the
-photo itself. The session item must stay within one DynamoDB write unit (1 KB), so a text answer
-is capped at ``MAX_TEXT`` characters and all answers together at ``ANSWERS_BUDGET`` bytes. Opening
-another branch drops the answers of the branch left behind; starting a complaint from the main
-menu (so after Home) starts empty.
+Answers are the flow's data (``ctx.data["complaint"]``, by node id), so Back and Up keep them and
+leaving the flow drops them. They are typed (``TextAnswer``, ``PhotoAnswer``, ``OrderAnswer``) and
+stored compactly as ``["t", text]``, ``["p", telegram_file_id]`` or ``["o", order_id, number]`` —
+never the photo itself. The session item must stay within one DynamoDB write unit (1 KB), so a
+text answer is capped at ``MAX_TEXT`` characters and all answers together at ``ANSWERS_BUDGET``
+bytes. Opening another branch drops the answers of the branch left behind.
 """
 
 from __future__ import annotations
 
+import abc
 import json
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from statemachine import PHOTO, Button, Family, Screen, State
+from statemachine import ANY, PHOTO, TEXT, Action, Button, Family, Screen, State, pages_of
 from supportbot.backend import NotFoundError
-from supportbot.bot.auth import deps
-from supportbot.bot.orders import ORDER_ID_ROUTE, local_time, money, order_page
-from supportbot.bot.widgets import PAGE_ROUTE, clamp, pager, pages_of
+from supportbot.bot.auth import deps, login
+from supportbot.bot.orders import ORDER_ID, local_time, order_label, order_page
+from supportbot.bot.widgets import PAGER, pager_rows
 from supportbot.content import ROOT, Node, Tree
 from supportbot.i18n import SafeHTML, translator
-from supportbot.support.incidents import INCIDENT, Answer, Customer, file_incident
+from supportbot.support import incidents
+from supportbot.support.incidents import INCIDENT, Customer, file_incident
 from supportbot.support.messages import user_tickets
 from supportbot.telegram.client import get_bot
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-
-    from statemachine import Context, Input, Nav
+    from statemachine import Context, Nav
     from supportbot.bot.deps import BotDeps
 
 TREE = "complaints"
@@ -43,8 +45,7 @@ FAMILY_PREFIX = "complaint"
 START = f"{FAMILY_PREFIX}:{ROOT}"
 DONE = "complaint_done"
 MINE = "complaints_mine"
-DATA_KEY = "complaint"
-ASKS = {"text": "t", "photo": "p", "order": "o"}
+DATA_KEY = "complaint"  # the answers' key in the flow's data (and in sessions stored before flows had scopes)
 # The answers' share of the session item, in bytes of compact JSON: with the login, the
 # breadcrumbs of a four-level path and the engine's own keys the item stays under 1 KB
 # (tests/functional/support/test_complaints.py). A Cyrillic letter takes 2 bytes, so a text
@@ -52,25 +53,164 @@ ASKS = {"text": "t", "photo": "p", "order": "o"}
 MAX_TEXT = 200
 ANSWERS_BUDGET = 520
 MINE_PER_PAGE = 10
-NODE_ROUTE = r"^n:(?P<node_id>[A-Za-z0-9_-]{1,24})$"
-# Any text but /start, which must still reach the global route that leads home.
-ANSWER_TEXT = r"^(?!/start(?:\s|$))"
+NODE_ID = r"[A-Za-z0-9_-]{1,24}"
 
 
-class _NotText:
-    """Matches any message that is not text (a photo, a file, a sticker...)."""
-
-    def match(self, input: Input, /) -> Mapping[str, str] | None:
-        return None if input.kind in ("text", "callback") else {}
+# -- answers -------------------------------------------------------------------------------------
 
 
-NOT_TEXT = _NotText()
+@dataclass(frozen=True)
+class TextAnswer:
+    CODE: ClassVar[str] = "t"
+    text: str
+
+    def stored(self) -> list[Any]:
+        return [self.CODE, self.text]
+
+    def for_ticket(self, step: str) -> incidents.Answer:
+        return incidents.Answer(step, "text", text=self.text)
+
+
+@dataclass(frozen=True)
+class PhotoAnswer:
+    CODE: ClassVar[str] = "p"
+    file_id: str
+
+    def stored(self) -> list[Any]:
+        return [self.CODE, self.file_id]
+
+    def for_ticket(self, step: str) -> incidents.Answer:
+        return incidents.Answer(step, "photo", file_id=self.file_id)
+
+
+@dataclass(frozen=True)
+class OrderAnswer:
+    CODE: ClassVar[str] = "o"
+    order_id: str
+    number: str
+
+    def stored(self) -> list[Any]:
+        return [self.CODE, self.order_id, self.number]
+
+    def for_ticket(self, step: str) -> incidents.Answer:
+        return incidents.Answer(step, "order", order_id=self.order_id, order_number=self.number)
+
+
+Answer = TextAnswer | PhotoAnswer | OrderAnswer
+
+
+# -- questions: one strategy per kind of answer --------------------------------------------------
+
+
+class Question(abc.ABC):
+    """What a node asks for: the routes that take the answer, and how the answer reads."""
+
+    kind: ClassVar[str]
+    answer: ClassVar[type[TextAnswer] | type[PhotoAnswer] | type[OrderAnswer]]
+
+    def messages(self) -> list[tuple[Any, Any]]:
+        return [(ANY, expected)]
+
+    def actions(self) -> list[Action]:
+        return []
+
+    def load(self, stored: object) -> Answer | None:
+        """The typed answer of a stored one, if it is of this kind (an admin may change a node's kind)."""
+        if not isinstance(stored, list) or not stored or stored[0] != self.answer.CODE:
+            return None
+        try:
+            return self.answer(*stored[1:])
+        except TypeError:
+            return None
+
+    def prompt(self, d: BotDeps, node: Node) -> str:
+        return d.t(f"complaint.ask_{self.kind}")
+
+    @abc.abstractmethod
+    def given(self, d: BotDeps, answer: Any) -> str:
+        """The line that shows the node's answer."""
+
+    @abc.abstractmethod
+    def reviewed(self, d: BotDeps, step: Node, answer: Any) -> str:
+        """The answer's line in the review before submitting."""
+
+    def rows(self, ctx: Context, answer: Answer | None) -> list[list[Button]]:
+        return []
+
+
+class TextQuestion(Question):
+    kind, answer = "text", TextAnswer
+
+    def messages(self) -> list[tuple[Any, Any]]:
+        return [(TEXT, take_text), (ANY, expected)]
+
+    def prompt(self, d: BotDeps, node: Node) -> str:
+        low, high = text_bounds(node)
+        if low <= 1:
+            return d.t("complaint.ask_text", max=high)
+        return d.t("complaint.ask_text_min", min=low, max=high)
+
+    def given(self, d: BotDeps, answer: TextAnswer) -> str:
+        return d.t("complaint.text_given", text=answer.text)
+
+    def reviewed(self, d: BotDeps, step: Node, answer: TextAnswer) -> str:
+        return d.t("complaint.review_text", title=step.title, text=answer.text)
+
+
+class PhotoQuestion(Question):
+    kind, answer = "photo", PhotoAnswer
+
+    def messages(self) -> list[tuple[Any, Any]]:
+        return [(PHOTO, take_photo), (ANY, expected)]
+
+    def given(self, d: BotDeps, answer: PhotoAnswer) -> str:
+        return d.t("complaint.photo_given")
+
+    def reviewed(self, d: BotDeps, step: Node, answer: PhotoAnswer) -> str:
+        return d.t("complaint.review_photo", title=step.title)
+
+
+class OrderQuestion(Question):
+    kind, answer = "order", OrderAnswer
+
+    def actions(self) -> list[Action]:
+        return [PICK, PAGER]
+
+    def given(self, d: BotDeps, answer: OrderAnswer) -> str:
+        return d.t("complaint.order_given", number=answer.number)
+
+    def reviewed(self, d: BotDeps, step: Node, answer: OrderAnswer) -> str:
+        return d.t("complaint.review_order", title=step.title, number=answer.number)
+
+    def rows(self, ctx: Context, answer: Answer | None) -> list[list[Button]]:
+        """The customer's orders to pick from, a page at a time (the chosen one marked)."""
+        t = deps(ctx).t
+        listing, page, pages = order_page(ctx)
+        if not listing.items:
+            return []
+        chosen = answer.order_id if isinstance(answer, OrderAnswer) else None
+        rows = []
+        for order in listing.items:
+            label = order_label(order, t)
+            if order.id == chosen:
+                label = t("complaint.chosen", label=label)
+            rows.append([PICK.button(label, order.id)])
+        return [*rows, *pager_rows(min(page, pages), pages, t)]
+
+
+QUESTIONS: dict[str, Question] = {q.kind: q for q in (TextQuestion(), PhotoQuestion(), OrderQuestion())}
+
+
+def question_of(node: Node) -> Question | None:
+    return QUESTIONS.get(node.ask or "")
+
+
+# -- the family ----------------------------------------------------------------------------------
 
 
 def start(ctx: Context) -> Nav:
-    """A new complaint from the top, forgetting the answers of an earlier one."""
-    ctx.data.pop(DATA_KEY, None)
-    return ctx.go(START)
+    """A new complaint from the top, with no answers."""
+    return ctx.start(START)
 
 
 def resolve(key: str, ctx: Context) -> State | None:
@@ -78,25 +218,15 @@ def resolve(key: str, ctx: Context) -> State | None:
     node = tree.get(key)
     if node is None or not all(tree.get(ancestor) for ancestor in ancestors(node)):
         return gone_state(key)
-    # What the node asks for is taken; anything else gets a hint saying what is expected.
-    hint = (lambda ctx: expected(ctx, node)) if node.ask in ASKS else None
-    messages: list[tuple[Any, Any]] = []
-    if node.ask == "text":
-        messages = [(ANSWER_TEXT, lambda ctx: take_text(ctx, tree, node)), (NOT_TEXT, hint)]
-    elif node.ask == "photo":
-        messages = [(PHOTO, lambda ctx: take_photo(ctx, tree, node)), (ANSWER_TEXT, hint), (NOT_TEXT, hint)]
-    elif node.ask == "order":
-        messages = [(ANSWER_TEXT, hint), (NOT_TEXT, hint)]
+    question = question_of(node)
     return State(
         f"{FAMILY_PREFIX}:{key}",
         lambda ctx: render(ctx, tree, node),
-        messages=messages,
-        callbacks=[
-            (NODE_ROUTE, lambda ctx, node_id: open_child(ctx, tree, node, node_id)),
-            (ORDER_ID_ROUTE, lambda ctx, order_id: pick_order(ctx, tree, node, order_id)),
-            (PAGE_ROUTE, goto_page),
-            ("^send$", lambda ctx: submit(ctx, tree, node)),
-            ("^mine$", MINE),
+        messages=question.messages() if question else [],
+        actions=[
+            *(question.actions() if question else []),
+            *([SUBMIT] if node.submit else []),
+            *([MY_COMPLAINTS] if key == ROOT else []),
         ],
         parent="main" if key == ROOT else f"{FAMILY_PREFIX}:{node.parent_id}",
     )
@@ -108,10 +238,19 @@ def gone_state(key: str) -> State:
     def render_gone(ctx: Context) -> Screen:
         t = deps(ctx).t
         return Screen(
-            t("complaint.gone"), [[Button(t("complaint.restart"), "restart")], [Button.home(t("nav.home"))]]
+            t("complaint.gone"), [[RESTART.button(t("complaint.restart"))], [Button.home(t("nav.home"))]]
         )
 
-    return State(f"{FAMILY_PREFIX}:{key}", render_gone, callbacks=[("^restart$", start)], parent="main")
+    return State(f"{FAMILY_PREFIX}:{key}", render_gone, actions=[RESTART], parent="main")
+
+
+def here(ctx: Context) -> tuple[Tree, Node]:
+    """The tree and the node the customer is on (the state resolved, so the node exists)."""
+    tree = deps(ctx).content.tree(TREE)
+    node = tree.get(ctx.state.partition(":")[2])
+    if node is None:
+        raise LookupError(f"{ctx.state} is not in the tree")
+    return tree, node
 
 
 # -- rendering -----------------------------------------------------------------------------------
@@ -131,14 +270,15 @@ def render(ctx: Context, tree: Tree, node: Node) -> Screen:
         return Screen(
             text,
             [
-                *[[Button(child.title[:64], f"n:{child.id}")] for child in children],
-                [Button(t("complaint.mine"), "mine")],
+                *[[CHILD.button(child.title[:64], child.id)] for child in children],
+                [MY_COMPLAINTS.button(t("complaint.mine"))],
                 nav,
             ],
         )
     lines = [t("complaint.node", title=node.title)]
     if node.text:
         lines.append(SafeHTML(node.text))
+    question = question_of(node)
     answer = answer_of(answers, node)
     missing = first_missing(tree, node, answers) if node.submit else None
     ready = node.submit and missing is None
@@ -146,78 +286,35 @@ def render(ctx: Context, tree: Tree, node: Node) -> Screen:
         # The review shows this step's answer too, with every other one on the path.
         lines.append(t("complaint.review"))
         lines.append(
-            "\n".join(
-                review_line(d, step, answer_of(answers, step))
-                for step in path_of(tree, node)
-                if step.ask in ASKS
-            )
+            "\n".join(review_line(d, step, answers) for step in path_of(tree, node) if question_of(step))
         )
-    elif node.ask in ASKS:
-        lines.append(answer_line(d, node, answer) if answer else ask_line(d, node))
-    rows: list[list[Button]] = []
-    if node.ask == "order":
-        rows += order_rows(ctx, d, answer)
-    if answer or node.ask not in ASKS or not node.required:
-        if node.ask in ASKS and len(children) == 1:
-            rows.append([Button(t("complaint.next" if answer else "complaint.skip"), f"n:{children[0].id}")])
+    elif question is not None:
+        lines.append(question.given(d, answer) if answer else question.prompt(d, node))
+    rows = question.rows(ctx, answer) if question else []
+    if answer or question is None or not node.required:
+        if question is not None and len(children) == 1:
+            rows.append([CHILD.button(t("complaint.next" if answer else "complaint.skip"), children[0].id)])
         else:
-            rows += [[Button(child.title[:64], f"n:{child.id}")] for child in children]
+            rows += [[CHILD.button(child.title[:64], child.id)] for child in children]
     if ready:
-        rows.append([Button(t("complaint.submit"), "send")])
+        rows.append([SUBMIT.button(t("complaint.submit"))])
     elif missing is not None and missing is not node:
         lines.append(t("complaint.needs", title=missing.title))
     return Screen("\n\n".join(lines), [*rows, nav])
 
 
-def ask_line(d: BotDeps, node: Node) -> str:
-    if node.ask == "text":
-        low, high = text_bounds(node)
-        return (
-            d.t("complaint.ask_text", max=high)
-            if low <= 1
-            else d.t("complaint.ask_text_min", min=low, max=high)
-        )
-    return d.t(f"complaint.ask_{node.ask}")
-
-
-def answer_line(d: BotDeps, node: Node, answer: list[Any]) -> str:
-    if node.ask == "text":
-        return d.t("complaint.text_given", text=answer[1])
-    if node.ask == "photo":
-        return d.t("complaint.photo_given")
-    return d.t("complaint.order_given", number=answer[2])
-
-
-def review_line(d: BotDeps, step: Node, answer: list[Any] | None) -> str:
-    if answer is None:
+def review_line(d: BotDeps, step: Node, answers: dict[str, Any]) -> str:
+    answer, question = answer_of(answers, step), question_of(step)
+    if answer is None or question is None:
         return d.t("complaint.review_step", title=step.title)
-    if step.ask == "text":
-        return d.t("complaint.review_text", title=step.title, text=answer[1])
-    if step.ask == "photo":
-        return d.t("complaint.review_photo", title=step.title)
-    return d.t("complaint.review_order", title=step.title, number=answer[2])
+    return question.reviewed(d, step, answer)
 
 
-def order_rows(ctx: Context, d: BotDeps, answer: list[Any] | None) -> list[list[Button]]:
-    """The customer's orders to pick from, a page at a time (the chosen one marked)."""
-    t = d.t
-    listing, page, pages = order_page(ctx, d)
-    if not listing.items:
-        return []
-    chosen = answer[1] if answer else None
-    rows = []
-    for order in listing.items:
-        label = t("orders.button", number=order.number, amount=money(order, t))
-        if order.id == chosen:
-            label = t("complaint.chosen", label=label)
-        rows.append([Button(label, f"o:{order.id}")])
-    return [*rows, *pager(clamp(page, pages), pages, t)]
+# -- taking answers ------------------------------------------------------------------------------
 
 
-# -- answers -------------------------------------------------------------------------------------
-
-
-def take_text(ctx: Context, tree: Tree, node: Node) -> Nav | None:
+def take_text(ctx: Context) -> Nav | None:
+    node = here(ctx)[1]
     t = deps(ctx).t
     text = (ctx.input.text or "").strip()
     low, high = text_bounds(node)
@@ -227,39 +324,36 @@ def take_text(ctx: Context, tree: Tree, node: Node) -> Nav | None:
     if len(text) > high:
         ctx.notify(t("complaint.text_too_long", length=len(text), max=high))
         return None
-    return answered(ctx, tree, node, ["t", text])
+    return answered(ctx, node, TextAnswer(text))
 
 
-def take_photo(ctx: Context, tree: Tree, node: Node) -> Nav | None:
+def take_photo(ctx: Context) -> Nav | None:
+    # Telegram sends sizes smallest first: the last one is the original.
     photos = getattr(ctx.input.payload, "photo", None) or []
     if not photos:
-        expected(ctx, node)
+        expected(ctx)
         return None
-    # Telegram sends sizes smallest first: the last one is the original.
-    return answered(ctx, tree, node, ["p", photos[-1].file_id])
+    return answered(ctx, here(ctx)[1], PhotoAnswer(photos[-1].file_id))
 
 
-def pick_order(ctx: Context, tree: Tree, node: Node, order_id: str) -> Nav | None:
+def pick_order(ctx: Context, order_id: str) -> Nav | None:
     d = deps(ctx)
-    if node.ask != "order":
-        ctx.notify(d.t("common.stale"))
-        return None
     try:
         # Asked of the system with the customer's own token: someone else's order is not found.
-        order = d.backend.get_order(d.auth.token, order_id)
+        order = d.backend.get_order(login(ctx).token, order_id)
     except NotFoundError:
         ctx.notify(d.t("complaint.not_your_order"))
         return None
-    return answered(ctx, tree, node, ["o", order.id, order.number])
+    return answered(ctx, here(ctx)[1], OrderAnswer(order.id, order.number))
 
 
-def expected(ctx: Context, node: Node) -> None:
-    ctx.notify(deps(ctx).t(f"complaint.expects_{node.ask}"))
+def expected(ctx: Context) -> None:
+    ctx.notify(deps(ctx).t(f"complaint.expects_{here(ctx)[1].ask}"))
 
 
-def answered(ctx: Context, tree: Tree, node: Node, answer: list[Any]) -> Nav | None:
+def answered(ctx: Context, node: Node, answer: Answer) -> Nav | None:
     """Keep the answer and move on to the next step, if there is exactly one."""
-    answers = {**stored(ctx), node.id: answer}
+    answers = {**stored(ctx), node.id: answer.stored()}
     if size_of(answers) > ANSWERS_BUDGET:
         ctx.notify(deps(ctx).t("complaint.too_much"))
         return None
@@ -268,13 +362,14 @@ def answered(ctx: Context, tree: Tree, node: Node, answer: list[Any]) -> Nav | N
     return ctx.go(f"{FAMILY_PREFIX}:{children[0]}") if len(children) == 1 else None
 
 
-def open_child(ctx: Context, tree: Tree, node: Node, node_id: str) -> Nav | None:
+def open_child(ctx: Context, node_id: str) -> Nav | None:
     d = deps(ctx)
+    tree, node = here(ctx)
     child = tree.get(node_id)
     if node_id not in node.children or child is None:
         ctx.notify(d.t("common.stale"))
         return None
-    if node.ask in ASKS and node.required and answer_of(stored(ctx), node) is None:
+    if question_of(node) and node.required and answer_of(stored(ctx), node) is None:
         ctx.notify(d.t(f"complaint.expects_{node.ask}"))
         return None
     # Answers of a branch left behind would be sent with this one: keep only this path's.
@@ -286,23 +381,17 @@ def open_child(ctx: Context, tree: Tree, node: Node, node_id: str) -> Nav | None
     return ctx.go(f"{FAMILY_PREFIX}:{node_id}")
 
 
-def goto_page(ctx: Context, page: str) -> Nav:
-    return ctx.replace(ctx.state, page=max(1, int(page)))
-
-
-def submit(ctx: Context, tree: Tree, node: Node) -> Nav | None:
+def submit(ctx: Context) -> Nav | None:
     d = deps(ctx)
-    if not node.submit:
-        ctx.notify(d.t("common.stale"))
-        return None
+    tree, node = here(ctx)
     answers = stored(ctx)
     missing = first_missing(tree, node, answers)
     if missing is not None:
         ctx.notify(d.t("complaint.needs", title=missing.title))
         return ctx.go(f"{FAMILY_PREFIX}:{missing.id}")
-    auth = d.auth
+    auth = login(ctx)
     path = path_of(tree, node)
-    collected = [as_answer(step, answer) for step in path if (answer := answer_of(answers, step)) is not None]
+    collected = [answer.for_ticket(step.title) for step in path if (answer := answer_of(answers, step))]
     customer = Customer(
         user_id=d.user.id,
         name=auth.name or d.user.first_name,
@@ -322,34 +411,21 @@ def submit(ctx: Context, tree: Tree, node: Node) -> Nav | None:
         key=ctx.session.token,
         t=translator(d.config.default_language),
     )
-    ctx.data.pop(DATA_KEY, None)
     return ctx.go(DONE, number=number)
-
-
-def as_answer(step: Node, answer: list[Any]) -> Answer:
-    kind = step.ask or ""
-    if kind == "text":
-        return Answer(step.title, kind, text=answer[1])
-    if kind == "photo":
-        return Answer(step.title, kind, file_id=answer[1])
-    return Answer(step.title, kind, order_id=answer[1], order_number=answer[2])
 
 
 # -- the tree and the stored answers -------------------------------------------------------------
 
 
-def stored(ctx: Context) -> dict[str, list[Any]]:
+def stored(ctx: Context) -> dict[str, Any]:
     answers = ctx.data.get(DATA_KEY)
     return dict(answers) if isinstance(answers, dict) else {}
 
 
-def answer_of(answers: dict[str, list[Any]], node: Node) -> list[Any] | None:
+def answer_of(answers: dict[str, Any], node: Node) -> Answer | None:
     """The node's answer if it is one of the kind the node asks for now (an admin may change it)."""
-    answer = answers.get(node.id)
-    code = ASKS.get(node.ask or "")
-    if code is None or not isinstance(answer, list) or not answer or answer[0] != code:
-        return None
-    return answer if len(answer) == (3 if code == "o" else 2) else None
+    question = question_of(node)
+    return None if question is None else question.load(answers.get(node.id))
 
 
 def ancestors(node: Node) -> list[str]:
@@ -370,13 +446,13 @@ def path_of(tree: Tree, node: Node) -> list[Node]:
 def topic_of(path: list[Node]) -> list[str]:
     """What the complaint is about, for the ticket's title: the titles down to the first step
     that asks for something (the rest are the steps' own titles)."""
-    asking = next((index for index, step in enumerate(path) if step.ask in ASKS), len(path) - 1)
+    asking = next((index for index, step in enumerate(path) if question_of(step)), len(path) - 1)
     return [step.title for step in path[: asking + 1]]
 
 
-def first_missing(tree: Tree, node: Node, answers: dict[str, list[Any]]) -> Node | None:
+def first_missing(tree: Tree, node: Node, answers: dict[str, Any]) -> Node | None:
     for step in path_of(tree, node):
-        if step.ask in ASKS and step.required and answer_of(answers, step) is None:
+        if question_of(step) and step.required and answer_of(answers, step) is None:
             return step
     return None
 
@@ -386,7 +462,7 @@ def text_bounds(node: Node) -> tuple[int, int]:
     return max(1, min(node.min_length or 1, high)), high
 
 
-def size_of(answers: dict[str, list[Any]]) -> int:
+def size_of(answers: dict[str, Any]) -> int:
     return len(json.dumps(answers, ensure_ascii=False, separators=(",", ":")).encode())
 
 
@@ -397,7 +473,7 @@ def render_done(ctx: Context) -> Screen:
     t = deps(ctx).t
     return Screen(
         t("complaint.done", number=ctx.params.get("number")),
-        [[Button(t("complaint.mine"), "mine")], [Button.home(t("nav.home"))]],
+        [[MY_COMPLAINTS.button(t("complaint.mine"))], [Button.home(t("nav.home"))]],
     )
 
 
@@ -409,7 +485,7 @@ def render_mine(ctx: Context) -> Screen:
     if not tickets:
         return Screen(t("complaint.mine_empty"), [nav])
     pages = pages_of(len(tickets), MINE_PER_PAGE)
-    page = clamp(int(ctx.params.get("page") or 1), pages)
+    page = PAGER.page(ctx, pages)
     shown = tickets[(page - 1) * MINE_PER_PAGE : page * MINE_PER_PAGE]
     lines = [t("complaint.mine_title", total=len(tickets))]
     for ticket in shown:
@@ -423,11 +499,25 @@ def render_mine(ctx: Context) -> Screen:
                 time=local_time(ticket.created_at.isoformat(), d.config.time_zone),
             )
         )
-    return Screen("\n".join(lines), [*pager(page, pages, t), nav])
+    return Screen("\n".join(lines), [*pager_rows(page, pages, t), nav])
 
 
-FAMILY = Family(FAMILY_PREFIX, resolve)
+NEW = Action("complaint", start, to=START)
+RESTART = Action("restart", start, to=START)
+CHILD = Action("n", open_child, arg=NODE_ID, to=f"{FAMILY_PREFIX}:*")
+PICK = Action("o", pick_order, arg=ORDER_ID)
+SUBMIT = Action("send", submit, to=DONE)
+MY_COMPLAINTS = Action("mine", to=MINE)
+
+FAMILY = Family(
+    FAMILY_PREFIX,
+    resolve,
+    actions=[CHILD],
+    flow=FAMILY_PREFIX,
+    parent="main",
+    title="the admin-edited complaint tree",
+)
 STATES = [
-    State(DONE, render_done, callbacks=[("^mine$", MINE)], parent="main", allow_back=False),
-    State(MINE, render_mine, callbacks=[(PAGE_ROUTE, goto_page)], parent=START),
+    State(DONE, render_done, actions=[MY_COMPLAINTS], parent="main", allow_back=False),
+    State(MINE, render_mine, actions=[PAGER], parent=START),
 ]

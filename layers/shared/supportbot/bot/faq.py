@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from statemachine import Button, Family, Nav, Screen, State
+from statemachine import Action, Button, Family, Nav, Screen, State, pages_of
 from supportbot.bot.auth import deps
-from supportbot.bot.widgets import PAGE_ROUTE, clamp, pager, pages_of
+from supportbot.bot.widgets import PAGER, pager_rows
 from supportbot.content import ROOT, Node, Tree
 from supportbot.i18n import SafeHTML
 
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 TREE = "faq"
 PER_PAGE = 8
-NODE_ROUTE = r"^n:(?P<node_id>[A-Za-z0-9_-]{1,24})$"
+NODE_ID = r"[A-Za-z0-9_-]{1,24}"
 
 
 def resolve(key: str, ctx: Context) -> State | None:
@@ -30,10 +30,6 @@ def resolve(key: str, ctx: Context) -> State | None:
     return State(
         f"{TREE}:{key}",
         lambda ctx: render(ctx, tree, node),
-        callbacks=[
-            (NODE_ROUTE, lambda ctx, node_id: open_child(ctx, node, node_id)),
-            (PAGE_ROUTE, goto_page),
-        ],
         parent="main" if key == ROOT else f"{TREE}:{node.parent_id}",
     )
 
@@ -50,24 +46,23 @@ def render(ctx: Context, tree: Tree, node: Node) -> Screen:
             return Screen(t("faq.empty"), [nav])
         return Screen(t("faq.answer", title=node.title, text=SafeHTML(node.text)), [nav])
     pages = pages_of(len(children), PER_PAGE)
-    page = clamp(int(ctx.params.get("page") or 1), pages)
+    page = PAGER.page(ctx, pages)
     shown = children[(page - 1) * PER_PAGE : page * PER_PAGE]
     text = t("faq.title") if node.id == ROOT else t("faq.category", title=node.title)
     if node.text:
         text += "\n\n" + node.text
-    buttons = [[Button(child.title[:64], f"n:{child.id}")] for child in shown]
-    return Screen(text, [*buttons, *pager(page, pages, t), nav])
+    buttons = [[CHILD.button(child.title[:64], child.id)] for child in shown]
+    return Screen(text, [*buttons, *pager_rows(page, pages, t), nav])
 
 
-def open_child(ctx: Context, node: Node, node_id: str) -> Nav | None:
-    if node_id not in node.children:
+def open_child(ctx: Context, node_id: str) -> Nav | None:
+    node = deps(ctx).content.tree(TREE).get(ctx.state.partition(":")[2])
+    if node is None or node_id not in node.children:
         ctx.notify(deps(ctx).t("common.stale"))
         return None
     return ctx.go(f"{TREE}:{node_id}")
 
 
-def goto_page(ctx: Context, page: str) -> Nav:
-    return ctx.replace(ctx.state, page=max(1, int(page)))
-
-
-FAMILY = Family(TREE, resolve)
+OPEN = Action("faq", to=f"{TREE}:{ROOT}")
+CHILD = Action("n", open_child, arg=NODE_ID, to=f"{TREE}:*")
+FAMILY = Family(TREE, resolve, actions=[CHILD, PAGER], parent="main", title="the admin-edited FAQ tree")

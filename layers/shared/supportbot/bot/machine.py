@@ -1,18 +1,19 @@
-"""The bot's whole state machine, built once per cold start from the areas' declarations."""
+"""The bot's whole state machine, built once per cold start from the areas' declarations.
+
+Every screen but the login screen needs a login (``LOGGED_IN``); the areas add their own guards
+(photo requests are for customers). ``make diagram`` draws this machine in docs/ARCHITECTURE.md.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from statemachine import Machine
+from statemachine import Machine, guarded
 from supportbot.bot import auth, complaints, faq, menu, orders, photos, support
 from supportbot.config import Config
 
 if TYPE_CHECKING:
     from statemachine import Context
-
-LOGIN_STATE = auth.LOGIN
-ANONYMOUS_STATES = frozenset({auth.LOGIN})
 
 
 def notify_stale(ctx: Context) -> None:
@@ -25,10 +26,16 @@ def notify_use_buttons(ctx: Context) -> None:
 
 def build_machine(config: Config) -> Machine:
     return Machine(
-        [*auth.STATES, *menu.STATES, *orders.STATES, *photos.STATES, *complaints.STATES, *support.STATES],
+        [
+            *auth.STATES,
+            *guarded(
+                auth.LOGGED_IN,
+                [*menu.STATES, *orders.STATES, *photos.STATES, *complaints.STATES, *support.STATES],
+            ),
+        ],
         home=menu.MAIN,
-        families=[faq.FAMILY, complaints.FAMILY],
-        global_messages=auth.GLOBAL_MESSAGES,
+        families=guarded(auth.LOGGED_IN, [faq.FAMILY, complaints.FAMILY]),
+        commands=menu.COMMANDS,
         history_limit=config.history_limit,
         on_refused=notify_use_buttons,
         on_stale=notify_stale,

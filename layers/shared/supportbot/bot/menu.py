@@ -1,53 +1,51 @@
-"""The main menu."""
+"""The main menu and the commands every screen takes: /start, /menu and /help."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from statemachine import Button, Screen, State
-from supportbot.bot.auth import deps, logout
-from supportbot.bot.complaints import start as start_complaint
-from supportbot.bot.support import open_dialog
+from statemachine import Screen, State
+from supportbot.bot import complaints, faq, orders, photos, support
+from supportbot.bot.auth import LOGOUT, deps, login
 
 if TYPE_CHECKING:
-    from statemachine import Context
+    from statemachine import Context, Nav
 
 MAIN = "main"
 
 
 def render_main(ctx: Context) -> Screen:
-    # The main menu ends every flow: what one left halfway (complaint answers, a photo note, a
-    # support dialog's album) would otherwise add up with the next one's past one write unit.
-    ctx.data.clear()
-    d = deps(ctx)
-    t = d.t
-    auth = d.profile.auth
-    partner = auth is not None and auth.user_type == "partner"
-    title = t("menu.title", name=auth.name) if auth and auth.name else t("menu.title_anonymous")
+    t = deps(ctx).t
+    auth = login(ctx)
+    partner = auth.user_type == "partner"
+    title = t("menu.title", name=auth.name) if auth.name else t("menu.title_anonymous")
     return Screen(
         title,
         [
-            [Button(t("menu.orders_partner" if partner else "menu.orders"), "orders")],
-            [Button(t("menu.faq"), "faq")],
-            [Button(t("menu.ask"), "ask")],
-            *([[Button(t("menu.photo"), "photo")]] if not partner else []),  # their own stock
-            [Button(t("menu.complaint"), "complaint")],
-            [Button(t("menu.logout"), "logout")],
+            [orders.LIST.button(t("menu.orders_partner" if partner else "menu.orders"))],
+            [faq.OPEN.button(t("menu.faq"))],
+            [support.ASK.button(t("menu.ask"))],
+            *([[photos.REQUEST.button(t("menu.photo"))]] if not partner else []),  # their own stock
+            [complaints.NEW.button(t("menu.complaint"))],
+            [LOGOUT.button(t("menu.logout"))],
         ],
     )
+
+
+def home(ctx: Context) -> Nav:
+    """The main menu (the login screen for someone not logged in)."""
+    return ctx.home()
+
+
+def show_help(ctx: Context) -> None:
+    ctx.notify(deps(ctx).t("common.help"))
 
 
 STATES = [
     State(
         MAIN,
         render_main,
-        callbacks=[
-            ("^orders$", "orders"),
-            ("^faq$", "faq:root"),
-            ("^photo$", "photo"),
-            ("^logout$", logout),
-            ("^complaint$", start_complaint),
-            ("^ask$", open_dialog),
-        ],
+        actions=[orders.LIST, faq.OPEN, support.ASK, photos.REQUEST, complaints.NEW, LOGOUT],
     ),
 ]
+COMMANDS = [(r"^/start(?:\s.*)?$", home), (r"^/menu(?:@\w+)?$", home), (r"^/help(?:@\w+)?$", show_help)]

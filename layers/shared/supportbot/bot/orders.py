@@ -12,28 +12,27 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from statemachine import Button, Nav, Screen, State
+from statemachine import Action, Button, Nav, Screen, State, pages_of
 from supportbot.backend import NotFoundError, Order, OrdersPage
-from supportbot.bot.auth import deps
-from supportbot.bot.support import open_for_order
-from supportbot.bot.widgets import PAGE_ROUTE, pager, pages_of
+from supportbot.bot.auth import deps, login
+from supportbot.bot.support import ASK_ABOUT_ORDER
+from supportbot.bot.widgets import PAGER, pager_rows
 from supportbot.i18n import Translator
 
 if TYPE_CHECKING:
     from statemachine import Context
-    from supportbot.bot.deps import BotDeps
 
 ORDERS = "orders"
 ORDER = "order"
 PHOTO_NOTE = "photo_note"  # bot/photos.py: a photo request for this order
-ORDER_ID_ROUTE = r"^o:(?P<order_id>[A-Za-z0-9._~-]{1,32})$"
+ORDER_ID = r"[A-Za-z0-9._~-]{1,32}"  # the argument of the "o" buttons that pick an order
 CURRENCY_SIGNS = {"RUB": "₽", "USD": "$", "EUR": "€", "KZT": "₸", "BYN": "Br"}
 
 
-def order_page(ctx: Context, d: BotDeps) -> tuple[OrdersPage, int, int]:
+def order_page(ctx: Context) -> tuple[OrdersPage, int, int]:
     """The page of the customer's orders the screen's ``page`` param asks for, with the page
     number really shown and the page count."""
-    auth = d.auth
+    d, auth = deps(ctx), login(ctx)
     per_page = d.config.orders_page_size
     page = int(ctx.params.get("page") or 1)
     listing = d.backend.list_orders(auth.token, page, per_page)
@@ -46,27 +45,23 @@ def order_page(ctx: Context, d: BotDeps) -> tuple[OrdersPage, int, int]:
 
 
 def render_orders(ctx: Context) -> Screen:
-    d = deps(ctx)
-    t, auth = d.t, d.auth
-    listing, page, pages = order_page(ctx, d)
+    t, auth = deps(ctx).t, login(ctx)
+    listing, page, pages = order_page(ctx)
     kind = auth.user_type
     if not listing.items:
         return Screen(t(f"orders.empty_{kind}"), [[Button.home(t("nav.home"))]])
     lines = [t(f"orders.title_{kind}", total=listing.total, page=page, pages=pages), ""]
     lines += [order_line(order, kind, t) for order in listing.items]
     lines += ["", t("orders.choose")]
-    buttons = [
-        [Button(t("orders.button", number=order.number, amount=money(order, t)), f"o:{order.id}")]
-        for order in listing.items
-    ]
+    buttons = [[OPEN.button(order_label(order, t), order.id)] for order in listing.items]
     return Screen(
         "\n".join(lines),
-        [*buttons, *pager(page, pages, t), [Button.back(t("nav.back")), Button.home(t("nav.home"))]],
+        [*buttons, *pager_rows(page, pages, t), [Button.back(t("nav.back")), Button.home(t("nav.home"))]],
     )
 
 
-def goto_page(ctx: Context, page: str) -> Nav:
-    return ctx.replace(ORDERS, page=max(1, int(page)))
+def order_label(order: Order, t: Translator) -> str:
+    return t("orders.button", number=order.number, amount=money(order, t))
 
 
 def open_order(ctx: Context, order_id: str) -> Nav:
@@ -75,7 +70,7 @@ def open_order(ctx: Context, order_id: str) -> Nav:
 
 def render_order(ctx: Context) -> Screen:
     d = deps(ctx)
-    t, auth = d.t, d.auth
+    t, auth = d.t, login(ctx)
     nav = [Button.back(t("order.back_to_list")), Button.home(t("nav.home"))]
     try:
         order = d.backend.get_order(auth.token, str(ctx.params["id"]))
@@ -98,10 +93,10 @@ def render_order(ctx: Context) -> Screen:
         lines.append(t(label, counterparty=order.counterparty))
     lines.append(t("order.updated", time=local_time(order.updated_at, d.config.time_zone)))
     # Partners sell from their own stock: no photo request for them.
-    photo_row = [[Button(t("order.photos"), "photos")]] if auth.user_type == "customer" else []
+    photo_row = [[PHOTOS.button(t("order.photos"))]] if auth.user_type == "customer" else []
     return Screen(
         "\n".join(lines),
-        [[Button(t("order.refresh"), "refresh")], [Button(t("order.ask"), "ask")], *photo_row, nav],
+        [[REFRESH.button(t("order.refresh"))], [ASK_ABOUT_ORDER.button(t("order.ask"))], *photo_row, nav],
     )
 
 
@@ -150,17 +145,16 @@ def local_time(iso: str, time_zone: str) -> str:
     return moment.strftime("%d.%m.%Y %H:%M")
 
 
+def refresh(ctx: Context) -> None:
+    """Show the card again, as it is now."""
+
+
+LIST = Action("orders", to=ORDERS)
+OPEN = Action("o", open_order, arg=ORDER_ID, to=ORDER)
+REFRESH = Action("refresh", refresh)
+PHOTOS = Action("photos", request_photos, to=PHOTO_NOTE)
+
 STATES = [
-    State(
-        ORDERS,
-        render_orders,
-        parent="main",
-        callbacks=[(PAGE_ROUTE, goto_page), (ORDER_ID_ROUTE, open_order)],
-    ),
-    State(
-        ORDER,
-        render_order,
-        parent="orders",
-        callbacks=[("^refresh$", lambda ctx: None), ("^ask$", open_for_order), ("^photos$", request_photos)],
-    ),
+    State(ORDERS, render_orders, parent="main", actions=[PAGER, OPEN]),
+    State(ORDER, render_order, parent=ORDERS, actions=[REFRESH, ASK_ABOUT_ORDER, PHOTOS]),
 ]

@@ -6,18 +6,20 @@ one album. "My photo requests" lists them with their statuses. Partners never ge
 are their own stock.
 
 The subject travels in the screens' params (``o`` an order id, ``a`` an article), so Back and Up
-restore it; only the note is kept in the flow's data, bounded so the session stays small.
+restore it; only the note is kept in the flow's data, bounded so the session stays small. Every
+screen of the flow is for customers only (``CUSTOMERS``): a partner who reaches one (an old button)
+is told so.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from statemachine import Button, Nav, Screen, State
+from statemachine import TEXT, Action, Button, Guard, Nav, Screen, State, guarded
 from supportbot.backend import NotFoundError
-from supportbot.bot.auth import deps
-from supportbot.bot.orders import ORDER_ID_ROUTE, money, order_page
-from supportbot.bot.widgets import PAGE_ROUTE, pager
+from supportbot.bot.auth import auth_of, deps, login
+from supportbot.bot.orders import ORDER_ID, order_label, order_page
+from supportbot.bot.widgets import PAGER, pager_rows
 from supportbot.support.messages import CLOSED, IN_PROGRESS, user_tickets
 from supportbot.support.warehouse import PHOTO as PHOTO_KIND
 from supportbot.support.warehouse import Subject, open_photo_request, outcome_of
@@ -32,48 +34,43 @@ PHOTO_NOTE = "photo_note"
 PHOTO_CONFIRM = "photo_confirm"
 PHOTO_SENT = "photo_sent"
 PHOTO_LIST = "photo_list"
-NOTE = "photo_note"  # key of the note in the flow's data
+CUSTOMERS_ONLY = "photo_customers_only"
+FLOW = "photo"
+NOTE = "photo_note"  # key of the note in the flow's data (the key of sessions stored before flows had scopes)
 # An article number: letters, digits, "-" and "_" (no spaces); anything else typed gets a hint.
 ARTICLE = r"^(?P<article>[\w-]{1,40})\Z"
-NOT_A_COMMAND = r"^[^/]"  # /start and other commands stay with the global routes
 NOTE_MAX_CHARS = 200
 NOTE_MAX_BYTES = 400  # UTF-8: the note lives in the session, which must stay under 1 KB
 LIST_LIMIT = 10
 
 
-def for_customers(d: BotDeps) -> bool:
-    auth = d.profile.auth
+def is_customer(ctx: Context) -> bool:
+    auth = auth_of(ctx)
     return auth is not None and auth.user_type == "customer"
 
 
-def partners_screen(d: BotDeps) -> Screen:
-    return Screen(d.t("photo.customers_only"), [[Button.home(d.t("nav.home"))]])
+CUSTOMERS = Guard("customers", is_customer, otherwise=CUSTOMERS_ONLY)
+
+
+def render_customers_only(ctx: Context) -> Screen:
+    t = deps(ctx).t
+    return Screen(t("photo.customers_only"), [[Button.home(t("nav.home"))]])
 
 
 # ---- pick an order or type an article ------------------------------------------------------------
 def render_pick(ctx: Context) -> Screen:
-    d = deps(ctx)
-    if not for_customers(d):
-        return partners_screen(d)
-    t = d.t
-    listing, page, pages = order_page(ctx, d)
-    buttons = [
-        [Button(t("orders.button", number=order.number, amount=money(order, t)), f"o:{order.id}")]
-        for order in listing.items
-    ]
+    t = deps(ctx).t
+    listing, page, pages = order_page(ctx)
+    buttons = [[PICK.button(order_label(order, t), order.id)] for order in listing.items]
     return Screen(
         t("photo.pick" if listing.items else "photo.pick_no_orders"),
         [
             *buttons,
-            *pager(page, pages, t),
-            [Button(t("photo.mine"), "mine")],
+            *pager_rows(page, pages, t),
+            [MINE.button(t("photo.mine"))],
             [Button.back(t("nav.back")), Button.home(t("nav.home"))],
         ],
     )
-
-
-def goto_page(ctx: Context, page: str) -> Nav:
-    return ctx.replace(PHOTO, page=max(1, int(page)))
 
 
 def pick_order(ctx: Context, order_id: str) -> Nav:
@@ -81,9 +78,7 @@ def pick_order(ctx: Context, order_id: str) -> Nav:
     return ctx.go(PHOTO_NOTE, o=order_id)
 
 
-def typed_article(ctx: Context, article: str) -> Nav | None:
-    if not for_customers(deps(ctx)):
-        return None
+def typed_article(ctx: Context, article: str) -> Nav:
     ctx.data.pop(NOTE, None)
     return ctx.go(PHOTO_NOTE, a=article)
 
@@ -99,7 +94,7 @@ def subject_of(ctx: Context, d: BotDeps) -> Subject | None:
     if article:
         return Subject(article=str(article))
     try:
-        order = d.backend.get_order(d.auth.token, str(ctx.params.get("o")))
+        order = d.backend.get_order(login(ctx).token, str(ctx.params.get("o")))
     except NotFoundError:
         return None
     return Subject(order_id=order.id, order_number=order.number, title=order.title or None)
@@ -117,15 +112,13 @@ def gone_screen(d: BotDeps) -> Screen:
 
 def render_note(ctx: Context) -> Screen:
     d = deps(ctx)
-    if not for_customers(d):
-        return partners_screen(d)
     subject = subject_of(ctx, d)
     if subject is None:
         return gone_screen(d)
     return Screen(
         d.t("photo.note_prompt", subject=subject_words(subject, d)),
         [
-            [Button(d.t("photo.skip"), "skip")],
+            [SKIP.button(d.t("photo.skip"))],
             [Button.back(d.t("nav.back")), Button.home(d.t("nav.home"))],
         ],
     )
@@ -148,8 +141,6 @@ def skip_note(ctx: Context) -> Nav:
 
 def render_confirm(ctx: Context) -> Screen:
     d = deps(ctx)
-    if not for_customers(d):
-        return partners_screen(d)
     subject = subject_of(ctx, d)
     if subject is None:
         return gone_screen(d)
@@ -163,7 +154,7 @@ def render_confirm(ctx: Context) -> Screen:
     return Screen(
         text,
         [
-            [Button(d.t("photo.send"), "send")],
+            [SEND.button(d.t("photo.send"))],
             [Button.back(d.t("nav.back")), Button.home(d.t("nav.home"))],
         ],
     )
@@ -172,7 +163,7 @@ def render_confirm(ctx: Context) -> Screen:
 def send(ctx: Context) -> Nav | None:
     d = deps(ctx)
     subject = subject_of(ctx, d)
-    if subject is None or not for_customers(d):
+    if subject is None:
         return None  # the screen shows why
     number = open_photo_request(
         d.config,
@@ -191,7 +182,7 @@ def render_sent(ctx: Context) -> Screen:
     t = deps(ctx).t
     return Screen(
         t("photo.sent", number=ctx.params.get("number")),
-        [[Button(t("photo.mine"), "mine")], [Button.home(t("nav.home"))]],
+        [[MINE.button(t("photo.mine"))], [Button.home(t("nav.home"))]],
     )
 
 
@@ -229,23 +220,37 @@ def status_words(ticket: TicketItem, d: BotDeps) -> str:
     return d.t.raw("photo.status_in_progress" if ticket.status == IN_PROGRESS else "photo.status_open")
 
 
+REQUEST = Action("photo", to=PHOTO)
+PICK = Action("o", pick_order, arg=ORDER_ID, to=PHOTO_NOTE)
+MINE = Action("mine", to=PHOTO_LIST)
+SKIP = Action("skip", skip_note, to=PHOTO_CONFIRM)
+SEND = Action("send", send, to=PHOTO_SENT)
+
 STATES = [
-    State(
-        PHOTO,
-        render_pick,
-        parent="main",
-        callbacks=[(PAGE_ROUTE, goto_page), (ORDER_ID_ROUTE, pick_order), ("^mine$", PHOTO_LIST)],
-        messages=[(ARTICLE, typed_article), (NOT_A_COMMAND, bad_article)],
+    *guarded(
+        CUSTOMERS,
+        [
+            State(
+                PHOTO,
+                render_pick,
+                parent="main",
+                actions=[PAGER, PICK, MINE],
+                messages=[(ARTICLE, typed_article), (TEXT, bad_article)],
+                flow=FLOW,
+            ),
+            State(
+                PHOTO_NOTE,
+                render_note,
+                parent=PHOTO,
+                actions=[SKIP],
+                messages=[(TEXT, on_note)],
+                flow=FLOW,
+            ),
+            State(PHOTO_CONFIRM, render_confirm, parent=PHOTO, actions=[SEND], flow=FLOW),
+            # Sent: Back would lead to the confirmation of a request already sent.
+            State(PHOTO_SENT, render_sent, parent="main", allow_back=False, actions=[MINE]),
+            State(PHOTO_LIST, render_list, parent=PHOTO),
+        ],
     ),
-    State(
-        PHOTO_NOTE,
-        render_note,
-        parent=PHOTO,
-        callbacks=[("^skip$", skip_note)],
-        messages=[(NOT_A_COMMAND, on_note)],
-    ),
-    State(PHOTO_CONFIRM, render_confirm, parent=PHOTO, callbacks=[("^send$", send)]),
-    # Sent: Back would lead to the confirmation of a request already sent.
-    State(PHOTO_SENT, render_sent, parent="main", allow_back=False, callbacks=[("^mine$", PHOTO_LIST)]),
-    State(PHOTO_LIST, render_list, parent=PHOTO),
+    State(CUSTOMERS_ONLY, render_customers_only, parent="main"),
 ]

@@ -21,9 +21,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from statemachine import DOCUMENT, PHOTO, TEXT, Button, Nav, Screen, State
+from statemachine import DOCUMENT, PHOTO, TEXT, Action, Button, Nav, Screen, State
 from supportbot.backend import NotFoundError
-from supportbot.bot.auth import GLOBAL_MESSAGES, deps
+from supportbot.bot.auth import deps, login
 from supportbot.i18n import translator
 from supportbot.support.files import MAX_DOWNLOAD, copy_from_telegram
 from supportbot.support.messages import BLINGER, NewMessage, load_message
@@ -39,7 +39,9 @@ if TYPE_CHECKING:
 
 SUPPORT = "support"
 DATA_KEY = "support"
-"""``ctx.data["support"]``: {"intro": order text still to send, "album": {"id", "pk", "sk"}}."""
+"""The dialog's data, ``ctx.data["support"]`` in the flow "support" (the key sessions stored before
+flows had scopes used too, so they carry on): {"intro": order text still to send, "album": {"id",
+"pk", "sk"}}."""
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ class Sent:
 
 def render_support(ctx: Context) -> Screen:
     t = deps(ctx).t
-    buttons = [[Button(t("support.end"), "end")], [Button.home(t("nav.home"))]]
+    buttons = [[END.button(t("support.end"))], [Button.home(t("nav.home"))]]
     if any(isinstance(effect, Sent) for effect in ctx.effects):
         return Screen(t("support.sent"), buttons)
     number = ctx.params.get("number")
@@ -59,8 +61,7 @@ def render_support(ctx: Context) -> Screen:
 
 def open_dialog(ctx: Context) -> Nav:
     """From the main menu: a dialog about nothing in particular."""
-    ctx.data[DATA_KEY] = {}
-    return ctx.go(SUPPORT)
+    return ctx.start(SUPPORT)
 
 
 def open_for_order(ctx: Context) -> Nav | None:
@@ -68,19 +69,17 @@ def open_for_order(ctx: Context) -> Nav | None:
     d = deps(ctx)
     order_id = str(ctx.params["id"])
     try:
-        order = d.backend.get_order(d.auth.token, order_id)
+        order = d.backend.get_order(login(ctx).token, order_id)
     except NotFoundError:
         ctx.notify(d.t("order.not_found"))
         return None
     # For operators, in the business's language; plain text (Blinger shows it as typed, unescaped).
     template = translator(d.config.default_language).raw("support.order_question")
     intro = template.format(number=order.number, title=order.title or "—")
-    ctx.data[DATA_KEY] = {"intro": intro}
-    return ctx.go(SUPPORT, order=order.id, number=order.number)
+    return ctx.start(SUPPORT, data={DATA_KEY: {"intro": intro}}, order=order.id, number=order.number)
 
 
 def end_dialog(ctx: Context) -> Nav:
-    ctx.data.pop(DATA_KEY, None)
     ctx.notify(deps(ctx).t("support.ended"))
     return ctx.home()
 
@@ -158,7 +157,7 @@ def forward(ctx: Context, parts: list[dict[str, Any]]) -> None:
 
 def blinger_context(d: BotDeps, ctx: Context) -> dict[str, Any]:
     """What Blinger shows the operator about the customer (and the language to answer them in)."""
-    auth = d.auth
+    auth = login(ctx)
     user = d.user
     info: dict[str, Any] = {"user_type": auth.user_type}
     if user.username:
@@ -178,13 +177,18 @@ def telegram_message(ctx: Context) -> types.Message:
     return ctx.input.payload  # type: ignore[return-value]
 
 
+ASK = Action("ask", open_dialog, to=SUPPORT)
+ASK_ABOUT_ORDER = Action("ask", open_for_order, to=SUPPORT)
+END = Action("end", end_dialog, to="main")
+
 STATES = [
     State(
         SUPPORT,
         render_support,
-        # /start first: in the dialog, every other text is a message to support.
-        messages=[*GLOBAL_MESSAGES, (TEXT, on_text), (PHOTO, on_photo), (DOCUMENT, on_document)],
-        callbacks=[("^end$", end_dialog)],
+        # Every text but the commands (tried first) is a message to support.
+        messages=[(TEXT, on_text), (PHOTO, on_photo), (DOCUMENT, on_document)],
+        actions=[END],
         parent="main",
+        flow=SUPPORT,
     ),
 ]
