@@ -134,6 +134,7 @@ def test_operator_joined_and_conversation_closed_with_a_rating(harness, desk, an
     request = harness.world.last_bot_message(ANN)
     assert request.text.startswith("The conversation with support is closed.")
     assert ann.labels(request) == ["1", "2", "3", "4", "5"]
+    assert request.inline_markup["inline_keyboard"][0][0]["callback_data"] == f"-|rate:{conversation_id}:1"
     session_before = load_session(ANN).version
     # WHEN she taps 4 (on a message sent outside any screen)
     ann.tap("4", request)
@@ -163,6 +164,21 @@ def test_a_forged_rating_press_is_refused(harness, desk, ann):
     # THEN nothing is stored and she is told it is not valid
     assert ann.callback_answers[-1] == "This rating request is no longer valid."
     assert list(RatingItem.query(f"U#{ANN}", RatingItem.sk.startswith("R#"))) == []
+
+
+def test_a_rating_button_sent_in_the_old_format_still_rates(harness, desk, ann):
+    from tests.functional.harness import press_raw
+
+    # GIVEN a closed conversation whose rating request went out before the one callback format
+    conversation_id = desk.blinger.conversation(CLIENT).id
+    desk.forward(desk.blinger.close(CLIENT))
+    desk.run_outbox()
+    request = harness.world.last_bot_message(ANN)
+    # WHEN Ann presses 5 on it, data "rate:<conversation>:5"
+    harness.deliver(press_raw(ann, f"rate:{conversation_id}:5", request))
+    # THEN the rating is stored and she is thanked
+    assert RatingItem.get(f"U#{ANN}", rating_key(conversation_id)).rating == 5
+    assert ann.callback_answers[-1] == "Thank you for your rating!"
 
 
 def test_a_repeated_close_event_does_not_wipe_the_rating(harness, desk, ann):

@@ -20,7 +20,7 @@ from supportbot.support.messages import CLOSED, FAILED, IN_PROGRESS, OPEN, QUEUE
 from supportbot.support.outbox import OutboxConsumer, OutboxRecord
 from supportbot.telegram.client import get_bot
 from tests.functional.conftest import reset_singletons
-from tests.functional.harness import Harness, UserChat
+from tests.functional.harness import Harness, UserChat, press_raw
 from tests.functional.test_concurrency import Race
 
 WAREHOUSE = -1001234567890
@@ -267,6 +267,34 @@ def test_partners_get_no_photo_request(harness, queue_url):
     peter.tap("📦 Orders of my goods")
     card = peter.tap(peter.labels(peter.menu)[0])
     assert "📷 Request photos" not in peter.labels(card)
+
+
+def test_a_partner_pressing_a_photo_button_is_told_it_is_for_customers(harness, queue_url):
+    # GIVEN a partner at the main menu (which shows no photo button)
+    peter = login(harness, 100000102, PARTNER_PHONE, language="en")
+    token = peter.menu.inline_markup["inline_keyboard"][0][0]["callback_data"].split("|")[0]
+    # WHEN a modified client presses the customers' "Product photo" anyway
+    harness.deliver(press_raw(peter, f"{token}|photo"))
+    # THEN the customers-only guard shows why, with the way home
+    assert peter.menu.text == "Product photos from the warehouse are for customers."
+    assert peter.labels(peter.menu) == ["🏠 Main menu"]
+    assert load_session(100000102).machine["s"] == "photo_customers_only"
+
+
+def test_warehouse_buttons_use_the_one_format_and_old_ones_still_work(harness, queue_url):
+    # GIVEN a request posted to the warehouse
+    anna = login(harness, ANNA, CUSTOMER_PHONE)
+    request_for_first_order(anna, queue_url)
+    (ticket,) = user_tickets(ANNA, "photo")
+    request = warehouse_request(harness)
+    # THEN its buttons carry the bot's callback format, with the session-less token
+    assert [b["callback_data"] for row in request.inline_markup["inline_keyboard"] for b in row] == [
+        f"-|wh:take:{ticket.number}",
+        f"-|wh:cant:{ticket.number}",
+    ]
+    # WHEN staff press "Take it" on a copy sent before this format  THEN it still works
+    assert group_press_raw(harness, request, f"wh:take:{ticket.number}") == f"Запрос #{ticket.number} ваш."
+    assert user_tickets(ANNA, "photo")[0].status == IN_PROGRESS
 
 
 def test_the_order_card_offers_photos_to_customers(harness, queue_url):

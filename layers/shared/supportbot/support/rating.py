@@ -1,8 +1,9 @@
 """Rating the help after Blinger closed a conversation: 1-5 buttons, stored in the Conversations table.
 
 The rating request reaches the customer through the outbox, long after the screen they were on,
-so its buttons cannot carry the session's screen token. Their data is ``rate:<conversation>:<n>``
-(no token) and the pipeline handles it before the state machine, leaving the session untouched;
+so its buttons cannot carry the session's screen token. Their data is the bot's one format with the
+session-less token, ``-|rate:<conversation>:<n>`` (buttons sent before it, ``rate:<conversation>:<n>``,
+still count), and the pipeline handles it before the state machine, leaving the session untouched;
 every other callback still goes through the engine's stale-button rules. A press can only rate a
 conversation the bot asked this very user about (the item is under the user's key). The press
 itself is handled in ``rating_press.py``: this module stays free of pyTelegramBotAPI, so the Blinger
@@ -19,10 +20,20 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAt
 from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.models import Model
 
+from statemachine import SESSIONLESS, callback_data, sessionless_arg
 from supportbot.storage.conditions import condition_failed
 from supportbot.support.messages import user_key
 
-RATE_DATA = re.compile(r"rate:(?P<conversation>\d{1,12}):(?P<rating>[1-5])", re.ASCII)
+RATE = "rate"
+RATING = re.compile(r"(?P<conversation>\d{1,12}):(?P<rating>[1-5])", re.ASCII)
+LEGACY_DATA = re.compile(r"rate:(?P<conversation>\d{1,12}):(?P<rating>[1-5])", re.ASCII)
+
+
+def rating_pressed(data: str) -> tuple[int, int] | None:
+    """(conversation, rating) of a rating button's callback data, else None."""
+    arg = sessionless_arg(data, RATE)
+    found = RATING.fullmatch(arg) if arg is not None else LEGACY_DATA.fullmatch(data)
+    return None if found is None else (int(found["conversation"]), int(found["rating"]))
 
 
 class RatingItem(Model):
@@ -60,7 +71,12 @@ def ask_for_rating(user_id: int, conversation_id: int, operator: str | None) -> 
     except PutError as error:
         if not condition_failed(error):
             raise
-    return [[{"text": str(n), "callback_data": f"rate:{conversation_id}:{n}"} for n in range(1, 6)]]
+    return [
+        [
+            {"text": str(n), "callback_data": callback_data(SESSIONLESS, RATE, f"{conversation_id}:{n}")}
+            for n in range(1, 6)
+        ]
+    ]
 
 
 def rate(user_id: int, conversation_id: int, rating: int) -> bool:

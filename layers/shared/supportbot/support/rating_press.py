@@ -8,25 +8,26 @@ from telebot import TeleBot, types
 from telebot.apihelper import ApiTelegramException
 
 from supportbot.i18n import Translator
-from supportbot.support.rating import RATE_DATA, rate
+from supportbot.support.rating import rate, rating_pressed
 from supportbot.telegram.replies import EDIT_IMPOSSIBLE, NOT_MODIFIED, callback_answer
 
 
 def is_rating_press(update: types.Update) -> bool:
     query = update.callback_query
-    return query is not None and RATE_DATA.fullmatch(query.data or "") is not None
+    return query is not None and rating_pressed(query.data or "") is not None
 
 
 def handle_rating_press(bot: TeleBot, query: types.CallbackQuery, t: Translator) -> dict[str, Any]:
     """Store the rating, show it in place of the buttons; returns the callback answer."""
-    found = RATE_DATA.fullmatch(query.data or "")
-    if found is None or not rate(query.from_user.id, int(found["conversation"]), int(found["rating"])):
+    pressed = rating_pressed(query.data or "")
+    if pressed is None or not rate(query.from_user.id, *pressed):
         return callback_answer(query.id, [t("support.rating_outdated")])
+    rating = pressed[1]
     message = query.message
     if message is not None:
         try:
             bot.edit_message_text(
-                t("support.rated", rating=found["rating"]),
+                t("support.rated", rating=rating),
                 message.chat.id,
                 message.message_id,
                 parse_mode="HTML",

@@ -6,7 +6,8 @@ reach the customers' state machine: the webhook hands every group update to :fun
 which handles the warehouse group's and ignores any other group's.
 
 How a group message leads back to its ticket, with nothing recorded at delivery: the request's
-buttons carry the ticket number (``wh:take:1042``) and the request's first line names it
+buttons carry the ticket number, in the bot's one callback format with the session-less token
+(``-|wh:take:1042``; buttons sent before it, ``wh:take:1042``, still work) and the request's first line names it
 (``#1042``, kept after the buttons are gone, so late photos still find it); the item
 ``TICKET#<number>`` names the customer whose partition holds the ticket. A reply to any other
 message, or a message that is not the bot's, maps to nothing and is ignored.
@@ -31,6 +32,7 @@ from aws_lambda_powertools import Logger
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from telebot.apihelper import ApiTelegramException
 
+from statemachine import SESSIONLESS, callback_data, sessionless_arg
 from supportbot.config import Config, get_config
 from supportbot.i18n import Translator, translator
 from supportbot.storage.conditions import condition_failed
@@ -63,7 +65,9 @@ PHOTO = "photo"
 # How a closed request ended: photos sent, or the warehouse could not take them.
 PHOTOS, REFUSED = "photos", "refused"
 TAKE, CANT = "take", "cant"
-BUTTON = re.compile(r"wh:(?P<action>take|cant):(?P<number>\d{1,9})", re.ASCII)
+BUTTONS = "wh"
+BUTTON = re.compile(r"(?P<action>take|cant):(?P<number>\d{1,9})", re.ASCII)
+LEGACY_BUTTON = re.compile(r"wh:(?P<action>take|cant):(?P<number>\d{1,9})", re.ASCII)
 NUMBER = re.compile(r"#(\d{1,9})\b")
 ONCE_TTL = timedelta(days=30)
 
@@ -201,10 +205,20 @@ def request_buttons(ticket: TicketItem, t: Translator) -> list[list[dict[str, st
     """Take it while nobody has; Can't do until it is closed; nothing once closed."""
     row = []
     if ticket.status == OPEN:
-        row.append({"text": t("warehouse.take"), "callback_data": f"wh:{TAKE}:{ticket.number}"})
+        row.append({"text": t("warehouse.take"), "callback_data": button_data(TAKE, ticket)})
     if ticket.status in (OPEN, IN_PROGRESS):
-        row.append({"text": t("warehouse.cant"), "callback_data": f"wh:{CANT}:{ticket.number}"})
+        row.append({"text": t("warehouse.cant"), "callback_data": button_data(CANT, ticket)})
     return [row] if row else []
+
+
+def button_data(action: str, ticket: TicketItem) -> str:
+    return callback_data(SESSIONLESS, BUTTONS, f"{action}:{ticket.number}")
+
+
+def pressed(data: str) -> re.Match[str] | None:
+    """The action and ticket number of a warehouse button's callback data, else None."""
+    arg = sessionless_arg(data, BUTTONS)
+    return BUTTON.fullmatch(arg) if arg is not None else LEGACY_BUTTON.fullmatch(data)
 
 
 def request_context(ticket: TicketItem, t: Translator) -> dict[str, Any]:
@@ -244,7 +258,7 @@ class Warehouse:
     # -- buttons
     def on_button(self, query: types.CallbackQuery, message_id: int) -> dict[str, Any]:
         t = self.t
-        found = BUTTON.fullmatch(query.data or "")
+        found = pressed(query.data or "")
         ticket = find_ticket(int(found["number"])) if found else None
         if found is None or ticket is None or ticket.kind != PHOTO:
             return callback_answer(query.id, [t("warehouse.unknown")], alert=True)
