@@ -82,6 +82,11 @@ class Node:
         """The parent's id, or ROOT for a top-level node."""
         return self.path.rstrip("/").rsplit("/", 1)[-1] or ROOT
 
+    @property
+    def ancestors(self) -> list[str]:
+        """The ids from the top of the tree down to the parent."""
+        return [part for part in self.path.split("/") if part]
+
 
 @dataclass(frozen=True)
 class Tree:
@@ -96,6 +101,11 @@ class Tree:
     def children(self, node_id: str) -> list[Node]:
         node = self.nodes.get(node_id)
         return [self.nodes[child] for child in node.children] if node else []
+
+    def path_to(self, node: Node) -> list[Node] | None:
+        """The nodes from the top of the tree down to ``node``; None if one of them is gone."""
+        path = [self.nodes.get(ancestor) for ancestor in node.ancestors]
+        return None if None in path else [*path, node]  # type: ignore[list-item]  # no None left
 
     @classmethod
     def from_items(cls, name: str, items: list[ContentItem]) -> Tree:

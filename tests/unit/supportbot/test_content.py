@@ -26,6 +26,16 @@ def test_tree_orders_siblings_by_position_and_drops_orphans():
     assert tree.get("x") is None
 
 
+def test_the_path_down_to_a_node_and_a_node_whose_branch_is_gone():
+    tree = Tree.from_items("faq", [item("a", "/", 1), item("a1", "/a/", 1), item("a11", "/a/a1/", 1)])
+    deep = tree.get("a11")
+    assert deep.ancestors == ["a", "a1"]
+    assert [node.id for node in tree.path_to(deep)] == ["a", "a1", "a11"]
+    # a node kept from an earlier load whose parent an admin removed since
+    pruned = Tree.from_items("faq", [item("a", "/", 1)])
+    assert pruned.path_to(deep) is None
+
+
 def test_store_loads_a_tree_with_one_query_and_caches_it(aws):
     # GIVEN a tree in DynamoDB and a store whose clock we control
     now = [0.0]

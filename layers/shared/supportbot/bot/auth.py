@@ -1,7 +1,7 @@
 """Login by shared contact, the login guard, and log out.
 
-The login is the user's data (``ctx.user_data["auth"]``), kept across flows; every screen but the
-login screen needs it (``LOGGED_IN``, put on them in ``bot/machine.py``).
+The login is the user's data (``ctx.user_data["auth"]``); every screen but login needs it
+(``LOGGED_IN``, put on them in ``bot/machine.py``).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 LOGIN = "login"
 AUTH = "auth"  # the key of the login in the user's data
-# A phone number typed instead of shared: digits with the usual separators. Other texts get the hint.
+# A phone number typed instead of shared: digits with the usual separators.
 TYPED_PHONE = r"^\+?[\d\s().-]{5,25}$"
 
 
@@ -30,20 +30,15 @@ def deps(ctx: Context) -> BotDeps:
     return ctx.deps  # type: ignore[return-value]
 
 
-def auth_of(ctx: Context) -> Auth | None:
-    """The user's login, if they are logged in."""
-    return Auth.from_dict(ctx.user_data.get(AUTH))
-
-
 def login(ctx: Context) -> Auth:
     """The login of a screen that needs one (``LOGGED_IN`` guards every such screen)."""
-    auth = auth_of(ctx)
+    auth = Auth.from_dict(ctx.user_data.get(AUTH))
     if auth is None:
         raise RuntimeError("a screen that needs a login was shown without one")
     return auth
 
 
-LOGGED_IN = Guard("login", lambda ctx: auth_of(ctx) is not None, otherwise=LOGIN)
+LOGGED_IN = Guard("login", lambda ctx: Auth.from_dict(ctx.user_data.get(AUTH)) is not None, otherwise=LOGIN)
 
 
 def render_login(ctx: Context) -> Screen:

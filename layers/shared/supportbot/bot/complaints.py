@@ -19,10 +19,9 @@ bytes. Opening another branch drops the answers of the branch left behind.
 
 from __future__ import annotations
 
-import abc
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from statemachine import ANY, PHOTO, TEXT, Action, Button, Family, Screen, State, pages_of
 from supportbot.backend import NotFoundError
@@ -56,67 +55,40 @@ MINE_PER_PAGE = 10
 NODE_ID = r"[A-Za-z0-9_-]{1,24}"
 
 
-# -- answers -------------------------------------------------------------------------------------
+# -- answers and the questions that take them ---------------------------------------------------
 
 
-@dataclass(frozen=True)
-class TextAnswer:
-    CODE: ClassVar[str] = "t"
+class TextAnswer(NamedTuple):
     text: str
 
-    def stored(self) -> list[Any]:
-        return [self.CODE, self.text]
 
-    def for_ticket(self, step: str) -> incidents.Answer:
-        return incidents.Answer(step, "text", text=self.text)
-
-
-@dataclass(frozen=True)
-class PhotoAnswer:
-    CODE: ClassVar[str] = "p"
+class PhotoAnswer(NamedTuple):
     file_id: str
 
-    def stored(self) -> list[Any]:
-        return [self.CODE, self.file_id]
 
-    def for_ticket(self, step: str) -> incidents.Answer:
-        return incidents.Answer(step, "photo", file_id=self.file_id)
-
-
-@dataclass(frozen=True)
-class OrderAnswer:
-    CODE: ClassVar[str] = "o"
+class OrderAnswer(NamedTuple):
     order_id: str
-    number: str
-
-    def stored(self) -> list[Any]:
-        return [self.CODE, self.order_id, self.number]
-
-    def for_ticket(self, step: str) -> incidents.Answer:
-        return incidents.Answer(step, "order", order_id=self.order_id, order_number=self.number)
+    order_number: str
 
 
 Answer = TextAnswer | PhotoAnswer | OrderAnswer
 
 
-# -- questions: one strategy per kind of answer --------------------------------------------------
+@dataclass(frozen=True)
+class Question:
+    """What a node asks for (one per kind): the answer's type and code, the routes that take it
+    (anything else gets a hint), and how the answer reads (``complaint.<kind>_given`` and
+    ``complaint.review_<kind>`` take the answer's fields)."""
 
-
-class Question(abc.ABC):
-    """What a node asks for: the routes that take the answer, and how the answer reads."""
-
-    kind: ClassVar[str]
-    answer: ClassVar[type[TextAnswer] | type[PhotoAnswer] | type[OrderAnswer]]
-
-    def messages(self) -> list[tuple[Any, Any]]:
-        return [(ANY, expected)]
-
-    def actions(self) -> list[Action]:
-        return []
+    kind: str
+    code: str
+    answer: type[Answer]
+    messages: tuple[tuple[Any, Any], ...]
+    actions: tuple[Action, ...] = ()
 
     def load(self, stored: object) -> Answer | None:
         """The typed answer of a stored one, if it is of this kind (an admin may change a node's kind)."""
-        if not isinstance(stored, list) or not stored or stored[0] != self.answer.CODE:
+        if not isinstance(stored, list) or not stored or stored[0] != self.code:
             return None
         try:
             return self.answer(*stored[1:])
@@ -126,62 +98,28 @@ class Question(abc.ABC):
     def prompt(self, d: BotDeps, node: Node) -> str:
         return d.t(f"complaint.ask_{self.kind}")
 
-    @abc.abstractmethod
-    def given(self, d: BotDeps, answer: Any) -> str:
-        """The line that shows the node's answer."""
+    def given(self, d: BotDeps, answer: Answer) -> str:
+        return d.t(f"complaint.{self.kind}_given", **answer._asdict())
 
-    @abc.abstractmethod
-    def reviewed(self, d: BotDeps, step: Node, answer: Any) -> str:
-        """The answer's line in the review before submitting."""
+    def reviewed(self, d: BotDeps, step: Node, answer: Answer) -> str:
+        return d.t(f"complaint.review_{self.kind}", title=step.title, **answer._asdict())
+
+    def for_ticket(self, step: Node, answer: Answer) -> incidents.Answer:
+        return incidents.Answer(step.title, self.kind, **answer._asdict())
 
     def rows(self, ctx: Context, answer: Answer | None) -> list[list[Button]]:
         return []
 
 
 class TextQuestion(Question):
-    kind, answer = "text", TextAnswer
-
-    def messages(self) -> list[tuple[Any, Any]]:
-        return [(TEXT, take_text), (ANY, expected)]
-
     def prompt(self, d: BotDeps, node: Node) -> str:
         low, high = text_bounds(node)
         if low <= 1:
             return d.t("complaint.ask_text", max=high)
         return d.t("complaint.ask_text_min", min=low, max=high)
 
-    def given(self, d: BotDeps, answer: TextAnswer) -> str:
-        return d.t("complaint.text_given", text=answer.text)
-
-    def reviewed(self, d: BotDeps, step: Node, answer: TextAnswer) -> str:
-        return d.t("complaint.review_text", title=step.title, text=answer.text)
-
-
-class PhotoQuestion(Question):
-    kind, answer = "photo", PhotoAnswer
-
-    def messages(self) -> list[tuple[Any, Any]]:
-        return [(PHOTO, take_photo), (ANY, expected)]
-
-    def given(self, d: BotDeps, answer: PhotoAnswer) -> str:
-        return d.t("complaint.photo_given")
-
-    def reviewed(self, d: BotDeps, step: Node, answer: PhotoAnswer) -> str:
-        return d.t("complaint.review_photo", title=step.title)
-
 
 class OrderQuestion(Question):
-    kind, answer = "order", OrderAnswer
-
-    def actions(self) -> list[Action]:
-        return [PICK, PAGER]
-
-    def given(self, d: BotDeps, answer: OrderAnswer) -> str:
-        return d.t("complaint.order_given", number=answer.number)
-
-    def reviewed(self, d: BotDeps, step: Node, answer: OrderAnswer) -> str:
-        return d.t("complaint.review_order", title=step.title, number=answer.number)
-
     def rows(self, ctx: Context, answer: Answer | None) -> list[list[Button]]:
         """The customer's orders to pick from, a page at a time (the chosen one marked)."""
         t = deps(ctx).t
@@ -196,9 +134,6 @@ class OrderQuestion(Question):
                 label = t("complaint.chosen", label=label)
             rows.append([PICK.button(label, order.id)])
         return [*rows, *pager_rows(min(page, pages), pages, t)]
-
-
-QUESTIONS: dict[str, Question] = {q.kind: q for q in (TextQuestion(), PhotoQuestion(), OrderQuestion())}
 
 
 def question_of(node: Node) -> Question | None:
@@ -216,15 +151,15 @@ def start(ctx: Context) -> Nav:
 def resolve(key: str, ctx: Context) -> State | None:
     tree = deps(ctx).content.tree(TREE)
     node = tree.get(key)
-    if node is None or not all(tree.get(ancestor) for ancestor in ancestors(node)):
+    if node is None or tree.path_to(node) is None:
         return gone_state(key)
     question = question_of(node)
     return State(
         f"{FAMILY_PREFIX}:{key}",
         lambda ctx: render(ctx, tree, node),
-        messages=question.messages() if question else [],
+        messages=question.messages if question else (),
         actions=[
-            *(question.actions() if question else []),
+            *(question.actions if question else ()),
             *([SUBMIT] if node.submit else []),
             *([MY_COMPLAINTS] if key == ROOT else []),
         ],
@@ -234,14 +169,14 @@ def resolve(key: str, ctx: Context) -> State | None:
 
 def gone_state(key: str) -> State:
     """A node an admin removed (or moved under a removed one) while the customer was in it."""
-
-    def render_gone(ctx: Context) -> Screen:
-        t = deps(ctx).t
-        return Screen(
-            t("complaint.gone"), [[RESTART.button(t("complaint.restart"))], [Button.home(t("nav.home"))]]
-        )
-
     return State(f"{FAMILY_PREFIX}:{key}", render_gone, actions=[RESTART], parent="main")
+
+
+def render_gone(ctx: Context) -> Screen:
+    t = deps(ctx).t
+    return Screen(
+        t("complaint.gone"), [[RESTART.button(t("complaint.restart"))], [Button.home(t("nav.home"))]]
+    )
 
 
 def here(ctx: Context) -> tuple[Tree, Node]:
@@ -304,10 +239,12 @@ def render(ctx: Context, tree: Tree, node: Node) -> Screen:
 
 
 def review_line(d: BotDeps, step: Node, answers: dict[str, Any]) -> str:
-    answer, question = answer_of(answers, step), question_of(step)
-    if answer is None or question is None:
-        return d.t("complaint.review_step", title=step.title)
-    return question.reviewed(d, step, answer)
+    answer = answer_of(answers, step)
+    return (
+        QUESTIONS[str(step.ask)].reviewed(d, step, answer)
+        if answer
+        else d.t("complaint.review_step", title=step.title)
+    )
 
 
 # -- taking answers ------------------------------------------------------------------------------
@@ -353,7 +290,7 @@ def expected(ctx: Context) -> None:
 
 def answered(ctx: Context, node: Node, answer: Answer) -> Nav | None:
     """Keep the answer and move on to the next step, if there is exactly one."""
-    answers = {**stored(ctx), node.id: answer.stored()}
+    answers = {**stored(ctx), node.id: [QUESTIONS[str(node.ask)].code, *answer]}
     if size_of(answers) > ANSWERS_BUDGET:
         ctx.notify(deps(ctx).t("complaint.too_much"))
         return None
@@ -373,11 +310,9 @@ def open_child(ctx: Context, node_id: str) -> Nav | None:
         ctx.notify(d.t(f"complaint.expects_{node.ask}"))
         return None
     # Answers of a branch left behind would be sent with this one: keep only this path's.
-    kept = {step: answer for step, answer in stored(ctx).items() if on_path_or_below(tree, step, child)}
-    if kept:
-        ctx.data[DATA_KEY] = kept
-    else:
-        ctx.data.pop(DATA_KEY, None)
+    ctx.data[DATA_KEY] = {
+        step: answer for step, answer in stored(ctx).items() if on_path_or_below(tree, step, child)
+    }
     return ctx.go(f"{FAMILY_PREFIX}:{node_id}")
 
 
@@ -391,7 +326,11 @@ def submit(ctx: Context) -> Nav | None:
         return ctx.go(f"{FAMILY_PREFIX}:{missing.id}")
     auth = login(ctx)
     path = path_of(tree, node)
-    collected = [answer.for_ticket(step.title) for step in path if (answer := answer_of(answers, step))]
+    collected = [
+        QUESTIONS[str(step.ask)].for_ticket(step, answer)
+        for step in path
+        if (answer := answer_of(answers, step))
+    ]
     customer = Customer(
         user_id=d.user.id,
         name=auth.name or d.user.first_name,
@@ -428,19 +367,15 @@ def answer_of(answers: dict[str, Any], node: Node) -> Answer | None:
     return None if question is None else question.load(answers.get(node.id))
 
 
-def ancestors(node: Node) -> list[str]:
-    return [part for part in node.path.split("/") if part]
-
-
 def on_path_or_below(tree: Tree, step_id: str, node: Node) -> bool:
     """Whether ``step_id`` is ``node``, one of its ancestors or one of its descendants."""
     step = tree.get(step_id)
-    return step_id in (*ancestors(node), node.id) or (step is not None and f"/{node.id}/" in step.path)
+    return step_id in (*node.ancestors, node.id) or (step is not None and f"/{node.id}/" in step.path)
 
 
 def path_of(tree: Tree, node: Node) -> list[Node]:
-    """The nodes from the top of the tree down to ``node``."""
-    return [step for step in (tree.get(ancestor) for ancestor in ancestors(node)) if step] + [node]
+    """The nodes from the top of the tree down to ``node`` (the state resolved: none is gone)."""
+    return tree.path_to(node) or [node]
 
 
 def topic_of(path: list[Node]) -> list[str]:
@@ -508,6 +443,12 @@ CHILD = Action("n", open_child, arg=NODE_ID, to=f"{FAMILY_PREFIX}:*")
 PICK = Action("o", pick_order, arg=ORDER_ID)
 SUBMIT = Action("send", submit, to=DONE)
 MY_COMPLAINTS = Action("mine", to=MINE)
+
+QUESTIONS: dict[str, Question] = {
+    "text": TextQuestion("text", "t", TextAnswer, ((TEXT, take_text), (ANY, expected))),
+    "photo": Question("photo", "p", PhotoAnswer, ((PHOTO, take_photo), (ANY, expected))),
+    "order": OrderQuestion("order", "o", OrderAnswer, ((ANY, expected),), (PICK, PAGER)),
+}
 
 FAMILY = Family(
     FAMILY_PREFIX,

@@ -145,13 +145,9 @@ def local_time(iso: str, time_zone: str) -> str:
     return moment.strftime("%d.%m.%Y %H:%M")
 
 
-def refresh(ctx: Context) -> None:
-    """Show the card again, as it is now."""
-
-
 LIST = Action("orders", to=ORDERS)
 OPEN = Action("o", open_order, arg=ORDER_ID, to=ORDER)
-REFRESH = Action("refresh", refresh)
+REFRESH = Action("refresh", lambda ctx: None)  # the card again, as it is now
 PHOTOS = Action("photos", request_photos, to=PHOTO_NOTE)
 
 STATES = [

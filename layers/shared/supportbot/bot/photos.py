@@ -6,9 +6,8 @@ one album. "My photo requests" lists them with their statuses. Partners never ge
 are their own stock.
 
 The subject travels in the screens' params (``o`` an order id, ``a`` an article), so Back and Up
-restore it; only the note is kept in the flow's data, bounded so the session stays small. Every
-screen of the flow is for customers only (``CUSTOMERS``): a partner who reaches one (an old button)
-is told so.
+restore it; only the note is kept in the flow's data, bounded so the session stays small. The
+screens are for customers only (``CUSTOMERS``): a partner who reaches one is told so.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from statemachine import TEXT, Action, Button, Guard, Nav, Screen, State, guarded
 from supportbot.backend import NotFoundError
-from supportbot.bot.auth import auth_of, deps, login
+from supportbot.bot.auth import deps, login
 from supportbot.bot.orders import ORDER_ID, order_label, order_page
 from supportbot.bot.widgets import PAGER, pager_rows
 from supportbot.support.messages import CLOSED, IN_PROGRESS, user_tickets
@@ -26,6 +25,7 @@ from supportbot.support.warehouse import Subject, open_photo_request, outcome_of
 
 if TYPE_CHECKING:
     from statemachine import Context
+    from statemachine.routes import MessageSpec
     from supportbot.bot.deps import BotDeps
     from supportbot.support.messages import TicketItem
 
@@ -44,12 +44,8 @@ NOTE_MAX_BYTES = 400  # UTF-8: the note lives in the session, which must stay un
 LIST_LIMIT = 10
 
 
-def is_customer(ctx: Context) -> bool:
-    auth = auth_of(ctx)
-    return auth is not None and auth.user_type == "customer"
-
-
-CUSTOMERS = Guard("customers", is_customer, otherwise=CUSTOMERS_ONLY)
+# Checked after LOGGED_IN (bot/machine.py), so there is a login to look at.
+CUSTOMERS = Guard("customers", lambda ctx: login(ctx).user_type == "customer", otherwise=CUSTOMERS_ONLY)
 
 
 def render_customers_only(ctx: Context) -> Screen:
@@ -226,25 +222,16 @@ MINE = Action("mine", to=PHOTO_LIST)
 SKIP = Action("skip", skip_note, to=PHOTO_CONFIRM)
 SEND = Action("send", send, to=PHOTO_SENT)
 
+PICKING: list[MessageSpec] = [(ARTICLE, typed_article), (TEXT, bad_article)]
 STATES = [
     *guarded(
         CUSTOMERS,
         [
             State(
-                PHOTO,
-                render_pick,
-                parent="main",
-                actions=[PAGER, PICK, MINE],
-                messages=[(ARTICLE, typed_article), (TEXT, bad_article)],
-                flow=FLOW,
+                PHOTO, render_pick, parent="main", actions=[PAGER, PICK, MINE], messages=PICKING, flow=FLOW
             ),
             State(
-                PHOTO_NOTE,
-                render_note,
-                parent=PHOTO,
-                actions=[SKIP],
-                messages=[(TEXT, on_note)],
-                flow=FLOW,
+                PHOTO_NOTE, render_note, parent=PHOTO, actions=[SKIP], messages=[(TEXT, on_note)], flow=FLOW
             ),
             State(PHOTO_CONFIRM, render_confirm, parent=PHOTO, actions=[SEND], flow=FLOW),
             # Sent: Back would lead to the confirmation of a request already sent.

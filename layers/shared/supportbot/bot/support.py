@@ -39,9 +39,8 @@ if TYPE_CHECKING:
 
 SUPPORT = "support"
 DATA_KEY = "support"
-"""The dialog's data, ``ctx.data["support"]`` in the flow "support" (the key sessions stored before
-flows had scopes used too, so they carry on): {"intro": order text still to send, "album": {"id",
-"pk", "sk"}}."""
+"""The flow's ``ctx.data["support"]`` (as in sessions stored before flows had scopes):
+{"intro": order text still to send, "album": {"id", "pk", "sk"}}."""
 
 
 @dataclass(frozen=True)
