@@ -8,6 +8,9 @@ BIN := $(VENV)/bin
 PYTHON_FOR_VENV := $(shell if PYENV_VERSION=3.13.0 python3.13 --version >/dev/null 2>&1; \
 	then echo "env PYENV_VERSION=3.13.0 python3.13"; else echo python3; fi)
 STAMP := $(VENV)/.installed
+# checkov pins boto3, botocore and packaging older than the dev tools: it lives in a virtualenv of its own.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 # Browser tests drive Debian's Chromium through Playwright (Playwright's own browser download is
 # not available here).
 CHROMIUM ?= /usr/bin/chromium
@@ -28,6 +31,12 @@ $(STAMP): requirements-dev.txt layers/shared/requirements.txt layers/admin/requi
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
+$(CHECKOV_STAMP): requirements-checkov.txt
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON_FOR_VENV) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet -r requirements-checkov.txt
+	touch $(CHECKOV_STAMP)
+
 browser: ## Debian's Chromium for the browser tests (apt-get as root; says so when it cannot)
 	@test -x $(CHROMIUM) || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) ; } \
 		|| echo "Chromium is missing and cannot be installed here: browser tests will be skipped (CI fails instead)."
@@ -35,18 +44,19 @@ browser: ## Debian's Chromium for the browser tests (apt-get as root; says so wh
 run: install ## The whole bot locally: Telegram sandbox web chat, Blinger console, API, AWS (Ctrl-C stops)
 	PYTHONPATH=.:layers/shared $(BIN)/python -m infra.localstack
 
-test: install browser ## Run every test (slow and browser ones included) and print the engine's branch coverage
+test: install $(CHECKOV_STAMP) browser ## Run every test (slow and browser ones included) and print the engine's branch coverage
 	$(BIN)/python -m pytest --cov=statemachine --cov-branch --cov-report=term-missing --cov-fail-under=100
 
-test-fast: install ## Run the tests not marked slow
+test-fast: install $(CHECKOV_STAMP) ## Run the tests not marked slow
 	$(BIN)/python -m pytest -m "not slow"
 
-lint: install ## ruff, mypy, cfn-lint, sam validate, pip-audit (skipped, saying so, when its service is unreachable)
+lint: install $(CHECKOV_STAMP) ## ruff, mypy, cfn-lint, sam validate, checkov, pip-audit (skipped, saying so, when its service is unreachable)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/cfn-lint template.yaml
 	SAM_CLI_TELEMETRY=0 $(BIN)/sam validate --lint --region eu-central-1
+	$(CHECKOV_VENV)/bin/checkov --file template.yaml --framework cloudformation --compact --quiet --skip-download
 	$(BIN)/python -m infra.dependency_audit
 
 # BENCH_ARGS: e.g. "--users 20 --duration 10" for a short load run (python -m tests.bench --help).

@@ -8,6 +8,10 @@ the template is therefore served with no change here.
 Route matching, as API Gateway: exact paths win over ``{param}`` paths, which win over
 ``{proxy+}``; a method beats ``ANY``; ``$default`` (an event without Path) catches the rest. One
 local liberty: a trailing slash is optional both ways (Blinger calls ``/v1/blinger/webhook/``).
+
+Access log: with the template's ``AccessLogSettings.Format``, each request is logged (logger
+``infra.localstack.access``) as API Gateway would write it, ``$context`` variables filled in
+from the request, ``-`` for one without a value; a variable it does not know fails at start.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ from infra.localstack.lambdas import LocalFunction
 from infra.localstack.template_model import ACCOUNT_ID, HttpRoute
 
 logger = logging.getLogger(__name__)
+access_logger = logging.getLogger("infra.localstack.access")
+_CONTEXT_VARIABLE = re.compile(r"\$context\.([A-Za-z][A-Za-z0-9.]*[A-Za-z0-9])")
 MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
 _TEXT_TYPES = re.compile(
     r"^(text/.*|application/(json|xml|javascript|x-www-form-urlencoded)|.*\+(json|xml))$", re.IGNORECASE
@@ -170,16 +176,64 @@ def to_http(result: Any) -> tuple[int, dict[str, str], list[str], bytes]:
     return 200, {"content-type": "application/json"}, [], body.encode("utf-8")
 
 
+def context_values(
+    event: dict[str, Any] | None, method: str, path: str, status: int, length: int
+) -> dict[str, str]:
+    """The ``$context`` variables of one request, as API Gateway names them for access logs."""
+    context = (event or {}).get("requestContext") or {}
+    http = context.get("http") or {}
+    latency = str(max(0, int(time.time() * 1000) - int(context.get("timeEpoch") or time.time() * 1000)))
+    values = {
+        "requestId": context.get("requestId"),
+        "requestTime": context.get("time"),
+        "requestTimeEpoch": context.get("timeEpoch"),
+        "routeKey": context.get("routeKey"),
+        "httpMethod": method,
+        "path": path,
+        "protocol": http.get("protocol", "HTTP/1.1"),
+        "identity.sourceIp": http.get("sourceIp"),
+        "identity.userAgent": http.get("userAgent"),
+        "domainName": context.get("domainName"),
+        "stage": context.get("stage"),
+        "apiId": context.get("apiId"),
+        "accountId": context.get("accountId"),
+        "status": status,
+        "responseLength": length,
+        "responseLatency": latency,
+        "integrationStatus": status if event is not None else None,
+        "integrationLatency": latency if event is not None else None,
+    }
+    return {name: "-" if value in (None, "") else str(value) for name, value in values.items()}
+
+
+def access_log_line(log_format: str, values: dict[str, str]) -> str:
+    """``log_format`` with each ``$context.name`` replaced by its value (see ``context_values``)."""
+
+    def one(match: re.Match[str]) -> str:
+        if match.group(1) not in values:
+            raise ValueError(f"$context.{match.group(1)} cannot be logged by the local API")
+        return values[match.group(1)]
+
+    return _CONTEXT_VARIABLE.sub(one, log_format)
+
+
 class LocalApi(BackgroundServer):
     """The routes of ``functions``, served from a daemon thread."""
 
     thread_name = "local-api"
 
     def __init__(
-        self, functions: dict[str, LocalFunction], host: str = "127.0.0.1", port: int = 3000
+        self,
+        functions: dict[str, LocalFunction],
+        host: str = "127.0.0.1",
+        port: int = 3000,
+        access_log_format: str | None = None,
     ) -> None:
         self.functions = functions
         self.router = Router(route for f in functions.values() for route in f.model.routes)
+        self.access_log_format = access_log_format
+        if access_log_format is not None:  # an unknown variable fails now, not on the first request
+            access_log_line(access_log_format, context_values(None, "GET", "/", 200, 0))
         super().__init__(_handler_for(self), host, port)
 
     @property
@@ -189,19 +243,24 @@ class LocalApi(BackgroundServer):
     def handle(
         self, method: str, target: str, headers: list[tuple[str, str]], body: bytes, source_ip: str
     ) -> tuple[int, dict[str, str], list[str], bytes]:
+        event: dict[str, Any] | None = None
         path = urlsplit(target).path
         found = self.router.match(method, path)
         if found is None:
             # API Gateway's own answer for a route that does not exist.
-            return 404, {"content-type": "application/json"}, [], b'{"message":"Not Found"}'
-        function = self.functions[found.route.function]
-        event = build_event(found, method, target, headers, body, source_ip)
-        try:
-            result = function.invoke(event)
-        except Exception:
-            logger.exception("%s raised (API Gateway answers 500)", function.model.logical_id)
-            return 500, {"content-type": "application/json"}, [], b'{"message":"Internal Server Error"}'
-        return to_http(result)
+            answer = 404, {"content-type": "application/json"}, [], b'{"message":"Not Found"}'
+        else:
+            function = self.functions[found.route.function]
+            event = build_event(found, method, target, headers, body, source_ip)
+            try:
+                answer = to_http(function.invoke(event))
+            except Exception:
+                logger.exception("%s raised (API Gateway answers 500)", function.model.logical_id)
+                answer = 500, {"content-type": "application/json"}, [], b'{"message":"Internal Server Error"}'
+        if self.access_log_format is not None:
+            values = context_values(event, method, path, answer[0], len(answer[3]))
+            access_logger.info(access_log_line(self.access_log_format, values))
+        return answer
 
 
 def _handler_for(api: LocalApi) -> type[BaseHTTPRequestHandler]:

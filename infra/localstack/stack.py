@@ -134,7 +134,7 @@ class LocalStack:
         load_demo_data()
         for function in functions.values():
             _ = function.handler  # the cold start happens here, not on the first message
-        self.api = LocalApi(functions, port=self.ports.api).start()
+        self.api = LocalApi(functions, port=self.ports.api, access_log_format=model.access_log_format).start()
         self.pollers = start_pollers(model, functions, self.moto.url)
         if self.blinger is not None:
             self.blinger.start()

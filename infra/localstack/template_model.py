@@ -11,7 +11,11 @@ Local values of references (what AWS would give, for a stack that only exists he
 - ``!Ref Queue`` / ``!GetAtt Queue.QueueUrl`` → the queue URL on moto, ``!GetAtt Queue.Arn`` → its ARN
   (name: ``QueueName``, else the logical id, plus ``.fifo`` for FIFO queues);
 - ``!Ref Bucket`` → ``BucketName``, else the logical id in kebab case (S3 names are lowercase);
-- ``!Sub`` (both forms) and ``!Join`` over those; anything else fails loudly, naming the place.
+- ``!Sub`` (both forms) and ``!Join`` over those;
+- ``!If`` by the template's ``Conditions`` (``!Equals``, ``!Not``, ``!And``, ``!Or``, ``Condition``)
+  on those values, and a property that resolves to ``!Ref AWS::NoValue`` is left out, as
+  CloudFormation does (``KmsMasterKeyId`` of the queues when no ``KmsKeyArn`` is given);
+anything else fails loudly, naming the place.
 
 >>> from infra.template import load_template
 >>> model = StackModel.from_template(load_template())
@@ -42,13 +46,22 @@ PSEUDO = {
     "AWS::URLSuffix": "amazonaws.com",
     "AWS::StackName": "local",
     "AWS::StackId": f"arn:aws:cloudformation:{REGION}:{ACCOUNT_ID}:stack/local/local",
-    "AWS::NoValue": "",
 }
 _SUB = re.compile(r"\$\{([^}!][^}]*)\}")
 
 
 class TemplateError(ValueError):
     """The template uses something the local stack cannot reproduce (the message says where)."""
+
+
+class _NoValue:
+    """``!Ref AWS::NoValue``: the property it is the value of does not exist."""
+
+    def __repr__(self) -> str:
+        return "AWS::NoValue"
+
+
+NO_VALUE = _NoValue()
 
 
 @dataclass(frozen=True)
@@ -102,6 +115,7 @@ class StackModel:
     tables: dict[str, str]  # logical id → local table name
     queues: dict[str, QueueModel]
     buckets: dict[str, str]  # logical id → local bucket name
+    access_log_format: str | None = None  # the HttpApi's AccessLogSettings.Format
 
     @classmethod
     def from_template(
@@ -125,26 +139,36 @@ class StackModel:
             buckets={
                 name: resolver.bucket_name(name) for name in resources_of_type(template, "AWS::S3::Bucket")
             },
+            access_log_format=_access_log_format(template, resolver),
         )
 
 
 class Resolver:
     """Local values of ``Ref``/``GetAtt``/``Sub``/``Join`` (see the module docstring)."""
 
-    def __init__(self, template: dict[str, Any], moto_url: str = MOTO_URL) -> None:
+    def __init__(
+        self, template: dict[str, Any], moto_url: str = MOTO_URL, parameters: dict[str, Any] | None = None
+    ) -> None:
+        """``parameters``: values given at deploy time instead of the defaults (tests)."""
         self.parameters = template.get("Parameters", {})
+        self.given = parameters or {}
+        self.conditions = template.get("Conditions", {})
         self.resources = template.get("Resources", {})
         self.moto_url = moto_url.rstrip("/")
 
     def resolve(self, value: Any, where: str) -> Any:
         if isinstance(value, list):
-            return [self.resolve(v, where) for v in value]
+            items = [self.resolve(v, where) for v in value]
+            return [item for item in items if item is not NO_VALUE]
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
             (key, arg), *_ = value.items()
             if key == "Ref":
                 return self.ref(arg, where)
+            if key == "Fn::If":
+                name, if_true, if_false = arg
+                return self.resolve(if_true if self.condition(name, where) else if_false, where)
             if key == "Fn::GetAtt":
                 name, attribute = arg if isinstance(arg, list) else arg.split(".", 1)
                 return self.get_att(name, attribute, where)
@@ -155,11 +179,38 @@ class Resolver:
                 return separator.join(str(self.resolve(i, where)) for i in items)
             if key.startswith("Fn::"):
                 raise TemplateError(f"{where}: {key} is not supported by the local stack")
-        return {k: self.resolve(v, f"{where}.{k}") for k, v in value.items()}
+        resolved = {k: self.resolve(v, f"{where}.{k}") for k, v in value.items()}
+        return {k: v for k, v in resolved.items() if v is not NO_VALUE}
+
+    def condition(self, name: str, where: str) -> bool:
+        if name not in self.conditions:
+            raise TemplateError(f"{where}: condition {name} is not in the template's Conditions")
+        return self._truth(self.conditions[name], f"{where} (condition {name})")
+
+    def _truth(self, value: Any, where: str) -> bool:
+        if isinstance(value, bool):
+            return value
+        (key, arg), *_ = value.items()
+        if key == "Condition":
+            return self.condition(arg, where)
+        if key == "Fn::Equals":
+            left, right = (self.resolve(item, where) for item in arg)
+            return str(left) == str(right)
+        if key == "Fn::Not":
+            return not self._truth(arg[0], where)
+        if key == "Fn::And":
+            return all(self._truth(item, where) for item in arg)
+        if key == "Fn::Or":
+            return any(self._truth(item, where) for item in arg)
+        raise TemplateError(f"{where}: {key} is not supported in a condition by the local stack")
 
     def ref(self, name: str, where: str) -> Any:
+        if name == "AWS::NoValue":
+            return NO_VALUE
         if name in PSEUDO:
             return PSEUDO[name]
+        if name in self.given:
+            return self.given[name]
         if name in self.parameters:
             if "Default" not in self.parameters[name]:
                 raise TemplateError(f"{where}: parameter {name} has no Default to use locally")
@@ -217,6 +268,18 @@ class Resolver:
         return re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
 
 
+def _access_log_format(template: dict[str, Any], resolver: Resolver) -> str | None:
+    """The access log format of the template's HTTP API (the local API serves all routes as one)."""
+    formats = set()
+    for name, api in resources_of_type(template, "AWS::Serverless::HttpApi").items():
+        settings = (api.get("Properties") or {}).get("AccessLogSettings") or {}
+        if "Format" in settings:
+            formats.add(str(resolver.resolve(settings["Format"], f"{name}.AccessLogSettings.Format")))
+    if len(formats) > 1:
+        raise TemplateError("HTTP APIs with different access log formats cannot be served as one locally")
+    return formats.pop() if formats else None
+
+
 def _queue_attributes(name: str, resource: dict[str, Any], resolver: Resolver) -> dict[str, str]:
     """CreateQueue attributes from the resource's properties (names are the same as the API's)."""
     props = resolver.resolve(resource.get("Properties") or {}, name)
@@ -244,9 +307,8 @@ def _function(
         **global_environment(template),
         **(props.get("Environment", {}).get("Variables") or {}),
     }
-    environment = {
-        key: _as_env(resolver.resolve(value, f"{name}.Environment.{key}")) for key, value in variables.items()
-    }
+    resolved = resolver.resolve(variables, f"{name}.Environment")
+    environment = {key: _as_env(value) for key, value in resolved.items()}
     layers = [*(defaults.get("Layers") or []), *(props.get("Layers") or [])]
     layer_dirs = []
     for layer in layers:

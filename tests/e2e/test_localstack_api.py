@@ -256,8 +256,8 @@ def test_functions_disagreeing_on_a_variable_fail_loudly(tmp_path: Path) -> None
 
 def test_unsupported_intrinsics_are_named(tmp_path: Path) -> None:
     template = yaml.safe_load(TEMPLATE.replace("!Ref", "").replace("!Sub", ""))
-    template["Globals"]["Function"]["Environment"]["Variables"] = {"X": {"Fn::If": ["C", "a", "b"]}}
-    with pytest.raises(TemplateError, match=r"EchoFunction.Environment.X: Fn::If is not supported"):
+    template["Globals"]["Function"]["Environment"]["Variables"] = {"X": {"Fn::ImportValue": "shared-x"}}
+    with pytest.raises(TemplateError, match=r"EchoFunction.Environment.X: Fn::ImportValue is not supported"):
         StackModel.from_template(template, root=tmp_path)
 
 

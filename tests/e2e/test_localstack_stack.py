@@ -5,6 +5,7 @@ Telegram), and a clean stop on Ctrl-C or SIGTERM.
 
 from __future__ import annotations
 
+import json
 import signal
 import socket
 from pathlib import Path
@@ -14,6 +15,7 @@ import requests
 
 from infra.demo import CUSTOMER_PHONE, PARTNER_PHONE
 from infra.localstack.aws import client
+from infra.localstack.stack import BLINGER_EVENTS_SECRET
 from infra.localstack.telegram import CUSTOMER_USER_ID, LOCAL_TOKEN, PARTNER_USER_ID, WAREHOUSE_CHAT_ID
 from tests.e2e.conftest import STARTUP_LIMIT, StackProcess, start_stack
 
@@ -156,3 +158,21 @@ def test_a_taken_port_is_reported_without_a_traceback(tmp_path: Path, stack: Sta
     assert result.returncode == 1
     assert "Could not start" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_the_access_log_names_the_route_never_the_blinger_key(stack: StackProcess) -> None:
+    # GIVEN the Blinger events URL with its ?key= secret (an event for nobody: answered 404)
+    event = {"webhook": "on_conversation_assigned", "conversation": {"id": 1, "from_user": {}}}
+    answer = requests.post(
+        f"{stack.api_url}/v1/blinger/webhook/?key={BLINGER_EVENTS_SECRET}", json=event, timeout=10
+    )
+    assert answer.status_code == 400, answer.text
+    # THEN the stack logged the request as API Gateway would with the template's format: one JSON
+    # line with the route and the status, and the key nowhere in the log
+    lines = [line for line in stack.log.splitlines() if "infra.localstack.access" in line]
+    logged = [json.loads(line.split("infra.localstack.access: ", 1)[1]) for line in lines]
+    blinger = [entry for entry in logged if entry["route"] == "POST /v1/blinger/webhook/"]
+    assert blinger, lines[-5:]
+    assert blinger[-1]["status"] == "400"
+    assert blinger[-1]["requestId"] != "-"
+    assert BLINGER_EVENTS_SECRET not in stack.log
