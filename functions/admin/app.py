@@ -12,6 +12,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from supportbot import metrics
 from supportbot.redact import protect
 from supportbot_admin.api import app, handle
 
@@ -25,5 +26,6 @@ app.include_router(page.router)
 
 
 @logger.inject_lambda_context(clear_state=True)
+@metrics.flushed
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return handle(event, context)

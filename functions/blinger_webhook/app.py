@@ -13,6 +13,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from supportbot import metrics
 from supportbot.config import get_config
 from supportbot.redact import protect
 from supportbot.support.blinger_webhook import handle
@@ -30,5 +31,6 @@ def blinger_webhook() -> Response[str]:
 
 
 @logger.inject_lambda_context(clear_state=True)
+@metrics.flushed
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -15,13 +15,14 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from telebot import types
 
+from supportbot import metrics
 from supportbot.config import get_config
 from supportbot.pipeline import apologize, dispatch, user_id_of
 from supportbot.redact import protect
 from supportbot.security import check_secret
 from supportbot.storage.failed_updates import record_failed_update
 from supportbot.telegram.client import get_bot
-from supportbot.telegram.inputs import well_formed
+from supportbot.telegram.inputs import update_kind, well_formed
 
 logger = protect(Logger())  # no secret or full phone number in its lines
 app = APIGatewayHttpResolver()
@@ -35,6 +36,7 @@ def telegram_webhook() -> Response[str]:
     denied = check_secret(app.current_event.headers.get(SECRET_HEADER), config.telegram_webhook_secret)
     if denied is not None:
         logger.warning("Webhook call refused", extra={"status": int(denied)})
+        metrics.count(metrics.WEBHOOK_CALLS_REFUSED, Webhook="telegram")
         return Response(denied, content_types.TEXT_PLAIN, denied.phrase)
     update = parse_update(app.current_event.decoded_body)
     if update is None:
@@ -67,10 +69,12 @@ def process(update: dict[str, Any]) -> dict[str, Any] | None:
     if not well_formed(parsed):
         logger.warning("Update with mistyped fields dropped", extra={"update": update})
         return None
+    metrics.count(metrics.UPDATES, Kind=update_kind(parsed))
     try:
         return dispatch(parsed)
     except Exception as error:
         logger.exception("Update processing failed", extra={"update": update})
+        metrics.count(metrics.UPDATE_FAILURES)
         _record_and_apologize(update, error)
         return None
 
@@ -87,5 +91,6 @@ def _record_and_apologize(update: dict[str, Any], error: Exception) -> None:
 
 
 @logger.inject_lambda_context(clear_state=True)
+@metrics.flushed
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -16,10 +16,12 @@ from aws_lambda_powertools import Logger
 from telebot import TeleBot, types
 
 from statemachine import Machine, Result, Session
+from supportbot import metrics
 from supportbot.backend import Backend, UnauthorizedError, UnavailableError, make_backend
 from supportbot.bot.auth import AUTH
 from supportbot.bot.deps import BotDeps
 from supportbot.bot.machine import build_machine
+from supportbot.bot.support import SUPPORT
 from supportbot.config import Config, get_config
 from supportbot.content import ContentStore, get_content_store
 from supportbot.i18n import Translator, pick_language, translator
@@ -91,6 +93,7 @@ class UpdateProcessor:
             if incoming.update_id <= item.last_update_id and not replay:
                 logger.info("Repeated update ignored", extra={"update_id": incoming.update_id})
                 return Outcome(incoming, duplicate=True)
+            was = Milestones.of(item, self.machine)
             try:
                 result = self._run(item, incoming)
             except UnavailableError as error:
@@ -104,6 +107,7 @@ class UpdateProcessor:
             except SessionConflictError:
                 logger.info("Concurrent update of the same user; re-running", extra={"attempt": attempt})
                 continue
+            was.count_changes(Milestones.of(item, self.machine), incoming)
             return Outcome(incoming, result)
         raise SessionConflictError(incoming.user.id)
 
@@ -141,6 +145,31 @@ class UpdateProcessor:
         if incoming.callback_query_id:
             return callback_answer(incoming.callback_query_id, [])
         return None
+
+
+@dataclass(frozen=True)
+class Milestones:
+    """What the business counts about a user's session: logged in, in the support dialog.
+
+    Logins and support dialogs are counted from what a saved update changed, not in the screens'
+    handlers: a lost race re-runs those, and an update whose save fails changed nothing.
+    (Conversations move to the conversation lifecycle once there is one: docs in README, "Metrics".)
+    """
+
+    logged_in: bool
+    in_support: bool
+
+    @classmethod
+    def of(cls, item: SessionItem, machine: Machine) -> Milestones:
+        return cls(item.auth is not None, machine.load(item.machine).state == SUPPORT)
+
+    def count_changes(self, now: Milestones, incoming: Incoming) -> None:
+        if now.logged_in and not self.logged_in:
+            metrics.count(metrics.LOGINS)
+        elif incoming.input.kind == "contact" and not now.logged_in:
+            metrics.count(metrics.LOGINS_REFUSED)  # unknown, blocked, someone else's or forwarded
+        if now.in_support != self.in_support:
+            metrics.count(metrics.CONVERSATIONS_OPENED if now.in_support else metrics.CONVERSATIONS_CLOSED)
 
 
 def load_machine_session(machine: Machine, item: SessionItem) -> Session:

@@ -8,12 +8,16 @@ Tokens and the API key never appear in exception messages or logs.
 
 from __future__ import annotations
 
+import functools
 import logging
-from typing import Any
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import requests
 
+from supportbot import metrics
 from supportbot.backend.models import (
     USER_TYPES,
     BlockedError,
@@ -32,6 +36,26 @@ logger = logging.getLogger(__name__)
 DEFAULT_TIMEOUT = (2.0, 4.0)  # (connect, read) seconds: the user is waiting for a reply in the chat
 
 _shared_session: requests.Session | None = None
+
+Call = TypeVar("Call", bound=Callable[..., Any])
+
+
+def measured(call: Call) -> Call:
+    """A call to the business system, timed (``BusinessSystemLatency``) and, when its answer cannot
+    be used (``UnavailableError``: timeout, 5xx, outside the contract), counted as an error."""
+
+    @functools.wraps(call)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return call(*args, **kwargs)
+        except UnavailableError:
+            metrics.count(metrics.BUSINESS_SYSTEM_ERRORS)
+            raise
+        finally:
+            metrics.observe(metrics.BUSINESS_SYSTEM_LATENCY, (time.perf_counter() - started) * 1000)
+
+    return wrapper  # type: ignore[return-value]
 
 
 def shared_session() -> requests.Session:
@@ -60,6 +84,7 @@ class HttpBackend:
     def __repr__(self) -> str:  # no key in tracebacks' locals or logs
         return f"HttpBackend({self.base_url!r}, api_key={'***' if self._api_key else None})"
 
+    @measured
     def auth_by_phone(self, phone: str, telegram_user_id: int) -> Login:
         where = "POST /auth/phone"
         response = self._request(
@@ -81,6 +106,7 @@ class HttpBackend:
             raise UnavailableError(f"{where}: the answer has no name")
         return Login(token=token, user_type=str(user_type), name=name)
 
+    @measured
     def list_orders(self, token: str, page: int, per_page: int) -> OrdersPage:
         check_paging(page, per_page)
         where = "GET /orders"
@@ -100,6 +126,7 @@ class HttpBackend:
             total=_integer(data, "total", 0, where),
         )
 
+    @measured
     def get_order(self, token: str, order_id: str) -> Order:
         if not order_id:
             raise NotFoundError("empty order id")

@@ -24,9 +24,11 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
+from supportbot import metrics
 from supportbot.config import Config
 from supportbot.i18n import Translator, translator
 from supportbot.security import check_secret
+from supportbot.support.answer_time import ANSWER, record_first_answer
 from supportbot.support.blinger_ids import user_of_client_id
 from supportbot.support.messages import CUSTOMER, KINDS, MessageItem, NewMessage, customer_language
 from supportbot.support.outbox import enqueue
@@ -64,6 +66,8 @@ def handle(config: Config, body: str | None, headers: Mapping[str, str], query: 
         logger.warning(
             "Blinger webhook call refused", extra={"status": int(error.status), "reason": error.reason}
         )
+        if error.status in (HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN):
+            metrics.count(metrics.WEBHOOK_CALLS_REFUSED, Webhook="blinger")
         return Answer(error.status, {"ok": False, "error": error.reason})
 
 
@@ -109,7 +113,8 @@ def _operator_message(config: Config, body: dict[str, Any], once: str) -> Answer
         part = {"kind": "text", "text": t("support.operator", text=data)}
     else:
         part = {"kind": kind, "file_url": data, "text": t("support.operator_attachment")}
-    item = _to_customer(config, user_id, [part], language, once)
+    record_first_answer(user_id)
+    item = _to_customer(config, user_id, [part], language, once, answer=True)
     return Answer(HTTPStatus.OK, {"ok": True, "message_id": item.msg_id})
 
 
@@ -152,10 +157,13 @@ def _to_customer(
     language: str,
     once: str,
     buttons: list[list[dict[str, str]]] | None = None,
+    answer: bool = False,
 ) -> MessageItem:
     context: dict[str, Any] = {"language": language}
     if buttons:
         context["buttons"] = buttons
+    if answer:
+        context[ANSWER] = True
     message = NewMessage(user_id, CUSTOMER, parts, context)
     return enqueue(config, message, once=once, repeat_window=REPEAT_WINDOW)
 

@@ -24,7 +24,7 @@ from supportbot.storage.sessions import bot_blocked, mark_bot_blocked
 from supportbot.support.blinger_ids import blinger_client_id
 from supportbot.support.files import presigned_url
 from supportbot.support.messages import BLINGER, CUSTOMER, WAREHOUSE, MessageItem, Part
-from supportbot.support.outbox import DeliveryError, PermanentDeliveryError
+from supportbot.support.outbox import DeliveryDeferredError, DeliveryError, PermanentDeliveryError
 from supportbot.telegram.replies import inline_markup
 
 BLINGER_TIMEOUT = (3, 10)
@@ -90,7 +90,9 @@ class Destinations:
             return
         age = (datetime.now(UTC) - (item.appended_at or item.created_at)).total_seconds()
         if age < self.album_settle:
-            raise DeliveryError("album still arriving", retry_after=math.ceil(self.album_settle - age))
+            raise DeliveryDeferredError(
+                "album still arriving", retry_after=math.ceil(self.album_settle - age)
+            )
 
     def _post_to_blinger(self, item: MessageItem, part: Part) -> None:
         config = self.config

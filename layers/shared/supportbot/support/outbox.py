@@ -35,6 +35,7 @@ from aws_lambda_powertools import Logger
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.expressions.condition import size
 
+from supportbot import metrics
 from supportbot.config import Config
 from supportbot.redact import redact_text
 from supportbot.storage.conditions import condition_failed
@@ -65,6 +66,11 @@ class DeliveryError(Exception):
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
+
+
+class DeliveryDeferredError(DeliveryError):
+    """Not a failure: the message is held back on purpose (an album still arriving) and tried
+    again after ``retry_after``. Not counted as a failed try in the metrics, nor its age."""
 
 
 class PermanentDeliveryError(Exception):
@@ -217,6 +223,7 @@ class OutboxConsumer:
                 self.deliver(item)
         except PermanentDeliveryError as error:
             self._record(item, FAILED, str(error))
+            _count_try(item, "failed")
             return
         except Exception as error:
             reason = redact_text(
@@ -227,11 +234,16 @@ class OutboxConsumer:
             if not last:
                 retry_after = error.retry_after if isinstance(error, DeliveryError) else None
                 self._delay(record, retry_delay(record.receive_count, retry_after))
+            if last:
+                metrics.count(metrics.DEAD_LETTERS)
+            if last or not isinstance(error, DeliveryDeferredError):
+                _count_try(item, "failed" if last else "retry")
             logger.warning(
                 "Delivery failed",
                 extra={"msg_id": item.msg_id, "attempt": record.receive_count, "reason": reason},
             )
             raise
+        _count_try(item, "sent")
 
     def _record(self, item: MessageItem, status: str, reason: str | None) -> bool:
         """Record the outcome and the parts sent with an update (an append in between is kept,
@@ -273,6 +285,7 @@ class OutboxConsumer:
         """
         for record in held:
             if record.receive_count >= self.config.outbox_max_attempts:
+                metrics.count(metrics.DEAD_LETTERS)
                 key = json.loads(record.body)
                 item = load_message(key["pk"], key["sk"])
                 if item is not None and item.status == QUEUED:
@@ -294,6 +307,13 @@ class OutboxConsumer:
             )
         except Exception:
             logger.exception(failure)
+
+
+def _count_try(item: MessageItem, outcome: str) -> None:
+    """One try's outcome (sent, retry, failed) by destination, and the message's age at it."""
+    metrics.count(metrics.DELIVERIES, Destination=str(item.destination), Outcome=outcome)
+    age = (datetime.now(UTC) - item.created_at).total_seconds()
+    metrics.observe(metrics.OUTBOX_MESSAGE_AGE, max(0.0, age))
 
 
 def redrive_dead_letters(

@@ -66,6 +66,19 @@ def message_input(message: types.Message) -> Input:
     return Input(kind or "unknown", payload=message)
 
 
+def update_kind(update: types.Update) -> str:
+    """What an update is, in a few words for metrics: ``command``, ``text``, ``contact``, ``photo``,
+    ``document``, ``callback`` or ``other`` (any other content or update type)."""
+    if update.callback_query is not None:
+        return "callback"
+    message = update.message
+    if message is None:
+        return "other"
+    if message.content_type == "text":
+        return "command" if (_text(message.text) or "").startswith("/") else "text"
+    return message.content_type if message.content_type in ROUTED_KINDS else "other"
+
+
 def well_formed(update: types.Update) -> bool:
     """Whether the parts every handler reads have Telegram's types. pyTelegramBotAPI passes a
     mistyped field through as is (a number or a list where Telegram sends an object); Telegram never
