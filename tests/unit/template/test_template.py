@@ -235,7 +235,7 @@ def test_no_policy_allows_every_action_on_every_resource():
 
 def test_the_dead_letter_alarm_emails_whoever_alarm_email_names():
     template = load_template()
-    (alarm,) = resources("AWS::CloudWatch::Alarm").values()
+    alarm = resources("AWS::CloudWatch::Alarm")["OutboxDeadLetterAlarm"]
     assert alarm["Properties"]["Dimensions"][0]["Value"] == {
         "Fn::GetAtt": ["OutboxDeadLetterQueue", "QueueName"]
     }
