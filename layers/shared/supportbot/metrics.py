@@ -8,7 +8,9 @@ a handful of values (every name and dimension value pair is a custom metric, bil
 
 Counts without an extra dimension gather in one line per invocation, written when the handler
 returns (``flushed``); a count with a dimension is its own line at once (EMF gives every metric of
-a line the same dimensions). Powertools is imported on the first metric, not with this module.
+a line the same dimensions). Cold start: ``aws_lambda_powertools`` imports its Metrics with its
+Logger, so every function has paid that import already; the first emission costs ~0.5 ms, later
+ones ~0.1 ms per invocation, ~230 bytes of log a line (``python -m tests.bench.metrics``).
 
 >>> import io, json, contextlib
 >>> out = io.StringIO()
@@ -25,10 +27,10 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
-if TYPE_CHECKING:
-    from aws_lambda_powertools import Metrics
+from aws_lambda_powertools import Metrics, single_metric
+from aws_lambda_powertools.metrics import MetricUnit
 
 DEFAULT_NAMESPACE = "TelegramSupportBot"
 
@@ -81,8 +83,6 @@ NAMES = frozenset(
 
 @functools.cache
 def _metrics() -> Metrics:
-    from aws_lambda_powertools import Metrics
-
     return Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or DEFAULT_NAMESPACE)
 
 
@@ -106,8 +106,6 @@ def _emit(name: str, value: float, dimensions: dict[str, str]) -> None:
     if not dimensions:
         metrics.add_metric(name=name, unit=unit, value=value)
         return
-    from aws_lambda_powertools.metrics import MetricUnit, single_metric
-
     with single_metric(
         name=name,
         unit=MetricUnit(unit),
