@@ -153,7 +153,8 @@ class Milestones:
 
     Logins and support dialogs are counted from what a saved update changed, not in the screens'
     handlers: a lost race re-runs those, and an update whose save fails changed nothing.
-    (Conversations move to the conversation lifecycle once there is one: docs in README, "Metrics".)
+    Conversations are the support dialog here until a conversation model with a lifecycle of its
+    own exists: its opening and closing then count them (README, "Metrics, dashboard and alarms").
     """
 
     logged_in: bool
