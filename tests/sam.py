@@ -23,6 +23,19 @@ class _OfflinePolicies(ManagedPolicyLoader):
         return {}
 
 
+def role_policies(role: dict[str, Any]) -> list[dict[str, Any]]:
+    """A role's inline policies as deployed with a customer KMS key: the key's grant is
+    ``!If [HasKmsKey, policy, !Ref AWS::NoValue]``, and with the key is the larger set of rights."""
+    found = []
+    for policy in role["Properties"].get("Policies", []):
+        if "Fn::If" in policy:
+            condition, policy, otherwise = policy["Fn::If"]
+            if condition != "HasKmsKey" or otherwise != {"Ref": "AWS::NoValue"}:
+                raise AssertionError(f"an unexpected conditional policy: {policy}")
+        found.append(policy)
+    return found
+
+
 @functools.cache
 def transformed_template() -> dict[str, Any]:
     template = copy.deepcopy(load_template())

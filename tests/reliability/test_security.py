@@ -13,7 +13,7 @@ import pytest
 from supportbot.redact import mask_phone, mask_phones, redact, redact_text
 from tests.functional.events import webhook_event
 from tests.reliability import figures
-from tests.sam import transformed_template
+from tests.sam import role_policies, transformed_template
 
 # --- masking ---------------------------------------------------------------------------------
 
@@ -168,7 +168,7 @@ def test_buckets_are_private_and_refuse_plain_http():
 
 def statements():
     for name, role in resources("AWS::IAM::Role").items():
-        for policy in role["Properties"].get("Policies", []):
+        for policy in role_policies(role):
             for statement in policy["PolicyDocument"]["Statement"]:
                 if statement.get("Effect", "Allow") != "Allow":
                     continue

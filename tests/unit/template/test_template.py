@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from infra.template import global_environment, load_template, resources_of_type
-from tests.sam import transformed_template
+from tests.sam import role_policies, transformed_template
 
 ROOT = Path(__file__).resolve().parents[3]
 BIN = Path(sys.executable).parent
@@ -162,21 +162,10 @@ def test_secrets_come_from_ssm_parameter_names_never_values():
         assert env.get(secret, "") == "", f"{secret} must not have a value in the template"
 
 
-def policies(role: dict) -> list[dict]:
-    """The role's inline policies as deployed with a customer KMS key (its grants are conditional
-    on ``HasKmsKey``: the true branch is the larger set of rights)."""
-    found = []
-    for policy in role["Properties"]["Policies"]:
-        if "Fn::If" in policy:
-            condition, policy, otherwise = policy["Fn::If"]
-            assert condition == "HasKmsKey", policy
-            assert otherwise == {"Ref": "AWS::NoValue"}, policy
-        found.append(policy)
-    return found
-
-
 def statements(role: dict) -> list[dict]:
-    return [statement for policy in policies(role) for statement in policy["PolicyDocument"]["Statement"]]
+    return [
+        statement for policy in role_policies(role) for statement in policy["PolicyDocument"]["Statement"]
+    ]
 
 
 def ssm_parameters_readable(role: dict) -> set[str]:
@@ -219,7 +208,7 @@ def test_attachments_are_only_put_by_the_functions_that_store_them():
 
 def test_no_policy_allows_every_action_on_every_resource():
     for name, role in resources("AWS::IAM::Role").items():
-        for policy in policies(role) if "Policies" in role["Properties"] else []:
+        for policy in role_policies(role):
             for statement in policy["PolicyDocument"]["Statement"]:
                 actions = (
                     statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
