@@ -8,7 +8,9 @@ a handful of values (every name and dimension value pair is a custom metric, bil
 
 Counts without an extra dimension gather in one line per invocation, written when the handler
 returns (``flushed``); a count with a dimension is its own line at once (EMF gives every metric of
-a line the same dimensions). Cold start: ``aws_lambda_powertools`` imports its Metrics with its
+a line the same dimensions). Lambda's log-level filter reads a JSON line without a ``level`` as
+INFO, so with ``LogLevel`` WARNING or ERROR it would drop every metric: each line carries the
+function's own application log level (``AWS_LAMBDA_LOG_LEVEL``) and always passes. Cold start: ``aws_lambda_powertools`` imports its Metrics with its
 Logger, so every function has paid that import already; the first emission costs ~0.5 ms, later
 ones ~0.1 ms per invocation, ~230 bytes of log a line (``python -m tests.bench.metrics``).
 
@@ -115,11 +117,19 @@ def _emit(name: str, value: float, dimensions: dict[str, str]) -> None:
     ) as metric:
         for dimension, dimension_value in dimensions.items():
             metric.add_dimension(name=dimension, value=dimension_value)
+        _pass_log_filter(metric)
+
+
+def _pass_log_filter(metrics: Any) -> None:
+    level = os.environ.get("AWS_LAMBDA_LOG_LEVEL")
+    if level:
+        metrics.add_metadata(key="level", value=level)
 
 
 def flush() -> None:
     """Write the metrics gathered so far as one EMF line (nothing when there are none)."""
     if _metrics.cache_info().currsize and _metrics().metric_set:
+        _pass_log_filter(_metrics())
         _metrics().flush_metrics()
 
 

@@ -23,7 +23,7 @@ from supportbot.support.outbox import (
     OutboxRecord,
     enqueue,
 )
-from tests.emf import Capture, values_of
+from tests.emf import Capture, read_emf, values_of
 from tests.functional.backend.contract_server import ContractServer
 from tests.functional.events import webhook_event
 from tests.functional.harness import message_raw
@@ -208,6 +208,21 @@ def test_business_system_calls_are_timed_and_their_failures_counted(emf):
         emitted = emf.take()
         assert len(values_of(emitted, metrics.BUSINESS_SYSTEM_LATENCY)) == 1
         assert values_of(emitted, metrics.BUSINESS_SYSTEM_ERRORS) == [1.0]
+
+
+def test_every_line_passes_lambdas_log_level_filter(capsys, monkeypatch):
+    # GIVEN a function whose application log level is WARN (template parameter LogLevel WARNING):
+    # Lambda drops JSON lines whose level is below it, and reads a line without one as INFO
+    monkeypatch.setenv("AWS_LAMBDA_LOG_LEVEL", "WARN")
+    emf = Capture(capsys)
+    metrics.count(metrics.UPDATES, Kind="text")
+    metrics.count(metrics.LOGINS)
+    metrics.flush()
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    # THEN both EMF lines say the function's own level, and still read back as metrics
+    assert [line["level"] for line in lines] == ["WARN", "WARN"]
+    assert len(read_emf("\n".join(json.dumps(line) for line in lines))) == 2
+    assert emf.take() == []
 
 
 def test_only_the_named_metrics_with_their_dimensions_can_be_emitted():
