@@ -1,4 +1,5 @@
-"""Demo data: a customer with many orders, a partner, a two-level FAQ and a complaint tree.
+"""Demo data: a customer with many orders, a partner, a two-level FAQ and a complaint tree (both
+in Russian, the default language, and English).
 
 Loaded by the local stack on start and used by the functional tests, so what a newcomer clicks
 through locally is what the tests assert on.
@@ -40,6 +41,16 @@ FAQ = [
     ("pay2", "/pay/", 2, "Когда списываются деньги?", "Сразу после оформления заказа."),
     ("ret", "/", 3, "Возврат", "Вернуть товар можно в течение 14 дней."),
 ]
+# The same nodes in English, {node_id: (title, text)}: English-speaking users see these.
+FAQ_EN = {
+    "dlv": ("Delivery", ""),
+    "dlv1": ("How long does delivery take?", "Usually <b>2–5 days</b> within Russia."),
+    "dlv2": ("Can I change the address?", "Yes, until the order is handed to delivery: write to support."),
+    "pay": ("Payment", ""),
+    "pay1": ("How can I pay?", "By card online, by SBP or on delivery."),
+    "pay2": ("When is the money taken?", "Right after the order is placed."),
+    "ret": ("Returns", "You can return an item within 14 days."),
+}
 
 
 # The complaint tree: (node_id, path, position, title, text, step). A step says what the node asks
@@ -100,6 +111,19 @@ COMPLAINTS = [
         {"ask": "text", "min_length": 10, "submit": True},
     ),
 ]
+COMPLAINTS_EN = {
+    "ord": ("Problem with an order", "What is wrong with the order?"),
+    "dmg": ("Item damaged", "We are sorry. Pick the order, send a photo of the damage and describe it."),
+    "dmg_p": ("Photo of the damage", "Take a photo in which the damage is clearly visible."),
+    "dmg_t": ("Description", "Describe what is damaged and how you found it."),
+    "wrong": ("Wrong item delivered", "Pick the order."),
+    "wrong_t": ("What arrived", "What did you order and what did you get?"),
+    "dlv": ("Delivery", "What happened with the delivery?"),
+    "late": ("Late delivery", "Pick the order that is late."),
+    "late_t": ("Details", "When was it promised and what did the courier say?"),
+    "courier": ("Complaint about the courier", "Describe what happened."),
+    "oth": ("Other", "Describe the problem in your own words."),
+}
 
 
 def demo_orders(count: int, partner: bool = False, prefix: str = "A") -> list[Order]:
@@ -124,6 +148,11 @@ def demo_orders(count: int, partner: bool = False, prefix: str = "A") -> list[Or
     return orders
 
 
+def english(translated: dict[str, tuple[str, str]], node_id: str) -> dict[str, dict[str, str]]:
+    title, text = translated[node_id]
+    return {"en": {"title": title, **({"text": text} if text else {})}}
+
+
 def load_demo_data(backend: BuiltinBackend | None = None) -> None:
     backend = backend or BuiltinBackend()
     backend.upsert_customer(CUSTOMER_PHONE, "customer", CUSTOMER_NAME)
@@ -133,7 +162,16 @@ def load_demo_data(backend: BuiltinBackend | None = None) -> None:
     with ContentItem.batch_write() as batch:
         for node_id, path, position, title, text in FAQ:
             batch.save(
-                ContentItem("faq", node_id, path=path, position=position, title=title, text=text, version=1)
+                ContentItem(
+                    "faq",
+                    node_id,
+                    path=path,
+                    position=position,
+                    title=title,
+                    text=text,
+                    translations=english(FAQ_EN, node_id),
+                    version=1,
+                )
             )
         for node_id, path, position, title, text, step in COMPLAINTS:
             batch.save(
@@ -144,6 +182,7 @@ def load_demo_data(backend: BuiltinBackend | None = None) -> None:
                     position=position,
                     title=title,
                     text=text,
+                    translations=english(COMPLAINTS_EN, node_id),
                     version=1,
                     **step,
                 )

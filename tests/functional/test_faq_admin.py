@@ -28,9 +28,17 @@ def clock(harness):
     return clock
 
 
+def untranslated() -> None:
+    """A shop that wrote its FAQ in Russian only: English users see the Russian (the fallback)."""
+    for item in ContentItem.query("faq"):
+        item.translations = None
+        item.save()
+
+
 @pytest.fixture
 def ann(harness, clock):
-    # GIVEN Ann, logged in, looking at the FAQ's topics
+    # GIVEN a FAQ in one language, and Ann, logged in, looking at its topics in English
+    untranslated()
     ann = harness.user(100000001, language="en", first_name="Ann")
     ann.send("/start")
     ann.share_contact(CUSTOMER_PHONE)
@@ -160,3 +168,20 @@ def test_a_long_category_is_paginated_and_back_returns_to_its_page(ann, clock):
     # THEN she is on the last page again
     assert "3 / 3" in ann.labels(back)
     assert ann.labels(back)[:4] == ["Вопрос 17", "Вопрос 18", "Вопрос 19", "Вопрос 20"]
+
+
+def test_an_english_title_added_by_an_admin_shows_to_english_users_and_falls_back_per_field(harness, ann, clock):
+    # WHEN an admin gives "Доставка" an English title, and its question an English answer only
+    edit("dlv", translations={"en": {"title": "Delivery"}})
+    edit("dlv1", translations={"en": {"text": "Usually <b>2–5 days</b>."}})
+    clock.now += CACHE_SECONDS
+    # THEN Ann sees the English title, the others in Russian
+    assert ann.labels(reopen_faq(ann)) == ["Delivery", "Оплата", "Возврат", *NAV]
+    assert ann.tap("Delivery").text == "Delivery\n\nChoose a question."
+    # AND the question keeps its Russian title over the English answer
+    assert ann.tap("Сколько идёт доставка?").text == "Сколько идёт доставка?\n\nUsually 2–5 days."
+    # AND a Russian user sees the Russian content
+    vera = harness.user(100000009, language="ru", first_name="Вера")
+    vera.send("/start")
+    vera.share_contact(CUSTOMER_PHONE)
+    assert vera.labels(vera.tap("❓ Частые вопросы"))[:3] == ["Доставка", "Оплата", "Возврат"]

@@ -20,6 +20,8 @@ const state = {
   trees: {},          // tree → {nodes: [...], byId: Map}
   selected: {},       // tree → node id
   editing: null,      // {tree, mode: 'edit'|'create', parentId, nodeId}
+  content: { default: 'ru', languages: ['ru'] }, // the trees' languages, the default first (from the API)
+  contentLang: 'ru',  // the language the editor and the preview show
   conversation: null, // user id shown in the thread pane
   ticketKinds: TICKET_KINDS,
   ticketStatuses: TICKET_STATUSES,
@@ -267,6 +269,7 @@ async function loadTree(tree) {
   if (body === undefined) return;
   const nodes = treeNodes(body.nodes);
   state.trees[tree] = { nodes, byId: indexTree(nodes) };
+  setContentLanguages(body.default_language, body.languages);
   if (state.editing && state.editing.tree !== tree) state.editing = null;
   renderTree(tree);
 }
@@ -353,6 +356,69 @@ function startCreate(tree, parentId) {
   $('node-title').focus();
 }
 
+// ---- languages: the node's own title and text are the default language's; each other language
+// has its own fields (empty: the bot shows the default's), one language shown at a time
+function setContentLanguages(fallback, languages) {
+  if (!fallback || !Array.isArray(languages)) return;
+  state.content = { default: fallback, languages };
+  if (!languages.includes(state.contentLang)) state.contentLang = fallback;
+  const base = document.querySelector('[data-testid="language-fields"]');
+  base.dataset.lang = fallback;
+  for (const language of languages.slice(1)) {
+    if (document.querySelector(`[data-testid="language-fields"][data-lang="${language}"]`)) continue;
+    const block = base.cloneNode(true);
+    block.dataset.lang = language;
+    for (const field of block.querySelectorAll('input, textarea')) {
+      field.dataset.testid += `-${language}`; // node-title-en, node-text-en
+      field.value = '';
+    }
+    block.append(el('p', { class: 'muted', testid: `fallback-${language}` }));
+    base.after(block);
+  }
+}
+
+function langField(name, language) {
+  return $(language === state.content.default ? `node-${name}` : `node-${name}-${language}`);
+}
+
+function showLanguage(tree, language) {
+  state.contentLang = language;
+  renderLanguages();
+  renderPreview(tree);
+}
+
+function renderLanguages() {
+  const { default: fallback, languages } = state.content;
+  $('editor-languages').replaceChildren(
+    ...languages.map((language) => {
+      const name = t(`language.${language}`);
+      return el('button', {
+        type: 'button',
+        testid: 'editor-language',
+        dataset: { lang: language },
+        'aria-selected': String(language === state.contentLang),
+        text: language === fallback ? t('editor.language_default', { language: name }) : name,
+        onclick: () => showLanguage(state.tab, language),
+      });
+    }),
+  );
+  show($('editor-languages'), languages.length > 1);
+  for (const block of document.querySelectorAll('[data-testid="language-fields"]')) {
+    show(block, block.dataset.lang === state.contentLang);
+  }
+  for (const language of languages.slice(1)) {
+    $(`fallback-${language}`).textContent = t('editor.fallback', { text: $('node-title').value || '—' });
+  }
+}
+
+/** What the bot shows in the editor's language: each empty field falls back to the default's. */
+function shownFields() {
+  const language = state.contentLang;
+  const own = { title: langField('title', language).value, text: langField('text', language).value };
+  if (language === state.content.default) return own;
+  return { title: own.title.trim() || $('node-title').value, text: own.text || $('node-text').value };
+}
+
 function renderEditor(tree) {
   const editing = state.editing && state.editing.tree === tree ? state.editing : null;
   const data = state.trees[tree];
@@ -384,6 +450,11 @@ function renderEditor(tree) {
     form.dataset.loaded = `${tree}:${editing.mode}:${node ? `${node.id}:${node.version}` : editing.parentId}`;
     $('node-title').value = node?.title ?? '';
     $('node-text').value = node?.text ?? '';
+    for (const language of state.content.languages.slice(1)) {
+      const given = node?.translations?.[language] || {};
+      langField('title', language).value = given.title ?? '';
+      langField('text', language).value = given.text ?? '';
+    }
     $('node-ask').value = node?.ask ?? '';
     $('node-required').checked = node ? node.required !== false : true;
     $('node-submit').checked = Boolean(node?.submit);
@@ -391,6 +462,7 @@ function renderEditor(tree) {
     $('node-max-length').value = node?.max_length ?? '';
   }
   show($('complaint-fields'), tree === 'complaints');
+  renderLanguages();
   if (!creating) renderMoveTargets(tree, node);
   renderPreview(tree);
 }
@@ -414,7 +486,12 @@ function renderMoveTargets(tree, node) {
 }
 
 function editorFields(tree) {
-  const fields = { title: $('node-title').value, text: $('node-text').value };
+  const fields = { title: $('node-title').value, text: $('node-text').value, translations: {} };
+  for (const language of state.content.languages.slice(1)) {
+    const title = langField('title', language).value.trim();
+    const text = langField('text', language).value;
+    if (title || text) fields.translations[language] = { title: title || null, text: text || null };
+  }
   if (tree === 'complaints') {
     const number = (testid) => ($(testid).value === '' ? null : Number($(testid).value));
     Object.assign(fields, {
@@ -457,10 +534,10 @@ async function saveNode(tree) {
 
 /** After a 409: the fresh version is loaded; what the admin typed stays in the form. */
 async function reloadKeepingEdits(tree) {
-  const typed = { title: $('node-title').value, text: $('node-text').value };
+  const fields = [...document.querySelectorAll('[data-testid="language-fields"] input, [data-testid="language-fields"] textarea')];
+  const typed = fields.map((field) => field.value);
   await loadTree(tree);
-  $('node-title').value = typed.title;
-  $('node-text').value = typed.text;
+  fields.forEach((field, i) => { field.value = typed[i]; });
   renderPreview(tree);
 }
 
@@ -543,8 +620,7 @@ function renderPreview(tree) {
     return;
   }
   const node = editing.mode === 'edit' ? state.trees[tree].byId.get(editing.nodeId)?.node : null;
-  const title = $('node-title').value;
-  const body = $('node-text').value;
+  const { title, text: body } = shownFields();
   const children = node?.children || [];
   // The bot shows the title in bold, then the text; a section with children adds a hint.
   const bold = el('b', { text: title });
@@ -556,7 +632,7 @@ function renderPreview(tree) {
   if (ask) parts.push(document.createTextNode(`\n\n${t(`preview.ask_${ask}`)}`));
   textBox.replaceChildren(...parts);
   const rows = children.map((child) =>
-    el('div', { class: 'tg-row' }, el('span', { class: 'tg-button', testid: 'preview-button', text: child.title })),
+    el('div', { class: 'tg-row' }, el('span', { class: 'tg-button', testid: 'preview-button', text: child.translations?.[state.contentLang]?.title || child.title })),
   );
   if (tree === 'complaints' && $('node-submit').checked) {
     rows.push(el('div', { class: 'tg-row' }, el('span', { class: 'tg-button', text: t('preview.submit') })));
@@ -853,7 +929,10 @@ function wire() {
     event.preventDefault();
     saveNode(state.tab);
   });
-  $('node-editor').addEventListener('input', () => renderPreview(state.tab));
+  $('node-editor').addEventListener('input', () => {
+    renderLanguages();
+    renderPreview(state.tab);
+  });
   $('node-cancel').addEventListener('click', () => {
     state.editing = null;
     renderEditor(state.tab);

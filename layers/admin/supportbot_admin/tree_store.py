@@ -18,7 +18,8 @@ from typing import Any
 from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from supportbot.content import ROOT, ContentItem
+from supportbot.config import get_config
+from supportbot.content import ROOT, ContentItem, translations_of
 from supportbot.storage.conditions import condition_failed
 from supportbot.storage.transactions import transaction
 from supportbot_admin.errors import Conflict, FieldError, NotFound
@@ -29,7 +30,7 @@ TRANSACTION_LIMIT = 100  # DynamoDB's TransactWriteItems
 NODE_ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
 NODE_ID_MAX = 16
 COMPLAINT_FIELDS = ("ask", "required", "min_length", "max_length", "submit")
-EDITABLE = ("title", "text", *COMPLAINT_FIELDS)
+EDITABLE = ("title", "text", "translations", *COMPLAINT_FIELDS)
 Loc = tuple[str | int, ...]
 
 
@@ -102,9 +103,19 @@ def check_fields(tree: str, fields: dict[str, Any], loc: Loc) -> None:
     if low is not None and high is not None and low > high:
         raise FieldError((*loc, "max_length"), "must not be less than min_length", "range")
     reserve = COMPLAINT_RESERVE if tree == COMPLAINTS else 0
-    problem = text_problem(fields.get("text") or "", fields.get("title") or "", reserve)
+    title, text = fields.get("title") or "", fields.get("text") or ""
+    problem = text_problem(text, title, reserve)
     if problem:
         raise FieldError((*loc, "text"), problem, "telegram_text")
+    default = get_config().default_language
+    for language, given in (fields.get("translations") or {}).items():
+        here = (*loc, "translations", language)
+        if language == default:
+            raise FieldError(here, "the default language's title and text are the node's own", "default_language")
+        # What a user of this language sees: each field missing here is the default language's.
+        problem = text_problem(given.get("text") or text, given.get("title") or title, reserve)
+        if problem:
+            raise FieldError((*here, "text" if given.get("text") else "title"), problem, "telegram_text")
 
 
 def create(
@@ -296,6 +307,7 @@ def export(tree: str) -> list[ImportNode]:
     def walk(parent_id: str) -> None:
         for child in loaded.children(parent_id):
             fields = {name: getattr(child, name) for name in EDITABLE}
+            fields["translations"] = translations_of(child.translations) or None
             fields = {k: (int(v) if isinstance(v, float) else v) for k, v in fields.items() if v is not None}
             out.append(ImportNode(child.node_id, parent_id, int(child.position), fields))
             walk(child.node_id)

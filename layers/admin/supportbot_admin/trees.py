@@ -10,7 +10,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import BaseModel, Field, field_validator
 
-from supportbot.content import ROOT, ContentItem
+from supportbot.config import SUPPORTED_LANGUAGES, get_config
+from supportbot.content import ROOT, ContentItem, translations_of
 from supportbot_admin import tree_store
 from supportbot_admin.errors import CONFLICT, INVALID, NOT_FOUND, OK, UNAUTHORIZED
 from supportbot_admin.texts import TITLE_LIMIT
@@ -20,6 +21,7 @@ BASE = "/v1/admin/trees/<tree>"
 TAGS = ["trees"]
 
 TreeName = Literal["faq", "complaints"]
+Language = Literal["ru", "en"]  # supportbot.config.SUPPORTED_LANGUAGES
 NodeId = Annotated[
     str,
     Field(
@@ -42,11 +44,37 @@ Position = Annotated[int, Field(ge=0, le=1_000_000)]
 Version = Annotated[int, Field(ge=1, le=2**31, description="The node's version as read (optimistic locking)")]
 
 
+def plain_title(title: str) -> str:
+    title = title.strip()
+    if not title:
+        raise ValueError("must not be blank")
+    if any(unicodedata.category(c) in ("Cc", "Cs") for c in title):
+        raise ValueError("must be one line of text without control characters")
+    return title
+
+
+class Translation(BaseModel):
+    """A node in another language than the default; a field left out shows the default's."""
+
+    title: str | None = Field(default=None, min_length=1, max_length=TITLE_LIMIT, description="Button text")
+    text: str | None = Field(default=None, max_length=20_000, description="Telegram HTML")
+
+    @field_validator("title")
+    @classmethod
+    def _plain_title(cls, title: str | None) -> str | None:
+        return None if title is None else plain_title(title)
+
+
 class NodeFields(BaseModel):
-    """What an admin edits. ``text`` is Telegram HTML; the complaint fields are for the complaint tree."""
+    """What an admin edits. ``title`` and ``text`` are the default language's (``text`` is Telegram
+    HTML); ``translations`` the other languages'; the complaint fields are for the complaint tree."""
 
     title: str = Field(min_length=1, max_length=TITLE_LIMIT, description="Button text (plain)")
     text: str = Field(default="", max_length=20_000, description="Telegram HTML shown under the title")
+    translations: dict[Language, Translation] | None = Field(
+        default=None,
+        description='By language, e.g. {"en": {"title": "...", "text": "..."}}; not the default language',
+    )
     ask: Literal["text", "photo", "order"] | None = None
     required: bool | None = None
     min_length: int | None = Field(default=None, ge=0, le=4096)
@@ -56,15 +84,14 @@ class NodeFields(BaseModel):
     @field_validator("title")
     @classmethod
     def _plain_title(cls, title: str) -> str:
-        title = title.strip()
-        if not title:
-            raise ValueError("must not be blank")
-        if any(unicodedata.category(c) in ("Cc", "Cs") for c in title):
-            raise ValueError("must be one line of text without control characters")
-        return title
+        return plain_title(title)
 
     def fields(self) -> dict[str, Any]:
-        return self.model_dump(include=set(tree_store.EDITABLE))
+        fields = self.model_dump(include=set(tree_store.EDITABLE) - {"translations"})
+        fields["translations"] = translations_of(
+            {language: t.model_dump() for language, t in (self.translations or {}).items()}
+        ) or None
+        return fields
 
 
 class NodeCreate(NodeFields):
@@ -107,6 +134,7 @@ class Node(BaseModel):
     position: int
     title: str
     text: str
+    translations: dict[str, Translation] = Field(default_factory=dict)
     version: int
     ask: str | None = None
     required: bool | None = None
@@ -121,6 +149,8 @@ class TreeNode(Node):
 
 class TreeOut(BaseModel):
     tree: str
+    default_language: str = Field(description="The language of the nodes' own title and text")
+    languages: list[str] = Field(description="Every language the bot speaks, the default first")
     count: int
     nodes: list[TreeNode] = Field(description="Top-level nodes, each with its children, in menu order")
     orphans: list[Node] = Field(description="Nodes whose parent is missing (the bot does not show them)")
@@ -153,6 +183,7 @@ def node_out(item: ContentItem) -> Node:
         position=int(item.position),
         title=item.title,
         text=item.text,
+        translations=translations_of(item.translations),
         version=int(item.version or 0),
         ask=item.ask,
         required=item.required,
@@ -182,7 +213,16 @@ def get_tree(tree: TreeName) -> TreeOut:
         placed.add(node.node_id)
         stack.extend(node.children)
     orphans = [node_out(item) for node_id, item in sorted(loaded.items.items()) if node_id not in placed]
-    return TreeOut(tree=tree, count=len(loaded.items), nodes=nodes, orphans=orphans)
+    default = get_config().default_language
+    languages = [default, *(language for language in SUPPORTED_LANGUAGES if language != default)]
+    return TreeOut(
+        tree=tree,
+        default_language=default,
+        languages=languages,
+        count=len(loaded.items),
+        nodes=nodes,
+        orphans=orphans,
+    )
 
 
 @router.post(

@@ -8,6 +8,11 @@ so admin edits show within that time without a read per update.
 A node of either tree: ``node_id`` (letters, digits, ``_`` and ``-``, at most 24: it travels in
 button data), ``path``, ``position``, ``title`` (its button), ``text`` (Telegram HTML, shown as is).
 
+Languages: ``title`` and ``text`` are the default language's (``DEFAULT_LANGUAGE``);
+``translations`` adds the others, ``{"en": {"title": "...", "text": "..."}}``. The bot shows a
+user the tree in their language (``ContentStore.tree(name, language)``), falling back to the
+default language field by field: an English title with no English text shows the default text.
+
 Complaint-tree nodes (tree ``"complaints"``) may also say what the step asks for and whether it
 submits; FAQ nodes leave these unset and nothing changes for them:
 
@@ -27,6 +32,9 @@ submits; FAQ nodes leave these unset and nothing changes for them:
 >>> step = tree.get("oth_t")
 >>> step.ask, step.required, step.max_length, step.submit, tree.get("oth").ask
 ('text', True, 200, True, None)
+>>> english = replace(tree, nodes={**tree.nodes, "oth": replace(tree.get("oth"), translations={"en": {"title": "Other"}})})
+>>> english.localized("en").get("oth").title, english.localized("en").get("oth_t").title
+('Other', 'Опишите проблему')
 """
 
 from __future__ import annotations
@@ -37,7 +45,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    VersionAttribute,
+)
 from pynamodb.models import Model
 
 ROOT = "root"
@@ -54,6 +68,8 @@ class ContentItem(Model):
     position = NumberAttribute(default=0)
     title = UnicodeAttribute(default="")
     text = UnicodeAttribute(default="")
+    # {language: {"title"?: ..., "text"?: ...}} for the languages other than the default.
+    translations = JSONAttribute(null=True)
     # Complaint steps only (see the module's docstring); unset on FAQ nodes.
     ask = UnicodeAttribute(null=True)
     required = BooleanAttribute(null=True)
@@ -76,6 +92,14 @@ class Node:
     min_length: int | None = None
     max_length: int | None = None
     submit: bool = False
+    translations: dict[str, dict[str, str]] = field(default_factory=dict, compare=False, hash=False)
+
+    def localized(self, language: str) -> Node:
+        """The node as a user speaking ``language`` sees it: each field in that language when it
+        has a translation, else the default language's."""
+        given = self.translations.get(language) or {}
+        title, text = given.get("title") or self.title, given.get("text") or self.text
+        return self if (title, text) == (self.title, self.text) else replace(self, title=title, text=text)
 
     @property
     def parent_id(self) -> str:
@@ -101,6 +125,10 @@ class Tree:
     def children(self, node_id: str) -> list[Node]:
         node = self.nodes.get(node_id)
         return [self.nodes[child] for child in node.children] if node else []
+
+    def localized(self, language: str) -> Tree:
+        """The tree in ``language``, field by field (see ``Node.localized``)."""
+        return Tree(self.name, {node_id: node.localized(language) for node_id, node in self.nodes.items()})
 
     def path_to(self, node: Node) -> list[Node] | None:
         """The nodes from the top of the tree down to ``node``; None if one of them is gone."""
@@ -138,25 +166,45 @@ def node_of(item: ContentItem) -> Node:
         min_length=None if item.min_length is None else int(item.min_length),
         max_length=None if item.max_length is None else int(item.max_length),
         submit=bool(item.submit),
+        translations=translations_of(item.translations),
     )
 
 
+def translations_of(stored: object) -> dict[str, dict[str, str]]:
+    """The stored translations, keeping only non-empty strings (an item is data: trust nothing)."""
+    if not isinstance(stored, dict):
+        return {}
+    out = {}
+    for language, fields in stored.items():
+        if isinstance(fields, dict):
+            kept = {k: v for k, v in fields.items() if k in ("title", "text") and isinstance(v, str) and v}
+            if kept:
+                out[str(language)] = kept
+    return out
+
+
 class ContentStore:
-    """Trees by name, each loaded with one Query and cached for ``ttl`` seconds."""
+    """Trees by name, each loaded with one Query and cached for ``ttl`` seconds (in every
+    language asked for: a language is derived from the loaded tree, not read again)."""
 
     def __init__(self, ttl: float = CACHE_SECONDS, clock: Callable[[], float] = time.monotonic) -> None:
         self.ttl = ttl
         self.clock = clock
-        self._cache: dict[str, tuple[float, Tree]] = {}
+        self._cache: dict[str, tuple[float, Tree, dict[str, Tree]]] = {}
 
-    def tree(self, name: str) -> Tree:
+    def tree(self, name: str, language: str | None = None) -> Tree:
+        """The tree as stored (the default language), or in ``language`` with the default's fallback."""
         cached = self._cache.get(name)
         now = self.clock()
-        if cached is not None and now - cached[0] < self.ttl:
-            return cached[1]
-        tree = Tree.from_items(name, list(ContentItem.query(name)))
-        self._cache[name] = (now, tree)
-        return tree
+        if cached is None or now - cached[0] >= self.ttl:
+            cached = (now, Tree.from_items(name, list(ContentItem.query(name))), {})
+            self._cache[name] = cached
+        tree, localized = cached[1], cached[2]
+        if language is None:
+            return tree
+        if language not in localized:
+            localized[language] = tree.localized(language)
+        return localized[language]
 
 
 @functools.cache

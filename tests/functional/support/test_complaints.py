@@ -379,3 +379,23 @@ def test_my_complaints_when_there_are_none(harness, support):
     screen = peter.tap("📋 My complaints")
     assert "You have no complaints yet." in screen.text
     assert TicketItem.count() == 0
+
+
+def test_an_english_customer_sees_the_tree_in_english_and_the_ticket_is_in_russian(harness, support):
+    # GIVEN Emma, whose Telegram speaks English, logged in with the demo customer's phone
+    harness.world.add_user(USER_ID + 2, first_name="Emma", language_code="en")
+    emma = UserChat(harness, USER_ID + 2)
+    emma.send("/start")
+    emma.share_contact(CUSTOMER_PHONE)
+    # WHEN she opens the complaint menu THEN its sections are in English (infra/demo.py)
+    top = emma.tap("⚠️ Complaint")
+    assert emma.labels(top)[:3] == ["Problem with an order", "Delivery", "Other"]
+    # AND a step shows its English title and prompt, under the bot's own English words
+    step = emma.tap("Other")
+    assert step.text.startswith("Other\n\nDescribe the problem in your own words.")
+    emma.send("The parcel was opened before it reached me.")
+    assert "• Other: “The parcel was opened before it reached me.”" in emma.last.text
+    emma.tap("✅ Send the complaint")
+    # THEN the ticket names the section in the default language, for operators
+    (ticket,) = user_tickets(USER_ID + 2)
+    assert ticket.title == "Другое"

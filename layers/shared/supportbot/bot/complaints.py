@@ -6,6 +6,8 @@ a typed text (length-checked), a photo, or one of the customer's orders picked f
 list; a node routes only what its question takes and hints at what is expected otherwise. After
 an answer the flow moves on to the node's only child, if it has exactly one; a node that submits
 shows what was collected and a "Submit" button once every required step on its path is answered.
+Titles, texts and prompts are in the customer's language, each falling back to the default
+language's (``content.py``); the ticket names the steps in the default language, for operators.
 Submitting files an incident ticket (``support/incidents.py``) and confirms its number; "My
 complaints" lists the customer's incidents with their status.
 
@@ -148,8 +150,14 @@ def start(ctx: Context) -> Nav:
     return ctx.start(START)
 
 
+def complaint_tree(ctx: Context, for_operators: bool = False) -> Tree:
+    """The tree in the customer's language, or (for the ticket) in the default one."""
+    d = deps(ctx)
+    return d.content.tree(TREE, None if for_operators else d.t.language)
+
+
 def resolve(key: str, ctx: Context) -> State | None:
-    tree = deps(ctx).content.tree(TREE)
+    tree = complaint_tree(ctx)
     node = tree.get(key)
     if node is None or tree.path_to(node) is None:
         return gone_state(key)
@@ -181,7 +189,7 @@ def render_gone(ctx: Context) -> Screen:
 
 def here(ctx: Context) -> tuple[Tree, Node]:
     """The tree and the node the customer is on (the state resolved, so the node exists)."""
-    tree = deps(ctx).content.tree(TREE)
+    tree = complaint_tree(ctx)
     node = tree.get(ctx.state.partition(":")[2])
     if node is None:
         raise LookupError(f"{ctx.state} is not in the tree")
@@ -325,7 +333,8 @@ def submit(ctx: Context) -> Nav | None:
         ctx.notify(d.t("complaint.needs", title=missing.title))
         return ctx.go(f"{FAMILY_PREFIX}:{missing.id}")
     auth = login(ctx)
-    path = path_of(tree, node)
+    operators = complaint_tree(ctx, for_operators=True)
+    path = path_of(operators, operators.get(node.id) or node)
     collected = [
         QUESTIONS[str(step.ask)].for_ticket(step, answer)
         for step in path

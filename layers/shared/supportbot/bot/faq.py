@@ -1,7 +1,8 @@
 """FAQ: every node of the admin-edited tree is a state of the family "faq", resolved at run time.
 
 A node with children lists them as buttons (paginated); a leaf shows its answer. Up leads to the
-parent node, and from the top of the tree to the main menu.
+parent node, and from the top of the tree to the main menu. Titles and answers are in the user's
+language, each falling back to the default language's (``content.py``).
 """
 
 from __future__ import annotations
@@ -22,8 +23,13 @@ PER_PAGE = 8
 NODE_ID = r"[A-Za-z0-9_-]{1,24}"
 
 
+def faq_tree(ctx: Context) -> Tree:
+    d = deps(ctx)
+    return d.content.tree(TREE, d.t.language)
+
+
 def resolve(key: str, ctx: Context) -> State | None:
-    tree = deps(ctx).content.tree(TREE)
+    tree = faq_tree(ctx)
     node = tree.get(key)
     if node is None:
         return None
@@ -56,7 +62,7 @@ def render(ctx: Context, tree: Tree, node: Node) -> Screen:
 
 
 def open_child(ctx: Context, node_id: str) -> Nav | None:
-    node = deps(ctx).content.tree(TREE).get(ctx.state.partition(":")[2])
+    node = faq_tree(ctx).get(ctx.state.partition(":")[2])
     if node is None or node_id not in node.children:
         ctx.notify(deps(ctx).t("common.stale"))
         return None
