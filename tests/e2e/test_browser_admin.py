@@ -276,6 +276,43 @@ def test_an_answer_edited_in_the_page_shows_in_the_chat(
     expect(chat.screen.locator("i")).to_have_text("1–3 дня")
 
 
+def test_a_question_translated_in_the_page_previews_and_saves_each_language(
+    admin: AdminPage, api: AdminApi, section: dict[str, Any]
+) -> None:
+    question = section["questions"][0]
+    # GIVEN the admin editing a question (its own fields are the default language's, Russian)
+    admin.sign_in()
+    admin.select(question)
+    languages = admin.editor_languages.get_by_test_id("editor-language")
+    expect(languages).to_have_text(["Russian (default)", "English"])
+    # WHEN she switches to English THEN the Russian fields hide and the preview falls back to them
+    languages.filter(has_text="English").click()
+    expect(admin.node_title).to_be_hidden()
+    expect(admin.node_title_en).to_be_visible()
+    expect(admin.preview_text.locator("b")).to_have_text(question)
+    # WHEN she types the English title and an answer Telegram would refuse THEN the preview says so
+    admin.node_title_en.fill(f"Question one {api.marker}")
+    admin.node_text_en.fill("An <b>unclosed answer")
+    expect(admin.preview_warning).to_be_visible()
+    admin.node_save.click()
+    # AND saving is refused, naming the English text
+    expect(admin.error_text).to_contain_text("translations.en.text")
+    # WHEN she fixes it THEN the preview shows the English side formatted, and it is saved
+    admin.node_text_en.fill("Answer <i>one</i>.")
+    expect(admin.preview_text.locator("b")).to_have_text(f"Question one {api.marker}")
+    expect(admin.preview_text.locator("i")).to_have_text("one")
+    expect(admin.preview_warning).to_be_hidden()
+    admin.node_save.click()
+    admin.saved()
+    node_id = admin.node(question).locator("..").get_attribute("data-node-id")
+    stored = api("GET", f"/trees/faq/nodes/{node_id}")
+    assert stored["translations"] == {"en": {"title": f"Question one {api.marker}", "text": "Answer <i>one</i>."}}
+    assert (stored["title"], stored["text"]) == (question, "Ответ один.")
+    # AND back on Russian the preview shows the Russian fields again
+    languages.filter(has_text="Russian").click()
+    expect(admin.preview_text).to_contain_text("Ответ один.")
+
+
 def test_two_questions_reordered_in_the_page_swap_in_the_bot_s_menu(
     admin: AdminPage, chat: Any, section: dict[str, Any]
 ) -> None:

@@ -304,6 +304,61 @@ def test_an_unknown_phone_is_refused_in_english(chat: WebChat) -> None:
     expect(chat.bot_says("Welcome")).to_have_count(0)
 
 
+# (the words of the bot, then the admins' content of infra/demo.py, in each language)
+CONTENT_WORDS = {
+    "ru": dict(
+        share=SHARE,
+        menu=MENU_TITLE,
+        faq=FAQ,
+        home=HOME,
+        complaint="⚠️ Жалоба",
+        topics=("Доставка", "Оплата", "Возврат"),
+        question="Сколько идёт доставка?",
+        answer="Обычно 2–5 дней по России.",
+        sections=("Проблема с заказом", "Доставка", "Другое"),
+        kinds=("Товар повреждён", "Пришёл не тот товар"),
+    ),
+    "en": dict(
+        share="📱 Share my phone number",
+        menu=f"Main menu. Hello, {CUSTOMER_NAME}!",
+        faq="❓ FAQ",
+        home="🏠 Main menu",
+        complaint="⚠️ Complaint",
+        topics=("Delivery", "Payment", "Returns"),
+        question="How long does delivery take?",
+        answer="Usually 2–5 days within Russia.",
+        sections=("Problem with an order", "Delivery", "Other"),
+        kinds=("Item damaged", "Wrong item delivered"),
+    ),
+}
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_the_faq_and_the_complaint_menu_are_in_the_user_s_language(chat: WebChat, language: str) -> None:
+    words = CONTENT_WORDS[language]
+    # GIVEN the demo customer, in a Telegram that speaks the language, logged in
+    chat.new_user(CUSTOMER_NAME, CUSTOMER_PHONE, language)
+    chat.send("/start")
+    chat.share_contact(words["share"])
+    chat.expect_screen(words["menu"], buttons=(words["faq"], words["complaint"]))
+    # WHEN she opens the FAQ THEN its topics, a question and its answer are in her language
+    chat.press(words["faq"])
+    chat.expect_screen(buttons=words["topics"])
+    chat.press(words["topics"][0])
+    chat.press(words["question"])
+    chat.expect_screen(words["question"], words["answer"])
+    expect(chat.screen.locator("b").first).to_have_text(words["question"])
+    # WHEN she opens the complaint menu THEN its sections and their steps are in her language
+    chat.press(words["home"])
+    chat.press(words["complaint"])
+    chat.expect_screen(buttons=words["sections"])
+    chat.press(words["sections"][0])
+    chat.expect_screen(words["sections"][0], buttons=words["kinds"])
+    # AND no button of the other language shows
+    other = CONTENT_WORDS["ru" if language == "en" else "en"]
+    expect(chat.button(other["kinds"][0])).to_have_count(0)
+
+
 # ---- the support desk: the web chat and the Blinger console side by side ------------------------
 SUPPORT_TIMEOUT_MS = 20_000  # through the outbox queue: the local SQS poller's 1 s long polls
 

@@ -169,7 +169,7 @@ export const STRINGS = {
     'editor.language': 'Language: {language}',
     'editor.language_default': '{language} (default)',
     'editor.fallback': 'An empty field shows the default language\'s: {text}',
-    'language.ru': 'Русский',
+    'language.ru': 'Russian',
     'language.en': 'English',
     'editor.edit': 'Node “{title}”',
     'editor.new_root': 'New top-level node',
