@@ -306,7 +306,9 @@ def test_a_question_translated_in_the_page_previews_and_saves_each_language(
     admin.saved()
     node_id = admin.node(question).locator("..").get_attribute("data-node-id")
     stored = api("GET", f"/trees/faq/nodes/{node_id}")
-    assert stored["translations"] == {"en": {"title": f"Question one {api.marker}", "text": "Answer <i>one</i>."}}
+    assert stored["translations"] == {
+        "en": {"title": f"Question one {api.marker}", "text": "Answer <i>one</i>."}
+    }
     assert (stored["title"], stored["text"]) == (question, "Ответ один.")
     # AND back on Russian the preview shows the Russian fields again
     languages.filter(has_text="Russian").click()

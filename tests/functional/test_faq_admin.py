@@ -170,7 +170,9 @@ def test_a_long_category_is_paginated_and_back_returns_to_its_page(ann, clock):
     assert ann.labels(back)[:4] == ["Вопрос 17", "Вопрос 18", "Вопрос 19", "Вопрос 20"]
 
 
-def test_an_english_title_added_by_an_admin_shows_to_english_users_and_falls_back_per_field(harness, ann, clock):
+def test_an_english_title_added_by_an_admin_shows_to_english_users_and_falls_back_per_field(
+    harness, ann, clock
+):
     # WHEN an admin gives "Доставка" an English title, and its question an English answer only
     edit("dlv", translations={"en": {"title": "Delivery"}})
     edit("dlv1", translations={"en": {"text": "Usually <b>2–5 days</b>."}})

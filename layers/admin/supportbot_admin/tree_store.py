@@ -111,7 +111,9 @@ def check_fields(tree: str, fields: dict[str, Any], loc: Loc) -> None:
     for language, given in (fields.get("translations") or {}).items():
         here = (*loc, "translations", language)
         if language == default:
-            raise FieldError(here, "the default language's title and text are the node's own", "default_language")
+            raise FieldError(
+                here, "the default language's title and text are the node's own", "default_language"
+            )
         # What a user of this language sees: each field missing here is the default language's.
         problem = text_problem(given.get("text") or text, given.get("title") or title, reserve)
         if problem:

@@ -88,9 +88,10 @@ class NodeFields(BaseModel):
 
     def fields(self) -> dict[str, Any]:
         fields = self.model_dump(include=set(tree_store.EDITABLE) - {"translations"})
-        fields["translations"] = translations_of(
-            {language: t.model_dump() for language, t in (self.translations or {}).items()}
-        ) or None
+        fields["translations"] = (
+            translations_of({language: t.model_dump() for language, t in (self.translations or {}).items()})
+            or None
+        )
         return fields
 
 
@@ -183,7 +184,9 @@ def node_out(item: ContentItem) -> Node:
         position=int(item.position),
         title=item.title,
         text=item.text,
-        translations=translations_of(item.translations),
+        translations={
+            language: Translation(**given) for language, given in translations_of(item.translations).items()
+        },
         version=int(item.version or 0),
         ask=item.ask,
         required=item.required,

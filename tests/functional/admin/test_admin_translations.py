@@ -37,7 +37,12 @@ def test_a_translation_is_saved_read_back_and_shown_in_its_language(admin):
     status, edited = admin.call(
         "PUT",
         "/trees/faq/nodes/dlv",
-        {"title": "Доставка", "text": "Обычно 2–5 дней.", "translations": {"en": {"title": "Shipping"}}, "version": 1},
+        {
+            "title": "Доставка",
+            "text": "Обычно 2–5 дней.",
+            "translations": {"en": {"title": "Shipping"}},
+            "version": 1,
+        },
     )
     assert status == 200, edited
     # THEN English users get the English title over the Russian text (field by field)
@@ -70,7 +75,9 @@ def test_a_bad_translation_is_422_naming_its_field(admin, translations, loc):
 
 
 def test_an_unknown_language_is_422(admin):
-    status, body = admin.call("POST", "/trees/faq/nodes", {"title": "A", "translations": {"fr": {"title": "B"}}})
+    status, body = admin.call(
+        "POST", "/trees/faq/nodes", {"title": "A", "translations": {"fr": {"title": "B"}}}
+    )
     assert status == 422, body
     assert body["detail"][0]["loc"][:3] == ["body", "translations", "fr"]
 
@@ -94,15 +101,28 @@ def test_a_complaint_prompt_keeps_room_for_the_bots_lines_in_every_language(admi
     )
     assert status == 422, body
     assert body["detail"][0]["loc"] == ["body", "translations", "en", "text"]
-    node = create(admin, "complaints", title="Другое", text="Опишите.", ask="text",
-                  translations={"en": {"title": "Other", "text": "Describe it."}})
+    node = create(
+        admin,
+        "complaints",
+        title="Другое",
+        text="Опишите.",
+        ask="text",
+        translations={"en": {"title": "Other", "text": "Describe it."}},
+    )
     english = ContentStore(ttl=0).tree("complaints", "en").get(node["node_id"])
     assert (english.title, english.text, english.ask) == ("Other", "Describe it.", "text")
 
 
 def test_export_and_import_carry_translations(admin):
     create(admin, node_id="a", title="Оплата", translations={"en": {"title": "Payment"}})
-    create(admin, node_id="b", parent_id="a", title="Когда?", text="Сразу.", translations={"en": {"text": "At once."}})
+    create(
+        admin,
+        node_id="b",
+        parent_id="a",
+        title="Когда?",
+        text="Сразу.",
+        translations={"en": {"text": "At once."}},
+    )
     create(admin, node_id="c", title="Возврат")
     # WHEN the tree is exported
     status, exported = admin.call("GET", "/trees/faq/export")
@@ -119,7 +139,11 @@ def test_export_and_import_carry_translations(admin):
     assert status == 200, body
     # THEN the bot shows the translations again
     english = ContentStore(ttl=0).tree("faq", "en")
-    assert (english.get("a").title, english.get("b").title, english.get("b").text) == ("Payment", "Когда?", "At once.")
+    assert (english.get("a").title, english.get("b").title, english.get("b").text) == (
+        "Payment",
+        "Когда?",
+        "At once.",
+    )
     # AND an import with a bad translation names it, and writes nothing
     bad = [{"node_id": "d", "title": "D", "translations": {"en": {"text": "<i>"}}}]
     status, body = admin.call("POST", "/trees/faq/import", {"nodes": bad})

@@ -60,7 +60,9 @@ def test_a_user_sees_their_language_falling_back_to_the_default_field_by_field()
     tree = Tree.from_items(
         "faq",
         [
-            translated("full", "/", "Доставка", "2–5 дней", {"en": {"title": "Delivery", "text": "2–5 days"}}),
+            translated(
+                "full", "/", "Доставка", "2–5 дней", {"en": {"title": "Delivery", "text": "2–5 days"}}
+            ),
             translated("title", "/", "Оплата", "Картой", {"en": {"title": "Payment"}}),
             translated("text", "/", "Возврат", "14 дней", {"en": {"text": "14 days"}}),
             translated("none", "/", "Другое", "Текст", None),
@@ -68,7 +70,10 @@ def test_a_user_sees_their_language_falling_back_to_the_default_field_by_field()
         ],
     )
     english = tree.localized("en")
-    shown = {node_id: (english.get(node_id).title, english.get(node_id).text) for node_id in tree.get(ROOT).children}
+    shown = {
+        node_id: (english.get(node_id).title, english.get(node_id).text)
+        for node_id in tree.get(ROOT).children
+    }
     assert shown == {
         "full": ("Delivery", "2–5 days"),
         "title": ("Payment", "Картой"),
