@@ -15,7 +15,8 @@ import sys
 import boto3
 import requests
 
-ALLOWED_UPDATES = ["message", "callback_query"]
+# An edit of a message already sent to support is relayed to the desk (bot/support.py).
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 
 
 def webhook_url(stack_name: str, cloudformation: object | None = None) -> str:

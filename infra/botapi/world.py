@@ -234,6 +234,46 @@ class World:
             self._set_caption(m, caption)
             return self.emit("message", self.message_dict(m))
 
+    def user_sends_media(
+        self, user_id: int, kind: str, data: bytes, caption: str | None = None, **fields: Any
+    ) -> JSON:
+        """The user sends a voice message, an audio, a video, a video note or a sticker (``kind``,
+        the Message field), stored so the bot can getFile it; ``fields`` add to the object
+        (``duration``, ``emoji``, ``mime_type``, ``file_name``...)."""
+        with self.lock:
+            f = self.store_file(
+                data, kind, file_name=fields.get("file_name"), mime_type=fields.get("mime_type")
+            )
+            m = self._incoming(user_id, user_id)
+            self._set_caption(m, caption)
+            payload = self.message_dict(m)
+            payload[kind] = {
+                "file_id": f.file_id,
+                "file_unique_id": f.file_unique_id,
+                "file_size": len(f.data),
+                **fields,
+            }
+            return self.emit("message", payload)
+
+    def user_sends_location(self, user_id: int, latitude: float, longitude: float) -> JSON:
+        with self.lock:
+            payload = self.message_dict(self._incoming(user_id, user_id))
+            payload["location"] = {"latitude": latitude, "longitude": longitude}
+            return self.emit("message", payload)
+
+    def user_edits_text(self, user_id: int, message_id: int, text: str) -> JSON:
+        """The user edits a text (or a caption) they sent: Telegram sends an ``edited_message``."""
+        with self.lock:
+            m = self.messages.get(user_id, {}).get(message_id)
+            if m is None or m.sender_id != user_id:
+                raise WorldError(f"user {user_id} sent no message {message_id} to edit")
+            if m.caption is not None:
+                m.caption = m.raw_caption = text
+            else:
+                m.text = m.raw_text = text
+            m.edit_date = self.now()
+            return self.emit("edited_message", self.message_dict(m))
+
     def user_presses(
         self, user_id: int, message_id: int, callback_data: str, chat_id: int | None = None
     ) -> JSON:

@@ -87,10 +87,13 @@ def test_unexpected_kinds_of_message_get_the_hint(harness, ann, content):
     # GIVEN Ann at the main menu
     # WHEN she sends a sticker / location / voice note / photo
     response = harness.deliver(message_raw(ann, **content))
-    # THEN the webhook answers 200 and she gets the hint with the current screen
+    # THEN the webhook answers 200 and she is told where it is taken, with the current screen
     assert response["statusCode"] == 200
     screen = ann.last
-    assert screen.text.startswith(USE_BUTTONS)
+    what = {"sticker": "sticker", "location": "location", "voice": "voice message", "photo": "photo"}[
+        next(iter(content))
+    ]
+    assert screen.text.startswith(f"This screen does not take a {what}. To send it to support, open")
     assert ann.labels(screen) == MENU
 
 

@@ -47,6 +47,7 @@ class Words:
     logout: str
     logged_out: str
     share_button: str
+    guest_button: str
     photo_request: tuple[str, ...] = ()  # customers only: partners sell their own stock
 
 
@@ -71,6 +72,7 @@ RU = dict(
     logout="🚪 Выйти",
     logged_out="Вы вышли. Чтобы войти снова, поделитесь номером телефона.",
     share_button="📱 Поделиться номером телефона",
+    guest_button="💬 Написать в поддержку",
     page_of="Страница {page} из {pages}.",
 )
 EN = dict(
@@ -94,6 +96,7 @@ EN = dict(
     logout="🚪 Log out",
     logged_out="You have logged out. Share your phone number to log in again.",
     share_button="📱 Share my phone number",
+    guest_button="💬 Write to support",
     page_of="Page {page} of {pages}.",
 )
 WORDS = {
@@ -186,7 +189,7 @@ def test_journey(harness, user_type, language):
     assert screen.text.startswith(words.greeting)
     assert words.login_prompt in screen.text
     assert screen.reply_markup == {
-        "keyboard": [[{"text": words.share_button, "request_contact": True}]],
+        "keyboard": [[{"text": words.share_button, "request_contact": True}], [{"text": words.guest_button}]],
         "resize_keyboard": True,
         "one_time_keyboard": True,
     }

@@ -12,6 +12,7 @@ from infra.demo import CUSTOMER_PHONE
 from supportbot.backend.builtin import BuiltinBackend
 
 SHARE_BUTTON = {"text": "📱 Share my phone number", "request_contact": True}
+GUEST_BUTTON = {"text": "💬 Write to support"}
 PROMPT = "To see your orders and talk to support, please log in"
 
 
@@ -29,7 +30,7 @@ def assert_still_at_login(harness, chat, explanation: str) -> None:
     screen = chat.last
     assert screen.text.startswith(explanation)
     assert PROMPT in screen.text
-    assert screen.reply_markup["keyboard"] == [[SHARE_BUTTON]]
+    assert screen.reply_markup["keyboard"] == [[SHARE_BUTTON], [GUEST_BUTTON]]
     assert not any("Welcome" in (m.text or "") for m in harness.world.bot_messages(chat.user_id))
     chat.share_contact(CUSTOMER_PHONE)
     welcome, menu = harness.world.bot_messages(chat.user_id)[-2:]
@@ -103,7 +104,8 @@ def test_russian_refusals(harness):
     screen = anna.send("+79001234567")
     assert screen.text.startswith("Из соображений безопасности набранные вручную номера не принимаются.")
     assert screen.reply_markup["keyboard"] == [
-        [{"text": "📱 Поделиться номером телефона", "request_contact": True}]
+        [{"text": "📱 Поделиться номером телефона", "request_contact": True}],
+        [{"text": "💬 Написать в поддержку"}],
     ]
     # WHEN she shares someone else's contact, THEN that is refused too
     screen = anna.share_contact(CUSTOMER_PHONE, contact_user_id=5)

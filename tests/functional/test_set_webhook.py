@@ -33,6 +33,7 @@ def test_set_webhook_registers_the_stack_url_with_the_secret(aws, monkeypatch, c
     assert code == 0
     assert world.webhook.url == STACK["Outputs"]["TelegramWebhookUrl"]["Value"]
     assert world.webhook.secret_token == "test-webhook-secret"
+    assert world.webhook.allowed_updates == ["message", "edited_message", "callback_query"]
     assert "setWebhook https://abc123" in capsys.readouterr().out
 
 

@@ -18,10 +18,10 @@ from telebot import TeleBot, types
 from statemachine import Machine, Result, Session
 from supportbot import metrics
 from supportbot.backend import Backend, UnauthorizedError, UnavailableError, make_backend
-from supportbot.bot.auth import AUTH
+from supportbot.bot.auth import AUTH, GUEST_DIALOG
 from supportbot.bot.deps import BotDeps
 from supportbot.bot.machine import build_machine
-from supportbot.bot.support import SUPPORT
+from supportbot.bot.support import SUPPORT, relay_edit
 from supportbot.config import Config, get_config
 from supportbot.content import ContentStore, get_content_store
 from supportbot.i18n import Translator, pick_language, translator
@@ -74,6 +74,10 @@ class UpdateProcessor:
             query = update.callback_query
             language = pick_language(query.from_user.language_code, self.config.default_language)
             return handle_rating_press(self.bot, query, translator(language))
+        if update.edited_message is not None:
+            # Not an input to the screens: an edit only matters to support (bot/support.py).
+            relay_edit(self.config, update.edited_message)
+            return None
         outcome = self.compute_and_save(update, replay=replay)
         incoming = outcome.incoming
         if incoming is None or outcome.duplicate:
@@ -162,7 +166,7 @@ class Milestones:
 
     @classmethod
     def of(cls, item: SessionItem, machine: Machine) -> Milestones:
-        return cls(item.auth is not None, machine.load(item.machine).state == SUPPORT)
+        return cls(item.auth is not None, machine.load(item.machine).state in (SUPPORT, GUEST_DIALOG))
 
     def count_changes(self, now: Milestones, incoming: Incoming) -> None:
         if now.logged_in and not self.logged_in:

@@ -285,6 +285,31 @@ def test_updates_outside_allowed_updates_are_dropped(sandbox: BotApiServer, worl
         assert [d.text for d in bot.deliveries] == ["text"]
 
 
+def test_the_bots_allowed_updates_let_an_edit_through_where_the_old_list_dropped_it(
+    sandbox: BotApiServer, world: World
+) -> None:
+    from infra.set_webhook import ALLOWED_UPDATES
+
+    with FakeBot() as bot:
+        # GIVEN the webhook as the bot registered it before edits were relayed
+        _hook(sandbox, bot, allowed_updates=["message", "callback_query"])
+        sent = world.user_sends_text(USER_ID, "order 1")
+        world.user_edits_text(USER_ID, sent["message"]["message_id"], "order 2")
+        # THEN the edit is dropped
+        bot.wait_for(lambda ds: len(ds) == 1)
+        _wait_until(lambda: world.pending == [])
+        # WHEN it is registered as make set-webhook does now, and the user edits again
+        _hook(sandbox, bot, allowed_updates=ALLOWED_UPDATES)
+        world.user_edits_text(USER_ID, sent["message"]["message_id"], "order 3")
+        # THEN the edit is delivered as an edited_message
+        deliveries = bot.wait_for(lambda ds: len(ds) == 2)
+        assert [sorted(set(d.update) - {"update_id"}) for d in deliveries] == [
+            ["message"],
+            ["edited_message"],
+        ]
+        assert deliveries[1].update["edited_message"]["text"] == "order 3"
+
+
 def test_group_updates_are_ordered_per_group(sandbox: BotApiServer, world: World) -> None:
     world.add_group(-100500, "Warehouse", members=(USER_ID,))
     with FakeBot() as bot:

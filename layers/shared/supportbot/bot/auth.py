@@ -1,16 +1,22 @@
 """Login by shared contact, the login guard, and log out.
 
+Before logging in, or after sharing a phone the shop does not know, "Write to support" (a reply
+keyboard button next to "Share my phone number") opens the support dialog as a guest
+(``bot/support.py``): no orders, no phone; the operator sees the user type "guest".
+
 The login is the user's data (``ctx.user_data["auth"]``); every screen but login needs it
 (``LOGGED_IN``, put on them in ``bot/machine.py``).
 """
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from statemachine import CONTACT, Action, Guard, Nav, Screen, State
 from supportbot.backend import BlockedError, NotFoundError
 from supportbot.backend.phones import normalize_phone
+from supportbot.i18n import LANGUAGES, translator
 from supportbot.storage.sessions import Auth
 from supportbot.telegram.replies import SendText
 
@@ -21,13 +27,23 @@ if TYPE_CHECKING:
     from supportbot.bot.deps import BotDeps
 
 LOGIN = "login"
+GUEST_DIALOG = "support_guest"  # declared in bot/support.py
 AUTH = "auth"  # the key of the login in the user's data
 # A phone number typed instead of shared: digits with the usual separators.
 TYPED_PHONE = r"^\+?[\d\s().-]{5,25}$"
+# The "Write to support" reply button, in any language the bot speaks (its label is what arrives).
+GUEST_BUTTON = (
+    "^(?:" + "|".join(re.escape(translator(language).raw("login.guest")) for language in LANGUAGES) + ")$"
+)
 
 
 def deps(ctx: Context) -> BotDeps:
     return ctx.deps  # type: ignore[return-value]
+
+
+def guest(ctx: Context) -> bool:
+    """Whether the user is not logged in (the guest support dialog)."""
+    return Auth.from_dict(ctx.user_data.get(AUTH)) is None
 
 
 def login(ctx: Context) -> Auth:
@@ -43,7 +59,9 @@ LOGGED_IN = Guard("login", lambda ctx: Auth.from_dict(ctx.user_data.get(AUTH)) i
 
 def render_login(ctx: Context) -> Screen:
     t = deps(ctx).t
-    return Screen(t("login.prompt"), options={"request_contact": t("login.button")})
+    return Screen(
+        t("login.prompt"), options={"request_contact": t("login.button"), "reply_buttons": [t("login.guest")]}
+    )
 
 
 def on_contact(ctx: Context) -> Nav | None:
@@ -75,6 +93,10 @@ def on_contact(ctx: Context) -> Nav | None:
     return ctx.home()
 
 
+def open_guest_dialog(ctx: Context) -> Nav:
+    return ctx.start(GUEST_DIALOG)
+
+
 def on_typed_phone(ctx: Context) -> None:
     ctx.notify(deps(ctx).t("login.typed_refused"))
 
@@ -91,7 +113,7 @@ STATES = [
     State(
         LOGIN,
         render_login,
-        messages=[(CONTACT, on_contact), (TYPED_PHONE, on_typed_phone)],
+        messages=[(CONTACT, on_contact), (TYPED_PHONE, on_typed_phone), (GUEST_BUTTON, open_guest_dialog)],
         allow_back=False,
     ),
 ]

@@ -1,7 +1,17 @@
 """Ask a question: a dialog with support in Blinger.
 
-Everything the customer sends in the dialog (texts, photos, documents, albums) is stored and
-queued for Blinger through the outbox; operators' answers come back through the Blinger webhook.
+Everything the customer sends in the dialog is stored and queued for Blinger through the outbox;
+operators' answers come back through the Blinger webhook. Texts go as texts; photos and stickers
+as images, documents, voice messages, audios, videos and video notes as files (each copied to our
+bucket: Blinger gets a link to our copy); a location as a text with a map link, a shared contact
+as a text. A caption follows its file as a text. An edit of a message already relayed (Telegram's
+``edited_message``) goes to the desk as "edited: ..." wherever the customer is by then
+(``relay_edit``): the operator has the earlier words and must not act on them.
+
+Guests (not logged in: before login, or after a phone the shop does not know) have the same
+dialog in a state of its own, outside the login guard (``GUEST_DIALOG``): no order is attached,
+no phone is sent, and Blinger's ``info`` says ``"user_type": "guest"``. Ending it, or Home, leads
+back to the login screen.
 
 Idempotency: handlers run before the session is saved, and a lost race re-runs them, so every
 enqueue names its Telegram message (``once="tg:<user>:<message_id>"``): a re-run stores and
@@ -21,12 +31,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from statemachine import DOCUMENT, PHOTO, TEXT, Action, Button, Nav, Screen, State
+from statemachine import CONTACT, DOCUMENT, PHOTO, TEXT, Action, Button, Kind, Nav, Screen, State
 from supportbot.backend import NotFoundError
-from supportbot.bot.auth import deps, login
-from supportbot.i18n import translator
+from supportbot.bot.auth import GUEST_DIALOG, deps, guest, login
+from supportbot.i18n import Translator, translator
 from supportbot.support.files import MAX_DOWNLOAD, copy_from_telegram
-from supportbot.support.messages import BLINGER, NewMessage, load_message
+from supportbot.support.messages import BLINGER, MarkerItem, NewMessage, load_message, user_key
 from supportbot.support.outbox import append_parts, enqueue
 from supportbot.telegram.client import get_bot
 from supportbot.telegram.replies import KeepScreen
@@ -36,8 +46,21 @@ if TYPE_CHECKING:
 
     from statemachine import Context
     from supportbot.bot.deps import BotDeps
+    from supportbot.config import Config
 
 SUPPORT = "support"
+# Files other than photos and documents, by Message field: how Blinger shows each, and the name
+# the copy gets when Telegram gives none (the extension gives the copy its content type).
+MEDIA = {
+    "voice": ("file", "voice.ogg"),
+    "audio": ("file", "audio.mp3"),
+    "video": ("file", "video.mp4"),
+    "video_note": ("file", "video_note.mp4"),
+    "sticker": ("image", "sticker.webp"),
+}
+MEDIA_KINDS = Kind(*MEDIA)
+PLACES = Kind("location", "venue")
+MAP_LINK = "https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}"
 DATA_KEY = "support"
 """The flow's ``ctx.data["support"]`` (as in sessions stored before flows had scopes):
 {"intro": order text still to send, "album": {"id", "pk", "sk"}}."""
@@ -54,7 +77,10 @@ def render_support(ctx: Context) -> Screen:
     if any(isinstance(effect, Sent) for effect in ctx.effects):
         return Screen(t("support.sent"), buttons)
     number = ctx.params.get("number")
-    text = t("support.intro_order", number=number) if number else t("support.intro")
+    if guest(ctx):
+        text = t("support.intro_guest")
+    else:
+        text = t("support.intro_order", number=number) if number else t("support.intro")
     return Screen(text, buttons)
 
 
@@ -72,8 +98,7 @@ def open_for_order(ctx: Context) -> Nav | None:
     except NotFoundError:
         ctx.notify(d.t("order.not_found"))
         return None
-    # For operators, in the business's language; plain text (Blinger shows it as typed, unescaped).
-    template = translator(d.config.default_language).raw("support.order_question")
+    template = operators(d).raw("support.order_question")
     intro = template.format(number=order.number, title=order.title or "—")
     return ctx.start(SUPPORT, data={DATA_KEY: {"intro": intro}}, order=order.id, number=order.number)
 
@@ -103,6 +128,47 @@ def on_document(ctx: Context) -> None:
     part = attachment(ctx, "file", document.file_id, document.file_size, document.file_name)
     if part is not None:
         forward(ctx, [part, *caption(message)])
+
+
+def on_media(ctx: Context) -> None:
+    message = telegram_message(ctx)
+    media = getattr(message, ctx.input.kind, None)
+    if media is None:  # MEDIA_KINDS only matches messages with one
+        return
+    kind, name = MEDIA[ctx.input.kind]
+    if ctx.input.kind == "sticker" and (media.is_animated or media.is_video):
+        kind, name = "file", "sticker.webm" if media.is_video else "sticker.tgs"
+    name = getattr(media, "file_name", None) or name
+    part = attachment(ctx, kind, media.file_id, media.file_size, name)
+    if part is not None:
+        forward(ctx, [part, *caption(message)])
+
+
+def on_place(ctx: Context) -> None:
+    message = telegram_message(ctx)
+    venue, location = message.venue, message.location or getattr(message.venue, "location", None)
+    if location is None:  # PLACES only matches messages with one
+        return
+    lat, lon = f"{location.latitude:.6f}", f"{location.longitude:.6f}"
+    lines = [operators(deps(ctx)).raw("support.location").format(latitude=lat, longitude=lon)]
+    if venue is not None:
+        lines.append(" · ".join(filter(None, (venue.title, venue.address))))
+    lines.append(MAP_LINK.format(lat=lat, lon=lon))
+    forward(ctx, [{"kind": "text", "text": "\n".join(lines)}])
+
+
+def on_contact(ctx: Context) -> None:
+    contact = telegram_message(ctx).contact
+    if contact is None:  # CONTACT only matches messages with one
+        return
+    name = " ".join(filter(None, (contact.first_name, contact.last_name)))
+    text = operators(deps(ctx)).raw("support.contact").format(name=name or "—", phone=contact.phone_number)
+    forward(ctx, [{"kind": "text", "text": text}])
+
+
+def operators(d: BotDeps) -> Translator:
+    """Words for operators: the business's language, plain text (Blinger shows it as typed)."""
+    return translator(d.config.default_language)
 
 
 def attachment(
@@ -156,20 +222,42 @@ def forward(ctx: Context, parts: list[dict[str, Any]]) -> None:
 
 def blinger_context(d: BotDeps, ctx: Context) -> dict[str, Any]:
     """What Blinger shows the operator about the customer (and the language to answer them in)."""
-    auth = login(ctx)
     user = d.user
-    info: dict[str, Any] = {"user_type": auth.user_type}
+    full_name = " ".join(filter(None, (user.first_name, user.last_name)))
+    auth = None if guest(ctx) else login(ctx)
+    info: dict[str, Any] = {"user_type": auth.user_type if auth else "guest"}
     if user.username:
         info["telegram_username"] = f"@{user.username}"
     if ctx.params.get("order"):
         info["order"] = {"id": ctx.params["order"], "number": ctx.params.get("number")}
-    full_name = " ".join(filter(None, (user.first_name, user.last_name)))
     return {
-        "client_name": auth.name or full_name,
-        "client_phone": auth.phone,
+        "client_name": (auth.name if auth else "") or full_name,
+        "client_phone": auth.phone if auth else None,
         "info": info,
         "language": d.t.language,
     }
+
+
+def relay_edit(config: Config, message: types.Message) -> bool:
+    """An edit of a message the customer sent to support goes to the desk as "edited: ...", with
+    the first message's customer details; an edit of anything else is nothing to support (False).
+    Idempotent per edit (a redelivered update queues nothing new)."""
+    user = message.from_user
+    text = message.text if message.text is not None else message.caption
+    if user is None or text is None or message.chat.type != "private":
+        return False
+    try:
+        marker = MarkerItem.get(f"IN#tg:{user.id}:{message.message_id}", "-")
+    except MarkerItem.DoesNotExist:
+        return False
+    first = load_message(user_key(user.id), marker.ref) if marker.ref else None
+    if first is None or first.destination != BLINGER:
+        return False
+    edited = translator(config.default_language).raw("support.edited").format(text=text)
+    context = {k: v for k, v in (first.context or {}).items() if k != "album"}
+    once = f"tg:{user.id}:{message.message_id}:edit:{message.edit_date or message.date}"
+    enqueue(config, NewMessage(user.id, BLINGER, [{"kind": "text", "text": edited}], context), once=once)
+    return True
 
 
 def telegram_message(ctx: Context) -> types.Message:
@@ -180,14 +268,17 @@ ASK = Action("ask", open_dialog, to=SUPPORT)
 ASK_ABOUT_ORDER = Action("ask", open_for_order, to=SUPPORT)
 END = Action("end", end_dialog, to="main")
 
-STATES = [
-    State(
-        SUPPORT,
-        render_support,
-        # Every text but the commands (tried first) is a message to support.
-        messages=[(TEXT, on_text), (PHOTO, on_photo), (DOCUMENT, on_document)],
-        actions=[END],
-        parent="main",
-        flow=SUPPORT,
-    ),
+# Every text but the commands (tried first) is a message to support.
+MESSAGES = [
+    (TEXT, on_text),
+    (PHOTO, on_photo),
+    (DOCUMENT, on_document),
+    (MEDIA_KINDS, on_media),
+    (PLACES, on_place),
+    (CONTACT, on_contact),
+]
+STATES = [State(SUPPORT, render_support, messages=MESSAGES, actions=[END], parent="main", flow=SUPPORT)]
+# Outside the login guard (bot/machine.py): a guest's dialog.
+GUEST_STATES = [
+    State(GUEST_DIALOG, render_support, messages=MESSAGES, actions=[END], parent="login", flow=SUPPORT)
 ]

@@ -108,14 +108,20 @@ def inline_markup(rows: list[list[dict[str, str]]]) -> types.InlineKeyboardMarku
 def screen_markup(result: Result) -> types.InlineKeyboardMarkup | types.ReplyKeyboardMarkup | None:
     contact_label = result.screen.options.get("request_contact")
     if isinstance(contact_label, str):
-        return contact_keyboard(contact_label)
+        more = result.screen.options.get("reply_buttons")
+        return contact_keyboard(
+            contact_label, [str(label) for label in more] if isinstance(more, list) else []
+        )
     return inline_markup(result.keyboard)
 
 
-def contact_keyboard(label: str) -> types.ReplyKeyboardMarkup:
-    """A reply keyboard with one "share my phone" button (``request_contact``)."""
+def contact_keyboard(label: str, more: list[str] | None = None) -> types.ReplyKeyboardMarkup:
+    """A reply keyboard with the "share my phone" button (``request_contact``), then ``more``
+    buttons that send their label as a text (the screen routes it)."""
     keyboard = types.ReplyKeyboardMarkup(resize_keyboard=True, one_time_keyboard=True)
     keyboard.add(types.KeyboardButton(label, request_contact=True))
+    for text in more or ():
+        keyboard.add(types.KeyboardButton(text))
     return keyboard
 
 
