@@ -26,6 +26,7 @@ from supportbot.support.files import presigned_url
 from supportbot.support.messages import BLINGER, CUSTOMER, WAREHOUSE, MessageItem, Part
 from supportbot.support.outbox import DeliveryDeferredError, DeliveryError, PermanentDeliveryError
 from supportbot.telegram.replies import inline_markup
+from supportbot.telegram.split import sends
 
 BLINGER_TIMEOUT = (3, 10)
 # Telegram delivers an album as one update per photo, a fraction of a second apart: a message
@@ -73,17 +74,18 @@ class Destinations:
             raise
 
     def _send_to_chat(self, chat_id: int, item: MessageItem) -> None:
-        pending = item.parts[int(item.sent_parts) :]
-        images = [part for part in pending if part.kind == "image"]
-        if len(pending) > 1 and len(images) == len(pending):
-            self._telegram(lambda: self.bot.send_media_group(chat_id, [self._media(p) for p in pending[:10]]))
-            self._mark_sent_parts(item, int(item.sent_parts) + min(10, len(pending)))
-            if int(item.sent_parts) < len(item.parts):
-                raise DeliveryError("album longer than 10 photos: the rest goes next time", retry_after=1)
-            return
-        for index in range(int(item.sent_parts), len(item.parts)):
-            self._send_part(chat_id, item, item.parts[index])
-            self._mark_sent_parts(item, index + 1)
+        """Every part not yet sent, in order: runs of images as albums of up to ten
+        (``supportbot.telegram.split.sends``), the rest one message each."""
+        done = int(item.sent_parts)
+        pending = item.parts[done:]
+        for first, count in sends([part.kind for part in pending]):
+            start = done + first
+            if count > 1:
+                media = [self._media(part) for part in item.parts[start : start + count]]
+                self._telegram(lambda media=media: self.bot.send_media_group(chat_id, media))
+            else:
+                self._send_part(chat_id, item, start)
+            self._mark_sent_parts(item, start + count)
 
     def _wait_for_album(self, item: MessageItem) -> None:
         if not (item.context or {}).get("album") or int(item.sent_parts):
@@ -135,8 +137,11 @@ class Destinations:
     def _telegram_file(self, part: Part) -> str:
         return str(part.file_id or part.file_url or self._file_link(part))
 
-    def _send_part(self, chat_id: int, item: MessageItem, part: Part) -> None:
-        markup = inline_markup((item.context or {}).get("buttons") or [])
+    def _send_part(self, chat_id: int, item: MessageItem, index: int) -> None:
+        part = item.parts[index]
+        # The message's buttons go with its last part (a long text arrives as several).
+        last = index == len(item.parts) - 1
+        markup = inline_markup((item.context or {}).get("buttons") or []) if last else None
         if part.kind == "text":
             self._telegram(
                 lambda: self.bot.send_message(chat_id, part.text, parse_mode="HTML", reply_markup=markup)
@@ -144,13 +149,15 @@ class Destinations:
         elif part.kind == "image":
             photo = self._telegram_file(part)
             self._telegram(
-                lambda: self.bot.send_photo(chat_id, photo, caption=part.text or None, parse_mode="HTML")
+                lambda: self.bot.send_photo(
+                    chat_id, photo, caption=part.text or None, parse_mode="HTML", reply_markup=markup
+                )
             )
         else:
             document = self._telegram_file(part)
             self._telegram(
                 lambda: self.bot.send_document(
-                    chat_id, document, caption=part.text or None, parse_mode="HTML"
+                    chat_id, document, caption=part.text or None, parse_mode="HTML", reply_markup=markup
                 )
             )
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -41,6 +41,7 @@ from supportbot.redact import redact_text
 from supportbot.storage.conditions import condition_failed
 from supportbot.storage.transactions import transaction
 from supportbot.support.messages import (
+    BLINGER,
     FAILED,
     QUEUED,
     SENT,
@@ -51,6 +52,7 @@ from supportbot.support.messages import (
     load_message,
     new_message_item,
 )
+from supportbot.telegram.split import split_parts
 
 logger = Logger(child=True)
 
@@ -100,6 +102,10 @@ def enqueue(
     """
     if not config.outbox_queue_url:
         raise RuntimeError("OUTBOX_QUEUE_URL is not configured")
+    if message.destination != BLINGER:
+        # Stored as Telegram will take it: each part one message, so delivery progress (and the
+        # one duplicate window) stays per Telegram message.
+        message = replace(message, parts=split_parts(message.parts))
     if once is None:
         item = new_message_item(message)
         item.save()
@@ -149,6 +155,8 @@ def append_parts(message: MessageItem, parts: list[dict[str, Any]], once: str) -
     message is no longer queued: the caller then stores the parts as a message of their own.
     """
     marker = MarkerItem(f"IN#{once}", "-", ref=message.sk, expires_at=datetime.now(UTC) + ONCE_TTL)
+    if message.destination != BLINGER:
+        parts = split_parts(parts)
     new_parts = [Part(**part) for part in parts]  # type: ignore[no-untyped-call]
     try:
         with transaction() as write:

@@ -16,8 +16,8 @@ from telebot.apihelper import ApiTelegramException
 
 from statemachine import Outcome, Result
 from supportbot.telegram.inputs import Incoming
+from supportbot.telegram.split import split_html
 
-MAX_TEXT = 4096
 MAX_CALLBACK_ANSWER = 200
 NOT_MODIFIED = "message is not modified"
 EDIT_IMPOSSIBLE = ("message to edit not found", "message can't be edited")
@@ -43,7 +43,7 @@ def deliver(bot: TeleBot, incoming: Incoming, result: Result, unchanged_notice: 
     for effect in result.effects:
         if isinstance(effect, SendText):
             markup = types.ReplyKeyboardRemove() if effect.remove_keyboard else None
-            bot.send_message(incoming.chat_id, effect.text, parse_mode="HTML", reply_markup=markup)
+            send_html(bot, incoming.chat_id, effect.text, markup)
     notices = [notice.text for notice in result.notices]
     if incoming.callback_query_id is None:
         if not (notices or result.changed) and any(isinstance(e, KeepScreen) for e in result.effects):
@@ -132,8 +132,13 @@ def _edits_in_place(result: Result) -> bool:
 
 
 def _send_screen(bot: TeleBot, chat_id: int, result: Result, notices: list[str]) -> None:
-    text = "\n\n".join([*notices, result.screen.text])
-    if len(text) > MAX_TEXT:
-        bot.send_message(chat_id, "\n\n".join(notices), parse_mode="HTML")
-        text = result.screen.text
-    bot.send_message(chat_id, text, parse_mode="HTML", reply_markup=screen_markup(result))
+    send_html(bot, chat_id, "\n\n".join([*notices, result.screen.text]), screen_markup(result))
+
+
+def send_html(bot: TeleBot, chat_id: int, text: str, markup: Any = None) -> None:
+    """Send Telegram HTML as one message, or as several in order when it is over Telegram's
+    limit (``supportbot.telegram.split``); the keyboard goes with the last one."""
+    parts = split_html(text)
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
+        bot.send_message(chat_id, part, parse_mode="HTML", reply_markup=markup if last else None)
