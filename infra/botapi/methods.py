@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from infra.botapi.formatting import parse_text
+from infra.botapi.limits import messages_sent
 from infra.botapi.models import JSON, Call, Chat, Message, StoredFile, Webhook
 from infra.botapi.spec import load_spec
 from infra.botapi.validation import (
@@ -78,6 +79,7 @@ def dispatch(world: World, token: str, method: str, params: dict[str, Any]) -> R
             decoded = validate_call(name, params)
             _legacy_reply_to(name, params, decoded)
             with world.lock:
+                _within_flood_limits(world, name, decoded)
                 result = _run(world, name, decoded)
                 returns = load_spec().methods[name].returns
                 if world.check_results:
@@ -112,6 +114,20 @@ def _run(world: World, name: str, p: dict[str, Any]) -> Any:
     if load_spec().methods[name].returns == ("Boolean",):
         return True  # a documented "Returns True on success" method with nothing to simulate
     raise BotApiError(400, "Bad Request: method not supported by the local stand-in")
+
+
+def _within_flood_limits(world: World, name: str, p: dict[str, Any]) -> None:
+    """Telegram's 429 for a send over its flood limits (``limits.py``); nothing is sent then."""
+    count = messages_sent(name, p)
+    if not count or "chat_id" not in p:
+        return
+    try:
+        chat = _chat(world, p["chat_id"], sending=False)
+    except BotApiError:
+        return  # the method itself answers "chat not found"
+    wait = world.flood.admit(chat.id, chat.type == "private", name, count)
+    if wait is not None:
+        raise BotApiError(429, f"Too Many Requests: retry after {wait}", {"retry_after": wait})
 
 
 def _legacy_reply_to(name: str, raw: dict[str, Any], decoded: dict[str, Any]) -> None:

@@ -11,7 +11,8 @@ deliverer then posts to the bot's webhook (or getUpdates hands out).
     GET  chats                          POST groups {title, id?, type?, members?: [user ids]}
     POST chats/<id>/members {user_id}   a user joins a group
     GET  chats/<id>/messages?since=V&wait=S&limit=N
-                                        rendered messages, the reply keyboard, callback answers;
+                                        rendered messages, the reply keyboard, callback answers,
+                                        the 429s the bot got for this chat (`rate_limited`);
                                         {"changed": false} when nothing changed within the wait
     POST chats/<id>/messages {user_id, text, reply_to_message_id?}
     POST chats/<id>/contact {user_id}   share own contact (the user's phone number)
@@ -45,6 +46,7 @@ from infra.botapi.world import World
 
 MAX_WAIT = 20.0
 MAX_MESSAGES = 300
+MAX_REFUSALS = 20  # the 429s (Telegram's flood limits) the chat's page is told about, newest
 _USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{4,31}")
 _PHONE = re.compile(r"\+?[0-9]{5,20}")
 _SAFE_URL = re.compile(r"https?://", re.IGNORECASE)
@@ -152,6 +154,11 @@ def messages(world: World, chat_id: int, query: dict[str, str]) -> JSON:
             if a.get("callback_query_id") in world.callback_queries
             and world.callback_queries[a["callback_query_id"]].chat_id == chat_id
         ]
+        refused = [
+            {"seq": r.seq, "method": r.method, "retry_after": r.retry_after, "date": int(r.at)}
+            for r in world.flood.refusals
+            if r.chat_id == chat_id
+        ]
         return {
             "version": world.version,
             "changed": True,
@@ -159,6 +166,8 @@ def messages(world: World, chat_id: int, query: dict[str, str]) -> JSON:
             "messages": shown,
             "reply_keyboard": _reply_keyboard(chat.reply_keyboard),
             "callback_answers": answers,
+            "rate_limited": refused[-MAX_REFUSALS:],
+            "rate_limited_count": len(refused),
         }
 
 

@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from infra.botapi.limits import FloodControl
 from infra.botapi.models import (
     JSON,
     Call,
@@ -59,6 +60,7 @@ class World:
         callback_timeout: float = 15.0,
         long_poll_cap: float = 2.0,
         check_results: bool = True,
+        rate_limits: bool = True,
     ) -> None:
         self.lock = threading.RLock()
         self.changed = threading.Condition(self.lock)
@@ -80,6 +82,8 @@ class World:
         self.commands: dict[str, list[JSON]] = {}
         self.webhook: Webhook | None = None
         self.failures: list[Failure] = []
+        # Telegram's flood limits (limits.py); off for tests that are not about them.
+        self.flood = FloodControl(lambda: self.clock(), enabled=rate_limits)
         self.version = 0  # grows on every change a reader may want to see (see touch())
         self._ids = itertools.count(1)
         self._update_ids = itertools.count(100_000_001)

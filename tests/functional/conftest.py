@@ -19,11 +19,12 @@ def reset_singletons() -> None:
 
 
 @pytest.fixture
-def harness(aws, lambda_context, monkeypatch):
+def harness(aws, lambda_context, monkeypatch, request):
     from functions.telegram_webhook import app
     from infra.demo import load_demo_data
 
-    world = World(token=BOT_TOKEN)
+    # Telegram's flood limits only for tests about them: the others send faster than a person.
+    world = World(token=BOT_TOKEN, rate_limits=request.node.get_closest_marker("pacing") is not None)
     saved = apihelper.API_URL, apihelper.FILE_URL
     with BotApiServer(world) as server:
         monkeypatch.setenv("TELEGRAM_API_URL", server.base_url)

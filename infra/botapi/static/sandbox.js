@@ -22,6 +22,7 @@ const state = {
   replyTo: null,       // {message_id, snippet}
   bubbles: new Map(),  // message_id -> {node, sig}
   answersSeen: null,   // highest callback answer seq already shown (null: not loaded yet)
+  refusalsSeen: null,  // highest 429 seq already shown (same rule)
   chatPoll: null,      // AbortController of the chat's long poll
 };
 
@@ -54,7 +55,9 @@ function el(tag, attrs = {}, ...children) {
 function toast(text, kind = "toast") {
   const node = kind === "error"
     ? el("div", { class: "toast error", "data-testid": "error", text })
-    : el("div", { class: "toast", "data-testid": "toast", text });
+    : kind === "rate-limit"
+      ? el("div", { class: "toast rate-limit", "data-testid": "rate-limit", text })
+      : el("div", { class: "toast", "data-testid": "toast", text });
   ui.toasts.append(node);
   setTimeout(() => node.remove(), kind === "error" ? 6000 : 4000);
 }
@@ -133,6 +136,7 @@ async function openChat(chatId) {
   state.chat = null;
   state.bubbles.clear();
   state.answersSeen = null;
+  state.refusalsSeen = null;
   setReplyTo(null);
   ui.messages.replaceChildren();
   ui.keyboard.hidden = true;
@@ -186,6 +190,7 @@ function renderChat(answer) {
   if (added) ui.messages.scrollTop = ui.messages.scrollHeight;
   renderKeyboard(answer.reply_keyboard);
   showAnswers(answer.callback_answers);
+  showRefusals(answer.rate_limited, answer.rate_limited_count);
 }
 
 function rerenderAll() {
@@ -277,6 +282,19 @@ function showAnswers(answers) {
     }
   }
   state.answersSeen = Math.max(state.answersSeen, top);
+}
+
+// The bot's sends this chat's flood limit refused (429): a person sees pacing at work.
+function showRefusals(refusals, total) {
+  const top = refusals.length ? refusals[refusals.length - 1].seq : -1;
+  const count = total ? ` · ${total} × 429` : "";
+  ui.subtitle.textContent = ui.subtitle.textContent.replace(/ · \S+ × 429$/, "") + count;
+  if (state.refusalsSeen === null) { state.refusalsSeen = top; return; }
+  for (const r of refusals) {
+    if (r.seq <= state.refusalsSeen) continue;
+    toast(`Telegram answered the bot 429 Too Many Requests (${r.method}): retry after ${r.retry_after} s`, "rate-limit");
+  }
+  state.refusalsSeen = Math.max(state.refusalsSeen, top);
 }
 
 // ---- acting -------------------------------------------------------------------------------------

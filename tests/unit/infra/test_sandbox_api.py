@@ -359,7 +359,15 @@ def test_web_chat_page_and_assets_are_served(server: BotApiServer) -> None:
     assert "https://" not in page
     script = requests.get(server.base_url + "/sandbox/static/sandbox.js", timeout=5)
     assert script.headers["Content-Type"].startswith("text/javascript")
-    for testid in ("message", "inline-button", "reply-button", "toast", "user-item", "group-item"):
+    for testid in (
+        "message",
+        "inline-button",
+        "reply-button",
+        "toast",
+        "rate-limit",
+        "user-item",
+        "group-item",
+    ):
         assert f'"data-testid": "{testid}"' in script.text
     assert requests.get(server.base_url + "/sandbox/static/sandbox.css", timeout=5).status_code == 200
     # AND nothing outside static/ can be read
