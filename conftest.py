@@ -16,6 +16,7 @@ os.environ.update(
         "BACKEND_TABLE": "test-backend",
         "FAILED_UPDATES_TABLE": "test-failed-updates",
         "CONVERSATIONS_TABLE": "test-conversations",
+        "PACING_TABLE": "test-pacing",
         "TELEGRAM_BOT_TOKEN": "123456:TEST-TOKEN",
         "TELEGRAM_WEBHOOK_SECRET": "test-webhook-secret",
         "POWERTOOLS_SERVICE_NAME": "telegram-support-bot-tests",
@@ -47,6 +48,17 @@ def lambda_context():
     from tests.functional.events import FakeLambdaContext
 
     return FakeLambdaContext()
+
+
+@pytest.fixture(autouse=True)
+def _sends_at_once_unless_about_pacing(request, monkeypatch):
+    """The outbox books every send to a chat in its token bucket (supportbot/pacing.py); a test
+    that is not about pacing (no ``pacing`` marker) gets every booking for now, as the Telegram
+    stand-in turns its flood limits off for such tests (``World(rate_limits=False)``)."""
+    if request.node.get_closest_marker("pacing") is None:
+        from supportbot import pacing
+
+        monkeypatch.setattr(pacing.Pacer, "book", lambda self, scope, rate, units=1: 0.0)
 
 
 BROWSER_SKIPS = ("chromium", "playwright")

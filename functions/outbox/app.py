@@ -20,6 +20,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from supportbot import metrics
 from supportbot.config import get_config
 from supportbot.redact import protect
+from supportbot.support.blinger_echo import echo_undelivered
 from supportbot.support.destinations import Destinations
 from supportbot.support.outbox import OutboxConsumer, OutboxRecord
 from supportbot.telegram.client import get_bot
@@ -31,7 +32,9 @@ processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 @functools.cache
 def consumer() -> OutboxConsumer:
     config = get_config()
-    return OutboxConsumer(config, Destinations(config, get_bot()))
+    # What Telegram refuses for good is reported where it was written (an echo into Blinger).
+    report = functools.partial(echo_undelivered, config)
+    return OutboxConsumer(config, Destinations(config, get_bot()), undelivered=report)
 
 
 def outbox_record(record: SQSRecord) -> OutboxRecord:
@@ -68,5 +71,4 @@ def _release_held_back(event: dict[str, Any], handled: set[str]) -> None:
     """Records the processor skipped (after a failed one of their user) come back with it, after
     its retry delay, not after the queue's visibility timeout (``OutboxConsumer.release``)."""
     held = [SQSRecord(r) for r in event["Records"] if r["messageId"] not in handled]
-    if held:
-        consumer().release([outbox_record(record) for record in held])
+    consumer().release([outbox_record(record) for record in held])

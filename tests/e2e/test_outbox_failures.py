@@ -37,6 +37,7 @@ from infra.localstack.lambdas import LocalFunction, add_import_paths
 from infra.localstack.sqs_poller import QueuePoller
 from infra.localstack.template_model import StackModel, without_ssm_references
 from infra.template import global_environment, load_template
+from supportbot import pacing
 from supportbot.support import destinations, files, outbox
 from supportbot.support.messages import (
     BLINGER,
@@ -79,6 +80,10 @@ class SqsClock:
 
     def advance(self, seconds: float) -> None:
         self.offset += seconds
+
+    def now(self) -> float:
+        """The simulated time (Telegram's flood limits and the outbox's pacing run on it too)."""
+        return time.time() + self.offset
 
 
 def keep_fifo_order_as_sqs_does(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -201,7 +206,11 @@ def desk(moto: MotoServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[Desk]:
     monkeypatch.setattr(apihelper, "FILE_URL", apihelper.FILE_URL)
     monkeypatch.setattr(sqs_poller, "WAIT_SECONDS", 0)  # the clock is ours: no long polls
     keep_fifo_order_as_sqs_does(monkeypatch)
-    world = World(token=BOT_TOKEN)
+    sqs_clock = SqsClock(monkeypatch)
+    # Pacing (on for tests marked ``pacing``) waits by moving the simulated clock, not by sleeping.
+    monkeypatch.setattr(pacing.CLOCK, "now", sqs_clock.now)
+    monkeypatch.setattr(pacing.CLOCK, "sleep", sqs_clock.advance)
+    world = World(token=BOT_TOKEN, clock=sqs_clock.now)
     for user_id, name in ((ANNA, "Анна"), (BORIS, "Борис")):
         world.add_user(user_id, first_name=name)
     with BotApiServer(world) as telegram, BlingerConsole(BLINGER_TOKEN, BLINGER_CHANNEL) as blinger:
@@ -235,7 +244,7 @@ def desk(moto: MotoServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[Desk]:
         (source,) = function.sqs_sources
         poller = QueuePoller(source, LocalFunction(function), model.queues["OutboxQueue"].name, moto.url)
         try:
-            yield Desk(model, moto.url, blinger, world, SqsClock(monkeypatch), poller)
+            yield Desk(model, moto.url, blinger, world, sqs_clock, poller)
         finally:
             forget_clients()
             sys.path[:] = saved_path
@@ -290,11 +299,12 @@ def test_the_queue_is_the_templates_with_its_redrive_policy(desk: Desk) -> None:
     assert attributes["VisibilityTimeout"] == str(QUEUE_VISIBILITY)
     assert json.loads(attributes["RedrivePolicy"]) == {
         "deadLetterTargetArn": "arn:aws:sqs:eu-central-1:123456789012:OutboxDeadLetterQueue.fifo",
-        "maxReceiveCount": MAX_ATTEMPTS,
+        "maxReceiveCount": 1000,  # a backstop: the consumer dead-letters after MAX_ATTEMPTS attempts
     }
     source = desk.poller.source
     assert (source.batch_size, source.report_failures) == (10, True)
     assert os.environ["OUTBOX_MAX_ATTEMPTS"] == str(MAX_ATTEMPTS)
+    assert os.environ["OUTBOX_DEAD_LETTER_QUEUE_URL"] == desk.url("OutboxDeadLetterQueue")
 
 
 # -- 1. a Blinger outage ----------------------------------------------------------------------------
@@ -426,7 +436,8 @@ def test_telegram_429_is_retried_after_its_retry_after(desk: Desk) -> None:
     desk.run()
     assert len(desk.world.calls_to("sendMessage")) == 1
     stored = load_message(replies[0].pk, replies[0].sk)
-    assert (stored.status, stored.reason) == (QUEUED, "Telegram rate limit")
+    # held back, not failed: the receive is a hold, not one of its attempts
+    assert (stored.status, stored.reason, stored.holds) == (QUEUED, None, 1)
     # THEN nothing is sent before the 7 s are over ...
     assert desk.later(6) == 0
     assert len(desk.world.calls_to("sendMessage")) == 1
@@ -435,6 +446,7 @@ def test_telegram_429_is_retried_after_its_retry_after(desk: Desk) -> None:
     assert [m.text for m in desk.world.bot_messages(ANNA)] == ["Ответ оператора 1", "Ответ оператора 2"]
     assert len(desk.world.calls_to("sendMessage")) == 3
     assert [load_message(r.pk, r.sk).status for r in replies] == [SENT, SENT]
+    assert [load_message(r.pk, r.sk).attempts for r in replies] == [1, 1]
     assert desk.counts("OutboxQueue") == (0, 0)
 
 

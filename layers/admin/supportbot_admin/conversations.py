@@ -23,6 +23,7 @@ from pynamodb.exceptions import UpdateError
 from supportbot.config import get_config
 from supportbot.i18n import translator
 from supportbot.storage.conditions import condition_failed
+from supportbot.support.blinger_echo import is_echo
 from supportbot.support.messages import (
     BLINGER,
     CUSTOMER,
@@ -192,7 +193,8 @@ def summaries() -> list[Conversation]:
             {"messages": [], "open_tickets": 0, "closed_at": None},
         )
         if isinstance(item, MessageItem):
-            user["messages"].append(item)
+            if not is_echo(item):  # Blinger's copy of what happened, not a message of the thread
+                user["messages"].append(item)
         elif isinstance(item, TicketItem):
             user["open_tickets"] += item.status != "closed"
         elif user["closed_at"] is None or item.asked_at > user["closed_at"]:
@@ -248,7 +250,7 @@ def newest_messages(user_id: int, limit: int = THREAD_LIMIT) -> list[MessageItem
     items = MessageItem.query(
         user_key(user_id), MessageItem.sk.startswith("M#"), scan_index_forward=False, limit=limit
     )
-    return list(items)[::-1]
+    return [item for item in items if not is_echo(item)][::-1]
 
 
 @router.get(

@@ -25,6 +25,9 @@ class Stats(BaseModel):
     users: int = Field(description="Telegram users the bot has a session for")
     conversations: int = Field(description="Users with stored messages")
     conversations_open: int = Field(description="Conversations with support not closed in Blinger")
+    undelivered: int = Field(
+        description="Stored messages that could not be delivered (failed, with a reason)"
+    )
     tickets_by_status: dict[str, int]
     tickets_by_kind: dict[str, int]
 
@@ -48,6 +51,7 @@ def get_stats() -> Stats:
         users=count_sessions(),
         conversations=len(conversations),
         conversations_open=sum(c.open for c in conversations),
+        undelivered=sum(c.failed for c in conversations),
         tickets_by_status=dict(Counter(t.status for t in tickets)),
         tickets_by_kind=dict(Counter(t.kind for t in tickets)),
     )

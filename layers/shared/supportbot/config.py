@@ -53,6 +53,7 @@ class Config:
     warehouse_chat_id: int | None = None
     outbox_max_attempts: int = 12
     outbox_queue_url: str | None = None
+    outbox_dead_letter_queue_url: str | None = None
     attachments_bucket: str | None = None
     admin_api_key: str | None = None
 
@@ -85,6 +86,7 @@ class Config:
             warehouse_chat_id=_chat_id(env, "WAREHOUSE_CHAT_ID"),
             outbox_max_attempts=_positive_int(env, "OUTBOX_MAX_ATTEMPTS", cls.outbox_max_attempts),
             outbox_queue_url=env.get("OUTBOX_QUEUE_URL") or None,
+            outbox_dead_letter_queue_url=env.get("OUTBOX_DEAD_LETTER_QUEUE_URL") or None,
             attachments_bucket=env.get("ATTACHMENTS_BUCKET") or None,
             admin_api_key=secrets["ADMIN_API_KEY"],
         )

@@ -16,7 +16,16 @@ from supportbot.storage.failed_updates import FailedUpdateItem
 from supportbot.storage.sessions import SessionItem, load_session
 from supportbot.support import warehouse
 from supportbot.support.destinations import Destinations
-from supportbot.support.messages import CLOSED, FAILED, IN_PROGRESS, OPEN, QUEUED, user_messages, user_tickets
+from supportbot.support.messages import (
+    CLOSED,
+    FAILED,
+    IN_PROGRESS,
+    OPEN,
+    QUEUED,
+    load_message,
+    user_messages,
+    user_tickets,
+)
 from supportbot.support.outbox import OutboxConsumer, OutboxRecord
 from supportbot.telegram.client import get_bot
 from tests.functional.conftest import reset_singletons
@@ -354,11 +363,13 @@ def test_a_rate_limited_album_is_sent_after_retry_after(harness, queue_url):
     harness.world.fail_next("sendMediaGroup", 429, retry_after=1)
     assert run_outbox(queue_url) == 0
     (stored,) = [m for m in user_messages(ANNA) if m.destination == "customer"]
-    assert (stored.status, stored.reason) == (QUEUED, "Telegram rate limit")
+    # held back, not failed: no reason recorded, and the receive counts as a hold, not an attempt
+    assert (stored.status, stored.reason, stored.holds) == (QUEUED, None, 1)
     # THEN it is not retried before the wait is over, and is delivered once after it
     assert run_outbox(queue_url) == 0
     time.sleep(1.2)
     assert run_outbox(queue_url) == 1
+    assert load_message(stored.pk, stored.sk).attempts == 1
     assert len([c for c in harness.world.calls_to("sendMediaGroup") if c.status == 200]) == 1
     assert len([m for m in harness.world.bot_messages(ANNA) if m.photo]) == 2
 

@@ -82,7 +82,8 @@ def test_an_album_of_twelve_photos_arrives_as_two_albums_in_order(harness, desk)
     received = harness.world.bot_messages(ANN)[before:]
     assert [m.caption for m in received] == [f"№{n}" for n in range(12)]
     albums = [m.media_group_id for m in received]
-    assert len(set(albums[:10])) == 1 and len(set(albums[10:])) == 1 and albums[0] != albums[10]
+    assert (len(set(albums[:10])), len(set(albums[10:]))) == (1, 1)
+    assert albums[0] != albums[10]
     assert len(harness.world.calls_to("sendMediaGroup")) == 2
 
 
@@ -90,3 +91,59 @@ def desk_messages():
     from supportbot.support.messages import user_messages
 
     return user_messages(ANN)
+
+
+# -- what Telegram refuses for good is reported where it was written ---------------------------------
+
+
+def echoes(desk) -> list[str]:
+    conversation = desk.blinger.conversation(CLIENT)
+    return [m.data for m in conversation.messages if m.echo_outgoing]
+
+
+def test_a_refused_operator_answer_reaches_blinger_as_an_echo_and_the_inbox_as_a_mark(harness, desk):
+    from supportbot_admin.conversations import get_thread
+    from supportbot_admin.stats import get_stats
+
+    asked_support(harness, desk)
+    # GIVEN Telegram refuses the next message for good (400)
+    harness.world.fail_next("sendMessage", 400, "Bad Request: chat not found")
+    # WHEN the operator answers: Blinger is told it was accepted (nothing is known yet)
+    assert desk.forward(desk.blinger.reply(CLIENT, "text", "Your warranty is 12 months"))[0] == 200
+    desk.run_outbox()  # the answer is refused; the echo is queued
+    desk.run_outbox()  # the echo reaches Blinger
+    # THEN the operators read in Blinger's thread that it was not delivered, and why
+    assert echoes(desk) == [
+        "⚠️ Не доставлено клиенту: Telegram rejected the message: Bad Request: chat not found"
+    ]
+    # AND the admin inbox marks the message as failed with the reason; the stats count it
+    (answer,) = [m for m in get_thread(ANN).messages if m.direction == "to_customer"][-1:]
+    assert (answer.status, answer.reason) == (
+        "failed",
+        "Telegram rejected the message: Bad Request: chat not found",
+    )
+    assert all("Не доставлено" not in (p.text or "") for m in get_thread(ANN).messages for p in m.parts)
+    assert get_stats().undelivered == 1
+    # AND handling the same refusal again does not echo twice
+    desk.run_outbox()
+    assert len(echoes(desk)) == 1
+
+
+def test_a_customer_who_blocked_the_bot_is_refused_before_queueing_after_the_first_refusal(harness, desk):
+    asked_support(harness, desk)
+    harness.world.block(ANN)
+    # WHEN the operator answers a customer who has blocked the bot: Telegram refuses it (403)
+    assert desk.forward(desk.blinger.reply(CLIENT, "text", "Hello?"))[0] == 200
+    desk.run_outbox()
+    desk.run_outbox()
+    assert echoes(desk) == [
+        "⚠️ Не доставлено клиенту: Telegram refused: Forbidden: bot was blocked by the user"
+    ]
+    # THEN, known now, the next answer is refused by the webhook itself: Blinger shows it failed
+    status, body = desk.forward(desk.blinger.reply(CLIENT, "text", "Are you there?"))
+    assert (status, body) == (409, {"ok": False, "error": "the customer has blocked the bot: not delivered"})
+    assert desk.queued() == 0
+    # AND once the customer writes again, answers go through
+    harness.world.unblock(ANN)
+    harness.deliver(harness.world.user_sends_text(ANN, "I am back"))
+    assert desk.forward(desk.blinger.reply(CLIENT, "text", "Welcome back"))[0] == 200

@@ -166,7 +166,9 @@ def test_a_long_caption_goes_as_the_media_followed_by_the_text() -> None:
 
 
 def test_long_text_parts_become_several_parts_and_keep_their_fields() -> None:
-    parts = split_parts([{"kind": "text", "text": "z" * 5000, "file_name": None}, {"kind": "text", "text": "ok"}])
+    parts = split_parts(
+        [{"kind": "text", "text": "z" * 5000, "file_name": None}, {"kind": "text", "text": "ok"}]
+    )
     assert [(p["kind"], len(p["text"])) for p in parts] == [("text", 4096), ("text", 904), ("text", 2)]
 
 

@@ -5,6 +5,10 @@ Authentication, all compared in constant time and failing closed when not config
   channel id, or the URL secret ``?key=`` (BLINGER_WEBHOOK_SECRET);
 - a conversation event (``webhook`` names it) carries neither token nor channel: the URL secret only.
 Missing credentials are 401, wrong ones 403. Nothing is stored or sent for a refused call.
+Refused too, as far as it is known before queueing: an unknown client (404), a customer who
+blocked the bot (409), an unsupported type or a file that is not an http(s) URL (400). What
+fails later (Telegram refuses the message) is reported back into the thread as an outgoing echo
+(``support.blinger_echo``).
 
 What the customer should see is stored and queued to them through the outbox (so Telegram's 429s
 and outages are retried) with ``once`` = a digest of the body: Blinger repeating a call delivers
@@ -28,6 +32,7 @@ from supportbot import metrics
 from supportbot.config import Config
 from supportbot.i18n import Translator, translator
 from supportbot.security import check_secret
+from supportbot.storage.sessions import bot_blocked
 from supportbot.support.answer_time import ANSWER, record_first_answer
 from supportbot.support.blinger_ids import user_of_client_id
 from supportbot.support.messages import CUSTOMER, KINDS, MessageItem, NewMessage, customer_language
@@ -108,13 +113,15 @@ def _operator_message(config: Config, body: dict[str, Any], once: str) -> Answer
     if kind != "text" and not data.startswith(("https://", "http://")):
         raise RefusedError(HTTPStatus.BAD_REQUEST, f"data of a {kind} must be an http(s) URL")
     user_id, language = _customer(config, body.get("client_id"))
+    if bot_blocked(user_id):
+        raise RefusedError(HTTPStatus.CONFLICT, "the customer has blocked the bot: not delivered")
     t = translator(language)
     if kind == "text":
         part = {"kind": "text", "text": t("support.operator", text=data)}
     else:
         part = {"kind": kind, "file_url": data, "text": t("support.operator_attachment")}
     record_first_answer(user_id)
-    item = _to_customer(config, user_id, [part], language, once, answer=True)
+    item = _to_customer(config, user_id, [part], language, once, answer=True, via="blinger")
     return Answer(HTTPStatus.OK, {"ok": True, "message_id": item.msg_id})
 
 
@@ -158,8 +165,11 @@ def _to_customer(
     once: str,
     buttons: list[list[dict[str, str]]] | None = None,
     answer: bool = False,
+    via: str | None = None,
 ) -> MessageItem:
     context: dict[str, Any] = {"language": language}
+    if via:
+        context["via"] = via  # written there: a refusal is reported there (support.blinger_echo)
     if buttons:
         context["buttons"] = buttons
     if answer:

@@ -4,7 +4,12 @@ Each part is recorded as sent right after its destination accepted it (the last 
 the message's outcome), so a retry resumes with the next part: an album half-delivered before a
 failure is not sent again from the start.
 
-Telegram's rules: a 429 is retried after its ``retry_after``; a 403 (the user blocked the bot) is
+Telegram's pace: every send to a chat is booked in the chat's token bucket first
+(``supportbot.pacing``: a private chat 1 message/s, a group 20/min); a send booked for later is
+held back (``HeldBack``: the message waits in the queue, using up no attempt), or waited for in
+place when the wait is short. A 429 is held back the same way, for its ``retry_after``.
+
+Telegram's refusals: a 403 (the user blocked the bot) is
 final, and marks the user's session so later messages to them are not even tried until they write
 again (the webhook clears the mark with the next update it saves for them).
 """
@@ -20,11 +25,12 @@ from telebot import TeleBot, types
 from telebot.apihelper import ApiTelegramException
 
 from supportbot.config import Config
+from supportbot.pacing import Pacer, PacingContendedError, chat_rate, chat_scope
 from supportbot.storage.sessions import bot_blocked, mark_bot_blocked
 from supportbot.support.blinger_ids import blinger_client_id
 from supportbot.support.files import presigned_url
 from supportbot.support.messages import BLINGER, CUSTOMER, WAREHOUSE, MessageItem, Part
-from supportbot.support.outbox import DeliveryDeferredError, DeliveryError, PermanentDeliveryError
+from supportbot.support.outbox import DeliveryError, HeldBack, PermanentDeliveryError
 from supportbot.telegram.replies import inline_markup
 from supportbot.telegram.split import sends
 
@@ -33,6 +39,10 @@ BLINGER_TIMEOUT = (3, 10)
 # marked as an album waits until no part came for this long, so it reaches Blinger as one run
 # (a customer, as one album).
 ALBUM_SETTLE_SECONDS = 2.0
+# A pacing wait this short is spent in place (cheaper than a round trip through the queue), at
+# most IN_PLACE_BUDGET per delivery, so that a batch of ten stays well inside the 30 s timeout.
+MAX_WAIT_IN_PLACE = 1.5
+IN_PLACE_BUDGET = 2.0
 
 
 class BotBlockedError(PermanentDeliveryError):
@@ -48,13 +58,17 @@ class Destinations:
         bot: TeleBot,
         session: requests.Session | None = None,
         album_settle: float = ALBUM_SETTLE_SECONDS,
+        pacer: Pacer | None = None,
     ) -> None:
         self.config = config
         self.bot = bot
         self.session = session or requests.Session()
         self.album_settle = album_settle
+        self.pacer = pacer or Pacer()
+        self._waited = 0.0
 
     def __call__(self, item: MessageItem) -> None:
+        self._waited = 0.0
         self._wait_for_album(item)
         if item.destination == BLINGER:
             for index in range(int(item.sent_parts), len(item.parts)):
@@ -80,6 +94,7 @@ class Destinations:
         pending = item.parts[done:]
         for first, count in sends([part.kind for part in pending]):
             start = done + first
+            self._pace(chat_id, item, count)
             if count > 1:
                 media = [self._media(part) for part in item.parts[start : start + count]]
                 self._telegram(lambda media=media: self.bot.send_media_group(chat_id, media))
@@ -87,14 +102,33 @@ class Destinations:
                 self._send_part(chat_id, item, start)
             self._mark_sent_parts(item, start + count)
 
+    def _pace(self, chat_id: int, item: MessageItem, messages: int) -> None:
+        """Wait for the chat's room for ``messages``: the time booked before the message was held
+        back, else a new booking; in place when short, else by holding the message back."""
+        clock = self.pacer.clock
+        now = clock.now()
+        if item.paced_at is not None:
+            at, item.paced_at = float(item.paced_at), None
+        else:
+            try:
+                at = now + self.pacer.book(chat_scope(chat_id), chat_rate(chat_id), messages)
+            except PacingContendedError as error:
+                raise HeldBack(str(error), 1.0) from error
+        wait = at - now
+        if wait <= 0:
+            return
+        if wait <= MAX_WAIT_IN_PLACE and self._waited + wait <= IN_PLACE_BUDGET:
+            self._waited += wait
+            clock.sleep(wait)
+            return
+        raise HeldBack(f"paced: room in chat {chat_id} in {wait:.1f} s", wait, paced_at=at)
+
     def _wait_for_album(self, item: MessageItem) -> None:
         if not (item.context or {}).get("album") or int(item.sent_parts):
             return
         age = (datetime.now(UTC) - (item.appended_at or item.created_at)).total_seconds()
         if age < self.album_settle:
-            raise DeliveryDeferredError(
-                "album still arriving", retry_after=math.ceil(self.album_settle - age)
-            )
+            raise HeldBack("album still arriving", math.ceil(self.album_settle - age))
 
     def _post_to_blinger(self, item: MessageItem, part: Part) -> None:
         config = self.config
@@ -112,6 +146,8 @@ class Destinations:
         for field in ("client_name", "client_phone", "info"):
             if context.get(field):
                 body[field] = context[field]
+        if context.get("echo_outgoing"):
+            body["echo_outgoing"] = True  # shown in the thread as outgoing (support.blinger_echo)
         try:
             response = self.session.post(
                 config.blinger_api_url,
@@ -169,7 +205,7 @@ class Destinations:
         except ApiTelegramException as error:
             if error.error_code == 429:
                 retry_after = (error.result_json or {}).get("parameters", {}).get("retry_after")
-                raise DeliveryError("Telegram rate limit", retry_after=int(retry_after or 5)) from error
+                raise HeldBack("Telegram rate limit (429)", int(retry_after or 5)) from error
             if error.error_code == 403:
                 raise BotBlockedError(f"Telegram refused: {error.description}") from error
             if error.error_code == 400:
@@ -185,4 +221,4 @@ class Destinations:
         duplicate window stays what it was (a destination call, then the next write)."""
         item.sent_parts = count
         if count < len(item.parts):
-            item.update(actions=[MessageItem.sent_parts.set(count)])
+            item.update(actions=[MessageItem.sent_parts.set(count), MessageItem.paced_at.remove()])

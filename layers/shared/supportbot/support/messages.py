@@ -62,7 +62,9 @@ class MessageItem(Model):
     sent_parts = NumberAttribute(default=0)
     status = UnicodeAttribute(default=QUEUED)
     reason = UnicodeAttribute(null=True)
-    attempts = NumberAttribute(default=0)
+    attempts = NumberAttribute(default=0)  # delivery attempts (pacing holds are not attempts)
+    holds = NumberAttribute(default=0)  # receives from the queue that were pacing holds
+    paced_at = NumberAttribute(null=True)  # epoch seconds pacing booked for the next send
     context = CompactJSONAttribute(null=True)  # e.g. {"order": ..., "ticket": ..., "reply_to": ...}
     external = CompactJSONAttribute(null=True)  # ids the destination gave back
     created_at = UTCDateTimeAttribute()

@@ -24,8 +24,11 @@ it delivers the new parts too, and records progress with updates, never by rewri
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -70,13 +73,21 @@ class DeliveryError(Exception):
         self.retry_after = retry_after
 
 
-class DeliveryDeferredError(DeliveryError):
-    """Not a failure: the message is held back on purpose (an album still arriving) and tried
-    again after ``retry_after``. Not counted as a failed try in the metrics, nor its age."""
-
-
 class PermanentDeliveryError(Exception):
     """A delivery that can never succeed (e.g. the user blocked the bot): recorded, not retried."""
+
+
+class HeldBack(Exception):
+    """Not sent yet, and no failure: pacing booked a later time for the next send (``paced_at``),
+    Telegram answered 429, or an album is still arriving. The message waits ``seconds`` (its
+    visibility in the queue) without using up one of its ``OUTBOX_MAX_ATTEMPTS``; not counted as
+    a try in the metrics, nor its age."""
+
+    def __init__(self, reason: str, seconds: float, paced_at: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.seconds = seconds
+        self.paced_at = paced_at
 
 
 @functools.cache
@@ -202,11 +213,21 @@ class OutboxRecord:
 Deliver = Callable[[MessageItem], None]
 
 
+Undelivered = Callable[[MessageItem, str], object]
+
+
 class OutboxConsumer:
-    def __init__(self, config: Config, deliver: Deliver, client: Any = None) -> None:
+    """Delivers queued messages; ``undelivered`` hears of each one that failed for good (refused
+    by its destination, or out of attempts), to report it where it was written."""
+
+    def __init__(
+        self, config: Config, deliver: Deliver, client: Any = None, undelivered: Undelivered | None = None
+    ) -> None:
         self.config = config
         self.deliver = deliver
         self.client = client
+        self.undelivered = undelivered
+        self._held_users: set[str] = set()  # users whose message this batch held back (pacing)
 
     def handle(self, record: OutboxRecord) -> None:
         """Deliver one queued message; raises to make SQS retry it later."""
@@ -215,43 +236,94 @@ class OutboxConsumer:
         if item is None:
             logger.error("Queued message not found; dropped", extra={"key": key})
             return
+        attempt = record.receive_count - int(item.holds)
+        if attempt > self.config.outbox_max_attempts and item.status != SENT:
+            self._dead_letter(record, item)
+            return
         if item.status in (SENT, FAILED):
             logger.info("Delivery already recorded; not sent again", extra={"msg_id": item.msg_id})
             return
-        item.attempts = record.receive_count
         try:
-            self.deliver(item)
+            self._deliver(item, attempt)
             while not self._record(item, SENT, None):
                 # Parts were appended while it was delivered (an album still arriving): send them too.
                 fresh = load_message(item.pk, item.sk)
                 if fresh is None:
                     return
                 item = fresh
-                item.attempts = record.receive_count
-                self.deliver(item)
+                self._deliver(item, attempt)
+        except HeldBack as held:
+            self._hold(record, item, held)
+            raise
         except PermanentDeliveryError as error:
             self._record(item, FAILED, str(error))
             _count_try(item, "failed")
+            self._report(item, str(error))
             return
         except Exception as error:
             reason = redact_text(
                 error.reason if isinstance(error, DeliveryError) else f"{type(error).__name__}: {error}"
             )
-            last = record.receive_count >= self.config.outbox_max_attempts
+            last = attempt >= self.config.outbox_max_attempts
             self._record(item, FAILED if last else item.status, reason)
-            if not last:
-                retry_after = error.retry_after if isinstance(error, DeliveryError) else None
-                self._delay(record, retry_delay(record.receive_count, retry_after))
             if last:
                 metrics.count(metrics.DEAD_LETTERS)
-            if last or not isinstance(error, DeliveryDeferredError):
-                _count_try(item, "failed" if last else "retry")
+                self._report(item, reason)
+            else:
+                retry_after = error.retry_after if isinstance(error, DeliveryError) else None
+                self._delay(record, retry_delay(attempt, retry_after))
+            _count_try(item, "failed" if last else "retry")
             logger.warning(
                 "Delivery failed",
-                extra={"msg_id": item.msg_id, "attempt": record.receive_count, "reason": reason},
+                extra={"msg_id": item.msg_id, "attempt": attempt, "reason": reason},
             )
             raise
         _count_try(item, "sent")
+
+    def _deliver(self, item: MessageItem, attempt: int) -> None:
+        try:
+            self.deliver(item)
+        finally:
+            # Progress written while delivering reloads the item: this attempt is what it records.
+            item.attempts = attempt
+
+    def _report(self, item: MessageItem, reason: str) -> None:
+        if self.undelivered is None:
+            return
+        try:
+            self.undelivered(item, reason)
+        except Exception:  # the failure is recorded on the message: the report is best effort
+            logger.exception("Could not report an undelivered message", extra={"msg_id": item.msg_id})
+
+    def _hold(self, record: OutboxRecord, item: MessageItem, held: HeldBack) -> None:
+        """Count this receive as a hold, not an attempt, keep the booked send time, and make the
+        message visible again when it may go."""
+        booked = MessageItem.paced_at.set(held.paced_at) if held.paced_at else MessageItem.paced_at.remove()
+        item.update(actions=[MessageItem.holds.add(1), MessageItem.sent_parts.set(item.sent_parts), booked])
+        self._held_users.add(item.pk)
+        seconds = max(1, min(math.ceil(held.seconds), MAX_VISIBILITY))
+        self._set_visibility(record.receipt_handle, seconds, "Could not set the pacing delay")
+        logger.info("Held back", extra={"msg_id": item.msg_id, "seconds": seconds, "reason": held.reason})
+
+    def _dead_letter(self, record: OutboxRecord, item: MessageItem) -> None:
+        """Move a message that used up its attempts to the dead-letter queue, in its user's group
+        (so order holds there too), as the queue's redrive policy would at ``OUTBOX_MAX_ATTEMPTS``
+        receives; the consumer does it because receives that were pacing holds do not count.
+        The queue's own policy stays, far higher, only for a consumer that cannot run at all."""
+        if item.status == QUEUED:
+            metrics.count(metrics.DEAD_LETTERS)
+            self._record(item, FAILED, item.reason or "not delivered: every attempt was interrupted")
+        url = self.config.outbox_dead_letter_queue_url
+        if not url:
+            logger.error("No dead-letter queue configured; the message stays stored as failed")
+            return
+        (self.client or sqs_client()).send_message(
+            QueueUrl=url,
+            MessageBody=record.body,
+            MessageGroupId=f"user-{item.user_id}",
+            MessageDeduplicationId=hashlib.sha256(record.receipt_handle.encode()).hexdigest(),
+        )
+        logger.warning("Dead-lettered", extra={"msg_id": item.msg_id, "reason": item.reason})
 
     def _record(self, item: MessageItem, status: str, reason: str | None) -> bool:
         """Record the outcome and the parts sent with an update (an append in between is kept,
@@ -262,6 +334,7 @@ class OutboxConsumer:
             MessageItem.status.set(status),
             MessageItem.attempts.set(item.attempts),
             progress,
+            MessageItem.paced_at.remove(),  # a booked send time is used once
         ]
         actions.append(MessageItem.reason.remove() if reason is None else MessageItem.reason.set(reason))
         condition = None
@@ -278,7 +351,7 @@ class OutboxConsumer:
         return True
 
     def release(self, held: list[OutboxRecord]) -> None:
-        """Make messages held back behind a failed one of their user visible again now.
+        """Make messages held back behind a failed or paced one of their user visible again now.
 
         The FIFO batch processor reports a user's messages after a failed one as failed without
         handing them over. Left alone they would stay hidden for the queue's whole visibility
@@ -287,18 +360,27 @@ class OutboxConsumer:
         the first 30 s delay would not be kept. Visible again, they still come after the failed
         message, in order, as soon as its retry delay is over.
 
-        Each receive counts, tried or not: one received ``OUTBOX_MAX_ATTEMPTS`` times goes to the
-        dead-letter queue with the failed message (order holds there too), so it is recorded as
-        ``failed`` here, with the reason, as a dead-lettered message must be.
+        Behind a message held back by pacing, their receive is a hold too (recorded as such).
+        Behind a failed one, each receive counts, tried or not: one received
+        ``OUTBOX_MAX_ATTEMPTS`` times goes to the dead-letter queue with the failed message (order
+        holds there too), so it is recorded as ``failed`` here, with the reason, as a
+        dead-lettered message must be. Called once per batch.
         """
         for record in held:
-            if record.receive_count >= self.config.outbox_max_attempts:
-                metrics.count(metrics.DEAD_LETTERS)
-                key = json.loads(record.body)
+            key = json.loads(record.body)
+            if key["pk"] in self._held_users:
+                with contextlib.suppress(UpdateError):  # deleted since: nothing to count
+                    MessageItem(key["pk"], key["sk"]).update(
+                        actions=[MessageItem.holds.add(1)], condition=MessageItem.pk.exists()
+                    )
+            elif record.receive_count >= self.config.outbox_max_attempts:
                 item = load_message(key["pk"], key["sk"])
-                if item is not None and item.status == QUEUED:
+                attempt = record.receive_count - int(item.holds) if item is not None else 0
+                if item is not None and item.status == QUEUED and attempt >= self.config.outbox_max_attempts:
+                    metrics.count(metrics.DEAD_LETTERS)
                     self._record(item, FAILED, "not tried: an earlier message to this user failed")
             self._set_visibility(record.receipt_handle, 0, "Could not release a held-back message")
+        self._held_users.clear()
 
     def _delay(self, record: OutboxRecord, seconds: int) -> None:
         # on failure, the queue's own visibility timeout still brings it back
@@ -346,7 +428,13 @@ def redrive_dead_letters(
             key = json.loads(message["Body"])
             item = load_message(key["pk"], key["sk"])
             if item is not None and item.status != SENT:
-                item.status, item.reason = QUEUED, "redriven after failing"
+                # A new queue message: its receives start again from one, so do its holds.
+                item.status, item.reason, item.holds, item.paced_at = (
+                    QUEUED,
+                    "redriven after failing",
+                    0,
+                    None,
+                )
                 item.save()
                 sqs.send_message(
                     QueueUrl=config.outbox_queue_url,
