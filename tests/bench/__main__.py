@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.bench import coldstart, cost, journey, layers, load
+from tests.bench import coldstart, cost, journey, layers, load, pacing
 
 ROOT = Path(__file__).resolve().parents[2]
 OUTPUT = ROOT / "docs" / "PERFORMANCE.md"
@@ -26,11 +26,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=15, help="users through the journey")
     parser.add_argument("--users", type=int, default=200, help="simulated users of the load run")
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of the load run")
+    parser.add_argument("--burst", type=int, default=100, help="messages of the burst to one group")
     parser.add_argument("--output", type=Path, default=OUTPUT)
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, a few seconds per part")
     args = parser.parse_args(argv)
     if args.smoke:
-        args.runs, args.rounds, args.users, args.duration = 1, 1, 3, 3.0
+        args.runs, args.rounds, args.users, args.duration, args.burst = 1, 1, 3, 3.0, 5
     command = (
         "make bench"
         if argv is None and not args.smoke
@@ -43,6 +44,7 @@ def main(argv: list[str] | None = None) -> None:
         ("journey", lambda: journey.report(args.rounds)),
         ("layers", lambda: layers.report()),
         ("load", lambda: load.report(args.users, args.duration)),
+        ("pacing", lambda: pacing.report(args.burst)),
     ):
         parts[name] = run()
         print(parts[name]["text"], end="\n\n", flush=True)
@@ -59,7 +61,10 @@ def mark(met: bool) -> str:
 def render(parts: dict, command: str, seconds: float) -> str:
     from tests.bench.docs_text import FINDINGS, HOW
 
-    cold, warm, size, load_, money = (parts[k] for k in ("cold", "journey", "layers", "load", "cost"))
+    cold, warm, size, load_, money, paced = (
+        parts[k] for k in ("cold", "journey", "layers", "load", "cost", "pacing")
+    )
+    burst = paced["burst"]
     us = money["regions"]["us-east-1"]
     eu = money["regions"]["eu-central-1"]
     lost = load_["lost_in"] + load_["lost_out"]
@@ -83,6 +88,10 @@ def render(parts: dict, command: str, seconds: float) -> str:
         f" (X-Ray not included) | {mark(max(us['total'], eu['total']) <= cost.TARGET)} |",
         f"| Load: no errors, no lost messages | {errors} errors, {lost} lost of {load_['checked']} |"
         f" {mark(errors == 0 and lost == 0)} |",
+        f"| Burst of {burst['messages']} to one group: no faster than 20/min, no 429, no attempt used up |"
+        f" {burst['seconds']:.0f} s (≥ {paced['minimum']:.0f} s), {burst['refused_429']} × 429,"
+        f" {burst['dead_lettered']} dead-lettered, {burst['attempts_over_one']} extra attempts |"
+        f" {mark(paced['passed'] and burst['refused_429'] == 0 and burst['seconds'] >= paced['minimum'])} |",
     ]
     return "\n".join(
         [
@@ -126,6 +135,12 @@ def render(parts: dict, command: str, seconds: float) -> str:
             "",
             "```",
             load_["text"],
+            "```",
+            "",
+            "## Pacing: a burst to one group",
+            "",
+            "```",
+            paced["text"],
             "```",
             "",
             FINDINGS,

@@ -28,5 +28,13 @@ def test_every_benchmark_runs_and_writes_its_report(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     report = output.read_text(encoding="utf-8")
-    for section in ("## Targets", "## Cold start", "## Warm CPU", "## Cost", "## Layer sizes", "## Load"):
+    for section in (
+        "## Targets",
+        "## Cold start",
+        "## Warm CPU",
+        "## Cost",
+        "## Layer sizes",
+        "## Load",
+        "## Pacing",
+    ):
         assert section in report
