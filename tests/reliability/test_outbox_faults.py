@@ -17,6 +17,7 @@ import pytest
 from supportbot.support.messages import BLINGER, CUSTOMER, SENT, MessageItem, load_message
 from tests.e2e import test_outbox_failures as e2e
 from tests.e2e.test_outbox_failures import ANNA, BORIS, QUEUE_VISIBILITY, Desk, Killed, kill_during_delivery
+from tests.e2e.test_outbox_pacing import burst_to_group
 from tests.reliability import figures
 from tests.reliability.conftest import SCALE
 
@@ -89,8 +90,52 @@ def test_telegram_rate_limit_on_operator_replies(desk: Desk) -> None:
     texts = Counter(m.text for user in (ANNA, BORIS) for m in desk.world.bot_messages(user))
     duplicates = sum(n - 1 for n in texts.values())
     assert tally(entry, items, duplicates, drained, desk) == 0
+    extra = sum(int(load_message(i.pk, i.sk).attempts) - 1 for i in items)
+    figures.count(SECTION, entry, "attempts used up by the 429", extra)
     assert duplicates == 0
     assert drained <= 8
+    assert extra == 0  # a 429 holds the message back: no attempt is used up
+
+
+@pytest.mark.pacing
+def test_a_burst_to_one_group_at_telegrams_real_limits(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN the stand-in enforcing Telegram's flood limits (not an injected 429), 100 messages
+    # queued at once to one group
+    entry = "outbox: 100 messages to one group at Telegram's real limits (paced)"
+    burst = burst_to_group(desk, monkeypatch, 100 * SCALE)
+    figures.count(SECTION, entry, "messages", burst.messages)
+    figures.count(SECTION, entry, "messages lost", burst.messages - burst.sent + burst.dead_lettered)
+    figures.count(SECTION, entry, "429s answered by Telegram", burst.refused_429)
+    figures.count(SECTION, entry, "attempts used up by pacing", burst.attempts_over_one)
+    figures.put(SECTION, entry, "busiest minute (messages)", burst.busiest_minute)
+    figures.put(SECTION, entry, "first to last sent (simulated s)", round(burst.seconds))
+    assert (burst.sent, burst.dead_lettered, burst.refused_429, burst.attempts_over_one) == (
+        burst.messages,
+        0,
+        0,
+        0,
+    )
+    assert burst.busiest_minute <= 20
+
+
+@pytest.mark.pacing
+def test_long_answers_to_customers_at_telegrams_real_limits(desk: Desk) -> None:
+    # GIVEN operators' answers of about 9,000 characters each (three messages) to two customers,
+    # three each, with Telegram's flood limits on
+    entry = "outbox: 9,000-character answers, 3 per customer, at the real limits (split, paced)"
+    answer = " ".join(f"слово{n}" for n in range(950))
+    items = [desk.send(user_id, answer, CUSTOMER) for _ in range(3 * SCALE) for user_id in (ANNA, BORIS)]
+    drained = drain(desk, items)
+    received = {user: [m.text for m in desk.world.bot_messages(user)] for user in (ANNA, BORIS)}
+    refused = len(desk.world.flood.refusals)
+    extra = sum(int(load_message(i.pk, i.sk).attempts) - 1 for i in items)
+    tally(entry, items, 0, drained, desk)
+    figures.count(SECTION, entry, "Telegram messages", sum(len(texts) for texts in received.values()))
+    figures.count(SECTION, entry, "429s answered by Telegram", refused)
+    figures.count(SECTION, entry, "attempts used up by pacing", extra)
+    assert unsent(items) == 0
+    assert all(" ".join(texts).split() == (answer.split() * 3 * SCALE) for texts in received.values())
+    assert (refused, extra) == (0, 0)
 
 
 @pytest.mark.parametrize(
