@@ -27,6 +27,7 @@ from telebot.apihelper import ApiTelegramException
 from supportbot.config import Config
 from supportbot.pacing import Pacer, PacingContendedError, chat_rate, chat_scope
 from supportbot.storage.sessions import bot_blocked, mark_bot_blocked
+from supportbot.support.blinger_echo import ECHO
 from supportbot.support.blinger_ids import blinger_client_id
 from supportbot.support.files import presigned_url
 from supportbot.support.messages import BLINGER, CUSTOMER, WAREHOUSE, MessageItem, Part
@@ -146,8 +147,8 @@ class Destinations:
         for field in ("client_name", "client_phone", "info"):
             if context.get(field):
                 body[field] = context[field]
-        if context.get("echo_outgoing"):
-            body["echo_outgoing"] = True  # shown in the thread as outgoing (support.blinger_echo)
+        if context.get(ECHO):
+            body[ECHO] = True  # shown in the thread as an outgoing message (support.blinger_echo)
         try:
             response = self.session.post(
                 config.blinger_api_url,

@@ -8,9 +8,14 @@ destinations accept no idempotency keys): at most that one part is sent twice.
 
 Retries: a failed delivery makes the message visible again after a growing delay (SQS
 visibility timeout: 30 s, 1 min, 2 min ... capped at 12 h; with the default 12 attempts the
-last retry is ~17 h after the first try) or after Telegram's ``retry_after``; after
-``OUTBOX_MAX_ATTEMPTS`` receives the queue's redrive policy moves it to the dead-letter queue
-and the stored message says ``failed`` with the reason.
+last retry is ~17 h after the first try); after ``OUTBOX_MAX_ATTEMPTS`` attempts the stored
+message says ``failed`` with the reason and the consumer moves it to the dead-letter queue.
+
+Holds are not attempts: a message held back by pacing (its chat's next slot is later), by
+Telegram's 429 (its ``retry_after``) or by an album still arriving waits in the queue, invisible
+until then (``HeldBack``), and the receive is recorded as a hold on the stored message. SQS
+counts every receive, so the attempt of a receive is ``receive count - holds``, and the consumer
+dead-letters by that count itself (the queue's own redrive policy is only a backstop, far higher).
 
 Idempotent enqueues: a caller that may run twice for one input (a Telegram update re-run after a
 lost session race, a repeated Blinger webhook call) passes ``once``, a key naming that input; the
