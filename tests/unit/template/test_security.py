@@ -66,7 +66,7 @@ def test_a_customer_key_encrypts_every_store_when_given():
     tables = props("AWS::DynamoDB::Table")
     queues = props("AWS::SQS::Queue")
     log_groups = props("AWS::Logs::LogGroup")
-    assert (len(tables), len(queues), len(log_groups)) == (5, 2, 5)
+    assert (len(tables), len(queues), len(log_groups)) == (6, 2, 5)  # the Pacing table is one of them
     # GIVEN a customer key: every table, queue, log group, the bucket and the topic use it
     for name, table in tables.items():
         assert resolved(table["SSESpecification"], KEY) == {
