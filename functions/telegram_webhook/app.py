@@ -1,6 +1,6 @@
 """Telegram webhook: check Telegram's secret header, then hand the update to the bot.
 
-After the secret check the answer is always 200 (ARCHITECTURE, "Never block a chat"): Telegram
+After the secret check the answer is always 200 (`docs/ARCHITECTURE.md`, "Never block a chat"): Telegram
 retries anything else for hours and holds the chat's later updates behind it. Failures are
 logged with the update, recorded for replay, and the user gets a short apology.
 """

@@ -2,7 +2,7 @@
 
 The bot posts customers' messages to `send_url` (its BLINGER_API_URL) with the app token; the
 console keeps conversations and delivers operators' replies and conversation events to the bot's
-webhook exactly as Blinger does (see ../shared/reference/blinger.md). A person plays the operator on
+webhook exactly as Blinger does (see docs/blinger.md). A person plays the operator on
 the page at `base_url`; tests play it through the same methods (`reply`, `assign`, `close`).
 """
 

@@ -382,5 +382,5 @@ def merged_environment(functions: dict[str, FunctionModel], overrides: dict[str,
 
 def without_ssm_references(environment: dict[str, str]) -> dict[str, str]:
     """Drop ``X_PARAMETER`` variables: they name SSM parameters, which do not exist locally; the
-    local stack sets the secrets ``X`` themselves (ARCHITECTURE, "Configuration")."""
+    local stack sets the secrets ``X`` themselves (`docs/ARCHITECTURE.md`, "Configuration")."""
     return {key: value for key, value in environment.items() if not key.endswith("_PARAMETER")}

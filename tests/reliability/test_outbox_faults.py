@@ -160,5 +160,5 @@ def test_the_consumer_killed_mid_batch(
     drained = drain(desk, items)
     duplicates = blinger_duplicates(desk)
     assert tally(entry, items, duplicates, drained, desk) == 0
-    assert duplicates == window  # the documented window only (ARCHITECTURE, "No message lost")
+    assert duplicates == window  # the documented window only (docs/ARCHITECTURE.md, "No message lost")
     assert drained <= QUEUE_VISIBILITY

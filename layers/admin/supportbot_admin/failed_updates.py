@@ -1,6 +1,6 @@
 """Failed Telegram updates: listed, and replayed once the cause is fixed (issue 7, item 5).
 
-The Telegram webhook answers 200 even when processing fails (ARCHITECTURE, "Never block a
+The Telegram webhook answers 200 even when processing fails (`docs/ARCHITECTURE.md`, "Never block a
 chat"), records the update in the FailedUpdates table (14 days) and apologizes to the user. Here
 an admin lists those records and replays one: the update goes through the same processing as in
 the webhook (the warehouse group's handler or the customers' pipeline), with the pipeline's

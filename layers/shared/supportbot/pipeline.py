@@ -1,4 +1,4 @@
-"""Order of work for one Telegram update (ARCHITECTURE, "Order of work for an update"):
+"""Order of work for one Telegram update (`docs/ARCHITECTURE.md`, "Order of work for an update"):
 load the session -> run the state machine -> save conditionally on the version -> send replies.
 
 A lost race is re-run on the fresh session before anything was sent; an update not newer than the

@@ -1,4 +1,4 @@
-"""Blinger -> bot: operators' messages and conversation events (../shared/reference/blinger.md).
+"""Blinger -> bot: operators' messages and conversation events (docs/blinger.md).
 
 Authentication, all compared in constant time and failing closed when not configured:
 - a message body needs the app token (``Authorization: Bearer`` or the body's ``token``) and the
