@@ -16,6 +16,7 @@ import pytest
 
 from infra.blinger import BlingerConsole
 from infra.blinger.conversations import Delivery
+from infra.demo import CUSTOMER_PHONE
 from tests.functional.conftest import reset_singletons
 from tests.functional.events import load_event
 
@@ -102,6 +103,17 @@ class SupportDesk:
         """Hand the handler what the console tried to deliver (a reply or a conversation event)."""
         url = urlsplit(delivery.url)
         return self.call_webhook(delivery.body, delivery.headers, dict(parse_qsl(url.query)), url.path)
+
+
+def customer_asked_support(harness, desk: SupportDesk, question: str) -> Any:
+    """Ann (user 100000001, English) logs in and asks support ``question``; it reaches Blinger."""
+    ann = harness.user(100000001, language="en", first_name="Ann")
+    ann.send("/start")
+    ann.share_contact(CUSTOMER_PHONE)
+    ann.tap("💬 Ask a question")
+    ann.send(question)
+    desk.run_outbox()
+    return ann
 
 
 @pytest.fixture

@@ -7,13 +7,17 @@ import json
 
 import pytest
 
-from infra.demo import CUSTOMER_PHONE
 from supportbot.config import get_config
 from supportbot.storage.sessions import load_session
 from supportbot.support.messages import BLINGER, CUSTOMER, SENT, NewMessage, user_messages
 from supportbot.support.outbox import enqueue
 from supportbot.support.rating import RatingItem, rating_key
-from tests.functional.support.conftest import BLINGER_CHANNEL, BLINGER_EVENTS_KEY, BLINGER_TOKEN
+from tests.functional.support.conftest import (
+    BLINGER_CHANNEL,
+    BLINGER_EVENTS_KEY,
+    BLINGER_TOKEN,
+    customer_asked_support,
+)
 
 ANN = 100000001
 CLIENT = "tg-100000001"
@@ -23,12 +27,7 @@ BEARER = {"Authorization": f"Bearer {BLINGER_TOKEN}"}
 @pytest.fixture
 def ann(harness, desk):
     # GIVEN Ann, who asked support a question that reached Blinger
-    ann = harness.user(ANN, language="en", first_name="Ann")
-    ann.send("/start")
-    ann.share_contact(CUSTOMER_PHONE)
-    ann.tap("💬 Ask a question")
-    ann.send("Where is my kettle?")
-    desk.run_outbox()
+    ann = customer_asked_support(harness, desk, "Where is my kettle?")
     assert desk.blinger.conversation(CLIENT) is not None
     return ann
 

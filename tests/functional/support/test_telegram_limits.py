@@ -3,11 +3,11 @@ Telegram takes it (the outbox to a customer, as the strict Bot API stand-in chec
 
 from __future__ import annotations
 
-from infra.demo import CUSTOMER_PHONE
 from supportbot.config import get_config
 from supportbot.support.messages import CUSTOMER, SENT, NewMessage, load_message
 from supportbot.support.outbox import enqueue
 from supportbot.telegram.html import utf16_len
+from tests.functional.support.conftest import customer_asked_support
 
 ANN = 100000001
 CLIENT = "tg-100000001"
@@ -15,13 +15,7 @@ CLIENT = "tg-100000001"
 
 def asked_support(harness, desk):
     """Ann has written to support, so Blinger knows her (and may answer)."""
-    ann = harness.user(ANN, language="en", first_name="Ann")
-    ann.send("/start")
-    ann.share_contact(CUSTOMER_PHONE)
-    ann.tap("💬 Ask a question")
-    ann.send("Tell me everything about the warranty")
-    desk.run_outbox()
-    return ann
+    return customer_asked_support(harness, desk, "Tell me everything about the warranty")
 
 
 def test_a_long_operator_answer_arrives_whole_and_in_order(harness, desk):
