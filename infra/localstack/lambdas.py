@@ -65,11 +65,15 @@ class LambdaContext:
 
 
 class LocalFunction:
-    """One function of the template: its handler is imported on first use (a cold start)."""
+    """One function of the template: its handler is imported on first use (a cold start), and it
+    handles one event at a time, as a Lambda instance does. Handlers may rely on that: Powertools'
+    resolver keeps the current request on its module-level app, so two admin calls at once (the
+    admin page loads several) crossed each other's state and one answered 500."""
 
     def __init__(self, model: FunctionModel) -> None:
         self.model = model
         self._handler: Handler | None = None
+        self._one_event_at_a_time = threading.Lock()
 
     @property
     def handler(self) -> Handler:
@@ -79,10 +83,15 @@ class LocalFunction:
             return self._handler
 
     def invoke(self, event: dict[str, Any]) -> Any:
+        handler = self.handler
+        with self._one_event_at_a_time:
+            return self._run(handler, event)
+
+    def _run(self, handler: Handler, event: dict[str, Any]) -> Any:
         context = LambdaContext(self.model)
         started = time.monotonic()
         try:
-            return self.handler(event, context)
+            return handler(event, context)
         finally:
             elapsed = time.monotonic() - started
             if elapsed > self.model.timeout:
