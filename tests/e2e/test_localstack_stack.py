@@ -17,7 +17,7 @@ from infra.demo import CUSTOMER_PHONE, PARTNER_PHONE
 from infra.localstack.aws import client
 from infra.localstack.stack import BLINGER_EVENTS_SECRET
 from infra.localstack.telegram import CUSTOMER_USER_ID, LOCAL_TOKEN, PARTNER_USER_ID, WAREHOUSE_CHAT_ID
-from tests.e2e.conftest import STARTUP_LIMIT, StackProcess, start_stack
+from tests.e2e.conftest import StackProcess, start_stack
 
 pytestmark = pytest.mark.slow
 
@@ -28,8 +28,7 @@ def bot_api(
     return requests.post(f"{stack.telegram_url}/bot{token}/{method}", json=params, timeout=10)
 
 
-def test_starts_quickly_and_prints_the_urls(stack: StackProcess) -> None:
-    assert stack.ready_seconds < STARTUP_LIMIT
+def test_starts_and_prints_the_urls(stack: StackProcess) -> None:
     log = stack.log
     for url in (f"{stack.telegram_url}/sandbox/", stack.blinger_url, stack.api_url, stack.moto_url):
         assert url in log
@@ -119,10 +118,7 @@ def port_is_free(port: int) -> bool:
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_stops_cleanly(tmp_path: Path, sig: int) -> None:
     running = start_stack(tmp_path)
-    try:
-        assert running.ready_seconds < STARTUP_LIMIT
-    finally:
-        rc = running.stop(sig)
+    rc = running.stop(sig)
     assert rc == 0, running.log
     assert "Traceback" not in running.log
     assert running.log.rstrip().endswith("stopped")
