@@ -24,7 +24,10 @@ the race reads again. That is optimistic locking on one small item: each booking
 and one write unit, contention is bounded by the scope's own rate (a group's item is written at
 most 20 times a minute, the broadcast item 25 times a second, far under DynamoDB's 1,000 writes/s
 per partition), and no lock can be left held by a crashed instance. A crash between booking and
-sending only wastes the slot: pacing gets slower, never faster. Items expire (TTL) a day after
+sending only wastes the slot: pacing gets slower, never faster. A send that goes out after its
+booked time (a held-back message is late by up to its queue's whole-second visibility) moves the
+bucket on from the moment it really went (:meth:`Pacer.sent_late`), so lateness never squeezes
+the next send closer to it than the rate allows. Items expire (TTL) a day after
 their bucket was full again.
 
 >>> GROUP_CHAT.interval, chat_rate(-100123) == GROUP_CHAT, chat_rate(42) == PRIVATE_CHAT
@@ -40,7 +43,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.models import Model
 
 from supportbot.storage.conditions import condition_failed
@@ -138,6 +141,21 @@ class Pacer:
                 raise
             return at - now
         raise PacingContendedError(f"could not book a send in {scope!r}")
+
+    def sent_late(self, scope: str, rate: Rate, units: int = 1) -> None:
+        """A send is going out now, after the time it had booked (a held-back message returns when
+        its queue visibility ends, counted in whole seconds): move the bucket on from now, so the
+        next booking keeps its distance from this send and not from the slot it missed. One
+        conditional write, no read: when the bucket is already further on, nothing changes."""
+        tat = self.clock.now() + units * rate.interval
+        try:
+            BucketItem(scope).update(
+                actions=[BucketItem.tat.set(tat)],
+                condition=BucketItem.scope.exists() & (BucketItem.tat < tat),
+            )
+        except UpdateError as error:
+            if not condition_failed(error):
+                raise
 
     @staticmethod
     def _read(scope: str) -> BucketItem | None:

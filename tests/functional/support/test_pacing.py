@@ -42,6 +42,22 @@ def test_bookings_are_spaced_by_the_rate_and_idle_time_is_not_saved_up(aws):
     assert pacer.book("bot", Rate(25, 1.0, burst=3)) == pacer.book("bot", Rate(25, 1.0, burst=3)) == 0.0
 
 
+def test_a_send_later_than_its_slot_keeps_the_next_one_at_the_rates_distance(aws):
+    clock = FakeClock()
+    pacer = Pacer(clock)
+    # GIVEN a private chat's message booked for now, then held back and back 0.9 s after its slot
+    assert pacer.book("chat:7", PRIVATE_CHAT) == 0.0
+    clock.advance(0.9)
+    # WHEN it goes out that late
+    pacer.sent_late("chat:7", PRIVATE_CHAT)
+    # THEN the next message waits the full interval from that send, not 0.2 s from the missed slot
+    assert pacer.book("chat:7", PRIVATE_CHAT) == pytest.approx(1.1)
+    # and a late send never pulls a bucket that is already further on back
+    booked_far = BucketItem.get("chat:7").tat
+    pacer.sent_late("chat:7", PRIVATE_CHAT)
+    assert BucketItem.get("chat:7").tat == booked_far
+
+
 def test_two_instances_booking_at_the_same_moment_get_different_slots(aws, monkeypatch):
     # GIVEN two Lambda instances that read the group's bucket at the same moment
     clock = FakeClock()

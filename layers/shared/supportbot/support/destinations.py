@@ -110,6 +110,8 @@ class Destinations:
         now = clock.now()
         if item.paced_at is not None:
             at, item.paced_at = float(item.paced_at), None
+            if at < now:
+                self.pacer.sent_late(chat_scope(chat_id), chat_rate(chat_id), messages)
         else:
             try:
                 at = now + self.pacer.book(chat_scope(chat_id), chat_rate(chat_id), messages)
