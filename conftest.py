@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 
 os.environ.update(
     {
@@ -41,6 +42,24 @@ def aws():
     with mock_aws():
         create_tables(boto3.client("dynamodb"), TABLE_NAMES)
         yield
+
+
+@pytest.fixture
+def atomic_aws(aws, monkeypatch):
+    """moto's requests made atomic between threads, as DynamoDB's are: in-process moto does not lock
+    its tables, so two threads' conditional writes could both pass the same condition (or a
+    transaction deep-copy a table another thread is writing to). Tests that race Lambda instances
+    in threads use it, so the only races left are the ones DynamoDB allows."""
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    atomic = threading.Lock()
+    real_call = BotocoreStubber.__call__
+
+    def one_request_at_a_time(stubber: BotocoreStubber, *args, **kwargs):
+        with atomic:
+            return real_call(stubber, *args, **kwargs)
+
+    monkeypatch.setattr(BotocoreStubber, "__call__", one_request_at_a_time)
 
 
 @pytest.fixture

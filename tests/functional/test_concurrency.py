@@ -16,11 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from moto.core.botocore_stubber import BotocoreStubber
 
 import supportbot.pipeline as pipeline
 from infra.demo import CUSTOMER_PHONE
 from supportbot.storage.sessions import SessionConflictError, load_session
+
+# Each request atomic, as in DynamoDB, so the race is only the one DynamoDB allows (conftest.py).
+pytestmark = pytest.mark.usefixtures("atomic_aws")
 
 APP = Path(__file__).resolve().parents[2] / "functions" / "telegram_webhook" / "app.py"
 
@@ -73,17 +75,6 @@ class Race:
 
         monkeypatch.setattr(pipeline, "load_session", load)
         monkeypatch.setattr(pipeline, "save_session", save)
-        # In-process moto does not lock its tables between threads (a transaction deep-copies a
-        # table another thread is writing to); DynamoDB applies each request atomically, so each
-        # request is made atomic here too: the race stays the one DynamoDB allows.
-        atomic = threading.Lock()
-        real_call = BotocoreStubber.__call__
-
-        def one_request_at_a_time(stubber: BotocoreStubber, *args: Any, **kwargs: Any) -> Any:
-            with atomic:
-                return real_call(stubber, *args, **kwargs)
-
-        monkeypatch.setattr(BotocoreStubber, "__call__", one_request_at_a_time)
 
     def run(self, harness, updates: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Deliver ``updates`` at once, each from its own thread and its own Lambda instance."""

@@ -43,8 +43,8 @@ class Conflicts(list[int]):
 
 
 @pytest.fixture
-def slow_saves(monkeypatch):
-    """Widen the load -> save window; count the conditional save's conflicts and dropped updates."""
+def slow_saves(atomic_aws, monkeypatch):
+    """Widen the load -> save window (each request atomic, as in DynamoDB: conftest.py); count the conditional save's conflicts and dropped updates."""
     conflicts = Conflicts()
     real_load, real_save = pipeline.load_session, pipeline.save_session
     real_compute = pipeline.UpdateProcessor.compute_and_save
