@@ -17,7 +17,8 @@ CHROMIUM ?= /usr/bin/chromium
 
 STACK_NAME ?= telegram-support-bot
 
-.PHONY: help install browser run test test-fast lint bench reliability diagram build deploy set-webhook redrive clean
+.PHONY: help install browser run test test-fast lint bench reliability diagram build deploy set-webhook redrive clean \
+	rotate-webhook-secret rotate-secret finish-rotation
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -80,6 +81,15 @@ set-webhook: install ## Point Telegram at the deployed webhook (needs TELEGRAM_B
 
 redrive: install ## Send dead-lettered outbox messages back for delivery (deployed stack STACK_NAME)
 	PYTHONPATH=.:layers/shared $(BIN)/python -m infra.redrive --stack-name $(STACK_NAME)
+
+rotate-webhook-secret: install ## New Telegram webhook secret, no call refused: old kept as -previous, 5 min wait, setWebhook
+	PYTHONPATH=.:layers/shared $(BIN)/python -m infra.rotate --stack-name $(STACK_NAME) webhook-secret
+
+rotate-secret: install ## Start rotating NAME (admin-api-key, blinger-webhook-secret, blinger-token + NEW_SECRET_VALUE)
+	PYTHONPATH=.:layers/shared $(BIN)/python -m infra.rotate --stack-name $(STACK_NAME) start $(NAME)
+
+finish-rotation: install ## Stop accepting NAME's previous value (after its callers switched)
+	PYTHONPATH=.:layers/shared $(BIN)/python -m infra.rotate --stack-name $(STACK_NAME) finish $(NAME)
 
 clean: ## Remove build outputs and caches (keeps .venv)
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov

@@ -19,7 +19,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from supportbot import metrics
-from supportbot.config import get_config
+from supportbot.config import Config, PerConfig
 from supportbot.redact import protect
 from supportbot.support.blinger_echo import echo_undelivered
 from supportbot.support.destinations import Destinations
@@ -30,12 +30,14 @@ logger = protect(Logger())  # no secret or full phone number in its lines
 processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 
 
-@functools.cache
-def consumer() -> OutboxConsumer:
-    config = get_config()
+def make_consumer(config: Config) -> OutboxConsumer:
     # What Telegram refuses for good is reported where it was written (an echo into Blinger).
     report = functools.partial(echo_undelivered, config)
     return OutboxConsumer(config, Destinations(config, get_bot()), undelivered=report)
+
+
+# Built at the first batch, again when re-read secrets change the configuration (a new token).
+consumer = PerConfig(make_consumer)
 
 
 def outbox_record(record: SQSRecord) -> OutboxRecord:

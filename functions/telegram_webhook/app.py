@@ -32,8 +32,8 @@ SECRET_HEADER = "x-telegram-bot-api-secret-token"  # noqa: S105 - a header name
 
 @app.post("/v1/telegram/webhook")
 def telegram_webhook() -> Response[str]:
-    config = get_config()
-    denied = check_secret(app.current_event.headers.get(SECRET_HEADER), config.telegram_webhook_secret)
+    accepted = get_config().accepted("TELEGRAM_WEBHOOK_SECRET")
+    denied = check_secret(app.current_event.headers.get(SECRET_HEADER), *accepted)
     if denied is not None:
         logger.warning("Webhook call refused", extra={"status": int(denied)})
         metrics.count(metrics.WEBHOOK_CALLS_REFUSED, Webhook="telegram")

@@ -43,12 +43,14 @@ class Ports:
 
 
 def local_secrets(model: StackModel) -> dict[str, str]:
-    """A fake value for every secret the template reads from SSM (``X_PARAMETER`` → ``X``)."""
+    """A fake value for every secret the template reads from SSM (``X_PARAMETER`` → ``X``); none
+    for ``X_PREVIOUS``: nothing is being rotated out locally."""
     names = {key.removesuffix("_PARAMETER") for f in model.functions.values() for key in f.environment}
     return {
         name: "local-" + name.lower().replace("_", "-")
         for name in names
         if any(f"{name}_PARAMETER" in f.environment for f in model.functions.values())
+        and not name.endswith("_PREVIOUS")
     }
 
 

@@ -31,6 +31,9 @@ GOALS: dict[str, int | None] = {
     "users told": None,
     "updates recorded": None,
     "drain after recovery (s)": None,
+    "calls": None,
+    "calls refused": 0,
+    "updates refused": None,
 }
 
 _lock = threading.Lock()

@@ -145,7 +145,7 @@ def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
     path = str(event.get("rawPath") or "")
     if not is_public(path):
         headers = {str(k).lower(): v for k, v in (event.get("headers") or {}).items()}
-        denied = check_secret(headers.get(KEY_HEADER), get_config().admin_api_key)
+        denied = check_secret(headers.get(KEY_HEADER), *get_config().accepted("ADMIN_API_KEY"))
         if denied is not None:
             logger.warning("Admin call refused", extra={"status": int(denied), "path": path[:200]})
             reason = "missing X-Api-Key" if denied == 401 else "wrong X-Api-Key"

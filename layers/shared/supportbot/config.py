@@ -1,21 +1,31 @@
-"""One typed configuration object, read once per cold start.
+"""One typed configuration object: read at a cold start, its secrets again every five minutes.
 
 A secret ``X`` comes from the environment variable ``X`` when it is set (local runs, tests); in AWS
 the template sets ``X_PARAMETER`` to the name of an SSM SecureString parameter instead, and all
-such parameters are fetched in one ``GetParameters`` call.
+such parameters are fetched in one ``GetParameters`` call. ``X_PREVIOUS`` (``X_PREVIOUS_PARAMETER``,
+``/<SsmPrefix>/<name>-previous``) is the value being rotated out: while it is set, the checks accept
+it beside ``X`` (:meth:`Config.accepted`), so a rotation refuses no call (README, "Rotating secrets").
+:data:`get_config` reads SSM again at most every :data:`SECRETS_MAX_AGE` seconds, so a warm function
+picks up a rotation without a redeploy.
 
 >>> config = Config.from_environ({"TELEGRAM_BOT_TOKEN": "123:fake", "ORDERS_PAGE_SIZE": "7"})
 >>> config.orders_page_size, config.default_language, config.backend_url
 (7, 'ru', None)
+>>> rotating = Config.from_environ({"ADMIN_API_KEY": "new-key", "ADMIN_API_KEY_PREVIOUS": "old-key"})
+>>> rotating.accepted("ADMIN_API_KEY"), config.accepted("ADMIN_API_KEY")
+(('new-key', 'old-key'), ())
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import os
+import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 SECRET_NAMES = (
     "TELEGRAM_BOT_TOKEN",
@@ -25,9 +35,15 @@ SECRET_NAMES = (
     "BLINGER_WEBHOOK_SECRET",
     "ADMIN_API_KEY",
 )
+PREVIOUS = "_PREVIOUS"  # X_PREVIOUS: the value of secret X being rotated out
+SECRETS_MAX_AGE = 300.0  # seconds a warm function keeps the secrets it read before reading them again
+RETRY_AFTER_FAILED_READ = 30.0  # seconds: SSM failing keeps the secrets read last, and is asked again then
+MAX_NAMES_PER_CALL = 10  # GetParameters takes at most ten names
 SUPPORTED_LANGUAGES = ("ru", "en")
 
 ParameterFetcher = Callable[[list[str]], dict[str, str]]
+T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 
 class ConfigError(ValueError):
@@ -56,6 +72,22 @@ class Config:
     outbox_dead_letter_queue_url: str | None = None
     attachments_bucket: str | None = None
     admin_api_key: str | None = None
+    # (name, value) of each X_PREVIOUS that is set: a tuple, so the configuration stays hashable
+    previous_secrets: tuple[tuple[str, str], ...] = ()
+
+    def accepted(self, name: str) -> tuple[str, ...]:
+        """The values a caller may present for secret ``name``: the current one, then the previous
+        while it is set; nothing when no current value is set (the check then fails closed)."""
+        current = getattr(self, name.lower())
+        if not current:
+            return ()
+        previous = dict(self.previous_secrets).get(name + PREVIOUS)
+        return (current, previous) if previous else (current,)
+
+    def secret_values(self) -> list[str]:
+        """Every secret value this configuration holds, previous ones included (for redaction)."""
+        current = [getattr(self, name.lower()) for name in SECRET_NAMES]
+        return [value for value in current if value] + [value for _, value in self.previous_secrets]
 
     @classmethod
     def from_environ(
@@ -89,7 +121,17 @@ class Config:
             outbox_dead_letter_queue_url=env.get("OUTBOX_DEAD_LETTER_QUEUE_URL") or None,
             attachments_bucket=env.get("ATTACHMENTS_BUCKET") or None,
             admin_api_key=secrets["ADMIN_API_KEY"],
+            previous_secrets=tuple(
+                (name + PREVIOUS, value)
+                for name in SECRET_NAMES
+                if (value := secrets[name + PREVIOUS]) is not None
+            ),
         )
+
+    @staticmethod
+    def reads_parameters(environ: Mapping[str, str]) -> bool:
+        """Whether some secret comes from SSM (only then is there anything to read again)."""
+        return any(environ.get(f"{name}_PARAMETER") and not environ.get(name) for name in _all_secret_names())
 
 
 def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -115,16 +157,22 @@ def _chat_id(env: Mapping[str, str], name: str) -> int | None:
         raise ConfigError(f"{name} must be a Telegram chat id (a whole number), not {raw!r}") from None
 
 
+def _all_secret_names() -> list[str]:
+    return [*SECRET_NAMES, *(name + PREVIOUS for name in SECRET_NAMES)]
+
+
 def resolve_secrets(env: Mapping[str, str], fetch_parameters: ParameterFetcher) -> dict[str, str | None]:
-    """Each secret from its variable, else from the SSM parameter its ``_PARAMETER`` variable names.
+    """Each secret (and each ``X_PREVIOUS``) from its variable, else from the SSM parameter its
+    ``_PARAMETER`` variable names.
 
     A parameter that does not exist leaves the secret unset: every check that needs it then fails
-    closed instead of the whole function failing to start.
+    closed instead of the whole function failing to start (and no previous value is accepted).
     """
-    values: dict[str, str | None] = {name: env.get(name) or None for name in SECRET_NAMES}
+    names = _all_secret_names()
+    values: dict[str, str | None] = {name: env.get(name) or None for name in names}
     wanted = {
         env[f"{name}_PARAMETER"]: name
-        for name in SECRET_NAMES
+        for name in names
         if values[name] is None and env.get(f"{name}_PARAMETER")
     }
     if wanted:
@@ -133,20 +181,121 @@ def resolve_secrets(env: Mapping[str, str], fetch_parameters: ParameterFetcher) 
     return values
 
 
-def fetch_ssm_parameters(names: list[str]) -> dict[str, str]:
-    """Decrypted values of the SSM parameters that exist, in one request.
-
-    A bare botocore client, not Powertools' parameters utility: that one imports boto3, which the
-    webhook path does not load (cold start).
-    """
+@functools.cache
+def _ssm_client() -> Any:
     import botocore.session
 
-    client: Any = botocore.session.get_session().create_client("ssm")
-    response = client.get_parameters(Names=names, WithDecryption=True)
-    return {parameter["Name"]: parameter["Value"] for parameter in response["Parameters"]}
+    return botocore.session.get_session().create_client("ssm")
 
 
-@functools.cache
-def get_config() -> Config:
-    """The process-wide configuration (cold start reads it once)."""
-    return Config.from_environ()
+def fetch_ssm_parameters(names: list[str]) -> dict[str, str]:
+    """Decrypted values of the SSM parameters that exist: one request for up to ten names.
+
+    A bare botocore client, not Powertools' parameters utility: its ``get_parameters_by_name`` does
+    cache with a ``max_age`` and batch, but it caches only parameters that exist, so an unset
+    ``X_PREVIOUS`` (the usual state) would be asked for again on every call; and it imports boto3
+    and every provider, 230 ms more at a cold start here, which the webhook path does not pay.
+    """
+    client = _ssm_client()
+    found: dict[str, str] = {}
+    for start in range(0, len(names), MAX_NAMES_PER_CALL):
+        response = client.get_parameters(Names=names[start : start + MAX_NAMES_PER_CALL], WithDecryption=True)
+        found.update({parameter["Name"]: parameter["Value"] for parameter in response["Parameters"]})
+    return found
+
+
+class ConfigSource:
+    """The process-wide configuration (:data:`get_config`): read at the first call (the cold start);
+    when some secret comes from SSM, read again once it is :data:`SECRETS_MAX_AGE` seconds old.
+
+    The same object is returned while nothing changed, so what is built from it (:class:`PerConfig`)
+    is rebuilt only when a secret really changed. If SSM fails on a later read, the secrets read last
+    stay in use and SSM is asked again :data:`RETRY_AFTER_FAILED_READ` seconds later; a failure at the
+    cold start is raised (nothing to fall back on).
+    """
+
+    def __init__(
+        self,
+        environ: Mapping[str, str] | None = None,
+        fetch_parameters: ParameterFetcher | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        max_age: float = SECRETS_MAX_AGE,
+    ) -> None:
+        self.environ = environ
+        self.fetch_parameters = fetch_parameters
+        self.clock = clock
+        self.max_age = max_age
+        self._lock = threading.Lock()
+        self._config: Config | None = None
+        self._due: float | None = (
+            0.0  # clock() at which the secrets are read again (only when some are in SSM)
+        )
+
+    def __call__(self) -> Config:
+        config = self._config
+        if config is not None and (self._due is None or self.clock() < self._due):
+            return config
+        with self._lock:
+            return self._read()
+
+    def _read(self) -> Config:
+        now = self.clock()
+        if self._config is not None and (self._due is None or now < self._due):
+            return self._config  # another thread read it meanwhile
+        env = os.environ if self.environ is None else self.environ
+        try:
+            fresh = Config.from_environ(env, self.fetch_parameters or fetch_ssm_parameters)
+        except Exception:
+            if self._config is None:
+                raise
+            logger.exception("Secrets could not be read again; the ones read last stay in use")
+            self._due = now + RETRY_AFTER_FAILED_READ
+            return self._config
+        if fresh != self._config:
+            self._config = fresh
+        self._due = now + self.max_age if Config.reads_parameters(env) else None
+        return self._config
+
+    @property
+    def current(self) -> Config | None:
+        """The configuration read last, without reading anything (logging never reads it to redact)."""
+        return self._config
+
+    def expire(self) -> None:
+        """Read the secrets again at the next call (as when the re-read window has passed)."""
+        with self._lock:
+            if self._due is not None:
+                self._due = self.clock()
+
+    def cache_clear(self) -> None:
+        """Forget everything, as a new Lambda instance would (tests)."""
+        with self._lock:
+            self._config, self._due = None, 0.0
+
+
+get_config = ConfigSource()
+
+
+class PerConfig(Generic[T]):
+    """``build(config)`` made once per configuration: a warm function keeps what it built (a bot,
+    the update processor) until re-read secrets change the configuration, then builds it anew.
+
+    >>> built = []
+    >>> def build(config: Config) -> str:
+    ...     built.append(config)
+    ...     return "bot"
+    >>> source = ConfigSource(environ={"TELEGRAM_BOT_TOKEN": "1:a"})
+    >>> get_bot = PerConfig(build, source)
+    >>> get_bot(), get_bot(), len(built)
+    ('bot', 'bot', 1)
+    """
+
+    def __init__(self, build: Callable[[Config], T], source: Callable[[], Config] | None = None) -> None:
+        self._build = functools.lru_cache(maxsize=1)(build)
+        self._source = source
+
+    def __call__(self) -> T:
+        return self._build((self._source or get_config)())
+
+    def cache_clear(self) -> None:
+        self._build.cache_clear()

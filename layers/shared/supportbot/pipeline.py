@@ -22,7 +22,7 @@ from supportbot.bot.auth import AUTH, GUEST_DIALOG
 from supportbot.bot.deps import BotDeps
 from supportbot.bot.machine import build_machine
 from supportbot.bot.support import SUPPORT, relay_edit
-from supportbot.config import Config, get_config
+from supportbot.config import Config, PerConfig
 from supportbot.content import ContentStore, get_content_store
 from supportbot.i18n import Translator, pick_language, translator
 from supportbot.storage.sessions import SessionConflictError, SessionItem, load_session, save_session
@@ -225,9 +225,7 @@ def dispatch(update: types.Update, replay: bool = False) -> dict[str, Any] | Non
     return get_processor().process(update, replay=replay)
 
 
-@functools.cache
-def get_processor() -> UpdateProcessor:
-    config = get_config()
+def make_processor(config: Config) -> UpdateProcessor:
     return UpdateProcessor(
         config=config,
         bot=get_bot(),
@@ -235,3 +233,7 @@ def get_processor() -> UpdateProcessor:
         backend_factory=functools.cache(lambda: make_backend(config)),
         content=get_content_store(),
     )
+
+
+# Built at the first update, again when re-read secrets change the configuration.
+get_processor = PerConfig(make_processor)

@@ -62,11 +62,11 @@ def mask_phones(text: str) -> str:
 
 def _known_secrets() -> list[str]:
     """Registered secrets and those of the configuration read so far (env or SSM), longest first."""
-    from supportbot.config import SECRET_NAMES, get_config
+    from supportbot.config import get_config
 
-    if get_config.cache_info().currsize:  # never read the configuration just to log
-        config = get_config()
-        register_secrets(getattr(config, name.lower(), None) for name in SECRET_NAMES)
+    config = get_config.current  # never read the configuration just to log
+    if config is not None:
+        register_secrets(config.secret_values())
     with _lock:
         return sorted(_secrets, key=len, reverse=True)
 

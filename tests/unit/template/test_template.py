@@ -114,8 +114,29 @@ def test_admin_routes_are_deployed():
 def test_admin_key_comes_from_ssm():
     admin = load_template()["Resources"]["AdminFunction"]["Properties"]
     assert admin["Environment"]["Variables"] == {
-        "ADMIN_API_KEY_PARAMETER": {"Fn::Sub": "/${SsmPrefix}/admin-api-key"}
+        "ADMIN_API_KEY_PARAMETER": {"Fn::Sub": "/${SsmPrefix}/admin-api-key"},
+        "ADMIN_API_KEY_PREVIOUS_PARAMETER": {"Fn::Sub": "/${SsmPrefix}/admin-api-key-previous"},
     }
+
+
+@pytest.mark.parametrize(
+    ("function", "secret", "name"),
+    [
+        ("TelegramWebhookFunction", "TELEGRAM_WEBHOOK_SECRET", "telegram-webhook-secret"),
+        ("BlingerWebhookFunction", "BLINGER_TOKEN", "blinger-token"),
+        ("BlingerWebhookFunction", "BLINGER_WEBHOOK_SECRET", "blinger-webhook-secret"),
+        ("AdminFunction", "ADMIN_API_KEY", "admin-api-key"),
+    ],
+)
+def test_each_checked_secret_can_be_rotated_where_it_is_checked(function, secret, name):
+    # The function that checks a caller's secret also reads /<SsmPrefix>/<name>-previous (IAM
+    # follows from the environment: test_each_function_reads_exactly_the_ssm_parameters_...)
+    env = {
+        **global_environment(load_template()),
+        **load_template()["Resources"][function]["Properties"]["Environment"]["Variables"],
+    }
+    assert env[f"{secret}_PARAMETER"] == {"Fn::Sub": f"/${{SsmPrefix}}/{name}"}
+    assert env[f"{secret}_PREVIOUS_PARAMETER"] == {"Fn::Sub": f"/${{SsmPrefix}}/{name}-previous"}
 
 
 def test_tables_are_on_demand_with_point_in_time_recovery():

@@ -82,7 +82,7 @@ def _handle(config: Config, raw: str, headers: Mapping[str, str], query: Mapping
     key = query.get("key")
     by_url = key is not None
     if by_url:
-        _check(key, config.blinger_webhook_secret, "key")
+        _check(key, config.accepted("BLINGER_WEBHOOK_SECRET"), "key")
     try:
         body = json.loads(raw)
     except ValueError:
@@ -95,12 +95,12 @@ def _handle(config: Config, raw: str, headers: Mapping[str, str], query: Mapping
             raise RefusedError(HTTPStatus.UNAUTHORIZED, "conversation events need the URL key")
         return _event(config, body, once)
     if not by_url:
-        _check(_bearer(headers) or _string(body.get("token")), config.blinger_token, "token")
+        _check(_bearer(headers) or _string(body.get("token")), config.accepted("BLINGER_TOKEN"), "token")
     channel = body.get("custom_channel_id")
     if channel is not None or not by_url:
         if not isinstance(channel, str) or not channel:
             raise RefusedError(HTTPStatus.BAD_REQUEST, "custom_channel_id must be a non-empty string")
-        _check(channel, config.blinger_channel_id, "custom_channel_id")
+        _check(channel, (config.blinger_channel_id,), "custom_channel_id")
     return _operator_message(config, body, once)
 
 
@@ -190,8 +190,8 @@ def _customer(config: Config, client_id: object) -> tuple[int, str]:
     return user_id, language
 
 
-def _check(presented: str | None, expected: str | None, what: str) -> None:
-    denied = check_secret(presented, expected)
+def _check(presented: str | None, accepted: tuple[str | None, ...], what: str) -> None:
+    denied = check_secret(presented, *accepted)
     if denied is not None:
         reason = f"missing {what}" if denied is HTTPStatus.UNAUTHORIZED else f"wrong {what}"
         raise RefusedError(denied, reason)

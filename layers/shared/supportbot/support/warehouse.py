@@ -21,7 +21,6 @@ each enqueue keyed by the input that caused it, so a repeated update stores noth
 
 from __future__ import annotations
 
-import functools
 import html
 import re
 from dataclasses import dataclass
@@ -33,7 +32,7 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 from telebot.apihelper import ApiTelegramException
 
 from statemachine import SESSIONLESS, callback_data, sessionless_arg
-from supportbot.config import Config, get_config
+from supportbot.config import Config, PerConfig
 from supportbot.i18n import Translator, translator
 from supportbot.storage.conditions import condition_failed
 from supportbot.storage.transactions import transaction
@@ -418,9 +417,8 @@ def customer_translator(ticket: TicketItem, config: Config) -> Translator:
     return translator(str((ticket.details or {}).get("lang") or config.default_language))
 
 
-@functools.cache
-def get_warehouse() -> Warehouse:
-    return Warehouse(get_config(), get_bot())
+# Built at the first group update, again when re-read secrets change the configuration.
+get_warehouse = PerConfig(lambda config: Warehouse(config, get_bot()))
 
 
 def process_group_update(update: types.Update) -> dict[str, Any] | None:

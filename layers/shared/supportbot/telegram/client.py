@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import requests
 import telebot
 from telebot import apihelper
 
-from supportbot.config import Config, get_config
+from supportbot.config import Config, PerConfig
 
 # Telegram answers in well under a second; a stuck call must not eat the function's timeout.
 apihelper.CONNECT_TIMEOUT = 3
@@ -50,6 +49,5 @@ def make_bot(config: Config) -> telebot.TeleBot:
     return telebot.TeleBot(config.telegram_bot_token or "0:unset", threaded=False, parse_mode=None)
 
 
-@functools.cache
-def get_bot() -> telebot.TeleBot:
-    return make_bot(get_config())
+# Made again when re-read secrets change the configuration (a new bot token, say).
+get_bot = PerConfig(make_bot)
