@@ -72,6 +72,11 @@ class Message:
     photo: list[JSON] | None = None
     document: JSON | None = None
     contact: JSON | None = None
+    sticker: JSON | None = None
+    voice: JSON | None = None
+    video_note: JSON | None = None
+    location: JSON | None = None
+    venue: JSON | None = None
     media_group_id: str | None = None
     reply_to_message_id: int | None = None
     edit_date: int | None = None

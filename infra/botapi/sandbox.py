@@ -14,15 +14,25 @@ deliverer then posts to the bot's webhook (or getUpdates hands out).
                                         rendered messages, the reply keyboard, callback answers,
                                         the 429s the bot got for this chat (`rate_limited`);
                                         {"changed": false} when nothing changed within the wait
+    POST users/<id> {phone_number?, first_name?, last_name?}   change a user
     POST chats/<id>/messages {user_id, text, reply_to_message_id?}
-    POST chats/<id>/contact {user_id}   share own contact (the user's phone number)
-    POST chats/<id>/photos              multipart: user_id, photo (file), caption?, reply_to_message_id?
+    POST chats/<id>/edit {user_id, message_id, text}   edit an own text message (edited_message)
+    POST chats/<id>/contact {user_id, contact_user_id? | phone_number + first_name + last_name?}
+                                        own contact by default (every user has a phone number),
+                                        another user's, or anyone's
+    POST chats/<id>/files               multipart: user_id, file (and file1, file2...: an album),
+                                        send_as: photo|document|voice|video_note, caption?,
+                                        duration?, reply_to_message_id?
+    POST chats/<id>/sticker {user_id, emoji}   (one of STICKERS)
+    POST chats/<id>/location {user_id, latitude, longitude}
+    POST chats/<id>/venue {user_id, latitude, longitude, title, address}
     POST chats/<id>/press {user_id, message_id, callback_data}   an inline button
     POST chats/<id>/reply_button {user_id, text}   a reply-keyboard button (request_contact ->
                                         the contact; otherwise its text is sent)
     GET  files/<file_id>                a stored file's bytes (photos in the page)
 
-Errors: 4xx with {"error": "..."}. Message text and captions come back as `html` built by
+Every action (reply_to_message_id allowed on all sends) answers the update(s) it produced; each
+update is checked against the spec before it is queued. Errors: 4xx with {"error": "..."}. Message text and captions come back as `html` built by
 `render.render_html` (everything escaped), next to the plain `text`.
 
 >>> w = World()
@@ -35,7 +45,9 @@ Errors: 4xx with {"error": "..."}. Message text and captions come back as `html`
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from typing import Any
 
 from infra.botapi.formatting import utf16_len
@@ -95,6 +107,8 @@ def _route(
             return 200, {"users": [_user(u) for u in _people(world)]}
         case "POST", ["users"]:
             return 201, _user(create_user(world, body))
+        case "POST", ["users", user_id]:
+            return 200, _user(update_user(world, _int(user_id, "user id"), body))
         case "GET", ["chats"]:
             return 200, {"chats": _chats(world)}
         case "POST", ["groups"]:
@@ -194,6 +208,11 @@ def render_message(world: World, m: Message) -> JSON:
         photo=_photo(world, m.photo),
         document=_document(world, m.document),
         contact=m.contact,
+        sticker=_sticker_view(world, m.sticker),
+        voice=_media_view(world, m.voice),
+        video_note=_media_view(world, m.video_note),
+        location=m.location,
+        venue=m.venue,
         inline_keyboard=_inline_keyboard(m.inline_markup),
         media_group_id=m.media_group_id,
         reply_to=_reply_to(world, m),
@@ -225,6 +244,48 @@ def _document(world: World, doc: JSON | None) -> JSON | None:
         "file_size": doc.get("file_size"),
         "url": _file_url(f.file_id, f.data, f.url) if f else None,
     }
+
+
+def _sticker_view(world: World, sticker: JSON | None) -> JSON | None:
+    if not sticker:
+        return None
+    f = world.files.get(sticker["file_id"])
+    return {"emoji": sticker.get("emoji"), "url": _file_url(f.file_id, f.data, f.url) if f else None}
+
+
+def _media_view(world: World, media: JSON | None) -> JSON | None:
+    """A voice message or video note: its duration and where the page can play it."""
+    if not media:
+        return None
+    f = world.files.get(media["file_id"])
+    return {
+        "duration": media.get("duration"),
+        "mime_type": media.get("mime_type") or (f.mime_type if f else None),
+        "url": _file_url(f.file_id, f.data, f.url) if f else None,
+    }
+
+
+def snippet(m: Message) -> str:
+    """One line naming a message, as a chat list or a reply quote shows it."""
+    if m.text or m.caption:
+        return m.text or m.caption or ""
+    if m.photo:
+        return "📷 Photo"
+    if m.document:
+        return "📎 " + str(m.document.get("file_name") or "File")
+    if m.sticker:
+        return f"{m.sticker.get('emoji') or ''} Sticker".strip()
+    if m.voice:
+        return "🎤 Voice message"
+    if m.video_note:
+        return "⏺ Video message"
+    if m.venue:
+        return "📍 " + str(m.venue.get("title") or "Venue")
+    if m.location:
+        return "📍 Location"
+    if m.contact:
+        return "👤 " + str(m.contact.get("first_name") or "Contact")
+    return "…"
 
 
 def _file_url(file_id: str, data: bytes, url: str | None) -> str | None:
@@ -276,15 +337,10 @@ def _reply_to(world: World, m: Message) -> JSON | None:
     if target is None or target.deleted:
         return {"message_id": m.reply_to_message_id, "from_name": "", "snippet": "(deleted)"}
     sender = world.bot if target.sender_id == world.bot.id else world.users.get(target.sender_id)
-    snippet = (
-        target.text
-        or target.caption
-        or ("📷 Photo" if target.photo else "📎 File" if target.document else "")
-    )
     return {
         "message_id": target.message_id,
         "from_name": _name(sender) if sender else "",
-        "snippet": snippet[:100],
+        "snippet": snippet(target)[:100],
     }
 
 
@@ -322,7 +378,7 @@ def _chat(world: World, chat: Chat) -> JSON:
         "type": chat.type,
         "title": chat.title or (_name(user) if user else str(chat.id)),
         "members": sorted(chat.members),
-        "last_message": (last.text or last.caption or ("📷" if last.photo else "…"))[:80] if last else None,
+        "last_message": snippet(last)[:80] if last else None,
         "last_message_id": last.message_id if last else None,
     }
 
@@ -354,7 +410,7 @@ def create_user(world: World, body: dict[str, Any]) -> User:
         else:
             user_id = max([FIRST_USER_ID - 1, *(u for u in world.users if u < 10**12)]) + 1
         if not phone:
-            phone = f"+7999{user_id % 10**7:07d}"
+            phone = _default_phone(user_id)
         return world.add_user(
             user_id,
             first_name=first_name,
@@ -363,6 +419,25 @@ def create_user(world: World, body: dict[str, Any]) -> User:
             language_code=language,
             phone_number=phone,
         )
+
+
+def update_user(world: World, user_id: int, body: dict[str, Any]) -> User:
+    """Change a user's phone number (what their contact shares) or names."""
+    with world.lock:
+        user = world.users.get(user_id)
+        if user is None or user.is_bot:
+            raise SandboxError(404, f"no user {user_id}")
+        if "phone_number" in body:
+            user.phone_number = _phone(body["phone_number"])
+        if "first_name" in body:
+            first_name = str(body["first_name"] or "").strip()
+            if not 1 <= len(first_name) <= 64:
+                raise SandboxError(400, "first_name must be 1-64 characters")
+            user.first_name = world.chats[user_id].first_name = first_name
+        if "last_name" in body:
+            user.last_name = world.chats[user_id].last_name = str(body["last_name"] or "").strip() or None
+        world.touch()
+        return user
 
 
 def create_group(world: World, body: dict[str, Any]) -> Chat:
@@ -397,63 +472,189 @@ def _join(world: World, chat_id: int, body: dict[str, Any]) -> JSON:
 
 
 def act(world: World, chat_id: int, action: str, body: dict[str, Any]) -> JSON:
-    """A user does something in a chat; the answer names the update it produced."""
+    """A user does something in a chat; the answer names the update(s) it produced (an album is
+    one update per item, sharing a media_group_id)."""
     with world.lock:
         user = _sender(world, body)
         chat = world.chats[chat_id]
-        private = chat.type == "private"
-        if private and chat_id != user.id:
+        if chat.type == "private" and chat_id != user.id:
             raise SandboxError(403, f"user {user.id} cannot write in {chat_id}'s private chat")
         reply_to = _optional_int(body.get("reply_to_message_id"), "reply_to_message_id")
+        send = functools.partial(world.member_sends, chat_id, user.id, reply_to_message_id=reply_to)
         match action:
             case "messages":
-                update = _send_text(world, chat, user, _text(body.get("text"), "text"), reply_to)
+                updates = [send(text=_text(body.get("text"), "text"))]
             case "contact":
-                update = _share_contact(world, chat, user)
-            case "photos":
-                update = _send_photo(world, chat, user, body, reply_to)
+                updates = [send(contact=_contact(world, user, body))]
+            case "files":
+                updates = _send_files(world, send, body)
+            case "sticker":
+                updates = [send(sticker=_sticker(world, body))]
+            case "location":
+                updates = [send(location=_location(body))]
+            case "venue":
+                updates = [send(location=(where := _location(body)), venue=_venue(body, where))]
+            case "edit":
+                message_id = _int(str(body.get("message_id", "")), "message_id")
+                updates = [
+                    world.user_edits_text(chat_id, user.id, message_id, _text(body.get("text"), "text"))
+                ]
             case "press":
                 message_id = _int(str(body.get("message_id", "")), "message_id")
                 data = body.get("callback_data")
                 if not isinstance(data, str):
                     raise SandboxError(400, "callback_data is required")
-                update = world.user_presses(user.id, message_id, data, chat_id=chat_id)
+                updates = [world.user_presses(user.id, message_id, data, chat_id=chat_id)]
             case "reply_button":
-                update = _press_reply_button(world, chat, user, str(body.get("text") or ""))
+                updates = [_press_reply_button(world, chat, user, str(body.get("text") or ""))]
             case _:
                 raise SandboxError(404, "no such sandbox action")
-        return {"update_id": update["update_id"], "update": update, "version": world.version}
+        return {
+            "update_id": updates[0]["update_id"],
+            "update": updates[0],
+            "updates": updates,
+            "version": world.version,
+        }
 
 
-def _send_text(world: World, chat: Chat, user: User, text: str, reply_to: int | None) -> JSON:
-    if chat.type == "private":
-        if reply_to is not None:
-            world.reply_target(chat.id, reply_to)
-        return world.user_sends_text(user.id, text, reply_to_message_id=reply_to)
-    return world.group_member_sends_text(chat.id, user.id, text, reply_to)
+def _contact(world: World, user: User, body: dict[str, Any]) -> JSON:
+    """The user's own contact by default; another sandbox user's (``contact_user_id``) or anyone's
+    (``phone_number`` + ``first_name``, no user id: not on Telegram)."""
+    other = body.get("contact_user_id")
+    if other in (None, "", user.id, str(user.id)) and not body.get("phone_number"):
+        return {"phone_number": _phone_of(world, user), "first_name": user.first_name, "user_id": user.id} | (
+            {"last_name": user.last_name} if user.last_name else {}
+        )
+    if other not in (None, ""):
+        person = world.users.get(_int(str(other), "contact_user_id"))
+        if person is None or person.is_bot:
+            raise SandboxError(404, f"no user {other}")
+        contact: JSON = {"phone_number": _phone_of(world, person), "first_name": person.first_name}
+        if person.last_name:
+            contact["last_name"] = person.last_name
+        return contact | {"user_id": person.id}
+    first_name = str(body.get("first_name") or "").strip()
+    if not 1 <= len(first_name) <= 64:
+        raise SandboxError(400, "a contact needs a first_name of 1-64 characters")
+    contact = {"phone_number": _phone(body.get("phone_number")), "first_name": first_name}
+    last_name = str(body.get("last_name") or "").strip()
+    return contact | ({"last_name": last_name} if last_name else {})
 
 
-def _share_contact(world: World, chat: Chat, user: User) -> JSON:
-    if chat.type != "private":
-        raise SandboxError(400, "contacts are shared in the private chat with the bot")
+def _phone_of(world: World, user: User) -> str:
+    """Every Telegram account has a phone number: a user created without one gets one now."""
     if not user.phone_number:
-        raise SandboxError(400, f"user {user.id} has no phone number")
-    return world.user_sends_contact(user.id, user.phone_number)
+        user.phone_number = _default_phone(user.id)
+        world.touch()
+    return user.phone_number
 
 
-def _send_photo(world: World, chat: Chat, user: User, body: dict[str, Any], reply_to: int | None) -> JSON:
-    photo = body.get("photo")
-    if not isinstance(photo, UploadedFile) or not photo.data:
-        raise SandboxError(400, "photo must be a non-empty file upload")
+def _default_phone(user_id: int) -> str:
+    return f"+7999{user_id % 10**7:07d}"
+
+
+def _phone(raw: Any) -> str:
+    phone = re.sub(r"[\s()-]", "", str(raw or ""))
+    if not _PHONE.fullmatch(phone):
+        raise SandboxError(400, "phone_number must be 5-20 digits, optionally starting with +")
+    return phone
+
+
+SEND_AS = ("photo", "document", "voice", "video_note")
+ALBUM_MAX = 10  # Telegram's limit of items in one media group
+
+
+def _send_files(world: World, send: Callable[..., JSON], body: dict[str, Any]) -> list[JSON]:
+    """Uploaded files (form fields ``file``, ``file1``...) as photos, documents, a voice message or
+    a video note; several photos or documents are one album, the caption on its first item."""
+    kind = str(body.get("send_as") or "photo")
+    if kind not in SEND_AS:
+        raise SandboxError(400, f"send_as must be one of {', '.join(SEND_AS)}")
+    uploads = [v for k, v in sorted(body.items()) if re.fullmatch(r"file\d*", k)]
+    if not uploads or not all(isinstance(u, UploadedFile) and u.data for u in uploads):
+        raise SandboxError(400, "file must be a non-empty file upload")
+    if len(uploads) > (ALBUM_MAX if kind in ("photo", "document") else 1):
+        raise SandboxError(400, f"at most {ALBUM_MAX} files in one album, one {kind} at a time")
     caption = str(body.get("caption") or "").strip() or None
     if caption is not None and utf16_len(caption) > 1024:
         raise SandboxError(400, "caption must be at most 1024 characters")
-    mime = photo.content_type if photo.content_type.startswith("image/") else "image/jpeg"
-    if chat.type == "private":
-        return world.user_sends_photo(
-            user.id, photo.data, caption, reply_to_message_id=reply_to, mime_type=mime
+    album = str(10**17 + world.next_id()) if len(uploads) > 1 else None
+    updates = []
+    for n, upload in enumerate(uploads):
+        content = _file_content(world, kind, upload, body)
+        updates.append(send(media_group_id=album, caption=caption if n == 0 else None, **content))
+    return updates
+
+
+def _file_content(world: World, kind: str, upload: UploadedFile, body: dict[str, Any]) -> JSON:
+    mime = upload.content_type or "application/octet-stream"
+    if kind == "photo":
+        f = world.store_file(
+            upload.data, "photo", mime_type=mime if mime.startswith("image/") else "image/jpeg"
         )
-    return world.group_member_sends_photo(chat.id, user.id, photo.data, caption, reply_to, mime_type=mime)
+        return {"photo": world.photo_sizes(f)}
+    if kind == "document":
+        f = world.store_file(upload.data, "document", file_name=upload.filename or "file", mime_type=mime)
+        return {"document": world.document_dict(f)}
+    duration = max(0, round(_float(str(body.get("duration") or "1"), "duration")))
+    if kind == "voice":
+        f = world.store_file(
+            upload.data, "voice", mime_type=mime if mime.startswith("audio/") else "audio/ogg"
+        )
+        voice: JSON = {"file_id": f.file_id, "file_unique_id": f.file_unique_id, "duration": duration}
+        return {"voice": voice | {"mime_type": f.mime_type, "file_size": len(f.data)}}
+    f = world.store_file(
+        upload.data, "video_note", mime_type=mime if mime.startswith("video/") else "video/mp4"
+    )
+    note: JSON = {
+        "file_id": f.file_id,
+        "file_unique_id": f.file_unique_id,
+        "length": 240,
+        "duration": duration,
+    }
+    return {"video_note": note | {"file_size": len(f.data)}}
+
+
+STICKERS = ("👍", "😀", "😂", "❤️", "😢", "😡", "🔥", "🎉", "🙏", "📦")
+
+
+def _sticker(world: World, body: dict[str, Any]) -> JSON:
+    """A regular 512x512 sticker with the chosen emoji (its file is an SVG of the emoji)."""
+    emoji = str(body.get("emoji") or "")
+    if emoji not in STICKERS:
+        raise SandboxError(400, f"emoji must be one of {' '.join(STICKERS)}")
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 512 512">'
+        f'<text x="256" y="380" font-size="360" text-anchor="middle">{emoji}</text></svg>'
+    ).encode()
+    f = world.store_file(svg, "sticker", mime_type="image/svg+xml")
+    return {
+        "file_id": f.file_id,
+        "file_unique_id": f.file_unique_id,
+        "type": "regular",
+        "width": 512,
+        "height": 512,
+        "is_animated": False,
+        "is_video": False,
+        "emoji": emoji,
+        "file_size": len(svg),
+    }
+
+
+def _location(body: dict[str, Any]) -> JSON:
+    latitude = _float(str(body.get("latitude", "")), "latitude")
+    longitude = _float(str(body.get("longitude", "")), "longitude")
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise SandboxError(400, "latitude must be -90..90 and longitude -180..180")
+    return {"latitude": latitude, "longitude": longitude}
+
+
+def _venue(body: dict[str, Any], location: JSON) -> JSON:
+    title = str(body.get("title") or "").strip()
+    address = str(body.get("address") or "").strip()
+    if not (1 <= len(title) <= 256 and 1 <= len(address) <= 256):
+        raise SandboxError(400, "a venue needs a title and an address (1-256 characters each)")
+    return {"location": location, "title": title, "address": address}
 
 
 def _press_reply_button(world: World, chat: Chat, user: User, text: str) -> JSON:
@@ -462,9 +663,9 @@ def _press_reply_button(world: World, chat: Chat, user: User, text: str) -> JSON
     if keyboard is None or button is None:
         raise SandboxError(400, f"the chat's keyboard has no button {text!r}")
     if button["request_contact"]:
-        update = _share_contact(world, chat, user)
+        update = world.member_sends(chat.id, user.id, contact=_contact(world, user, {}))
     else:
-        update = _send_text(world, chat, user, text, None)
+        update = world.member_sends(chat.id, user.id, text=text)
     if keyboard["one_time"]:
         chat.reply_keyboard = None  # the client hides a one-time keyboard after use
         world.touch()

@@ -154,7 +154,7 @@ def _handler_for(world: World) -> type[BaseHTTPRequestHandler]:
                 )
                 return
             body = self.rfile.read(length) if length > 0 else b""
-            if url.path in ("/", "/sandbox", "/sandbox/") or parts[1:2] == ["sandbox"]:
+            if url.path in ("/", "/sandbox", "/sandbox/", "/favicon.ico") or parts[1:2] == ["sandbox"]:
                 self._sandbox(url.path, url.query, body)
                 return
             if len(parts) >= 4 and parts[1] == "file" and parts[2].startswith("bot"):
@@ -186,6 +186,8 @@ def _handler_for(world: World) -> type[BaseHTTPRequestHandler]:
                 return
             if path in ("/", "/sandbox", "/sandbox/"):
                 self._static("index.html")
+            elif path == "/favicon.ico":  # what a browser asks for on a page without an icon link
+                self._static("favicon.svg")
             elif path.startswith("/sandbox/static/"):
                 self._static(unquote(path.removeprefix("/sandbox/static/")))
             elif path.startswith("/sandbox/api/files/") and self.command == "GET":

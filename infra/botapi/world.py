@@ -36,9 +36,12 @@ from infra.botapi.models import (
     Webhook,
     WorldError,
 )
+from infra.botapi.validation import check_object
 
 __all__ = ["Call", "CallbackQuery", "Chat", "Message", "StoredFile", "User", "Webhook", "World", "WorldError"]
 
+# What a user's message may carry besides text, in the order Message lists them in the spec.
+CONTENT_KEYS = ("document", "photo", "sticker", "video_note", "voice", "contact", "location", "venue")
 _OWN = object()  # default for user_sends_contact(contact_user_id=...): the sender's own id
 _COMMAND = re.compile(r"/[A-Za-z0-9_]{1,32}(@[A-Za-z0-9_]+)?")
 
@@ -348,6 +351,44 @@ class World:
         """A member replies (Telegram's "Reply") to a message in a group."""
         return self.group_member_sends_text(chat_id, user_id, text, reply_to_message_id)
 
+    def member_sends(
+        self,
+        chat_id: int,
+        user_id: int,
+        *,
+        reply_to_message_id: int | None = None,
+        media_group_id: str | None = None,
+        caption: str | None = None,
+        **content: Any,
+    ) -> JSON:
+        """A user sends anything a Telegram client can (`content`: one of CONTENT_KEYS with its
+        object, or text) in their private chat (`chat_id` = `user_id`) or in a group."""
+        with self.lock:
+            if chat_id == user_id:
+                if reply_to_message_id is not None:
+                    self.reply_target(chat_id, reply_to_message_id)
+            else:
+                self._group(chat_id, user_id, reply_to_message_id)
+            if "text" in content:
+                content["entities"] = _command_entities(content["text"])
+            m = self._incoming(chat_id, user_id, media_group_id=media_group_id, **content)
+            m.reply_to_message_id = reply_to_message_id
+            self._set_caption(m, caption)
+            return self.emit("message", self.message_dict(m))
+
+    def user_edits_text(self, chat_id: int, user_id: int, message_id: int, text: str) -> JSON:
+        """The user edits the text of a message of theirs: Telegram sends an edited_message update."""
+        with self.lock:
+            m = self.messages.get(chat_id, {}).get(message_id)
+            if m is None or m.deleted or m.sender_id != user_id:
+                raise WorldError(f"user {user_id} has no message {message_id} in chat {chat_id} to edit")
+            if m.text is None:
+                raise WorldError(f"message {message_id} has no text to edit")
+            m.text = m.raw_text = text
+            m.entities = _command_entities(text)
+            m.edit_date = self.now()
+            return self.emit("edited_message", self.message_dict(m))
+
     # ---- queries for assertions ---------------------------------------------------------------
     def message(self, chat_id: int, message_id: int) -> Message:
         with self.lock:
@@ -400,6 +441,8 @@ class World:
         """Queue an update (for getUpdates / webhook delivery) and return it."""
         with self.lock:
             update = {"update_id": next(self._update_ids), kind: payload}
+            if self.check_results:
+                check_object("Update", update)  # a simulated user can only send what Telegram sends
             self.updates.append(update)
             self.pending.append(update)
             self.touch()
@@ -499,7 +542,7 @@ class World:
                 d["text"] = m.text
                 if m.entities:
                     d["entities"] = m.entities
-            for key in ("photo", "document", "contact"):
+            for key in CONTENT_KEYS:
                 if getattr(m, key) is not None:
                     d[key] = getattr(m, key)
             if m.caption:

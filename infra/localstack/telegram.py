@@ -29,6 +29,7 @@ LOCAL_TOKEN = "1000000001:LOCAL-SANDBOX-TOKEN"  # noqa: S105 - the sandbox's fak
 CUSTOMER_USER_ID = 1001
 PARTNER_USER_ID = 1002
 WAREHOUSE_USER_ID = 1003
+WAREHOUSE_USER_PHONE = "+79000001003"  # every Telegram account has one (their contact shares it)
 WAREHOUSE_CHAT_ID = -1_001_999_000_001  # the bot's WAREHOUSE_CHAT_ID in the sandbox
 POLL_TIMEOUT = 25
 
@@ -46,7 +47,13 @@ def add_demo_users(world: World) -> None:
         CUSTOMER_USER_ID, first_name=CUSTOMER_NAME, language_code="ru", phone_number=CUSTOMER_PHONE
     )
     world.add_user(PARTNER_USER_ID, first_name=PARTNER_NAME, language_code="ru", phone_number=PARTNER_PHONE)
-    world.add_user(WAREHOUSE_USER_ID, first_name="Склад", last_name="Кладовщик", language_code="ru")
+    world.add_user(
+        WAREHOUSE_USER_ID,
+        first_name="Склад",
+        last_name="Кладовщик",
+        language_code="ru",
+        phone_number=WAREHOUSE_USER_PHONE,
+    )
     world.add_group(WAREHOUSE_CHAT_ID, "Склад", members=(WAREHOUSE_USER_ID,))
 
 

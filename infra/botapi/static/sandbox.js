@@ -10,16 +10,18 @@ const ui = {
   users: $("users"), groups: $("groups"), webhook: document.querySelector("[data-testid=webhook-status]"),
   title: $("chat-title"), subtitle: $("chat-subtitle"), actingBox: $("acting-box"), acting: $("acting-user"),
   messages: $("messages"), toasts: $("toasts"), keyboard: $("reply-keyboard"),
-  input: $("text-input"), send: $("send-button"), photoButton: $("photo-button"), photoInput: $("photo-input"),
-  replyPreview: $("reply-preview"), replyText: $("reply-preview-text"),
+  input: $("text-input"), send: $("send-button"), attach: $("attach-button"), attachMenu: $("attach-menu"),
+  replyPreview: $("reply-preview"), replyText: $("reply-preview-text"), phone: $("phone-edit"),
 };
+const STICKERS = ["👍", "😀", "😂", "❤️", "😢", "😡", "🔥", "🎉", "🙏", "📦"]; // sandbox.py STICKERS
 
 const state = {
   world: null,         // last /state answer
   userId: null,        // the person acting
   chatId: null,        // the chat shown
   chat: null,
-  replyTo: null,       // {message_id, snippet}
+  replyTo: null,       // {message_id}
+  editing: null,       // {message_id}: the composer edits this message instead of sending
   bubbles: new Map(),  // message_id -> {node, sig}
   answersSeen: null,   // highest callback answer seq already shown (null: not loaded yet)
   refusalsSeen: null,  // highest 429 seq already shown (same rule)
@@ -68,7 +70,8 @@ function alertBox(text) {
 }
 $("alert-ok").addEventListener("click", () => { $("alert").hidden = true; });
 
-const time = (unix) => new Date(unix * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+// The viewer's time zone, 24-hour, as Telegram shows times.
+const time = (unix) => new Date(unix * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
 const userById = (id) => (state.world ? state.world.users.find((u) => u.id === id) : null);
 
 // ---- sidebar ------------------------------------------------------------------------------------
@@ -94,8 +97,20 @@ function renderSidebar(world) {
     onclick: () => selectGroup(c.id),
   }, el("span", { class: "name", text: c.title }),
   el("span", { class: "sub", text: `${c.id} · ${c.members.length} members` }))));
-  ui.acting.replaceChildren(...world.users.map((u) =>
-    el("option", { value: u.id, selected: u.id === state.userId, text: u.name })));
+  renderActing();
+}
+
+// In a group, members are listed first (a non-member who writes joins, as in the sandbox API).
+function renderActing() {
+  const world = state.world;
+  if (!world) return;
+  const members = new Set(state.chat && state.chat.type !== "private" ? state.chat.members : []);
+  const users = [...world.users].sort((a, b) => members.has(b.id) - members.has(a.id));
+  ui.acting.replaceChildren(...users.map((u) => el("option", { value: u.id, selected: u.id === state.userId,
+    text: members.size && !members.has(u.id) ? `${u.name} (not a member)` : u.name })));
+  const me = userById(state.userId);
+  ui.phone.hidden = !me || (state.chat && state.chat.type !== "private") || state.chatId === null;
+  if (me) ui.phone.textContent = `📱 ${me.phone_number || "no phone"}`;
 }
 
 async function pollState() {
@@ -113,16 +128,23 @@ async function pollState() {
 
 function selectUser(userId) {
   state.userId = userId;
+  document.body.classList.remove("show-sidebar");
   openChat(userId);
 }
 
+// The acting person in a group is one of its members unless the one chosen already is.
 function selectGroup(chatId) {
+  const chat = state.world && state.world.chats.find((c) => c.id === chatId);
+  const members = chat ? chat.members : [];
+  if (members.length && !members.includes(state.userId)) state.userId = members[0];
   if (state.userId === null && state.world && state.world.users.length) state.userId = state.world.users[0].id;
+  document.body.classList.remove("show-sidebar");
   openChat(chatId);
 }
 
 ui.acting.addEventListener("change", () => {
   state.userId = Number(ui.acting.value);
+  setEditing(null);
   if (state.world) renderSidebar(state.world);
   rerenderAll();
 });
@@ -138,10 +160,11 @@ async function openChat(chatId) {
   state.answersSeen = null;
   state.refusalsSeen = null;
   setReplyTo(null);
+  setEditing(null);
   ui.messages.replaceChildren();
   ui.keyboard.hidden = true;
   const ready = state.userId !== null;
-  ui.input.disabled = ui.send.disabled = ui.photoButton.disabled = !ready;
+  ui.input.disabled = ui.send.disabled = ui.attach.disabled = !ready;
   if (state.world) renderSidebar(state.world);
   ui.input.focus();
   let since = -1;
@@ -165,6 +188,8 @@ function renderChat(answer) {
   ui.title.textContent = chat.title;
   ui.subtitle.textContent = group ? `group ${chat.id} · ${chat.members.length} members` : `private chat with the bot · ${chat.id}`;
   ui.actingBox.hidden = !group;
+  renderActing();
+  const following = atBottom();
   let added = false;
   const visible = new Set();
   for (const m of answer.messages) {
@@ -187,11 +212,24 @@ function renderChat(answer) {
   }
   if (!state.bubbles.size) ui.messages.replaceChildren(el("div", { class: "empty", text: "No messages yet: say /start" }));
   else ui.messages.querySelector(".empty")?.remove();
-  if (added) ui.messages.scrollTop = ui.messages.scrollHeight;
+  if (added || following) scrollToNewest();
   renderKeyboard(answer.reply_keyboard);
   showAnswers(answer.callback_answers);
   showRefusals(answer.rate_limited, answer.rate_limited_count);
 }
+
+// The chat follows the newest message unless the viewer scrolled up to read older ones; images
+// that load later grow the list, so they scroll it again.
+function atBottom() {
+  return ui.messages.scrollHeight - ui.messages.scrollTop - ui.messages.clientHeight < 40;
+}
+
+function scrollToNewest() {
+  ui.messages.scrollTop = ui.messages.scrollHeight;
+  state.following = true;
+}
+ui.messages.addEventListener("scroll", () => { state.following = atBottom(); });
+ui.messages.addEventListener("load", () => { if (state.following) scrollToNewest(); }, true);
 
 function rerenderAll() {
   for (const [id, known] of state.bubbles) {
@@ -213,29 +251,53 @@ function bubble(m, group) {
     node.append(el("div", { class: "reply-quote", "data-testid": "message-reply-to",
       "data-reply-to-id": m.reply_to.message_id, text: `${m.reply_to.from_name}: ${m.reply_to.snippet}` }));
   }
+  if (m.media_group_id) node.dataset.mediaGroupId = m.media_group_id;
   if (m.photo) {
     node.append(m.photo.url
-      ? el("img", { src: m.photo.url, alt: "photo", "data-testid": "message-photo", loading: "lazy" })
+      ? el("img", { src: m.photo.url, alt: "photo", "data-testid": "message-photo" })
       : el("div", { "data-testid": "message-photo", text: "📷 photo (sent by URL, not fetched)" }));
   }
   if (m.document) {
     node.append(el("a", { "data-testid": "message-document", href: m.document.url, download: m.document.file_name,
       text: "📎 " + m.document.file_name }));
   }
+  if (m.sticker) {
+    node.classList.add("sticker");
+    node.append(el("div", { class: "sticker-emoji", "data-testid": "message-sticker", text: m.sticker.emoji || "🖼" }));
+  }
+  if (m.voice) {
+    node.append(el("div", { class: "media", "data-testid": "message-voice" }, `🎤 ${m.voice.duration} s `,
+      m.voice.url ? el("audio", { controls: true, preload: "none", src: m.voice.url }) : null));
+  }
+  if (m.video_note) {
+    node.append(el("div", { class: "media", "data-testid": "message-video-note" },
+      m.video_note.url ? el("video", { class: "video-note", controls: true, preload: "metadata", src: m.video_note.url }) : null,
+      `⏺ ${m.video_note.duration} s`));
+  }
+  if (m.venue) {
+    node.append(el("div", { class: "place", "data-testid": "message-venue" }, el("b", { text: "🏢 " + m.venue.title }),
+      el("div", { text: m.venue.address }), el("div", { class: "sub", text: coordinates(m.venue.location) })));
+  } else if (m.location) {
+    node.append(el("div", { class: "place", "data-testid": "message-location", text: "📍 " + coordinates(m.location) }));
+  }
   if (m.contact) {
     node.append(el("div", { class: "contact", "data-testid": "message-contact",
-      text: `📱 ${m.contact.first_name} ${m.contact.phone_number}` }));
+      text: `👤 ${[m.contact.first_name, m.contact.last_name].filter(Boolean).join(" ")} ${m.contact.phone_number}` }));
   }
   if (m.html !== null && m.html !== undefined) node.append(richText(m.html, "text", "message-text"));
   if (m.caption_html) node.append(richText(m.caption_html, "text caption", "message-caption"));
   node.append(el("div", { class: "meta" },
     el("button", { type: "button", "data-testid": "reply-action", title: "Reply",
       onclick: () => setReplyTo(m), text: "↩" }),
+    mine && m.text !== null && m.text !== undefined ? el("button", { type: "button", "data-testid": "edit-action",
+      title: "Edit", onclick: () => setEditing(m), text: "✎" }) : null,
     m.edit_date ? el("span", { "data-testid": "message-edited", text: "edited " }) : null,
     time(m.date)));
   if (m.inline_keyboard.length) node.append(inlineKeyboard(m));
   return node;
 }
+
+const coordinates = (where) => `${where.latitude.toFixed(5)}, ${where.longitude.toFixed(5)}`;
 
 function richText(html, cls, testid) {
   const node = el("div", { class: cls, "data-testid": testid });
@@ -313,46 +375,179 @@ function press(messageId, button) {
   act("press", { message_id: messageId, callback_data: button.callback_data });
 }
 
+const snippet = (m) => (m.text || m.caption || (m.photo ? "📷 Photo" : m.document ? "📎 " + m.document.file_name
+  : m.sticker ? `${m.sticker.emoji} Sticker` : m.voice ? "🎤 Voice message" : m.video_note ? "⏺ Video message"
+  : m.venue ? "📍 " + m.venue.title : m.location ? "📍 Location" : m.contact ? "👤 " + m.contact.first_name : "")).slice(0, 80);
+
 function setReplyTo(m) {
+  if (m) setEditing(null);
   state.replyTo = m ? { message_id: m.message_id } : null;
   ui.replyPreview.hidden = !m;
   if (m) {
-    ui.replyText.textContent = `Reply to ${m.from.name}: ${(m.text || m.caption || (m.photo ? "📷 Photo" : "")).slice(0, 80)}`;
+    ui.replyText.textContent = `Reply to ${m.from.name}: ${snippet(m)}`;
     ui.input.focus();
   }
 }
-$("reply-cancel").addEventListener("click", () => setReplyTo(null));
+
+// Editing an own text message: the composer holds its text; sending makes an edited_message.
+function setEditing(m) {
+  if (m) setReplyTo(null);
+  state.editing = m ? { message_id: m.message_id, text: m.text } : null;
+  ui.replyPreview.hidden = !m && !state.replyTo;
+  if (m) {
+    ui.replyText.textContent = `Edit: ${snippet(m)}`;
+    ui.input.value = m.text;
+    ui.input.focus();
+  } else if (!state.replyTo) {
+    ui.replyText.textContent = "";
+  }
+}
+$("reply-cancel").addEventListener("click", () => {
+  if (state.editing) ui.input.value = "";
+  setReplyTo(null);
+  setEditing(null);
+});
+
+const replyPart = () => (state.replyTo ? { reply_to_message_id: state.replyTo.message_id } : {});
 
 $("composer").addEventListener("submit", async (event) => {
   event.preventDefault();
   const text = ui.input.value.trim();
   if (!text) return;
-  const reply = state.replyTo ? { reply_to_message_id: state.replyTo.message_id } : {};
   ui.input.value = "";
-  const done = await act("messages", { text, ...reply });
-  if (done) setReplyTo(null);
-  else ui.input.value = text;
+  const done = state.editing
+    ? await act("edit", { message_id: state.editing.message_id, text })
+    : await act("messages", { text, ...replyPart() });
+  if (done) { setReplyTo(null); setEditing(null); } else ui.input.value = text;
 });
 
-ui.photoButton.addEventListener("click", () => ui.photoInput.click());
-ui.photoInput.addEventListener("change", async () => {
-  const file = ui.photoInput.files[0];
-  ui.photoInput.value = "";
-  if (!file || state.userId === null || state.chatId === null) return;
+// ---- attachments --------------------------------------------------------------------------------
+ui.attach.addEventListener("click", () => { ui.attachMenu.hidden = !ui.attachMenu.hidden; });
+const FILE_INPUTS = { photo: "photo-input", document: "document-input", voice: "voice-input", video_note: "video-note-input" };
+for (const button of ui.attachMenu.querySelectorAll("button")) {
+  button.addEventListener("click", () => {
+    ui.attachMenu.hidden = true;
+    const kind = button.dataset.kind;
+    if (FILE_INPUTS[kind]) $(FILE_INPUTS[kind]).click();
+    else if (kind === "sticker") chooseSticker();
+    else if (kind === "location") sendPlace(false);
+    else if (kind === "venue") sendPlace(true);
+    else if (kind === "contact") sendContact();
+  });
+}
+for (const [kind, id] of Object.entries(FILE_INPUTS)) {
+  $(id).addEventListener("change", () => {
+    const files = [...$(id).files];
+    $(id).value = "";
+    if (files.length) sendFiles(kind, files);
+  });
+}
+
+// The length of an audio or video file, read by the browser (Telegram clients send it too).
+function mediaDuration(file) {
+  return new Promise((resolve) => {
+    const media = document.createElement(file.type.startsWith("video/") ? "video" : "audio");
+    const url = URL.createObjectURL(file);
+    const done = (value) => { URL.revokeObjectURL(url); resolve(value); };
+    media.preload = "metadata";
+    media.onloadedmetadata = () => done(Number.isFinite(media.duration) ? Math.round(media.duration) : 1);
+    media.onerror = () => done(1);
+    setTimeout(() => done(1), 2000);
+    media.src = url;
+  });
+}
+
+async function sendFiles(kind, files) {
+  if (state.userId === null || state.chatId === null) return;
   const form = new FormData();
   form.append("user_id", String(state.userId));
-  form.append("photo", file, file.name);
+  form.append("send_as", kind);
+  files.forEach((file, n) => form.append(n ? `file${n}` : "file", file, file.name));
   const caption = ui.input.value.trim();
-  if (caption) form.append("caption", caption);
+  if (caption && (kind === "photo" || kind === "document") && !state.editing) form.append("caption", caption);
+  if (kind === "voice" || kind === "video_note") form.append("duration", String(await mediaDuration(files[0])));
   if (state.replyTo) form.append("reply_to_message_id", String(state.replyTo.message_id));
   try {
-    await api(`chats/${state.chatId}/photos`, { method: "POST", body: form });
-    ui.input.value = "";
+    await api(`chats/${state.chatId}/files`, { method: "POST", body: form });
+    if (form.has("caption")) ui.input.value = "";
     setReplyTo(null);
   } catch (e) {
     toast(e.message, "error");
   }
+}
+
+async function sendAction(action, data) {
+  const done = await act(action, { ...data, ...replyPart() });
+  if (done) setReplyTo(null);
+}
+
+async function chooseSticker() {
+  const values = await askForm("Send a sticker", [{ name: "emoji", label: "Sticker", options: STICKERS.map((e) => [e, e]) }]);
+  if (values) sendAction("sticker", values);
+}
+
+async function sendPlace(venue) {
+  const fields = [
+    { name: "latitude", label: "Latitude", value: "55.75580", inputmode: "decimal" },
+    { name: "longitude", label: "Longitude", value: "37.61730", inputmode: "decimal" },
+  ];
+  if (venue) fields.push({ name: "title", label: "Place", value: "" }, { name: "address", label: "Address", value: "" });
+  const values = await askForm(venue ? "Send a venue" : "Send a location", fields);
+  if (values) sendAction(venue ? "venue" : "location", values);
+}
+
+async function sendContact() {
+  const me = userById(state.userId);
+  const others = state.world.users.filter((u) => u.id !== state.userId);
+  const values = await askForm("Send a contact", [
+    { name: "contact_user_id", label: "Whose", options: [[String(state.userId), `My own (${me.phone_number || "a new number"})`],
+      ...others.map((u) => [String(u.id), `${u.name} (${u.phone_number || "a new number"})`]), ["", "Someone not on Telegram"]] },
+    { name: "first_name", label: "First name (someone not on Telegram)", value: "" },
+    { name: "phone_number", label: "Phone (someone not on Telegram)", value: "" },
+  ]);
+  if (!values) return;
+  if (values.contact_user_id) { delete values.first_name; delete values.phone_number; }
+  sendAction("contact", values);
+}
+
+// A small form in a modal; resolves to {name: value} or null when cancelled.
+function askForm(title, fields, submit = "Send") {
+  $("dialog-title").textContent = title;
+  $("dialog-submit").textContent = submit;
+  $("dialog-fields").replaceChildren(...fields.map((f) => el("label", {}, f.label, f.options
+    ? el("select", { name: f.name, "data-testid": `dialog-${f.name}` },
+      ...f.options.map(([value, text]) => el("option", { value, text })))
+    : el("input", { name: f.name, "data-testid": `dialog-${f.name}`, value: f.value, inputmode: f.inputmode }))));
+  $("dialog").hidden = false;
+  $("dialog-fields").querySelector("input, select")?.focus();
+  return new Promise((resolve) => {
+    const finish = (values) => {
+      $("dialog").hidden = true;
+      $("dialog-form").onsubmit = $("dialog-cancel").onclick = null;
+      resolve(values);
+    };
+    $("dialog-form").onsubmit = (event) => { event.preventDefault(); finish(Object.fromEntries(new FormData($("dialog-form")))); };
+    $("dialog-cancel").onclick = () => finish(null);
+  });
+}
+
+// Every Telegram account has a phone number: any user's can be changed here.
+ui.phone.addEventListener("click", async () => {
+  const me = userById(state.userId);
+  if (!me) return;
+  const values = await askForm(`${me.name}'s phone number`, [{ name: "phone_number", label: "Phone", value: me.phone_number || "" }], "Save");
+  if (!values) return;
+  try {
+    await post(`users/${me.id}`, values);
+    state.world = await api("state");
+    renderSidebar(state.world);
+  } catch (e) {
+    toast(e.message, "error");
+  }
 });
+
+$("open-sidebar").addEventListener("click", () => document.body.classList.add("show-sidebar"));
+$("close-sidebar").addEventListener("click", () => document.body.classList.remove("show-sidebar"));
 
 // ---- forms --------------------------------------------------------------------------------------
 $("new-user-form").addEventListener("submit", async (event) => {

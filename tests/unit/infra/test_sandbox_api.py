@@ -228,9 +228,9 @@ def test_photo_upload_gives_a_photo_update_whose_file_the_bot_can_download(
 ) -> None:
     # GIVEN a user WHEN she uploads a photo with a caption through the sandbox
     r = requests.post(
-        sandbox.base + f"chats/{USER_ID}/photos",
-        data={"user_id": str(USER_ID), "caption": "broken box"},
-        files={"photo": ("box.png", PNG, "image/png")},
+        sandbox.base + f"chats/{USER_ID}/files",
+        data={"user_id": str(USER_ID), "caption": "broken box", "send_as": "photo"},
+        files={"file": ("box.png", PNG, "image/png")},
         timeout=5,
     )
     assert r.status_code == 200, r.text
@@ -274,9 +274,9 @@ def test_group_chat_members_write_and_reply_with_photos(world: World, sandbox: S
         reply_to_message_id=order["message_id"],
     )["update"]["message"]
     r = requests.post(
-        sandbox.base + f"chats/{group['id']}/photos",
+        sandbox.base + f"chats/{group['id']}/files",
         data={"user_id": str(USER_ID), "reply_to_message_id": str(order["message_id"])},
-        files={"photo": ("p.png", PNG, "image/png")},
+        files={"file": ("p.png", PNG, "image/png")},
         timeout=5,
     )
     photo = r.json()["update"]["message"]
@@ -305,9 +305,32 @@ def test_group_chat_members_write_and_reply_with_photos(world: World, sandbox: S
         ("groups", {"title": ""}, 400, "title must be"),
         (f"chats/{USER_ID}/messages", {"user_id": USER_ID, "text": "  "}, 400, "text must be 1-4096"),
         (f"chats/{USER_ID}/messages", {"user_id": 999, "text": "x"}, 404, "no user 999"),
-        (f"chats/{USER_ID}/contact", {"user_id": USER_ID}, 400, "has no phone number"),
+        (
+            f"chats/{USER_ID}/contact",
+            {"user_id": USER_ID, "phone_number": "x", "first_name": "Bo"},
+            400,
+            "phone_number must be 5-20 digits",
+        ),
+        (
+            f"chats/{USER_ID}/contact",
+            {"user_id": USER_ID, "phone_number": "+7900"},
+            400,
+            "needs a first_name",
+        ),
+        (f"chats/{USER_ID}/sticker", {"user_id": USER_ID, "emoji": "x"}, 400, "emoji must be one of"),
+        (f"chats/{USER_ID}/location", {"user_id": USER_ID, "latitude": 91, "longitude": 0}, 400, "latitude"),
+        (
+            f"chats/{USER_ID}/location",
+            {"user_id": USER_ID, "latitude": "n"},
+            400,
+            "latitude must be a number",
+        ),
+        (f"chats/{USER_ID}/venue", {"user_id": USER_ID, "latitude": 1, "longitude": 1}, 400, "needs a title"),
+        (f"chats/{USER_ID}/edit", {"user_id": USER_ID, "message_id": 99, "text": "x"}, 400, "no message 99"),
+        (f"chats/{USER_ID}/files", {"user_id": USER_ID, "send_as": "gif"}, 400, "send_as must be"),
+        ("users/999", {"phone_number": "+79001112233"}, 404, "no user 999"),
         ("chats/77/messages", {"user_id": USER_ID, "text": "x"}, 404, "no chat 77"),
-        (f"chats/{USER_ID}/photos", {"user_id": USER_ID}, 400, "photo must be"),
+        (f"chats/{USER_ID}/files", {"user_id": USER_ID}, 400, "file must be"),
         (f"chats/{USER_ID}/fly", {"user_id": USER_ID}, 404, "no such sandbox action"),
         ("nothing", {}, 404, "no such sandbox endpoint"),
     ],
@@ -403,3 +426,126 @@ def test_json_body_can_be_form_encoded_too(sandbox: Sandbox) -> None:
     r = requests.post(sandbox.base + "users", data={"first_name": "Form", "language_code": "ru"}, timeout=5)
     assert r.status_code == 201
     assert json.loads(r.text)["first_name"] == "Form"
+
+
+def _upload(sandbox: Sandbox, chat_id: int, send_as: str, *files: tuple[str, bytes, str], **data: str) -> Any:
+    r = requests.post(
+        sandbox.base + f"chats/{chat_id}/files",
+        data={"user_id": str(USER_ID), "send_as": send_as, **data},
+        files={("file" if n == 0 else f"file{n}"): f for n, f in enumerate(files)},
+        timeout=5,
+    )
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_several_photos_or_files_are_one_album(sandbox: Sandbox) -> None:
+    # WHEN a user sends three photos at once, with a caption
+    photos = _upload(sandbox, USER_ID, "photo", *[(f"{n}.png", PNG + bytes([n]), "image/png") for n in range(3)],
+                     caption="the damage")  # fmt: skip
+    # THEN the bot gets three photo messages sharing one media_group_id, the caption on the first
+    messages = [u["message"] for u in photos["updates"]]
+    assert len(messages) == 3
+    assert len({m["media_group_id"] for m in messages}) == 1
+    assert messages[0]["media_group_id"].isdigit()
+    assert [m.get("caption") for m in messages] == ["the damage", None, None]
+    # WHEN she sends two documents THEN they are another album; one file alone is no album
+    docs = _upload(
+        sandbox, USER_ID, "document", ("a.pdf", b"%PDF-1", "application/pdf"), ("b.txt", b"hi", "text/plain")
+    )
+    names = [u["message"]["document"]["file_name"] for u in docs["updates"]]
+    assert names == ["a.pdf", "b.txt"]
+    assert docs["updates"][0]["message"]["media_group_id"] != messages[0]["media_group_id"]
+    single = _upload(sandbox, USER_ID, "document", ("c.pdf", b"%PDF-2", "application/pdf"))
+    assert "media_group_id" not in single["update"]["message"]
+    # AND the page shows each file with a link to its bytes
+    shown = sandbox.get(f"chats/{USER_ID}/messages")["messages"][-1]
+    assert shown["document"]["file_name"] == "c.pdf"
+    assert (
+        requests.get(sandbox.base.removesuffix("/sandbox/api/") + shown["document"]["url"], timeout=5).content
+        == b"%PDF-2"
+    )
+    # AND more than ten items are refused, as Telegram refuses them
+    r = requests.post(sandbox.base + f"chats/{USER_ID}/files", data={"user_id": str(USER_ID)},
+                      files={f"file{n}": ("p.png", PNG, "image/png") for n in range(11)}, timeout=5)  # fmt: skip
+    assert (r.status_code, r.json()["error"]) == (400, "at most 10 files in one album, one photo at a time")
+
+
+def test_sticker_voice_video_note_location_venue(world: World, sandbox: Sandbox) -> None:
+    # WHEN a user sends each kind THEN the bot gets the object Telegram would send
+    sticker = sandbox.post(f"chats/{USER_ID}/sticker", user_id=USER_ID, emoji="👍")["update"]["message"][
+        "sticker"
+    ]
+    assert (sticker["type"], sticker["emoji"], sticker["width"], sticker["is_animated"]) == (
+        "regular",
+        "👍",
+        512,
+        False,
+    )
+    voice = _upload(sandbox, USER_ID, "voice", ("v.ogg", b"OggS-voice", "audio/ogg"), duration="3.4")
+    assert voice["update"]["message"]["voice"] | {"file_id": "", "file_unique_id": ""} == {
+        "file_id": "", "file_unique_id": "", "duration": 3, "mime_type": "audio/ogg", "file_size": 10}  # fmt: skip
+    note = _upload(sandbox, USER_ID, "video_note", ("n.mp4", b"mp4-note", "video/mp4"), duration="5")
+    assert (
+        note["update"]["message"]["video_note"]["length"],
+        note["update"]["message"]["video_note"]["duration"],
+    ) == (240, 5)
+    where = sandbox.post(f"chats/{USER_ID}/location", user_id=USER_ID, latitude=55.75, longitude=37.62)
+    assert where["update"]["message"]["location"] == {"latitude": 55.75, "longitude": 37.62}
+    venue = sandbox.post(f"chats/{USER_ID}/venue", user_id=USER_ID, latitude="59.9", longitude="30.3",
+                         title="Склад №2", address="ул. Складская, 1")["update"]["message"]  # fmt: skip
+    assert venue["venue"] == {"location": {"latitude": 59.9, "longitude": 30.3}, "title": "Склад №2",
+                              "address": "ул. Складская, 1"}  # fmt: skip
+    assert venue["location"] == venue["venue"]["location"]  # Telegram sets both
+    # AND the bot can download the sticker's and the voice's files
+    path = _bot_call(world, "getFile", file_id=voice["update"]["message"]["voice"]["file_id"])["file_path"]
+    assert world.file_by_path(path).data == b"OggS-voice"
+    # AND the page shows them
+    shown = sandbox.get(f"chats/{USER_ID}/messages")["messages"]
+    assert shown[-5]["sticker"]["emoji"] == "👍"
+    assert shown[-4]["voice"]["duration"] == 3
+    assert shown[-1]["venue"]["title"] == "Склад №2"
+    assert sandbox.get("chats")["chats"][-1]["last_message"] == "📍 Склад №2"
+
+
+def test_contacts_own_another_users_or_anyones(world: World, sandbox: Sandbox) -> None:
+    bob = sandbox.post("users", 201, first_name="Bob", last_name="Stone", phone_number="+79005550000")
+    # WHEN a user with no phone shares her own contact THEN she has one now (every account has)
+    world.users[USER_ID].phone_number = None
+    own = sandbox.post(f"chats/{USER_ID}/contact", user_id=USER_ID)["update"]["message"]["contact"]
+    assert own["user_id"] == USER_ID
+    assert own["phone_number"] == world.users[USER_ID].phone_number
+    # WHEN she shares Bob's THEN his phone and user id; someone not on Telegram has no user id
+    theirs = sandbox.post(f"chats/{USER_ID}/contact", user_id=USER_ID, contact_user_id=bob["id"])
+    assert theirs["update"]["message"]["contact"] == {
+        "phone_number": "+79005550000", "first_name": "Bob", "last_name": "Stone", "user_id": bob["id"]}  # fmt: skip
+    anyone = sandbox.post(
+        f"chats/{USER_ID}/contact", user_id=USER_ID, phone_number="+7 (900) 111-22-33", first_name="Vera"
+    )
+    assert anyone["update"]["message"]["contact"] == {"phone_number": "+79001112233", "first_name": "Vera"}
+    # AND any user's phone can be changed, which her own contact then shares
+    changed = sandbox.post(f"users/{USER_ID}", phone_number="+79990000001")
+    assert changed["phone_number"] == "+79990000001"
+    again = sandbox.post(f"chats/{USER_ID}/contact", user_id=USER_ID)["update"]["message"]["contact"]
+    assert again["phone_number"] == "+79990000001"
+
+
+def test_editing_an_own_text_message_sends_edited_message(world: World, sandbox: Sandbox) -> None:
+    sent = sandbox.post(f"chats/{USER_ID}/messages", user_id=USER_ID, text="helo")["update"]["message"]
+    # WHEN the user edits it THEN the bot gets an edited_message with the new text and edit_date
+    edited = sandbox.post(
+        f"chats/{USER_ID}/edit", user_id=USER_ID, message_id=sent["message_id"], text="hello"
+    )
+    message = edited["update"]["edited_message"]
+    assert (message["message_id"], message["text"], message["edit_date"] >= message["date"]) == (
+        sent["message_id"],
+        "hello",
+        True,
+    )
+    shown = sandbox.get(f"chats/{USER_ID}/messages")["messages"][-1]
+    assert (shown["text"], shown["edit_date"] is not None) == ("hello", True)
+    # AND the bot's messages cannot be edited by the user
+    bots = _bot_call(world, "sendMessage", chat_id=USER_ID, text="mine")
+    r = requests.post(sandbox.base + f"chats/{USER_ID}/edit",
+                      json={"user_id": USER_ID, "message_id": bots["message_id"], "text": "x"}, timeout=5)  # fmt: skip
+    assert r.status_code == 400
