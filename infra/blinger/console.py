@@ -8,6 +8,7 @@ the page at `base_url`; tests play it through the same methods (`reply`, `assign
 
 from __future__ import annotations
 
+import base64
 import hmac
 import json
 import re
@@ -124,6 +125,22 @@ class BlingerConsole(BackgroundServer):
 
     def _on_stop(self) -> None:
         self._stopping.set()  # wakes handlers sleeping in an injected delay
+
+    # -- saved state (the local stack keeps it across restarts) -----------------------------------
+    def snapshot(self) -> dict[str, Any]:
+        """Conversations and operators' uploaded files as JSON (files base64)."""
+        with self._lock:
+            files = [
+                asdict(f) | {"data": base64.b64encode(f.data).decode("ascii")} for f in self._files.values()
+            ]
+        return {"inbox": self.inbox.snapshot(), "files": files}
+
+    def restore(self, data: dict[str, Any]) -> None:
+        self.inbox.restore(data["inbox"])
+        with self._lock:
+            self._files = {
+                f["id"]: StoredFile(**(f | {"data": base64.b64decode(f["data"])})) for f in data["files"]
+            }
 
     # -- test hooks ------------------------------------------------------------------------------
 

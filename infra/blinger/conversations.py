@@ -305,6 +305,29 @@ class Inbox:
             conv = self._conversations.get(client_id)
             return copy.deepcopy(conv)
 
+    def snapshot(self) -> dict[str, Any]:
+        """Everything the inbox holds, as JSON (the local stack saves it on stop)."""
+        with self._lock:
+            return {
+                "conversations": [dataclasses.asdict(c) for c in self._conversations.values()],
+                "operators": [dataclasses.asdict(o) for o in self._operators.values()],
+                "next": dict(self._next),
+                "version": self.version,
+            }
+
+    def restore(self, data: dict[str, Any]) -> None:
+        """Replace the state with a `snapshot`."""
+        with self._lock:
+            self._conversations = {}
+            for raw in data["conversations"]:
+                conv = Conversation(**{k: v for k, v in raw.items() if k not in ("messages", "operator")})
+                conv.operator = Operator(**raw["operator"]) if raw.get("operator") else None
+                conv.messages = [Message(**m) for m in raw["messages"]]
+                self._conversations[conv.client_id] = conv
+            self._operators = {o["name"]: Operator(**o) for o in data["operators"]}
+            self._next = dict(data["next"])
+            self.version = int(data["version"]) + 1  # pages polling an older version see a change
+
     def all(self) -> list[Conversation]:
         """Latest message first, as an inbox lists them."""
         with self._lock:

@@ -425,6 +425,17 @@ class World:
         """A process-wide growing number for ids (files, callback queries, media groups)."""
         return next(self._ids)
 
+    def counters(self) -> tuple[int, int]:
+        """The next id and update id, for a saved world (each is consumed: ids only need to grow)."""
+        with self.lock:
+            return next(self._ids), next(self._update_ids)
+
+    def continue_counters(self, next_id: int, next_update_id: int) -> None:
+        """Go on from a saved world's `counters`."""
+        with self.lock:
+            self._ids = itertools.count(next_id)
+            self._update_ids = itertools.count(next_update_id)
+
     def now(self) -> int:
         return int(self.clock())
 

@@ -4,8 +4,10 @@
                                                                     [--blinger-port 8082] [--moto-port 5000]
 
 Prints the URLs and "ready in N s", then runs until Ctrl-C (SIGINT) or SIGTERM, which stop
-everything and exit 0. With ``TELEGRAM_BOT_TOKEN`` in the environment the sandbox is replaced by
-the real Telegram, long-polled (``TELEGRAM_API_URL`` chooses another Bot API server).
+everything and exit 0. Data (tables, buckets, the sandbox's chats, the Blinger console's
+conversations) is kept in ``--state-dir`` across restarts; ``--fresh`` starts clean. With
+``TELEGRAM_BOT_TOKEN`` in the environment the sandbox is replaced by the real Telegram,
+long-polled (``TELEGRAM_API_URL`` chooses another Bot API server).
 """
 
 from __future__ import annotations
@@ -20,7 +22,10 @@ import os  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
 import threading  # noqa: E402
+from pathlib import Path  # noqa: E402
 from types import FrameType  # noqa: E402
+
+STATE_DIR = Path(__file__).resolve().parents[2] / ".localstack-state"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -29,6 +34,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--telegram-port", type=int, default=8081, help="Telegram sandbox and web chat")
     parser.add_argument("--blinger-port", type=int, default=8082, help="Blinger console")
     parser.add_argument("--moto-port", type=int, default=5000, help="AWS services (moto)")
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        default=STATE_DIR,
+        help="where data is kept across restarts (default: %(default)s)",
+    )
+    parser.add_argument("--fresh", action="store_true", help="forget the kept data first (make run FRESH=1)")
     return parser.parse_args(argv)
 
 
@@ -50,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
         Ports(api=args.port, telegram=args.telegram_port, blinger=args.blinger_port, moto=args.moto_port),
         real_token=os.environ.get("TELEGRAM_BOT_TOKEN") or None,
         real_api_url=os.environ.get("TELEGRAM_API_URL") or None,
+        state_dir=args.state_dir,
+        fresh=args.fresh,
     )
     try:
         stack.start()

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any
 
 from infra.localstack.aws import client
@@ -113,6 +114,18 @@ class QueuePoller:
         if self._thread.is_alive():
             self._thread.join(timeout=WAIT_SECONDS + 5)
 
+    def backlog(self) -> int:
+        """Messages still in the queue: waiting, being handled, or waiting for a retry."""
+        attributes = self._sqs.get_queue_attributes(
+            QueueUrl=self._queue_url,
+            AttributeNames=[
+                "ApproximateNumberOfMessages",
+                "ApproximateNumberOfMessagesNotVisible",
+                "ApproximateNumberOfMessagesDelayed",
+            ],
+        )["Attributes"]
+        return sum(int(value) for value in attributes.values())
+
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
@@ -157,6 +170,17 @@ class QueuePoller:
 
 def _account(queue_url: str) -> str:
     return queue_url.rstrip("/").split("/")[-2]
+
+
+def drain(pollers: list[QueuePoller], timeout: float) -> int:
+    """Wait until every polled queue is empty (its messages handled), at most ``timeout`` seconds;
+    returns how many messages are left (deliveries waiting for a later retry)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = sum(poller.backlog() for poller in pollers)
+        if left == 0 or time.monotonic() >= deadline:
+            return left
+        time.sleep(0.2)
 
 
 def start_pollers(

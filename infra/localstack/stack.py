@@ -1,10 +1,16 @@
 """The whole system on this machine, started and stopped in the right order (``make run``).
 
-Order matters: moto first (tables, queues and buckets from the template), then the Telegram side
+Order matters: moto first (tables, queues and buckets from the template, then the writes of the
+previous run replayed into them and recording resumed: `persistence`), then the Telegram side
 (its URL is part of the functions' environment), then the environment itself, which must be in
 ``os.environ`` before anything imports ``supportbot`` (its table names are read at import), then
-demo data, the handlers (imported now, so the first chat message is not a cold start), the API,
-the queue pollers, and last the webhook, because setting it starts deliveries to the API.
+demo data (on a first start only: restored data is kept as it was), the handlers (imported now, so
+the first chat message is not a cold start), the API, the queue pollers, and last the webhook,
+because setting it starts deliveries to the API.
+
+Stopping is the reverse, with the queues drained in between: no more updates are delivered, the
+pollers handle what is queued (the sandbox and the console still answer the deliveries), then the
+sandbox's and the console's state is saved and everything stops.
 """
 
 from __future__ import annotations
@@ -20,7 +26,8 @@ from typing import Any
 from infra.localstack.api import LocalApi
 from infra.localstack.aws import MotoServer, apply_environment, aws_environment, create_resources
 from infra.localstack.lambdas import LocalFunction, add_import_paths
-from infra.localstack.sqs_poller import QueuePoller, start_pollers
+from infra.localstack.persistence import LocalState
+from infra.localstack.sqs_poller import QueuePoller, drain, start_pollers
 from infra.localstack.telegram import LOCAL_TOKEN, WAREHOUSE_CHAT_ID, RealTelegramPoller, Sandbox
 from infra.localstack.template_model import StackModel, merged_environment, without_ssm_references
 from infra.template import TEMPLATE, load_template
@@ -32,6 +39,7 @@ LOCAL_WEBHOOK_SECRET = "local-webhook-secret"  # noqa: S105 - fake, for the sand
 BLINGER_TOKEN = "local-blinger-token"  # noqa: S105
 BLINGER_EVENTS_SECRET = "local-blinger-events-secret"  # noqa: S105
 BLINGER_CHANNEL_ID = "telegram"
+DRAIN_SECONDS = 10.0  # how long stopping waits for queued messages to be handled
 
 
 @dataclass
@@ -69,7 +77,11 @@ class LocalStack:
         real_token: str | None = None,
         real_api_url: str | None = None,
         log: Callable[[str], None] = print,
+        state_dir: Path | None = None,
+        fresh: bool = False,
     ) -> None:
+        """``state_dir``: keep data across restarts there (`persistence`); None keeps nothing.
+        ``fresh``: forget what ``state_dir`` holds first."""
         self.ports = ports or Ports()
         self.template_path = template_path
         self.real_token = real_token
@@ -83,6 +95,10 @@ class LocalStack:
         self.api: LocalApi | None = None
         self.pollers: list[QueuePoller] = []
         self.environment: dict[str, str] = {}
+        self.state_dir = state_dir
+        self.fresh = fresh
+        self.state: LocalState | None = None
+        self.restored = 0  # writes replayed from the previous run
 
     @property
     def api_url(self) -> str:
@@ -106,6 +122,10 @@ class LocalStack:
         template = load_template(self.template_path)
         model = StackModel.from_template(template, root=self.template_path.parent, moto_url=self.moto.url)
         create_resources(model, template, self.moto.url)
+        if self.state_dir is not None:
+            self.state = LocalState(self.state_dir, fresh=self.fresh)
+            self.restored = self.state.restore_aws(self.moto.url)
+            self.state.record_aws()
 
         overrides = local_secrets(model)
         self.admin_api_key = overrides.get("ADMIN_API_KEY")
@@ -133,15 +153,20 @@ class LocalStack:
         functions = build_functions(model)
         from infra.demo import load_demo_data  # imports supportbot: only now that the names are set
 
-        load_demo_data()
+        if not self.restored:
+            load_demo_data()
         for function in functions.values():
             _ = function.handler  # the cold start happens here, not on the first message
         self.api = LocalApi(functions, port=self.ports.api, access_log_format=model.access_log_format).start()
         self.pollers = start_pollers(model, functions, self.moto.url)
         if self.blinger is not None:
+            saved = self.state.load("blinger") if self.state else None
+            if saved is not None:
+                self.blinger.restore(saved)
             self.blinger.start()
         if self.sandbox is not None:
-            self.sandbox.start(self.webhook_url, LOCAL_WEBHOOK_SECRET)
+            saved = self.state.load("sandbox") if self.state else None
+            self.sandbox.start(self.webhook_url, LOCAL_WEBHOOK_SECRET, saved)
         elif self.real_token:
             self.telegram_poller = RealTelegramPoller(
                 self.real_token, self.real_api_url, self.webhook_url, LOCAL_WEBHOOK_SECRET
@@ -165,12 +190,16 @@ class LocalStack:
         return urls
 
     def stop(self) -> None:
-        """Stop everything that started, newest first; each step runs even if one before failed."""
+        """Stop everything that started, newest first, draining the queues and saving the state
+        (see the module docstring); each step runs even if one before failed."""
         steps: list[tuple[str, Callable[[], None] | None]] = [
             ("Telegram poller", self.telegram_poller.stop if self.telegram_poller else None),
+            ("sandbox's deliveries", self.sandbox.pause_deliveries if self.sandbox else None),
+            ("queues", self._drain if self.pollers else None),
+            *[("queue poller", poller.stop) for poller in self.pollers],
+            ("saved state", self._save if self.state else None),
             ("sandbox", self.sandbox.stop if self.sandbox else None),
             ("Blinger console", self.blinger.stop if self.blinger else None),
-            *[("queue poller", poller.stop) for poller in self.pollers],
             ("API", self.api.stop if self.api else None),
             ("moto", self.moto.stop if self.moto else None),
         ]
@@ -183,6 +212,25 @@ class LocalStack:
                 logger.exception("Stopping the %s failed", name)
         self.telegram_poller = self.sandbox = self.blinger = self.api = self.moto = None
         self.pollers = []
+        self.state = None
+
+    def _drain(self) -> None:
+        left = drain(self.pollers, DRAIN_SECONDS)
+        if left:
+            logger.warning(
+                "%d queued message(s) still waiting for a retry are not kept across the restart "
+                "(their stored messages stay queued)",
+                left,
+            )
+
+    def _save(self) -> None:
+        if self.state is None:
+            return
+        self.state.stop_recording()
+        if self.sandbox is not None:
+            self.state.save("sandbox", self.sandbox.snapshot())
+        if self.blinger is not None:
+            self.state.save("blinger", self.blinger.snapshot())
 
 
 def _blinger_console(port: int, bot_webhook_url: str) -> Any:

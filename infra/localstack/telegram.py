@@ -21,6 +21,7 @@ import requests
 
 from infra.botapi import BotApiServer, World
 from infra.botapi.delivery import post_update, split_call
+from infra.botapi.snapshot import restore, snapshot
 from infra.botapi.webhook import telegram_backoff
 from infra.set_webhook import ALLOWED_UPDATES, set_webhook
 
@@ -72,13 +73,25 @@ class Sandbox:
     def url(self) -> str:
         return self.server.base_url
 
-    def start(self, webhook_url: str, secret: str) -> Sandbox:
-        add_demo_users(self.world)
+    def start(self, webhook_url: str, secret: str, saved: dict[str, Any] | None = None) -> Sandbox:
+        """Serve (the world of a previous run when ``saved``, else the demo users) and set the webhook."""
+        if saved is not None:
+            restore(self.world, saved)
+        else:
+            add_demo_users(self.world)
         self.server.start()
         answer = set_webhook(webhook_url, LOCAL_TOKEN, secret, api_url=self.url)
         if not answer.get("ok"):
             raise RuntimeError(f"the sandbox refused setWebhook: {answer}")
         return self
+
+    def pause_deliveries(self) -> None:
+        """No more updates to the webhook (the Bot API still serves the bot's calls)."""
+        if self.server.deliverer is not None:
+            self.server.deliverer.stop()
+
+    def snapshot(self) -> dict[str, Any]:
+        return snapshot(self.world)
 
     def stop(self) -> None:
         self.server.stop()

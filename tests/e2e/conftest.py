@@ -75,12 +75,21 @@ class StackProcess:
         return self.process.returncode
 
 
-def start_stack(tmp_dir: Path, extra_env: dict[str, str] | None = None) -> StackProcess:
-    ports = {name: free_port() for name in ("api", "telegram", "blinger", "moto")}
+def start_stack(
+    tmp_dir: Path,
+    extra_env: dict[str, str] | None = None,
+    ports: dict[str, int] | None = None,
+    extra_args: tuple[str, ...] = (),
+) -> StackProcess:
+    """A stack keeping its data in ``tmp_dir/state`` (never the checkout's); ``ports`` again to
+    restart one where it was."""
+    ports = ports or {name: free_port() for name in ("api", "telegram", "blinger", "moto")}
     env = {k: v for k, v in os.environ.items() if k not in INHERITED}
     env |= {"PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'layers' / 'shared'}", "PYTHONUNBUFFERED": "1"}
     env |= extra_env or {}
-    log_path = tmp_dir / "stack.log"
+    log_path = next(
+        tmp_dir / f"stack{n or ''}.log" for n in range(100) if not (tmp_dir / f"stack{n or ''}.log").exists()
+    )
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [
@@ -89,6 +98,7 @@ def start_stack(tmp_dir: Path, extra_env: dict[str, str] | None = None) -> Stack
                 "infra.localstack",
                 *("--port", str(ports["api"]), "--telegram-port", str(ports["telegram"])),
                 *("--blinger-port", str(ports["blinger"]), "--moto-port", str(ports["moto"])),
+                *("--state-dir", str(tmp_dir / "state"), *extra_args),
             ],
             cwd=ROOT,
             env=env,
