@@ -8,6 +8,7 @@ the template is therefore served with no change here.
 Route matching, as API Gateway: exact paths win over ``{param}`` paths, which win over
 ``{proxy+}``; a method beats ``ANY``; ``$default`` (an event without Path) catches the rest. One
 local liberty: a trailing slash is optional both ways (Blinger calls ``/v1/blinger/webhook/``).
+Where no route matches, ``/`` answers a page listing the routes and ``/favicon.ico`` an icon.
 
 Access log: with the template's ``AccessLogSettings.Format``, each request is logged (logger
 ``infra.localstack.access``) as API Gateway would write it, ``$context`` variables filled in
@@ -17,12 +18,13 @@ from the request, ``-`` for one without a value; a variable it does not know fai
 from __future__ import annotations
 
 import base64
+import html
 import json
 import logging
 import re
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from typing import Any
@@ -39,6 +41,9 @@ MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
 _TEXT_TYPES = re.compile(
     r"^(text/.*|application/(json|xml|javascript|x-www-form-urlencoded)|.*\+(json|xml))$", re.IGNORECASE
 )
+
+
+Observer = Callable[[HttpRoute, dict[str, Any], int, float], None]
 
 
 @dataclass(frozen=True)
@@ -228,8 +233,13 @@ class LocalApi(BackgroundServer):
         host: str = "127.0.0.1",
         port: int = 3000,
         access_log_format: str | None = None,
+        observer: Observer | None = None,
     ) -> None:
+        """``observer(route, event, status, milliseconds)`` is told of every request a function
+        answered (the terminal's lines); its failures are logged, never the caller's."""
         self.functions = functions
+        self.observer = observer
+        self.links: dict[str, str] = {}  # the stack's other pages, listed on the root page
         self.router = Router(route for f in functions.values() for route in f.model.routes)
         self.access_log_format = access_log_format
         if access_log_format is not None:  # an unknown variable fails now, not on the first request
@@ -246,21 +256,70 @@ class LocalApi(BackgroundServer):
         event: dict[str, Any] | None = None
         path = urlsplit(target).path
         found = self.router.match(method, path)
+        if found is None and method in ("GET", "HEAD") and path in LOCAL_PAGES:
+            content_type, page = LOCAL_PAGES[path](self)
+            return 200, {"content-type": content_type, "cache-control": "no-cache"}, [], page
         if found is None:
             # API Gateway's own answer for a route that does not exist.
             answer = 404, {"content-type": "application/json"}, [], b'{"message":"Not Found"}'
         else:
             function = self.functions[found.route.function]
             event = build_event(found, method, target, headers, body, source_ip)
+            started = time.monotonic()
             try:
                 answer = to_http(function.invoke(event))
             except Exception:
                 logger.exception("%s raised (API Gateway answers 500)", function.model.logical_id)
                 answer = 500, {"content-type": "application/json"}, [], b'{"message":"Internal Server Error"}'
+            if self.observer is not None:
+                try:
+                    self.observer(found.route, event, answer[0], (time.monotonic() - started) * 1000)
+                except Exception:
+                    logger.exception("Reporting %s failed", found.route.route_key)
         if self.access_log_format is not None:
             values = context_values(event, method, path, answer[0], len(answer[3]))
             access_logger.info(access_log_line(self.access_log_format, values))
         return answer
+
+
+FAVICON = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" rx="14" '
+    b'fill="#1f6feb"/><path d="M18 20h28v6H35v20h-6V26H18z" fill="#fff"/></svg>'
+)
+
+
+def root_page(api: LocalApi) -> tuple[str, bytes]:
+    """The API's root: its routes (links where a browser can open them) and the stack's pages.
+    Local only: API Gateway answers its 404 there."""
+    rows = []
+    for route in sorted(api.routes, key=lambda r: (r.path or "", r.method)):
+        path = route.path or "$default"
+        openable = route.method in ("GET", "ANY") and "{" not in path
+        shown = f'<a href="{html.escape(path)}">{html.escape(path)}</a>' if openable else html.escape(path)
+        rows.append(
+            f"<tr><td>{html.escape(route.method)}</td><td>{shown}</td><td>{html.escape(route.function)}</td></tr>"
+        )
+    links = "".join(
+        f'<li>{html.escape(name)}: <a href="{html.escape(url)}">{html.escape(url)}</a></li>'
+        for name, url in api.links.items()
+    )
+    page = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Local API</title><link rel="icon" href="/favicon.ico" type="image/svg+xml">
+<style>body{{font:15px/1.5 system-ui,sans-serif;margin:24px auto;max-width:820px;padding:0 12px;color:#1f2a37}}
+table{{border-collapse:collapse;width:100%}}td{{border-bottom:1px solid #dde3e8;padding:4px 8px 4px 0;overflow-wrap:anywhere}}</style>
+</head><body><h1>Local API</h1>
+<p>The routes of <code>template.yaml</code>, served as API Gateway would (<code>make run</code>).</p>
+<table><tbody>{"".join(rows)}</tbody></table>
+{f"<h2>Also running</h2><ul>{links}</ul>" if links else ""}
+</body></html>"""
+    return "text/html; charset=utf-8", page.encode("utf-8")
+
+
+LOCAL_PAGES: dict[str, Callable[[LocalApi], tuple[str, bytes]]] = {
+    "/": root_page,
+    "/favicon.ico": lambda api: ("image/svg+xml", FAVICON),
+}
 
 
 def _handler_for(api: LocalApi) -> type[BaseHTTPRequestHandler]:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from infra.localstack.aws import client
@@ -91,13 +92,23 @@ def failed_ids(source: SqsSource, messages: list[dict[str, Any]], result: Any) -
     return reported
 
 
+BatchObserver = Callable[[list[dict[str, Any]], set[str], float], None]
+
+
 class QueuePoller:
     """One event source mapping: a daemon thread polling one queue for one function."""
 
     def __init__(
-        self, source: SqsSource, function: LocalFunction, queue_name: str, endpoint_url: str
+        self,
+        source: SqsSource,
+        function: LocalFunction,
+        queue_name: str,
+        endpoint_url: str,
+        observer: BatchObserver | None = None,
     ) -> None:
+        """``observer(messages, failed message ids, milliseconds)`` is told of every batch."""
         self.source = source
+        self.observer = observer
         self.function = function
         self._sqs = client("sqs", endpoint_url)
         self._queue_url = self._sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]
@@ -113,6 +124,15 @@ class QueuePoller:
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(timeout=WAIT_SECONDS + 5)
+        self._sqs.close()  # the client closes its connections first, not moto (no TIME_WAIT on its port)
+
+    def _observe(self, messages: list[dict[str, Any]], failed: set[str], started: float) -> None:
+        if self.observer is None:
+            return
+        try:
+            self.observer(messages, failed, (time.monotonic() - started) * 1000)
+        except Exception:
+            logger.exception("Reporting a batch of %s failed", self.source.function)
 
     def backlog(self) -> int:
         """Messages still in the queue: waiting, being handled, or waiting for a retry."""
@@ -148,14 +168,17 @@ class QueuePoller:
         messages = received.get("Messages") or []
         if not messages:
             return 0
+        started = time.monotonic()
         try:
             result = self.function.invoke(sqs_event(messages, self._queue_arn))
         except Exception:
             logger.exception(
                 "%s failed; its batch of %d returns to the queue", self.source.function, len(messages)
             )
+            self._observe(messages, {m["MessageId"] for m in messages}, started)
             return len(messages)
         keep = failed_ids(self.source, messages, result)
+        self._observe(messages, keep, started)
         done = [m for m in messages if m["MessageId"] not in keep]
         for start in range(0, len(done), 10):
             self._sqs.delete_message_batch(
@@ -184,13 +207,18 @@ def drain(pollers: list[QueuePoller], timeout: float) -> int:
 
 
 def start_pollers(
-    model: StackModel, functions: dict[str, LocalFunction], endpoint_url: str
+    model: StackModel,
+    functions: dict[str, LocalFunction],
+    endpoint_url: str,
+    observers: dict[str, BatchObserver] | None = None,
 ) -> list[QueuePoller]:
-    """A started poller for every enabled ``SQS`` event of the template."""
+    """A started poller for every enabled ``SQS`` event of the template (``observers`` by
+    function logical id)."""
     pollers = []
     for function in functions.values():
         for source in function.model.sqs_sources:
             if source.enabled:
                 queue = model.queues[source.queue]
-                pollers.append(QueuePoller(source, function, queue.name, endpoint_url).start())
+                observer = (observers or {}).get(function.model.logical_id)
+                pollers.append(QueuePoller(source, function, queue.name, endpoint_url, observer).start())
     return pollers

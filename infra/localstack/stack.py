@@ -23,13 +23,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from infra.localstack import terminal
 from infra.localstack.api import LocalApi
 from infra.localstack.aws import MotoServer, apply_environment, aws_environment, create_resources
 from infra.localstack.lambdas import LocalFunction, add_import_paths
 from infra.localstack.persistence import LocalState
 from infra.localstack.sqs_poller import QueuePoller, drain, start_pollers
 from infra.localstack.telegram import LOCAL_TOKEN, WAREHOUSE_CHAT_ID, RealTelegramPoller, Sandbox
-from infra.localstack.template_model import StackModel, merged_environment, without_ssm_references
+from infra.localstack.template_model import (
+    HttpRoute,
+    StackModel,
+    merged_environment,
+    without_ssm_references,
+)
 from infra.template import TEMPLATE, load_template
 
 logger = logging.getLogger(__name__)
@@ -157,8 +163,15 @@ class LocalStack:
             load_demo_data()
         for function in functions.values():
             _ = function.handler  # the cold start happens here, not on the first message
-        self.api = LocalApi(functions, port=self.ports.api, access_log_format=model.access_log_format).start()
-        self.pollers = start_pollers(model, functions, self.moto.url)
+        self.api = LocalApi(
+            functions,
+            port=self.ports.api,
+            access_log_format=model.access_log_format,
+            observer=self._on_request,
+        )
+        self.api.links = {name: url.split(" ")[0] for name, url in self._page_urls().items()}
+        self.api.start()
+        self.pollers = start_pollers(model, functions, self.moto.url, {"OutboxFunction": self._on_outbox})
         if self.blinger is not None:
             saved = self.state.load("blinger") if self.state else None
             if saved is not None:
@@ -172,6 +185,18 @@ class LocalStack:
                 self.real_token, self.real_api_url, self.webhook_url, LOCAL_WEBHOOK_SECRET
             ).start()
 
+    def _page_urls(self) -> dict[str, str]:
+        """The browser pages of the stack other than the API's own (known before they start)."""
+        urls: dict[str, str] = {}
+        if self.sandbox is not None:
+            urls["Telegram sandbox (web chat)"] = self.sandbox.server.sandbox_url
+        if self.blinger is not None:
+            urls["Blinger console"] = self.blinger.base_url + "/"
+        if self.admin_api_key:
+            urls["Admin page"] = f"{self.api_url}/v1/admin/"
+            urls["Admin API (Swagger UI)"] = f"{self.api_url}/v1/admin/swagger"
+        return urls
+
     def urls(self) -> dict[str, str]:
         urls: dict[str, str] = {}
         if self.sandbox is not None:
@@ -182,11 +207,13 @@ class LocalStack:
             urls["Blinger console"] = self.blinger.base_url + "/"
         if self.admin_api_key:
             urls["Admin page"] = f"{self.api_url}/v1/admin/ (API key: {self.admin_api_key})"
-        urls["API"] = (
-            self.api_url + " (" + ", ".join(r.route_key for r in (self.api.routes if self.api else [])) + ")"
-        )
+            urls["Admin API (Swagger UI)"] = f"{self.api_url}/v1/admin/swagger"
+        urls["API"] = f"{self.api_url}/ (its routes)"
         if self.moto is not None:
-            urls["AWS (moto)"] = self.moto.url + "/moto-api/"
+            # moto's own /moto-api/ page loads its scripts from the internet: its data is plain JSON.
+            urls["AWS (moto)"] = (
+                f"{self.moto.url}/moto-api/data.json (endpoint for aws --endpoint-url: {self.moto.url})"
+            )
         return urls
 
     def stop(self) -> None:
@@ -213,6 +240,16 @@ class LocalStack:
         self.telegram_poller = self.sandbox = self.blinger = self.api = self.moto = None
         self.pollers = []
         self.state = None
+
+    def _on_request(self, route: HttpRoute, event: dict[str, Any], status: int, ms: float) -> None:
+        """A line per update the Telegram webhook handled (`terminal`)."""
+        if route.path is not None and route.path.rstrip("/") == WEBHOOK_PATH:
+            self.log(terminal.update_line(event.get("body"), status, ms))
+
+    def _on_outbox(self, messages: list[dict[str, Any]], failed: set[str], ms: float) -> None:
+        """A line per outbox delivery (`terminal`)."""
+        for message in messages:
+            self.log(terminal.delivery_line(message["Body"], message["MessageId"] in failed, ms))
 
     def _drain(self) -> None:
         left = drain(self.pollers, DRAIN_SECONDS)

@@ -139,11 +139,20 @@
     return item;
   }
 
+  // A value the bot sent as an object is shown as "key: value" pairs, never as raw JSON.
+  function infoText(value) {
+    if (Array.isArray(value)) return value.map(infoText).join(", ");
+    if (typeof value === "object" && value !== null) {
+      return Object.entries(value).map(([key, inner]) => `${key}: ${infoText(inner)}`).join(", ");
+    }
+    return String(value);
+  }
+
   function renderInfo(info) {
     const rows = Object.entries(info || {}).map(([key, value]) => {
       const row = el("tr", { testid: "thread-info-row" },
         el("th", { text: key }),
-        el("td", { text: typeof value === "object" && value !== null ? JSON.stringify(value) : String(value) }));
+        el("td", { text: infoText(value) }));
       row.dataset.key = key;
       return row;
     });

@@ -43,6 +43,14 @@ PUBLIC_PREFIXES = (f"{SWAGGER_PATH}/", f"{PREFIX}/static/")
 # never serve them); layers are extracted into one /opt, so the folder is Powertools' own.
 SWAGGER_ASSETS = Path(swagger_html.__file__).parent
 SECURITY_SCHEME = "apiKey"
+DESCRIPTION = """Manage the support bot: the FAQ and complaint trees the customers browse, the
+customers and their orders (when the bot keeps them itself), support conversations and tickets,
+figures, and updates the bot failed to handle.
+
+Every call needs the admin API key in the `X-Api-Key` header (Authorize, above). A tree edit names
+the `version` of the node as last read: if someone changed it meanwhile the answer is 409 and
+nothing is overwritten. Errors are JSON with `statusCode` and a `message` or `detail` naming
+the field."""
 
 app = APIGatewayHttpResolver(enable_validation=True)
 for area in (trees, conversations, customers, stats, failed_updates):
@@ -74,6 +82,12 @@ def swagger_page() -> Response[str]:
     return Response(200, "text/html; charset=utf-8", SWAGGER_PAGE, headers={"Cache-Control": "no-cache"})
 
 
+@app.get(f"{SWAGGER_PATH}/", include_in_schema=False)
+def swagger_page_slash() -> Response[str]:
+    """The page's URLs are relative to ``/v1/admin/swagger``: with a slash they would miss."""
+    return Response(308, content_types.TEXT_PLAIN, "", headers={"Location": SWAGGER_PATH})
+
+
 @app.get(f"{SWAGGER_PATH}/<asset>", include_in_schema=False, compress=True)
 def swagger_asset(asset: str) -> Response[str]:
     kind = SWAGGER_FILES.get(asset)
@@ -98,6 +112,7 @@ SWAGGER_PAGE = """<!DOCTYPE html>
 <head>
 <meta charset="utf-8">
 <title>Support bot admin API</title>
+<link rel="icon" href="static/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="swagger/swagger-ui.min.css">
 </head>
 <body>
@@ -125,7 +140,7 @@ def openapi_json() -> str:
         app.get_openapi_json_schema(
             title="Telegram support bot: admin API",
             version="1.0.0",
-            description=__doc__,
+            description=DESCRIPTION,
             security_schemes={
                 SECURITY_SCHEME: APIKey.model_validate({"name": "X-Api-Key", "in": APIKeyIn.header})
             },

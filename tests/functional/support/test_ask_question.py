@@ -138,13 +138,13 @@ def test_contact_support_about_an_order_attaches_it(harness, desk, ann):
         "Вопрос по заказу №10234 (Электрический чайник)",
         "The kettle leaks",
     ]
-    assert conversation.info["order"] == {"id": "A10000", "number": "10234"}
+    assert (conversation.info["order"], conversation.info["order_id"]) == ("№10234", "A10000")
     # AND later messages carry the order in info but do not repeat the intro
     ann.send("It started yesterday")
     desk.run_outbox()
     conversation = desk.blinger.conversation("tg-100000001")
     assert [m.data for m in conversation.messages][2:] == ["It started yesterday"]
-    assert conversation.info["order"]["number"] == "10234"
+    assert conversation.info["order"] == "№10234"
 
 
 def test_end_dialog_and_main_menu_stay_reachable(harness, desk, ann):

@@ -229,7 +229,9 @@ def blinger_context(d: BotDeps, ctx: Context) -> dict[str, Any]:
     if user.username:
         info["telegram_username"] = f"@{user.username}"
     if ctx.params.get("order"):
-        info["order"] = {"id": ctx.params["order"], "number": ctx.params.get("number")}
+        # Flat text, as a helpdesk shows info: a nested object reads as raw JSON there.
+        info["order"] = f"№{ctx.params.get('number') or ctx.params['order']}"
+        info["order_id"] = ctx.params["order"]
     return {
         "client_name": (auth.name if auth else "") or full_name,
         "client_phone": auth.phone if auth else None,
