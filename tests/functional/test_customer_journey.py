@@ -17,6 +17,7 @@ def test_customer_logs_in_and_browses_orders(harness):
     # THEN the reply keyboard is removed with a welcome, and the main menu follows
     welcome, menu = harness.world.bot_messages(anna.user_id)[-2:]
     assert welcome.text == "Добро пожаловать, Анна! Вы вошли."
+    assert menu.text == "Главное меню · Анна"  # one greeting, not two in a row
     assert welcome.reply_markup == {"remove_keyboard": True}
     assert anna.labels(menu) == [
         "📦 Мои заказы",
@@ -33,6 +34,8 @@ def test_customer_logs_in_and_browses_orders(harness):
     # AND goes to the last page
     orders = anna.tap("⏭")
     assert "Страница 7 из 7" in orders.text
+    # AND the last page offers no ▶️ that would lead nowhere ("Ничего не изменилось.")
+    assert "▶️" not in anna.labels(orders)
     # AND opens an order there
     order_label = next(label for label in anna.labels(orders) if label.startswith("№"))
     card = anna.tap(order_label)

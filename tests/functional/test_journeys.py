@@ -117,7 +117,7 @@ WORDS = {
         line_word="· доставлен",
         amount_label="Сумма: ",
         counterparty_label="Продавец: ",
-        not_counterparty_label="Покупатель: ",
+        not_counterparty_label="Город покупателя: ",
     ),
     ("customer", "en"): Words(
         **EN,
@@ -136,7 +136,7 @@ WORDS = {
         line_word="· delivered",
         amount_label="Amount: ",
         counterparty_label="Seller: ",
-        not_counterparty_label="Buyer: ",
+        not_counterparty_label="Buyer's city: ",
     ),
     ("partner", "ru"): Words(
         **RU,
@@ -152,7 +152,7 @@ WORDS = {
         list_title="Заказы ваших товаров (7).",
         line_word="· к выплате ",
         amount_label="К выплате: ",
-        counterparty_label="Покупатель: ",
+        counterparty_label="Город покупателя: ",
         not_counterparty_label="Продавец: ",
     ),
     ("partner", "en"): Words(
@@ -163,7 +163,7 @@ WORDS = {
         list_title="Orders of your goods (7).",
         line_word="· payout ",
         amount_label="Payout: ",
-        counterparty_label="Buyer: ",
+        counterparty_label="Buyer's city: ",
         not_counterparty_label="Seller: ",
     ),
 }

@@ -74,3 +74,13 @@ def test_a_customer_without_orders(harness):
         "⚠️ Complaint",
         "🚪 Log out",
     ]
+
+
+def test_a_missing_status_reads_the_same_in_the_list_and_on_the_card(ann):
+    # GIVEN a demo order with no status at all (the 7th: A10006, №10240, on page 2)
+    ann.tap("⬅️ Back to the list")
+    listing = ann.tap("▶️")
+    # THEN the list says it is not known yet, as the card does (the list said "—")
+    assert "№10240 · ₽1,834.50 · not known yet" in listing.text.split("\n")
+    card = ann.tap("№10240 · ₽1,834.50")
+    assert "\nStatus: not known yet\n" in card.text

@@ -5,7 +5,7 @@ values substituted into them are escaped, so user or backend data cannot break t
 
 >>> t = translator("en")
 >>> t("menu.title", name="<Ann>")
-'Main menu. Hello, &lt;Ann&gt;!'
+'<b>Main menu</b> · &lt;Ann&gt;'
 """
 
 from __future__ import annotations

@@ -80,11 +80,7 @@ def render_order(ctx: Context) -> Screen:
     if order.title:
         lines.append(t("order.description", title=order.title))
     lines.append("")
-    lines.append(
-        t("order.status", status=status_words(order, t))
-        if order.status or order.status_text
-        else t("order.status_unknown")
-    )
+    lines.append(t("order.status", status=status_words(order, t)))
     lines.append(t(f"order.amount_{auth.user_type}", amount=money(order, t)))
     if order.items_count is not None:
         lines.append(t("order.items", count=order.items_count))
@@ -118,10 +114,11 @@ def order_line(order: Order, kind: str, t: Translator) -> str:
 
 
 def status_words(order: Order, t: Translator) -> str:
-    """Our own words for known status codes, else the system's text, else the code."""
+    """Our own words for known status codes, else the system's text, else the code; the same
+    words for a missing status in the list and on the card."""
     if order.status and t.has(f"status.{order.status}"):
         return t.raw(f"status.{order.status}")
-    return order.status_text or order.status or "—"
+    return order.status_text or order.status or t.raw("status.unknown")
 
 
 def money(order: Order, t: Translator) -> str:
