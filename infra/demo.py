@@ -7,6 +7,7 @@ through locally is what the tests assert on.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 from supportbot.backend import Order
@@ -16,11 +17,14 @@ from supportbot.content import ContentItem
 CUSTOMER_PHONE = "+79001234567"
 CUSTOMER_NAME = "Анна"
 CUSTOMER_ORDERS = 32
+CUSTOMER_CITY = "Казань"
 PARTNER_PHONE = "+79007654321"
 PARTNER_NAME = "Лавка Петра"
-PARTNER_ORDERS = 7
-SELLERS = ("Лавка Петра", "Дом и сад", "ТехноМир")
-CITIES = ("Казань", "Тверь", "Самара", "Омск")
+SELLERS = (PARTNER_NAME, "Дом и сад", "ТехноМир")
+CITIES = ("Тверь", "Самара", "Омск")  # other buyers of the partner's goods
+OTHER_BUYERS_ORDERS = 7
+NEWEST_NUMBER = 10265  # order numbers grow with time: the newest order has the largest
+PAYOUT_SHARE = 0.85  # what the partner is paid of an order's amount
 PRODUCTS = ("Электрический чайник", "Набор кружек", "Садовые перчатки", "Настольная лампа")
 STATUSES = ("delivered", "in_transit", "assembling", "paid", "new", "cancelled", None)
 EPOCH = datetime(2026, 11, 20, 10, 15, tzinfo=UTC)
@@ -126,15 +130,16 @@ COMPLAINTS_EN = {
 }
 
 
-def demo_orders(count: int, partner: bool = False, prefix: str = "A") -> list[Order]:
-    """``count`` orders, newest first, with every status (and an unknown one) represented."""
+def demo_orders(count: int, prefix: str = "A") -> list[Order]:
+    """A customer's ``count`` orders, newest first (the newest has the largest number), with every
+    status (and an unknown one) represented, bought from the three sellers in turn."""
     orders = []
     for n in range(count):
         updated = EPOCH - timedelta(hours=7 * n)
         orders.append(
             Order(
                 id=f"{prefix}{10000 + n}",
-                number=str(10234 + n) if not partner else str(55000 + n),
+                number=str(NEWEST_NUMBER - n),
                 title=PRODUCTS[n % len(PRODUCTS)],
                 status=STATUSES[n % len(STATUSES)],
                 status_text=None,
@@ -142,10 +147,45 @@ def demo_orders(count: int, partner: bool = False, prefix: str = "A") -> list[Or
                 currency="RUB",
                 updated_at=updated.isoformat(),
                 items_count=n % 4 + 1,
-                counterparty=CITIES[n % len(CITIES)] if partner else SELLERS[n % len(SELLERS)],
+                counterparty=SELLERS[n % len(SELLERS)],
             )
         )
     return orders
+
+
+def partner_orders() -> list[Order]:
+    """The partner's view of the orders of its goods, newest first: the demo customer's orders
+    from it (the same orders: same numbers, the buyer's city as counterparty, the payout as
+    amount) and other buyers' newer ones."""
+    others = [
+        Order(
+            id=f"P{10000 + k}",
+            number=str(NEWEST_NUMBER + OTHER_BUYERS_ORDERS - k),
+            title=PRODUCTS[k % len(PRODUCTS)],
+            status=STATUSES[k % len(STATUSES)],
+            status_text=None,
+            amount=f"{(990 + 150 * k) * PAYOUT_SHARE:.2f}",
+            currency="RUB",
+            updated_at=(EPOCH + timedelta(hours=3 * (OTHER_BUYERS_ORDERS - k))).isoformat(),
+            items_count=k % 3 + 1,
+            counterparty=CITIES[k % len(CITIES)],
+        )
+        for k in range(OTHER_BUYERS_ORDERS)
+    ]
+    customers = [
+        dataclasses.replace(
+            order,
+            id="P" + order.id,
+            amount=f"{float(order.amount) * PAYOUT_SHARE:.2f}",
+            counterparty=CUSTOMER_CITY,
+        )
+        for order in demo_orders(CUSTOMER_ORDERS)
+        if order.counterparty == PARTNER_NAME
+    ]
+    return others + customers
+
+
+PARTNER_ORDERS = OTHER_BUYERS_ORDERS + -(-CUSTOMER_ORDERS // len(SELLERS))  # 7 + 11
 
 
 def english(translated: dict[str, tuple[str, str]], node_id: str) -> dict[str, dict[str, str]]:
@@ -158,7 +198,7 @@ def load_demo_data(backend: BuiltinBackend | None = None) -> None:
     backend.upsert_customer(CUSTOMER_PHONE, "customer", CUSTOMER_NAME)
     backend.import_orders(CUSTOMER_PHONE, demo_orders(CUSTOMER_ORDERS))
     backend.upsert_customer(PARTNER_PHONE, "partner", PARTNER_NAME)
-    backend.import_orders(PARTNER_PHONE, demo_orders(PARTNER_ORDERS, partner=True, prefix="P"))
+    backend.import_orders(PARTNER_PHONE, partner_orders())
     with ContentItem.batch_write() as batch:
         for node_id, path, position, title, text in FAQ:
             batch.save(

@@ -30,7 +30,7 @@ def test_customer_logs_in_and_browses_orders(harness):
     # WHEN she opens her orders
     orders = anna.tap("📦 Мои заказы")
     assert "Страница 1 из 7" in orders.text
-    assert "№10234" in orders.text
+    assert "№10265" in orders.text
     # AND goes to the last page
     orders = anna.tap("⏭")
     assert "Страница 7 из 7" in orders.text

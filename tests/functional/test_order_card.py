@@ -17,10 +17,10 @@ def ann(harness):
     ann.send("/start")
     ann.share_contact(CUSTOMER_PHONE)
     ann.tap("📦 My orders")
-    card = ann.tap("№10234 · ₽1,234.50")
+    card = ann.tap("№10265 · ₽1,234.50")
     # THEN the card shows the status in words, amount, seller and the time in Moscow time
     assert card.text == (
-        "Order №10234\nЭлектрический чайник\n\n"
+        "Order №10265\nЭлектрический чайник\n\n"
         "Status: delivered\nAmount: ₽1,234.50\nItems: 1\nSeller: Лавка Петра\nUpdated: 20.11.2026 13:15"
     )
     return ann
@@ -52,7 +52,7 @@ def test_refresh_of_an_order_that_went_away(harness, ann):
     assert ann.labels(card) == ["⬅️ Back to the list", "🏠 Main menu"]
     orders = ann.tap("⬅️ Back to the list")
     assert "Your orders (31). Page 1 of 7." in orders.text
-    assert "№10234" not in orders.text
+    assert "№10265" not in orders.text
 
 
 def test_a_customer_without_orders(harness):
@@ -77,10 +77,10 @@ def test_a_customer_without_orders(harness):
 
 
 def test_a_missing_status_reads_the_same_in_the_list_and_on_the_card(ann):
-    # GIVEN a demo order with no status at all (the 7th: A10006, №10240, on page 2)
+    # GIVEN a demo order with no status at all (the 7th: A10006, №10259, on page 2)
     ann.tap("⬅️ Back to the list")
     listing = ann.tap("▶️")
     # THEN the list says it is not known yet, as the card does (the list said "—")
-    assert "№10240 · ₽1,834.50 · not known yet" in listing.text.split("\n")
-    card = ann.tap("№10240 · ₽1,834.50")
+    assert "№10259 · ₽1,834.50 · not known yet" in listing.text.split("\n")
+    card = ann.tap("№10259 · ₽1,834.50")
     assert "\nStatus: not known yet\n" in card.text

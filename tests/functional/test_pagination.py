@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from infra.demo import demo_orders
+from infra.demo import NEWEST_NUMBER, demo_orders
 from supportbot.backend.builtin import BuiltinBackend
 
 PHONE = "+79005550000"
@@ -34,7 +34,7 @@ def page_shown(chat) -> int:
     assert f"{page} / {PAGES}" in chat.labels(screen)
     # the orders listed are exactly those of that page, newest first
     numbers = [label.split(" ")[0] for label in chat.labels(screen) if label.startswith("№")]
-    assert numbers == [f"№{10234 + n}" for n in range((page - 1) * 5, page * 5)]
+    assert numbers == [f"№{NEWEST_NUMBER - n}" for n in range((page - 1) * 5, page * 5)]  # newest first, largest
     return page
 
 
@@ -113,8 +113,8 @@ def test_the_page_is_kept_when_an_order_is_opened_and_closed(boris):
     boris.tap("−10")
     assert page_shown(boris) == 190
     # WHEN he opens the first order of the page and goes back to the list
-    card = boris.tap(f"№{10234 + 945} · ₽95,734.50")
-    assert card.text.startswith(f"Order №{10234 + 945}\n")
+    card = boris.tap(f"№{NEWEST_NUMBER - 945} · ₽95,734.50")
+    assert card.text.startswith(f"Order №{NEWEST_NUMBER - 945}\n")
     boris.tap("⬅️ Back to the list")
     # THEN he is on page 190 again
     assert page_shown(boris) == 190

@@ -126,25 +126,25 @@ def test_album_part_after_the_album_was_sent_starts_a_new_message(harness, desk,
 def test_contact_support_about_an_order_attaches_it(harness, desk, ann):
     # GIVEN Ann looking at an order card
     ann.tap("📦 My orders")
-    card = ann.tap("№10234 · ₽1,234.50")
+    card = ann.tap("№10265 · ₽1,234.50")
     # WHEN she taps "Contact support about this order" and writes
     screen = ann.tap("💬 Contact support about this order", card)
-    assert screen.text.startswith("Question about order №10234")
+    assert screen.text.startswith("Question about order №10265")
     ann.send("The kettle leaks")
     desk.run_outbox()
     # THEN the operator reads which order it is about, first, and sees it in the customer's info
     conversation = desk.blinger.conversation("tg-100000001")
     assert [m.data for m in conversation.messages] == [
-        "Вопрос по заказу №10234 (Электрический чайник)",
+        "Вопрос по заказу №10265 (Электрический чайник)",
         "The kettle leaks",
     ]
-    assert (conversation.info["order"], conversation.info["order_id"]) == ("№10234", "A10000")
+    assert (conversation.info["order"], conversation.info["order_id"]) == ("№10265", "A10000")
     # AND later messages carry the order in info but do not repeat the intro
     ann.send("It started yesterday")
     desk.run_outbox()
     conversation = desk.blinger.conversation("tg-100000001")
     assert [m.data for m in conversation.messages][2:] == ["It started yesterday"]
-    assert conversation.info["order"] == "№10234"
+    assert conversation.info["order"] == "№10265"
 
 
 def test_end_dialog_and_main_menu_stay_reachable(harness, desk, ann):

@@ -82,13 +82,13 @@ def request_for_first_order(anna: UserChat, queue_url: str):
     """Anna asks for photos of her newest order with a note; the outbox posts it to the warehouse."""
     anna.tap("📷 Фото товара")
     assert anna.last.text.startswith("Фото товара\n\nВыберите заказ")
-    note = anna.tap("№10234 · 1 234,50 ₽")
-    assert note.text.startswith("Запрос фото: заказ №10234.")
+    note = anna.tap("№10265 · 1 234,50 ₽")
+    assert note.text.startswith("Запрос фото: заказ №10265.")
     assert anna.labels(note) == ["➡️ Без комментария", "⬅️ Назад", "🏠 Главное меню"]
     confirm = anna.send("Этикетку и коробку")
     assert (
         confirm.text
-        == "Отправить на склад запрос фото?\n\nЧто: заказ №10234\nКомментарий: Этикетку и коробку"
+        == "Отправить на склад запрос фото?\n\nЧто: заказ №10265\nКомментарий: Этикетку и коробку"
     )
     sent = anna.tap("✅ Отправить")
     assert run_outbox(queue_url) == 1
@@ -133,14 +133,14 @@ def test_an_order_request_reaches_the_warehouse_and_its_album_comes_back(harness
     assert sent.text.startswith(f"✅ Запрос №{ticket.number} отправлен на склад.")
     assert (ticket.status, ticket.details["order"], ticket.details["note"]) == (
         OPEN,
-        "10234",
+        "10265",
         "Этикетку и коробку",
     )
     # AND the warehouse group got the request with its number, the order and the note, and buttons
     request = warehouse_request(harness)
     assert request.text.split("\n")[:5] == [
         f"📷 Запрос фото #{ticket.number}",
-        "Заказ №10234 · Электрический чайник",
+        "Заказ №10265 · Электрический чайник",
         "Комментарий клиента: Этикетку и коробку",
         "",
         "Статус: новый",
@@ -176,7 +176,7 @@ def test_an_order_request_reaches_the_warehouse_and_its_album_comes_back(harness
     assert harness.world.buttons(request) == []
     # AND Anna sees it in her requests
     anna.tap("📋 Мои запросы фото")  # edits the screen above the album
-    assert anna.menu.text == f"Ваши запросы фото\n\n№{ticket.number} · заказ №10234 · фото отправлены"
+    assert anna.menu.text == f"Ваши запросы фото\n\n№{ticket.number} · заказ №10265 · фото отправлены"
     # AND the warehouse's updates never entered the customers' state machine
     assert load_session(STAFF).last_update_id == 0
 
@@ -185,7 +185,7 @@ def test_two_presses_of_send_handled_at_once_open_one_ticket(harness, queue_url,
     # GIVEN Anna on the confirmation screen of a photo request
     anna = login(harness, ANNA, CUSTOMER_PHONE)
     anna.tap("📷 Фото товара")
-    anna.tap("№10234 · 1 234,50 ₽")
+    anna.tap("№10265 · 1 234,50 ₽")
     confirm = anna.tap("➡️ Без комментария")
     send = next(
         b["callback_data"]
@@ -211,7 +211,7 @@ def test_a_typed_article_without_a_note_and_the_warehouse_cannot(harness, queue_
     hint = ann.send("AB 12 34")
     # THEN she is told what an article number looks like, and can still choose an order
     assert hint.text.startswith("An article number is 1 to 40 letters")
-    assert "№10234 · ₽1,234.50" in ann.labels(hint)
+    assert "№10265 · ₽1,234.50" in ann.labels(hint)
     # WHEN she types an article, skips the note and sends
     ann.send("AB-1234")
     confirm = ann.tap("➡️ No note")
@@ -309,11 +309,11 @@ def test_warehouse_buttons_use_the_one_format_and_old_ones_still_work(harness, q
 def test_the_order_card_offers_photos_to_customers(harness, queue_url):
     anna = login(harness, ANNA, CUSTOMER_PHONE)
     anna.tap("📦 Мои заказы")
-    anna.tap("№10234 · 1 234,50 ₽")
+    anna.tap("№10265 · 1 234,50 ₽")
     note = anna.tap("📷 Запросить фото")
-    assert note.text.startswith("Запрос фото: заказ №10234.")
+    assert note.text.startswith("Запрос фото: заказ №10265.")
     # Back returns to the card
-    assert anna.tap("⬅️ Назад").text.startswith("Заказ №10234")
+    assert anna.tap("⬅️ Назад").text.startswith("Заказ №10265")
 
 
 def test_other_groups_and_stray_replies_are_ignored(harness, queue_url):
