@@ -121,6 +121,9 @@ def test_a_three_level_complaint_with_every_input_kind_reaches_support(harness, 
     assert "Фото повреждения: фото" in review
     assert "• Проблема с заказом" not in review  # it asked nothing
     assert DESCRIPTION in review
+    # AND the description's prompt no longer stands above the summary: the screen is the review
+    assert "Опишите, что повреждено" not in review
+    assert review.startswith("Описание\n\nПроверьте и отправьте жалобу:")
     # WHEN she sends it
     done = anna.tap("✅ Отправить жалобу")
     # THEN she is told the ticket number

@@ -218,13 +218,14 @@ def render(ctx: Context, tree: Tree, node: Node) -> Screen:
                 nav,
             ],
         )
-    lines = [t("complaint.node", title=node.title)]
-    if node.text:
-        lines.append(SafeHTML(node.text))
     question = question_of(node)
     answer = answer_of(answers, node)
     missing = first_missing(tree, node, answers) if node.submit else None
     ready = node.submit and missing is None
+    lines = [t("complaint.node", title=node.title)]
+    if node.text and not (ready and answer):
+        # Once answered, the confirm screen shows the summary, not the step's prompt above it.
+        lines.append(SafeHTML(node.text))
     if ready:
         # The review shows this step's answer too, with every other one on the path.
         lines.append(t("complaint.review"))
