@@ -147,6 +147,8 @@ def test_a_taken_port_is_reported_without_a_traceback(tmp_path: Path, stack: Sta
             "0",
             "--blinger-port",
             "0",
+            "--state-dir",
+            str(tmp_path / "state"),
         ],
         cwd=ROOT,
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": f"{ROOT}:{ROOT / 'layers' / 'shared'}"},
