@@ -34,7 +34,8 @@ def page_shown(chat) -> int:
     assert f"{page} / {PAGES}" in chat.labels(screen)
     # the orders listed are exactly those of that page, newest first
     numbers = [label.split(" ")[0] for label in chat.labels(screen) if label.startswith("№")]
-    assert numbers == [f"№{NEWEST_NUMBER - n}" for n in range((page - 1) * 5, page * 5)]  # newest first, largest
+    # newest first, with the largest numbers
+    assert numbers == [f"№{NEWEST_NUMBER - n}" for n in range((page - 1) * 5, page * 5)]
     return page
 
 
