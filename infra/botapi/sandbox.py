@@ -497,7 +497,9 @@ def act(world: World, chat_id: int, action: str, body: dict[str, Any]) -> JSON:
             case "edit":
                 message_id = _int(str(body.get("message_id", "")), "message_id")
                 updates = [
-                    world.user_edits_text(chat_id, user.id, message_id, _text(body.get("text"), "text"))
+                    world.user_edits_text(
+                        user.id, message_id, _text(body.get("text"), "text"), chat_id=chat_id
+                    )
                 ]
             case "press":
                 message_id = _int(str(body.get("message_id", "")), "message_id")

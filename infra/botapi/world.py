@@ -268,19 +268,6 @@ class World:
             payload["location"] = {"latitude": latitude, "longitude": longitude}
             return self.emit("message", payload)
 
-    def user_edits_text(self, user_id: int, message_id: int, text: str) -> JSON:
-        """The user edits a text (or a caption) they sent: Telegram sends an ``edited_message``."""
-        with self.lock:
-            m = self.messages.get(user_id, {}).get(message_id)
-            if m is None or m.sender_id != user_id:
-                raise WorldError(f"user {user_id} sent no message {message_id} to edit")
-            if m.caption is not None:
-                m.caption = m.raw_caption = text
-            else:
-                m.text = m.raw_text = text
-            m.edit_date = self.now()
-            return self.emit("edited_message", self.message_dict(m))
-
     def user_presses(
         self, user_id: int, message_id: int, callback_data: str, chat_id: int | None = None
     ) -> JSON:
@@ -376,16 +363,21 @@ class World:
             self._set_caption(m, caption)
             return self.user_update("message", self.message_dict(m))
 
-    def user_edits_text(self, chat_id: int, user_id: int, message_id: int, text: str) -> JSON:
-        """The user edits the text of a message of theirs: Telegram sends an edited_message update."""
+    def user_edits_text(self, user_id: int, message_id: int, text: str, chat_id: int | None = None) -> JSON:
+        """The user edits the text (or the caption) of a message of theirs, in their private chat
+        or ``chat_id``: Telegram sends an ``edited_message`` update."""
         with self.lock:
+            chat_id = user_id if chat_id is None else chat_id
             m = self.messages.get(chat_id, {}).get(message_id)
             if m is None or m.deleted or m.sender_id != user_id:
                 raise WorldError(f"user {user_id} has no message {message_id} in chat {chat_id} to edit")
-            if m.text is None:
+            if m.caption is not None:
+                m.caption = m.raw_caption = text
+            elif m.text is not None:
+                m.text = m.raw_text = text
+                m.entities = _command_entities(text)
+            else:
                 raise WorldError(f"message {message_id} has no text to edit")
-            m.text = m.raw_text = text
-            m.entities = _command_entities(text)
             m.edit_date = self.now()
             return self.user_update("edited_message", self.message_dict(m))
 

@@ -320,7 +320,7 @@ CONTENT_WORDS = {
     ),
     "en": dict(
         share="📱 Share my phone number",
-        menu=f"Main menu. Hello, {CUSTOMER_NAME}!",
+        menu=f"Main menu · {CUSTOMER_NAME}",
         faq="❓ FAQ",
         home="🏠 Main menu",
         complaint="⚠️ Complaint",

@@ -157,7 +157,7 @@ def test_an_edit_of_a_relayed_message_reaches_the_desk_and_other_edits_do_not(ha
     messages = desk.blinger.conversation("tg-100000001").messages
     assert [m.data for m in messages] == ["My order is 10234", "✏️ Изменено: My order is 10243"]
     assert desk.blinger.conversation("tg-100000001").client_phone == CUSTOMER_PHONE
-    assert ann.last.text.startswith("Main menu.")
+    assert ann.last.text.startswith("Main menu · ")
     # WHEN she edits a message that never went to support (typed at the main menu)
     other = harness.world.user_sends_text(ANN, "hello")
     harness.deliver(other)
