@@ -43,7 +43,7 @@ browser: ## Debian's Chromium for the browser tests (apt-get as root; says so wh
 		|| echo "Chromium is missing and cannot be installed here: browser tests will be skipped (CI fails instead)."
 
 run: install ## The whole bot locally: Telegram sandbox web chat, Blinger console, API, AWS (Ctrl-C stops; data is kept, FRESH=1 starts clean)
-	PYTHONPATH=.:layers/shared $(BIN)/python -m infra.localstack $(if $(filter 1,$(FRESH)),--fresh,)
+	PYTHONPATH=.:layers/shared $(BIN)/python -m infra.localstack $(if $(filter 1,$(FRESH)),--fresh,) $(if $(filter 0,$(RATE_LIMITS)),--no-rate-limits,)
 
 test: install $(CHECKOV_STAMP) browser ## Run every test (slow and browser ones included) and print the engine's branch coverage
 	$(BIN)/python -m pytest --cov=statemachine --cov-branch --cov-report=term-missing --cov-fail-under=100

@@ -2,10 +2,12 @@
 
     PYTHONPATH=.:layers/shared .venv/bin/python -m infra.localstack [--port 3000] [--telegram-port 8081]
                                                                     [--blinger-port 8082] [--moto-port 5000]
+                                                                    [--state-dir DIR] [--fresh] [--no-rate-limits]
 
 Prints the URLs and "ready in N s", then runs until Ctrl-C (SIGINT) or SIGTERM, which stop
 everything and exit 0. Data (tables, buckets, the sandbox's chats, the Blinger console's
-conversations) is kept in ``--state-dir`` across restarts; ``--fresh`` starts clean. With
+conversations) is kept in ``--state-dir`` across restarts; ``--fresh`` starts clean. The sandbox
+answers 429 over Telegram's flood limits as Telegram does; ``--no-rate-limits`` turns that off. With
 ``TELEGRAM_BOT_TOKEN`` in the environment the sandbox is replaced by the real Telegram,
 long-polled (``TELEGRAM_API_URL`` chooses another Bot API server).
 """
@@ -41,6 +43,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="where data is kept across restarts (default: %(default)s)",
     )
     parser.add_argument("--fresh", action="store_true", help="forget the kept data first (make run FRESH=1)")
+    parser.add_argument(
+        "--no-rate-limits",
+        dest="rate_limits",
+        action="store_false",
+        help="the sandbox answers no 429 for Telegram's flood limits (make run RATE_LIMITS=0)",
+    )
     return parser.parse_args(argv)
 
 
@@ -64,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         real_api_url=os.environ.get("TELEGRAM_API_URL") or None,
         state_dir=args.state_dir,
         fresh=args.fresh,
+        rate_limits=args.rate_limits,
     )
     try:
         stack.start()

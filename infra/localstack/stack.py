@@ -85,9 +85,11 @@ class LocalStack:
         log: Callable[[str], None] = print,
         state_dir: Path | None = None,
         fresh: bool = False,
+        rate_limits: bool = True,
     ) -> None:
         """``state_dir``: keep data across restarts there (`persistence`); None keeps nothing.
-        ``fresh``: forget what ``state_dir`` holds first."""
+        ``fresh``: forget what ``state_dir`` holds first. ``rate_limits``: the sandbox answers 429
+        over Telegram's flood limits (``infra/botapi/limits.py``)."""
         self.ports = ports or Ports()
         self.template_path = template_path
         self.real_token = real_token
@@ -103,6 +105,7 @@ class LocalStack:
         self.environment: dict[str, str] = {}
         self.state_dir = state_dir
         self.fresh = fresh
+        self.rate_limits = rate_limits
         self.state: LocalState | None = None
         self.restored = 0  # writes replayed from the previous run
 
@@ -139,7 +142,7 @@ class LocalStack:
         if self.real_token:
             overrides |= {"TELEGRAM_BOT_TOKEN": self.real_token, "TELEGRAM_API_URL": self.real_api_url}
         else:
-            self.sandbox = Sandbox(self.ports.telegram)
+            self.sandbox = Sandbox(self.ports.telegram, rate_limits=self.rate_limits)
             overrides |= {
                 "TELEGRAM_BOT_TOKEN": LOCAL_TOKEN,
                 "TELEGRAM_API_URL": self.sandbox.url,

@@ -65,8 +65,8 @@ class Sandbox:
     are added by `start`, once the environment is set.
     """
 
-    def __init__(self, port: int = 8081) -> None:
-        self.world = World(token=LOCAL_TOKEN, bot_username="local_support_bot")
+    def __init__(self, port: int = 8081, rate_limits: bool = True) -> None:
+        self.world = World(token=LOCAL_TOKEN, bot_username="local_support_bot", rate_limits=rate_limits)
         self.server = BotApiServer(self.world, port=port)
 
     @property

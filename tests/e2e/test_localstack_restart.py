@@ -3,7 +3,9 @@
 Two stacks in a row on the same ports and state folder (``--state-dir``), over HTTP only: an admin
 edit, a support conversation (the bot's tables, the Blinger console's thread) and the web chat's
 history are there after the restart; a question sent just before Ctrl-C reaches the operator
-exactly once, as does everything before it; ``--fresh`` starts clean.
+exactly once, as does everything before it; ``--fresh`` starts clean. The stacks run without the
+sandbox's flood limits: this scripted customer gets seven answers within three seconds, which the
+per-chat limit (5 in 5 s) would refuse, and the webhook's own replies are not paced.
 """
 
 from __future__ import annotations
@@ -52,8 +54,11 @@ def _stop(stack: StackProcess) -> None:
     assert "Traceback" not in stack.log, stack.log[-5000:]
 
 
+NO_LIMITS = ("--no-rate-limits",)
+
+
 def test_data_survives_a_restart_and_nothing_is_delivered_twice(tmp_path: Path) -> None:
-    first = start_stack(tmp_path)
+    first = start_stack(tmp_path, extra_args=NO_LIMITS)
     try:
         # GIVEN an admin's FAQ edit
         node = _node(first)
@@ -85,7 +90,7 @@ def test_data_survives_a_restart_and_nothing_is_delivered_twice(tmp_path: Path) 
     assert "stopped" in first.log
 
     # WHEN the stack starts again on the same ports and folder
-    second = start_stack(tmp_path, ports=first.ports)
+    second = start_stack(tmp_path, ports=first.ports, extra_args=NO_LIMITS)
     try:
         chat = SandboxChat(second.telegram_url, CUSTOMER_USER_ID)
         history = eventually(lambda: _history(chat), "the web chat")
