@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .actions import ARG
@@ -184,7 +184,7 @@ class Machine:
         changed = (work.state, work.params) != (session.state, session.params)
         if changed:
             work.token = next_token(session.token)
-        screen = self._render(state, ctx)
+        screen = self._without_redundant_up(self._render(state, ctx), ctx, resolved)
         try:
             work.data, work.user_data = plain(work.data), plain(work.user_data)
         except ValueError as error:
@@ -257,20 +257,9 @@ class Machine:
                 return
             action = "up"
         if action == "up":
-            parent = self._parent(ctx, resolved)
-            if parent is None:
-                action = "home"
-            else:
-                name, params = parent
-                crumbs = [crumb for crumb, _ in work.history]
-                if name in crumbs:  # restore the params it had on the path (the orders page...)
-                    at = len(crumbs) - 1 - crumbs[::-1].index(name)
-                    work.state, work.params = work.history[at]
-                    del work.history[at:]
-                else:
-                    work.state, work.params = name, params
-                    work.history.clear()
-                return
+            work.state, work.params, kept = self._up(ctx, resolved)
+            del work.history[kept:]
+            return
         if action == "home":
             self._reset(work)
         elif nav is not None and nav.state is not None:  # go, start or replace
@@ -283,6 +272,40 @@ class Machine:
                 work.history.append((work.state, work.params))
                 del work.history[: max(0, len(work.history) - self.history_limit)]
             work.state, work.params = target
+
+    def _up(self, ctx: Context, resolved: dict[str, State | None]) -> tuple[str, Params, int]:
+        """Where Up leads, and how much of the history stays: the parent with the params it had on
+        the path (the orders page...) keeps what came before it; a parent off the path, or home
+        when there is none, keeps nothing."""
+        parent = self._parent(ctx, resolved)
+        if parent is None:
+            return self.home, {}, 0
+        name, params = parent
+        crumbs = [crumb for crumb, _ in ctx._work.history]
+        if name in crumbs:
+            at = len(crumbs) - 1 - crumbs[::-1].index(name)
+            return (*ctx._work.history[at], at)
+        return name, params, 0
+
+    def _without_redundant_up(
+        self, screen: Screen, ctx: Context, resolved: dict[str, State | None]
+    ) -> Screen:
+        """`screen` without its Up buttons when Up leads where its Back or Home does.
+
+        Back and Home stay where the user expects them on every screen; Up earns its place only
+        when it leads elsewhere (a screen reached by a command, a search, a link). Up is still
+        handled when pressed.
+        """
+        shown = {button.data for row in screen.buttons for button in row}
+        if UP not in shown or not shown & {BACK, HOME}:
+            return screen
+        name, params, _ = self._up(ctx, resolved)
+        history = ctx._work.history
+        leads = {HOME: (self.home, {}), BACK: history[-1] if history else (name, params)}
+        if all(leads[data] != (name, params) for data in (BACK, HOME) if data in shown):
+            return screen
+        rows = [[button for button in row if button.data != UP] for row in screen.buttons]
+        return replace(screen, buttons=rows)
 
     def _parent(self, ctx: Context, resolved: dict[str, State | None]) -> tuple[str, Params] | None:
         state = self._resolve(ctx.state, ctx, resolved)

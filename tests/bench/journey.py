@@ -217,7 +217,7 @@ def journey(chat: Any, support: Any) -> list[tuple[str, Callable[[], Any]]]:
         ("open FAQ", lambda: chat.tap("❓ Частые вопросы")),
         ("FAQ category", lambda: chat.tap("Доставка")),
         ("FAQ answer", lambda: chat.tap("Сколько идёт доставка?")),
-        ("Up", lambda: chat.tap("⬆️ Наверх")),
+        ("Back", lambda: chat.tap("⬅️ Назад")),
         ("typed text (refused)", lambda: chat.send("hello")),
         ("Home", lambda: chat.tap("🏠 Главное меню")),
     ]

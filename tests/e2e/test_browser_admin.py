@@ -44,7 +44,7 @@ WebChat, FAQ, HOME = journey.WebChat, journey.FAQ, journey.HOME
 browser, context, chat = journey.browser, journey.context, journey.chat  # the same fixtures
 # The local stack gives every secret the template reads from SSM a fake value (ADMIN_API_KEY too).
 ADMIN_KEY = local_secrets(StackModel.from_template(load_template()))["ADMIN_API_KEY"]
-UP = "⬆️ Наверх"
+BACK = "⬅️ Назад"
 CACHE_WAIT_S = CACHE_SECONDS + 10  # the bot's tree cache, plus headroom for CI
 LOOK_MS = 1_500  # one look at the chat while waiting for the cache
 SUPPORT_TIMEOUT_MS = 20_000  # through the outbox queue: the local SQS poller's 1 s long polls
@@ -266,7 +266,7 @@ def test_an_answer_edited_in_the_page_shows_in_the_chat(
 
     # THEN the customer, opening the question again, gets the new answer, formatted
     def reopen() -> bool:
-        chat.press(UP)
+        chat.press(BACK)
         if not has(chat, question):
             return False
         chat.press(question)

@@ -99,15 +99,15 @@ def test_the_node_a_user_stands_on_is_deleted(harness, ann, clock):
     ContentItem.get("faq", "dlv1").delete()
     clock.now += CACHE_SECONDS
     answers = len(ann.callback_answers)
-    # AND she presses Up on it
-    screen = ann.tap("⬆️ Up")
+    # AND she presses Back on it
+    screen = ann.tap("⬅️ Back")
     # THEN she is told the menu is outdated and gets the main menu, without an error
     assert ann.callback_answers[answers:] == [OUTDATED]
     assert ann.labels(screen) == MENU
     assert [call for call in harness.world.calls if call.status != 200] == []
     # AND the FAQ works, without the deleted question
     ann.tap("❓ FAQ")
-    assert ann.labels(ann.tap("Доставка")) == ["Можно ли изменить адрес?", "⬅️ Back", "⬆️ Up", "🏠 Main menu"]
+    assert ann.labels(ann.tap("Доставка")) == ["Можно ли изменить адрес?", "⬅️ Back", "🏠 Main menu"]
 
 
 def test_the_category_above_the_user_is_deleted(ann, clock):
@@ -136,7 +136,7 @@ def test_a_question_deleted_while_its_button_is_shown(ann, clock):
     screen = ann.tap("Можно ли изменить адрес?")
     # THEN she is told the menu is outdated, and sees the category as it is now
     assert ann.callback_answers[answers:] == [OUTDATED]
-    assert ann.labels(screen) == ["Сколько идёт доставка?", "⬅️ Back", "⬆️ Up", "🏠 Main menu"]
+    assert ann.labels(screen) == ["Сколько идёт доставка?", "⬅️ Back", "🏠 Main menu"]
 
 
 def test_a_long_category_is_paginated_and_back_returns_to_its_page(ann, clock):

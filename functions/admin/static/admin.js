@@ -637,11 +637,11 @@ function renderPreview(tree) {
   if (tree === 'complaints' && $('node-submit').checked) {
     rows.push(el('div', { class: 'tg-row' }, el('span', { class: 'tg-button', text: t('preview.submit') })));
   }
+  // A customer comes down the menus, so Up would lead where Back does: the bot shows no Up then.
   const nav = el(
     'div',
     { class: 'tg-row' },
     el('span', { class: 'tg-button', text: t('preview.back') }),
-    el('span', { class: 'tg-button', text: t('preview.up') }),
     el('span', { class: 'tg-button', text: t('preview.home') }),
   );
   buttons.replaceChildren(...rows, nav);

@@ -158,6 +158,14 @@ class Chat:
     def click(self, text: str) -> Result:
         return self.send(Input.callback(self.data(text)))
 
+    def press(self, data: str) -> Result:
+        """Press a button by its data (without the token), shown or not: Up where it is hidden."""
+        return self.send(Input.callback(f"{self.session.token}|{data}"))
+
+    def labels(self) -> list[list[str]]:
+        assert self.result is not None
+        return [[b["text"] for b in row] for row in self.result.keyboard]
+
     def data(self, text: str) -> str:
         """The callback data of the button labelled `text` on the last screen."""
         assert self.result is not None

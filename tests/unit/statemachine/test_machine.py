@@ -13,6 +13,7 @@ from statemachine import (
     BACK,
     HOME,
     PHOTO,
+    UP,
     Action,
     Button,
     Context,
@@ -33,7 +34,7 @@ from statemachine import (
     UnknownStateError,
 )
 from tests.unit.statemachine import bot
-from tests.unit.statemachine.bot import Chat, build, orders
+from tests.unit.statemachine.bot import Chat, build, bye, orders
 
 MakeChat = Callable[..., Chat]
 
@@ -361,8 +362,8 @@ def test_up_restores_the_parent_params_on_the_path(chat: Chat) -> None:
     chat.click("Orders")
     chat.click("Next")
     chat.click("Order 20")
-    # WHEN Up  THEN the parent state with the params it had on the path
-    chat.click("Up")
+    # WHEN Up (hidden: Back leads there too)  THEN the parent state with the params it had on the path
+    chat.press(UP)
     assert chat.text == "Orders, page 2"
     assert chat.session.history == [("home", {})]
 
@@ -371,14 +372,43 @@ def test_up_in_a_family_and_home_button(chat: Chat) -> None:
     chat.click("FAQ")
     chat.click("Returns")
     assert chat.session.history == [("home", {}), ("faq:1", {})]
-    chat.click("Up")
+    chat.press(UP)
     assert (chat.text, chat.session.history) == ("FAQ", [("home", {})])
-    chat.click("Up")
+    chat.press(UP)
     assert (chat.text, chat.session.history) == ("Main menu", [])
     chat.click("Orders")
     chat.click("Order 10")
     chat.click("Menu")
     assert (chat.text, chat.session.history) == ("Main menu", [])
+
+
+def test_up_is_hidden_where_back_or_home_leads_to_the_same_screen(chat: Chat) -> None:
+    # GIVEN home -> orders: Back and Up would both lead to the main menu
+    chat.click("Orders")
+    assert chat.labels()[-1] == ["Back"]
+    # AND an order from page 2 of the list: Back and Up both to page 2
+    chat.click("Next")
+    chat.click("Order 20")
+    assert chat.labels()[-1] == ["Back", "Menu"]
+    # AND the FAQ's answer reached through its topic: Back and Up both to the topic
+    chat.click("Back")
+    chat.click("Back")
+    chat.click("FAQ")
+    chat.click("Delivery")
+    assert chat.labels() == [["Back"]]
+
+
+def test_up_is_shown_where_it_leads_elsewhere(chat: Chat) -> None:
+    # GIVEN an order opened by a command from home: Back to home, Up to the orders list
+    chat.send("/order 5")
+    assert chat.labels()[-1] == ["Back", "Up", "Menu"]
+    # AND a screen whose only navigation is Up keeps it
+    machine = Machine(
+        [State("home", bye), State("x", lambda ctx: Screen("x", [[Button.up("Up")]]), parent="home")],
+        home="home",
+    )
+    result = machine.handle(Session("x"), Input.message("x"))
+    assert result.keyboard == [[{"text": "Up", "callback_data": "0|^"}]]
 
 
 def test_back_refused_where_not_allowed(chat: Chat) -> None:
@@ -523,8 +553,12 @@ def test_reserved_buttons_and_url_buttons_render() -> None:
     screen = Screen(
         "x", [[Button.back("B"), Button.up("U"), Button.home("H")], [Button("Site", url="https://a.b")]]
     )
-    machine = Machine([State("home", lambda ctx: screen)], home="home")
-    result = machine.handle(machine.new_session(), Input.message("x"))
+    machine = Machine(
+        [State("x", lambda ctx: screen, parent="up"), *(State(name, bye) for name in ("up", "top"))],
+        home="top",
+    )
+    # a screen reached from home, its parent elsewhere: Back, Up and Home lead to three screens
+    result = machine.handle(Session("x", history=[("top", {})]), Input.message("x"))
     assert result.keyboard == [
         [
             {"text": "B", "callback_data": "0|<"},
@@ -545,7 +579,7 @@ def test_a_removed_node_resets_home_with_the_hook(chat: Chat) -> None:
     # WHEN an admin removes the node and the user presses a button
     faq_tree = {"1": ("FAQ", ["2"]), "2": ("Delivery", [])}
     chat.machine = build(faq_tree, on_missing=lambda ctx: ctx.go("faq:1"))
-    result = chat.click("Up")
+    result = chat.click("Back")
     # THEN RESET; the hook chose the FAQ root, with home as the only crumb
     assert result.outcome is Outcome.RESET
     assert (chat.text, chat.session.history) == ("FAQ", [("home", {})])
