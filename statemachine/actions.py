@@ -166,7 +166,10 @@ jump_back or jump_forward (for the jumps, `page` is the step)."""
 class Pager(Action):
     """First / previous / current / next / last, and ±`jump` for long lists: a few taps to any page.
 
-    Its action replaces the current screen with the same state, `page` set in its params.
+    Its action replaces the current screen with the same state, `page` set in its params. A press
+    that asks for the page shown (the counter, "first" on the first page...) changes nothing: it
+    is answered with `here(ctx, page)`, the page number unless told otherwise, so the user hears
+    where they are rather than that nothing happened.
 
     >>> pager = Pager(jump=10)
     >>> labels = lambda control, page, pages: {"page": f"{page}/{pages}"}.get(control, control)
@@ -176,11 +179,25 @@ class Pager(Action):
     []
     """
 
-    __slots__ = ("jump",)
+    __slots__ = ("here", "jump")
 
-    def __init__(self, id: str = "pg", *, jump: int = 10) -> None:
-        super().__init__(id, _goto_page, arg=r"\d{1,5}")
+    def __init__(
+        self,
+        id: str = "pg",
+        *,
+        jump: int = 10,
+        here: Callable[[Context, int], str] = lambda ctx, page: str(page),
+    ) -> None:
+        super().__init__(id, self._goto, arg=r"\d{1,5}")
         self.jump = jump
+        self.here = here
+
+    def _goto(self, ctx: Context, page: str) -> Nav | None:
+        asked = max(1, int(page))
+        if asked == int(ctx.params.get("page") or 1):
+            ctx.notify(self.here(ctx, asked))
+            return None
+        return ctx.replace(ctx.state, **{**ctx.params, "page": asked})
 
     def page(self, ctx: Context, pages: int) -> int:
         """The page the screen's params ask for, within 1..pages."""
@@ -219,7 +236,3 @@ def pages_of(total: int, per_page: int) -> int:
 
 def clamp(page: int, pages: int) -> int:
     return min(max(1, page), pages)
-
-
-def _goto_page(ctx: Context, page: str) -> Nav:
-    return ctx.replace(ctx.state, **{**ctx.params, "page": max(1, int(page))})

@@ -78,27 +78,28 @@ def test_every_pager_control_works_across_hundreds_of_pages(harness, boris):
     assert data
     assert max(len(item.encode()) for item in data) <= 64
     # AND no Bot API call failed on the way, but for the edit of the page that could not change
-    # (−10 on the first page), which the user saw as a "nothing has changed" toast
+    # (−10 on the first page), which the user saw as a toast naming the page, not "nothing has changed"
     refused = [
         (call.method, call.response["description"]) for call in harness.world.calls if call.status != 200
     ]
     assert len(refused) == 1
     assert refused[0][0] == "editMessageText"
     assert "message is not modified" in refused[0][1]
-    assert boris.callback_answers[-1] == "Nothing has changed."
+    assert boris.callback_answers[-1] == "Page 1"
 
 
-def test_pressing_the_current_page_re_renders_without_an_error(harness, boris):
+def test_pressing_the_current_page_answers_with_the_page_quietly(harness, boris):
     # GIVEN Boris on page 11
     boris.tap("+10")
     before = boris.menu.text
     answers = len(boris.callback_answers)
     # WHEN he presses the "11 / 200" button
     boris.tap(f"11 / {PAGES}")
-    # THEN the page stays as it is and a toast says nothing has changed (no error, no new message)
+    # THEN the page stays as it is and the toast says where he is, quietly: not "Nothing has
+    # changed." as if he had asked for something (no error, no new message)
     assert boris.menu.text == before
     assert page_shown(boris) == 11
-    assert boris.callback_answers[answers:] == ["Nothing has changed."]
+    assert boris.callback_answers[answers:] == ["Page 11"]
     # (the only refused call is the edit Telegram calls "not modified", which the bot expects)
     refused = [
         (call.method, call.response["description"]) for call in harness.world.calls if call.status != 200

@@ -253,3 +253,26 @@ def test_the_pager_brings_its_route_and_keeps_the_other_params() -> None:
     ]
     # a page past the end (the list shrank) shows the last one
     assert machine.handle(Session("list", {"page": 9}), Input("x")).screen.text == "page 5 of None"
+
+
+def test_a_pager_press_on_the_page_shown_answers_with_the_page() -> None:
+    # GIVEN page 3 of a list
+    machine = Machine([State("list", listing, actions=[PAGER])], home="list")
+    chat = Chat(machine, Session("list", {"page": 3}))
+    chat.send("?")
+    # WHEN the counter is pressed  THEN nothing moves, and the answer is the page number
+    result = chat.click("3/5")
+    assert (result.outcome, result.changed, chat.text) == (Outcome.HANDLED, False, "page 3 of None")
+    assert [notice.text for notice in result.notices] == ["3"]
+    # AND "first" on the first page (no page in the params yet) answers with the bot's wording
+    worded = Pager(jump=2, here=lambda ctx, page: f"You are on page {page}")
+
+    def worded_listing(ctx: Context) -> Screen:
+        return Screen("list", worded.rows(worded.page(ctx, 5), 5, labels))
+
+    machine = Machine([State("list", worded_listing, actions=[worded])], home="list")
+    result = machine.handle(Session("list"), Input.callback(f"0|{worded.id}:1"))
+    assert [notice.text for notice in result.notices] == ["You are on page 1"]
+    # AND a page elsewhere still moves there, without a notice
+    result = chat.click("next")
+    assert (chat.text, result.notices) == ("page 4 of None", [])

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from statemachine import Button, Pager
+from statemachine import Button, Context, Pager
+from supportbot.bot.auth import deps
 from supportbot.i18n import Translator
 
-PAGER = Pager(jump=10)
+
+def _here(ctx: Context, page: int) -> str:
+    """The answer to a press on the page shown (the counter...): where the user is."""
+    return deps(ctx).t("nav.here", page=page)
+
+
+PAGER = Pager(jump=10, here=_here)
 
 
 def pager_rows(page: int, pages: int, t: Translator) -> list[list[Button]]:
