@@ -61,6 +61,13 @@ def test_the_openapi_document_and_swagger_ui_are_public_and_self_hosted(admin):
         "in": "header",
         "name": "X-Api-Key",
     }
+    # AND its description is written for an admin (what the API manages, the key, versions,
+    # errors), not the module's docstring about how the resolver is built
+    description = document["info"]["description"]
+    assert description.startswith("Manage the support bot:")
+    assert "`X-Api-Key` header" in description
+    assert "resolver" not in description.lower()
+    assert "constant time" not in description
     # AND Swagger UI loads its files from this function, nothing from elsewhere
     status, page = admin.call("GET", "/swagger", key=None)
     assert status == 200
