@@ -17,7 +17,7 @@ CHROMIUM ?= /usr/bin/chromium
 
 STACK_NAME ?= telegram-support-bot
 
-.PHONY: help install browser run test test-fast lint bench reliability diagram build deploy set-webhook redrive clean \
+.PHONY: help install browser run test test-fast lint bench reliability diagram build deploy set-webhook redrive migrate clean \
 	rotate-webhook-secret rotate-secret finish-rotation
 
 help: ## List the targets
@@ -90,6 +90,10 @@ rotate-secret: install ## Start rotating NAME (admin-api-key, blinger-webhook-se
 
 finish-rotation: install ## Stop accepting NAME's previous value (after its callers switched)
 	PYTHONPATH=.:layers/shared $(BIN)/python -m infra.rotate --stack-name $(STACK_NAME) finish $(NAME)
+
+# Without STACK_NAME set on the command line: the tables the environment names (make run does it on start).
+migrate: install ## Migrate stored items to the current model (deployed: make migrate STACK_NAME=...; idempotent)
+	PYTHONPATH=.:layers/shared $(BIN)/python -m infra.migrate $(if $(filter command line,$(origin STACK_NAME)),--stack-name $(STACK_NAME),)
 
 clean: ## Remove build outputs and caches (keeps .venv)
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov

@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stack-name", required=True)
     args = parser.parse_args(argv)
     outputs = stack_outputs(args.stack_name)
-    # The stored messages' models take their table's name from the environment when imported.
+    # The models' table names come from Config, read from the environment on first use.
     os.environ["CONVERSATIONS_TABLE"] = outputs["ConversationsTableName"]
     from supportbot.support.outbox import redrive_dead_letters
 

@@ -31,6 +31,7 @@ from infra.blinger.conversations import (
 from infra.httpserver import BackgroundServer
 
 SEND_PATH = "/api/custom-app/messages"
+REST_PATH = "/api/conversations/"  # Blinger's REST API (operator side); the stand-in serves close
 DELIVERY_TIMEOUT = 10.0  # seconds the console waits for the bot's webhook
 
 
@@ -95,6 +96,7 @@ class BlingerConsole(BackgroundServer):
         events_secret: str | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
+        api_token: str | None = None,
     ) -> None:
         from infra.blinger.server import handler_for  # the handler needs this module's classes
 
@@ -102,6 +104,7 @@ class BlingerConsole(BackgroundServer):
         self.channel_id = channel_id
         self.bot_webhook_url = bot_webhook_url
         self.events_secret = events_secret
+        self.api_token = api_token  # the REST API's `Authentication` token (None: the API refuses all)
         self.inbox = Inbox()
         self._lock = threading.Lock()
         self._calls: list[Call] = []
@@ -117,6 +120,11 @@ class BlingerConsole(BackgroundServer):
     def send_url(self) -> str:
         """Where the bot posts customers' messages: its BLINGER_API_URL."""
         return self.base_url + SEND_PATH
+
+    @property
+    def rest_url(self) -> str:
+        """Base of Blinger's REST API on the console: the bot's BLINGER_REST_URL."""
+        return self.base_url + "/api"
 
     thread_name = "blinger"
 
@@ -265,6 +273,32 @@ class BlingerConsole(BackgroundServer):
         except BadMessageError as error:
             return error.status, {"ok": False, "error": str(error)}
         return 200, {"ok": True, "message_id": message.id}
+
+    def rest_call(self, action: str, headers: dict[str, str], raw: bytes) -> tuple[int, dict[str, Any]]:
+        """Blinger's REST API: ``conversations/close`` with ``Authentication`` and ``conversation_id``
+        closes that conversation and, unless ``disable_webhook``, sends the bot the
+        ``on_conversation_closed`` event (from a thread, as Blinger's webhooks come apart)."""
+        token = next((v for k, v in headers.items() if k.lower() == "authentication"), "").strip()
+        if not token:
+            return 401, {"ok": False, "error": "missing Authentication token"}
+        if self.api_token is None or not hmac.compare_digest(token.encode(), self.api_token.encode()):
+            return 403, {"ok": False, "error": "invalid token"}
+        if action != "close":
+            return 404, {"ok": False, "error": f"conversations/{action} is not served by the stand-in"}
+        try:
+            body = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            return 400, {"ok": False, "error": "body is not JSON"}
+        conversation_id = body.get("conversation_id") if isinstance(body, dict) else None
+        if isinstance(conversation_id, bool) or not isinstance(conversation_id, int):
+            return 400, {"ok": False, "error": "conversation_id must be an integer"}
+        conv = self.inbox.by_id(conversation_id)
+        if conv is None:
+            return 404, {"ok": False, "error": "no such conversation"}
+        closed = self.inbox.set_status(conv.client_id, "closed", conv.operator)
+        if not body.get("disable_webhook"):
+            threading.Thread(target=self._event, args=("on_conversation_closed", closed), daemon=True).start()
+        return 200, {"ok": True}
 
     # -- calls to the bot --------------------------------------------------------------------------
 

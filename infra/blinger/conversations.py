@@ -300,6 +300,12 @@ class Inbox:
                 conv.unread = 0
                 self._changed(conv)
 
+    def by_id(self, conversation_id: int) -> Conversation | None:
+        """The conversation Blinger numbers ``conversation_id`` (its current one for that client)."""
+        with self._lock:
+            found = next((c for c in self._conversations.values() if c.id == conversation_id), None)
+            return copy.deepcopy(found)
+
     def get(self, client_id: str) -> Conversation | None:
         with self._lock:
             conv = self._conversations.get(client_id)

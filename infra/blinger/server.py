@@ -2,6 +2,7 @@
 
 Blinger's side (recorded in `console.calls`):
   POST {SEND_PATH}                      the bot's customer messages (1 MB at most, else 413)
+  POST {REST_PATH}close                 Blinger's REST API (Authentication token): closes a conversation
   GET  /files/<id>/<name>               operators' uploads, as the bot and Telegram fetch them
   anything else                         404 (recorded: a bot aiming at a wrong URL shows up)
 The operator's page and its JSON API (not recorded):
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from infra.blinger.console import SEND_PATH
+from infra.blinger.console import REST_PATH, SEND_PATH
 from infra.blinger.conversations import UnknownConversationError
 
 if TYPE_CHECKING:
@@ -84,6 +85,8 @@ def handler_for(console: BlingerConsole) -> type[BaseHTTPRequestHandler]:
                     if method == "POST"
                     else (405, {"ok": False, "error": "use POST"})
                 )
+            elif path.startswith(REST_PATH) and method == "POST":
+                status, body = console.rest_call(path.removeprefix(REST_PATH).strip("/"), headers, raw)
             elif path.startswith("/files/") and method == "GET":
                 status, body = self._file(path), None
             else:

@@ -3,10 +3,11 @@
 Order matters: moto first (tables, queues and buckets from the template, then the writes of the
 previous run replayed into them and recording resumed: `persistence`), then the Telegram side
 (its URL is part of the functions' environment), then the environment itself, which must be in
-``os.environ`` before anything imports ``supportbot`` (its table names are read at import), then
-demo data (on a first start only: restored data is kept as it was), the handlers (imported now, so
-the first chat message is not a cold start), the API, the queue pollers, and last the webhook,
-because setting it starts deliveries to the API.
+``os.environ`` before ``supportbot`` reads its configuration, then demo data (on a first start
+only: restored data is kept as it was), ``make migrate``'s step (on restored data too, written
+maybe by an earlier version; the same code runs as on a deployed stack), the handlers (imported
+now, so the first chat message is not a cold start), the API, the queue pollers, and last the
+webhook, because setting it starts deliveries to the API.
 
 Stopping is the reverse, with the queues drained in between: no more updates are delivered, the
 pollers handle what is queued (the sandbox and the console still answer the deliveries), then the
@@ -148,10 +149,13 @@ class LocalStack:
                 "TELEGRAM_API_URL": self.sandbox.url,
                 "WAREHOUSE_CHAT_ID": str(WAREHOUSE_CHAT_ID),
             }
-        self.blinger = _blinger_console(self.ports.blinger, self.api_url + BLINGER_WEBHOOK_PATH)
+        self.blinger = _blinger_console(
+            self.ports.blinger, self.api_url + BLINGER_WEBHOOK_PATH, overrides.get("BLINGER_API_TOKEN")
+        )
         if self.blinger is not None:
             overrides |= {
                 "BLINGER_API_URL": self.blinger.send_url,
+                "BLINGER_REST_URL": self.blinger.rest_url,
                 "BLINGER_TOKEN": BLINGER_TOKEN,
                 "BLINGER_WEBHOOK_SECRET": BLINGER_EVENTS_SECRET,
                 "BLINGER_CHANNEL_ID": BLINGER_CHANNEL_ID,
@@ -164,6 +168,9 @@ class LocalStack:
 
         if not self.restored:
             load_demo_data()
+        from infra.migrate import migrate  # as `make migrate` does on a deployed stack
+
+        self.log(f"  migrate: {migrate()}")
         for function in functions.values():
             _ = function.handler  # the cold start happens here, not on the first message
         self.api = LocalApi(
@@ -273,7 +280,7 @@ class LocalStack:
             self.state.save("blinger", self.blinger.snapshot())
 
 
-def _blinger_console(port: int, bot_webhook_url: str) -> Any:
+def _blinger_console(port: int, bot_webhook_url: str, api_token: str | None) -> Any:
     """The Blinger console when this checkout has it (it is built alongside), else None."""
     try:
         from infra.blinger import BlingerConsole
@@ -285,6 +292,7 @@ def _blinger_console(port: int, bot_webhook_url: str) -> Any:
         bot_webhook_url=bot_webhook_url,
         events_secret=BLINGER_EVENTS_SECRET,
         port=port,
+        api_token=api_token,
     )
 
 

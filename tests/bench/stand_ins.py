@@ -52,7 +52,7 @@ class StandIns:
 
         self.moto = MotoServer(free_port()).start()
         template = load_template()
-        # Names already in the environment win: models imported before read them at import.
+        # Names already in the environment win: a configuration read before uses them.
         names = {
             variable: os.environ.get(variable) or TABLES.get(variable, variable.lower())
             for variable in table_definitions(template)

@@ -424,9 +424,11 @@ def test_a_reply_from_the_page_reaches_the_customer(admin: AdminPage, chat: Any)
     admin.reply_text.fill(answer)
     admin.reply_send.click()
     admin.saved()
-    # THEN the reply is in the thread, going to the customer
-    sent = admin.thread_message.filter(has_text=answer)
-    expect(sent).to_have_attribute("data-direction", "to_customer")
+    # THEN the reply is in the thread, going to the customer (and its echo, to Blinger only)
+    sent = admin.page.locator("[data-testid=thread-message][data-direction=to_customer]")
+    expect(sent.filter(has_text=answer)).to_have_count(1)
+    echo = admin.page.locator("[data-testid=thread-message][data-direction=to_desk]")
+    expect(echo.filter(has_text=answer)).to_have_count(1)
     # AND the customer gets it in the chat (through the outbox), as support's, her text as typed
     reply = chat.bot_says(answer)
     expect(reply).to_be_visible(timeout=SUPPORT_TIMEOUT_MS)
@@ -467,3 +469,53 @@ def test_orders_imported_from_a_csv_file_are_the_customer_s(
     numbers = chat.screen.get_by_test_id("inline-button").filter(has_text=re.compile(r"^№\d+ · "))
     expect(numbers).to_have_count(2)
     expect(numbers.first).to_contain_text("№7002")  # newest first
+
+
+def test_surfaces_agree_on_a_conversation_the_admin_answers_and_closes(
+    admin: AdminPage, chat: Any, context: Any, stack: StackProcess
+) -> None:
+    # GIVEN a customer who asked support a question in the web chat
+    user_id = logged_in_customer(chat)
+    chat.press("💬 Задать вопрос")
+    question = f"Есть ли этот чайник в белом? (вопрос №{user_id})"
+    chat.send(question)
+    expect(chat.bot_says("✅ Отправлено в поддержку.")).to_be_visible()
+    # AND the operator's Blinger console, where the question arrived
+    console = context.new_page()
+    console.goto(stack.blinger_url + "/")
+    item = console.locator(f'[data-testid=conversation-item][data-client-id="tg-{user_id}"]')
+    expect(item).to_contain_text(question, timeout=SUPPORT_TIMEOUT_MS)
+    item.click()
+
+    # WHEN the admin answers it from the admin page's inbox
+    admin.sign_in()
+    admin.tab_conversations.click()
+    row = admin.page.locator(f'[data-testid=conversation-item][data-user-id="{user_id}"]')
+    expect(row.get_by_test_id("conversation-status")).to_have_text("open")
+    row.click()
+    answer = f"Да, есть в белом (№{user_id})"
+    admin.reply_text.fill(answer)
+    admin.reply_send.click()
+    admin.saved()
+    # THEN the customer reads it, and Blinger's thread shows it as the bot's outgoing echo
+    expect(chat.bot_says(answer)).to_be_visible(timeout=SUPPORT_TIMEOUT_MS)
+    echo = console.locator("[data-testid=message][data-direction=out][data-status=echo]").filter(
+        has_text=answer
+    )
+    expect(echo).to_be_visible(timeout=SUPPORT_TIMEOUT_MS)
+
+    # WHEN the admin closes the conversation
+    admin.conversation_close.click()
+    admin.saved()
+    expect(row.get_by_test_id("conversation-status")).to_have_text("closed")
+    # THEN the customer is asked to rate it, and Blinger's thread asks the operator to close it there
+    chat.expect_screen("Разговор с поддержкой завершён.", buttons=tuple("12345"))
+    line = console.locator("[data-testid=message][data-direction=in]").filter(has_text="закрыт из админки")
+    expect(line).to_be_visible(timeout=SUPPORT_TIMEOUT_MS)
+    # AND a late "thanks" in the chat is not sent: she is told the conversation was closed
+    chat.send("Спасибо!")
+    expect(chat.bot_says("Поддержка закрыла диалог")).to_be_visible()
+    expect(chat.button("💬 Новый вопрос")).to_be_visible()
+    expect(console.locator("[data-testid=message]").filter(has_text="Спасибо!")).to_have_count(0)
+    for page, name in ((chat.page, "chat"), (admin.page, "admin"), (console, "blinger")):
+        page.screenshot(path=str(journey.SCREENSHOTS / f"surfaces-agree-{name}.png"), full_page=True)

@@ -12,9 +12,11 @@ def reset_singletons() -> None:
     from supportbot.config import get_config
     from supportbot.content import get_content_store
     from supportbot.pipeline import get_processor
+    from supportbot.storage.transactions import shared_connection
     from supportbot.telegram.client import get_bot
 
-    for cached in (get_config, get_bot, get_processor, get_content_store):
+    # The transactions' connection too: its botocore client is bound to the endpoint it was made for.
+    for cached in (get_config, get_bot, get_processor, get_content_store, shared_connection):
         cached.cache_clear()
 
 

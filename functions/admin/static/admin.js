@@ -22,7 +22,7 @@ const state = {
   editing: null,      // {tree, mode: 'edit'|'create', parentId, nodeId}
   content: { default: 'ru', languages: ['ru'] }, // the trees' languages, the default first (from the API)
   contentLang: 'ru',  // the language the editor and the preview show
-  conversation: null, // user id shown in the thread pane
+  conversation: null, // the conversation (C<number>) shown in the thread pane
   ticketKinds: TICKET_KINDS,
   ticketStatuses: TICKET_STATUSES,
   enumsLearned: false, // read from the OpenAPI document when the tickets are first shown
@@ -666,18 +666,17 @@ async function loadConversations() {
   const conversations = body.conversations;
   $('conversation-list').replaceChildren(
     ...conversations.map((c) => {
-      const id = String(c.user_id);
-      const last = c.last_message;
+      const id = c.id;
       return el(
         'li',
-        { testid: 'conversation-item', dataset: { userId: id }, class: id === state.conversation ? 'selected' : '' },
+        { testid: 'conversation-item', dataset: { id, userId: String(c.user_id), status: c.status }, class: id === state.conversation ? 'selected' : '' },
         el(
           'button',
           { type: 'button', class: 'link', onclick: () => openConversation(id) },
-          el('strong', { text: conversationLabel(id) }),
-          c.open ? el('span', { class: 'badge', text: t('conv.open') }) : null,
-          el('span', { class: 'muted', text: ` ${t('conv.count', { count: c.messages })} · ${when(last?.created_at)}` }),
-          el('span', { class: 'preview', testid: 'conversation-last', text: last ? partText(last) : '' }),
+          el('strong', { text: `${id} · ${conversationLabel(c.user_id)}` }),
+          el('span', { class: c.open ? 'badge' : 'badge muted', testid: 'conversation-status', text: label('conv.status', c.status) }),
+          el('span', { class: 'muted', text: ` ${t('conv.count', { count: c.messages })} · ${when(c.last_activity_at)}` }),
+          el('span', { class: 'preview', testid: 'conversation-last', text: c.preview }),
         ),
       );
     }),
@@ -692,9 +691,10 @@ function partText(part) {
   return `📎 ${part.file_name || part.kind}`;
 }
 
-function showThread(visible) {
+function showThread(visible, closable = false) {
   show($('thread-placeholder'), !visible);
   show($('reply-form'), visible);
+  show($('conversation-close'), visible && closable);
   if (!visible) {
     $('conversation-thread').replaceChildren();
     $('thread-title').textContent = '';
@@ -712,49 +712,64 @@ function messageBody(message) {
   });
 }
 
-async function openConversation(userId) {
-  state.conversation = userId;
-  for (const item of document.querySelectorAll('[data-testid="conversation-item"]')) {
-    item.classList.toggle('selected', item.dataset.userId === userId);
-  }
-  const body = await guarded(() => api('GET', `/conversations/${enc(userId)}`), false);
+/** ``id``: C<number>, or a user id (that user's latest conversation, as the API reads it). */
+async function openConversation(id) {
+  const body = await guarded(() => api('GET', `/conversations/${enc(id)}`), false);
   if (body === undefined) return;
-  $('thread-title').textContent = conversationLabel(userId);
+  const conversation = body.conversation;
+  state.conversation = conversation.id;
+  for (const item of document.querySelectorAll('[data-testid="conversation-item"]')) {
+    item.classList.toggle('selected', item.dataset.id === conversation.id);
+  }
+  $('thread-title').textContent = `${conversation.id} · ${conversationLabel(body.user_id)} · ${label('conv.status', conversation.status)}`;
   const tickets = body.tickets.map((ticket) =>
-    el('li', { class: 'ticket', testid: 'thread-ticket', text: `№${ticket.number} · ${label('kind', ticket.kind)} · ${label('status', ticket.status)} · ${ticket.title}` }),
+    el('li', { class: 'ticket', testid: 'thread-ticket', text: `${ticket.ref} · ${label('kind', ticket.kind)} · ${ticketState(ticket)} · ${ticket.title}` }),
   );
   const messages = body.messages.map((m) => {
     const outgoing = m.direction === 'to_customer';
-    const who = outgoing ? t('conv.out') : m.destination === 'warehouse' ? t('conv.to_warehouse') : t('conv.in');
+    const who = outgoing ? t('conv.out') : m.direction === 'to_desk' ? t('conv.to_desk') : m.destination === 'warehouse' ? t('conv.to_warehouse') : t('conv.in');
     const status = `${label('delivery', m.status)}${m.reason ? ` (${m.reason})` : ''}`;
     return el(
       'li',
-      { testid: 'thread-message', class: outgoing ? 'out' : 'in', dataset: { direction: m.direction, status: m.status } },
+      { testid: 'thread-message', class: outgoing ? 'out' : m.direction === 'to_desk' ? 'desk' : 'in', dataset: { direction: m.direction, status: m.status } },
       el('div', { class: 'meta muted', text: `${who} · ${when(m.created_at)} · ${status}` }),
       ...messageBody(m),
     );
   });
   $('conversation-thread').replaceChildren(...tickets, ...messages);
-  showThread(true);
+  showThread(true, conversation.open);
 }
 
-function showConversation(userId) {
-  state.conversation = userId;
+function showConversation(id) {
+  state.conversation = id;
   openTab('conversations');
 }
 
 async function sendReply() {
   const text = $('reply-text').value.trim();
-  const userId = state.conversation;
-  if (!text || !userId) return;
-  const done = await guarded(() => api('POST', `/conversations/${enc(userId)}/reply`, { text }));
+  const id = state.conversation;
+  if (!text || !id) return;
+  const done = await guarded(() => api('POST', `/conversations/${enc(id)}/reply`, { text }));
   if (done === undefined) return;
   $('reply-text').value = '';
-  await openConversation(userId);
+  await openConversation(id);
   notice(t('conv.sent'));
 }
 
+async function closeConversation() {
+  const id = state.conversation;
+  if (!id) return;
+  const done = await guarded(() => api('POST', `/conversations/${enc(id)}/close`));
+  if (done === undefined) return;
+  await loadConversations();
+  notice(t('conv.closed', { id }));
+}
+
 // ---- tickets ------------------------------------------------------------------------------
+function ticketState(ticket) {
+  return ticket.status === 'closed' && ticket.outcome ? `${label('status', 'closed')}: ${label('outcome', ticket.outcome)}` : label('status', ticket.status);
+}
+
 function label(prefix, value) {
   const key = `${prefix}.${value}`;
   return STRINGS[state.lang][key] ? t(key) : String(value);
@@ -807,19 +822,20 @@ function ticketRow(ticket) {
     testid: 'ticket-status-save',
     text: t('tickets.save'),
     onclick: async () => {
-      const done = await guarded(() => api('PATCH', `/tickets/${enc(ticket.number)}`, { status: select.value }));
+      const change = { status: select.value, version: ticket.version };
+      const done = await guarded(() => api('PATCH', `/tickets/${enc(ticket.ref)}`, change));
       if (done === undefined) return;
       await loadTickets();
-      notice(t('tickets.updated', { number: ticket.number }));
+      notice(t('tickets.updated', { number: ticket.ref }));
     },
   });
   return el(
     'tr',
-    { testid: 'ticket-row', dataset: { number: String(ticket.number), status: ticket.status ?? '' } },
-    el('td', { text: String(ticket.number) }),
+    { testid: 'ticket-row', dataset: { number: String(ticket.number), ref: ticket.ref, status: ticket.status ?? '' } },
+    el('td', { text: ticket.ref }),
     el('td', { text: label('kind', ticket.kind) }),
-    el('td', { testid: 'ticket-status', text: label('status', ticket.status) }),
-    el('td', {}, el('button', { type: 'button', class: 'link', text: conversationLabel(ticket.user_id), onclick: () => showConversation(String(ticket.user_id)) })),
+    el('td', { testid: 'ticket-status', text: ticketState(ticket) }),
+    el('td', {}, el('button', { type: 'button', class: 'link', text: ticket.conversation || conversationLabel(ticket.user_id), onclick: () => showConversation(ticket.conversation || String(ticket.user_id)) })),
     el('td', { text: ticket.title }),
     el('td', { text: when(ticket.created_at) }),
     el('td', {}, select, save),
@@ -942,6 +958,7 @@ function wire() {
   $('node-move-submit').addEventListener('click', () => moveNode(state.tab));
 
   $('conversations-reload').addEventListener('click', loadConversations);
+  $('conversation-close').addEventListener('click', closeConversation);
   $('reply-form').addEventListener('submit', (event) => {
     event.preventDefault();
     sendReply();

@@ -28,6 +28,7 @@ from aws_lambda_powertools.event_handler.openapi.swagger_ui import html as swagg
 
 from supportbot.config import get_config
 from supportbot.security import check_secret
+from supportbot.support.lifecycle import RefusedMove, StaleVersion
 from supportbot_admin import conversations, customers, failed_updates, stats, trees
 from supportbot_admin.errors import FieldError
 
@@ -55,6 +56,18 @@ the field."""
 app = APIGatewayHttpResolver(enable_validation=True)
 for area in (trees, conversations, customers, stats, failed_updates):
     app.include_router(area.router)
+
+
+@app.exception_handler(RefusedMove)  # type: ignore[untyped-decorator]
+def _refused(error: RefusedMove) -> Response[Any]:
+    """A move a lifecycle refuses: 409 naming the current status and the allowed moves."""
+    return _json(409, error.body())
+
+
+@app.exception_handler(StaleVersion)  # type: ignore[untyped-decorator]
+def _stale(error: StaleVersion) -> Response[Any]:
+    """The item changed since the caller read it: 409, with where it stands now."""
+    return _json(409, error.body())
 
 
 @app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]

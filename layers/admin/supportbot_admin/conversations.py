@@ -1,51 +1,44 @@
-"""Routes of the conversations (what customers wrote and were sent) and tickets.
+"""Routes of the conversations (the admin inbox) and tickets (docs/ARCHITECTURE.md, "Admin API").
 
-Listing conversations reads the whole Conversations table (a paginated Scan, one pass, grouped by
-user): fine for a support desk's admin at this bot's scale (thousands of messages); a busier one
-would keep per-user summary items instead. A thread is one Query of the user's partition. Tickets
-come from the table's ``Tickets`` index (every ticket, by number).
+Conversations are listed from the table's ``Inbox`` index (newest activity first, a page at a time
+with a cursor: one Query, never a Scan). A conversation is named ``C<number>``; a bare number is
+read as a Telegram user id and means that user's latest conversation (what today's links and the
+admin page's older URLs carry). A thread is one Query of the user's partition.
 
-The admin's reply is the built-in fallback helpdesk: it is stored and delivered to the customer
-through the outbox like an operator's reply from Blinger; so is a ticket's status change.
+Moves go through the lifecycles (``support/conversations.py``, ``support/tickets.py``): a move the
+table refuses answers 409 with ``{"detail", "status", "allowed"}``, and so does a ticket change
+whose ``version`` is not the stored one (a stale page). The admin's reply and every ticket notice
+reach the customer through the outbox and, when Blinger is the desk, appear in Blinger's thread as
+outgoing echo messages (``support/surfaces.py``).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import base64
+import json
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import BaseModel, Field
-from pynamodb.exceptions import UpdateError
 
 from supportbot.config import get_config
 from supportbot.i18n import translator
-from supportbot.storage.conditions import condition_failed
+from supportbot.storage.sessions import customer_language
+from supportbot.support import conversations, tickets
 from supportbot.support.blinger_echo import is_echo
-from supportbot.support.messages import (
-    BLINGER,
-    CUSTOMER,
-    TICKETS_INDEX_KEY,
-    MessageItem,
-    NewMessage,
-    TicketItem,
-    customer_language,
-    ticket_by_number,
-    user_key,
-    user_tickets,
-)
-from supportbot.support.outbox import enqueue
-from supportbot.support.rating import RatingItem
-from supportbot_admin import scan
+from supportbot.support.conversations import ConversationItem
+from supportbot.support.messages import BLINGER, CUSTOMER, NOTICE_ROLE, OPERATOR_ROLE, MessageItem
+from supportbot.support.surfaces import close_conversation, notify_ticket, tell_customer
+from supportbot.support.tickets import TICKETS_INDEX_KEY, TicketItem
 from supportbot_admin.errors import (
-    CONFLICT,
     INVALID,
     NOT_FOUND,
     OK,
+    REFUSED,
     UNAUTHORIZED,
-    Conflict,
     FieldError,
     NotFound,
 )
@@ -55,10 +48,22 @@ router = APIGatewayHttpRouter()  # type: ignore[no-untyped-call]
 TAGS = ["conversations"]
 TICKET_TAGS = ["tickets"]
 
-UserId = Annotated[int, Path(ge=1, le=2**53, description="The customer's Telegram user id")]
-TicketStatus = Literal["open", "in_progress", "answered", "closed"]
+ConversationId = Annotated[
+    str,
+    Path(
+        pattern=r"^[Cc]?\d{1,16}$",
+        description="C<number>, or a bare number: a Telegram user id, meaning their latest conversation",
+    ),
+]
+TicketRef = Annotated[
+    str,
+    Path(pattern=r"^(?:[ФфFfЖжZz]-?)?\d{1,9}$", description="Ф-12, Ж-7, or an old bare ticket number"),
+]
+TicketStatus = Literal["open", "in_progress", "closed"]
+TicketOutcome = Literal["photos_sent", "refused", "resolved"]
 TicketKind = Literal["photo", "incident"]
 THREAD_LIMIT = 200
+PAGE = 50
 
 
 class Part(BaseModel):
@@ -72,7 +77,7 @@ class Part(BaseModel):
 
 class Message(BaseModel):
     msg_id: str
-    direction: Literal["from_customer", "to_customer"]
+    direction: Literal["from_customer", "to_customer", "to_desk"]
     destination: str = Field(description="blinger (support), customer, or warehouse")
     parts: list[Part]
     status: str = Field(description="queued, sent or failed (delivery through the outbox)")
@@ -82,43 +87,56 @@ class Message(BaseModel):
 
 
 class Ticket(BaseModel):
-    number: int
+    ref: str = Field(description="Ф-12 (photo request) or Ж-7 (complaint)")
+    number: int = Field(description="Internal number (old bare numbers still find the ticket)")
     user_id: int
     kind: str
     status: str
+    outcome: str | None = None
+    version: int = Field(description="Send it back with a change: 409 when it is stale")
+    conversation: str | None = None
     title: str
     details: dict[str, Any] | None = None
     created_at: datetime
     updated_at: datetime
 
 
-class LastMessage(BaseModel):
-    direction: str
-    kind: str
-    text: str | None
-    status: str
-    created_at: datetime
-
-
 class Conversation(BaseModel):
+    id: str = Field(description="C<number>")
     user_id: int
+    status: Literal["open", "answered", "closed", "rated"]
+    open: bool = Field(description="Open or answered (not closed)")
+    desk: str
+    desk_ref: str | None = Field(default=None, description="The desk's own id (Blinger's conversation id)")
+    customer: dict[str, Any] | None = None
+    order: dict[str, Any] | None = None
+    assignee: str | None = None
+    opened_at: datetime
+    first_answer_at: datetime | None = None
+    last_customer_at: datetime | None = None
+    last_activity_at: datetime
+    closed_at: datetime | None = None
+    closed_by: str | None = None
+    unread: int
     messages: int
-    from_customer: int
-    to_customer: int
-    failed: int
-    open_tickets: int
-    open: bool = Field(description="Support messages since Blinger last closed a conversation with them")
-    last_message: LastMessage | None
+    preview: str
+    rating: int | None = None
+    tags: list[str] = Field(default_factory=list)
+    version: int
 
 
 class Conversations(BaseModel):
     conversations: list[Conversation]
+    next: str | None = Field(description="Cursor of the next page (pass as ?cursor=), null on the last")
 
 
 class Thread(BaseModel):
     user_id: int
-    messages: list[Message] = Field(description=f"The newest {THREAD_LIMIT} at most, oldest first")
-    tickets: list[Ticket]
+    conversation: Conversation
+    messages: list[Message] = Field(
+        description=f"The conversation's newest {THREAD_LIMIT} at most, oldest first"
+    )
+    tickets: list[Ticket] = Field(description="The customer's tickets, newest first")
 
 
 class Reply(BaseModel):
@@ -128,6 +146,7 @@ class Reply(BaseModel):
 class Queued(BaseModel):
     msg_id: str
     status: str
+    conversation: str | None = None
 
 
 class Tickets(BaseModel):
@@ -136,6 +155,8 @@ class Tickets(BaseModel):
 
 class StatusChange(BaseModel):
     status: TicketStatus
+    outcome: TicketOutcome | None = Field(default=None, description="How a close ended (default resolved)")
+    version: int = Field(ge=1, description="The version read: 409 when the ticket changed since")
 
 
 class TicketChanged(BaseModel):
@@ -143,8 +164,12 @@ class TicketChanged(BaseModel):
     notified: Queued | None = Field(description="The message telling the customer, when the status changed")
 
 
-def direction(item: MessageItem) -> Literal["from_customer", "to_customer"]:
-    return "to_customer" if item.destination == CUSTOMER else "from_customer"
+def direction(item: MessageItem) -> Literal["from_customer", "to_customer", "to_desk"]:
+    """To the customer; from them (to support or the warehouse); or to the desk alone (an echo of
+    what the customer was told elsewhere, a line for the operator)."""
+    if item.destination == CUSTOMER:
+        return "to_customer"
+    return "to_desk" if item.role == NOTICE_ROLE and item.destination == BLINGER else "from_customer"
 
 
 def message_out(item: MessageItem) -> Message:
@@ -173,10 +198,14 @@ def message_out(item: MessageItem) -> Message:
 
 def ticket_out(item: TicketItem) -> Ticket:
     return Ticket(
+        ref=item.label,
         number=int(item.number),
         user_id=int(item.user_id),
         kind=item.kind,
         status=item.status,
+        outcome=item.outcome,
+        version=int(item.version),
+        conversation=conversations.conversation_ref(int(item.conversation)) if item.conversation else None,
         title=item.title,
         details=item.details,
         created_at=item.created_at,
@@ -184,112 +213,135 @@ def ticket_out(item: TicketItem) -> Ticket:
     )
 
 
-def summaries() -> list[Conversation]:
-    """Every user with stored messages, newest conversation first (one Scan of the table)."""
-    users: dict[int, dict[str, Any]] = {}
-    for item in scan.conversation_items():
-        user = users.setdefault(
-            int(item.user_id) if not isinstance(item, RatingItem) else _user_of(item.pk),
-            {"messages": [], "open_tickets": 0, "closed_at": None},
-        )
-        if isinstance(item, MessageItem):
-            if not is_echo(item):  # Blinger's copy of what happened, not a message of the thread
-                user["messages"].append(item)
-        elif isinstance(item, TicketItem):
-            user["open_tickets"] += item.status != "closed"
-        elif user["closed_at"] is None or item.asked_at > user["closed_at"]:
-            user["closed_at"] = item.asked_at
-    out = []
-    for user_id, user in users.items():
-        messages: list[MessageItem] = user["messages"]
-        if not messages:
-            continue
-        last = max(messages, key=lambda m: m.sk)
-        support = [m for m in messages if m.destination in (BLINGER, CUSTOMER)]
-        newest_support = max((m.created_at for m in support), default=None)
-        closed_at = user["closed_at"]
-        first = last.parts[0] if last.parts else None
-        out.append(
-            Conversation(
-                user_id=user_id,
-                messages=len(messages),
-                from_customer=sum(direction(m) == "from_customer" for m in messages),
-                to_customer=sum(direction(m) == "to_customer" for m in messages),
-                failed=sum(m.status == "failed" for m in messages),
-                open_tickets=user["open_tickets"],
-                open=newest_support is not None and (closed_at is None or newest_support > closed_at),
-                last_message=LastMessage(
-                    direction=direction(last),
-                    kind=first.kind if first else "text",
-                    text=first.text if first else None,
-                    status=last.status,
-                    created_at=last.created_at,
-                ),
-            )
-        )
-    return sorted(
-        out, key=lambda c: c.last_message.created_at if c.last_message else datetime.min, reverse=True
+def conversation_out(item: ConversationItem) -> Conversation:
+    return Conversation(
+        id=item.ref,
+        user_id=int(item.user_id),
+        status=item.status,  # type: ignore[arg-type]
+        open=item.live,
+        desk=item.desk,
+        desk_ref=item.desk_ref,
+        customer=item.customer,
+        order=item.order,
+        assignee=item.assignee,
+        opened_at=item.opened_at,
+        first_answer_at=item.first_answer_at,
+        last_customer_at=item.last_customer_at,
+        last_activity_at=item.last_activity_at,
+        closed_at=item.closed_at,
+        closed_by=item.closed_by,
+        unread=int(item.unread or 0),
+        messages=int(item.messages or 0),
+        preview=item.preview or "",
+        rating=int(item.rating) if item.rating is not None else None,
+        tags=list(item.tags or []),
+        version=int(item.version),
     )
 
 
-def _user_of(pk: str) -> int:
-    return int(pk.removeprefix("U#"))
+def _cursor(key: dict[str, Any] | None) -> str | None:
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode() if key else None
+
+
+def _uncursor(cursor: str | None) -> dict[str, Any] | None:
+    if not cursor:
+        return None
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except ValueError:
+        raise FieldError(("query", "cursor"), "not a cursor this API gave") from None
+    if not isinstance(key, dict):
+        raise FieldError(("query", "cursor"), "not a cursor this API gave")
+    return key
 
 
 @router.get(
     "/v1/admin/conversations",
     tags=TAGS,
-    summary="Users who wrote or were written to",
-    responses={**OK, **UNAUTHORIZED},
+    summary="Conversations, newest activity first (a page; pass next as cursor for the next one)",
+    responses={**OK, **UNAUTHORIZED, **INVALID},
 )
-def list_conversations() -> Conversations:
-    return Conversations(conversations=summaries())
+def list_conversations(
+    limit: Annotated[int, Query(ge=1, le=200)] = PAGE,
+    cursor: Annotated[str | None, Query(max_length=2000)] = None,
+) -> Conversations:
+    items, after = conversations.by_activity(limit, _uncursor(cursor))
+    return Conversations(conversations=[conversation_out(item) for item in items], next=_cursor(after))
 
 
-def newest_messages(user_id: int, limit: int = THREAD_LIMIT) -> list[MessageItem]:
-    items = MessageItem.query(
-        user_key(user_id), MessageItem.sk.startswith("M#"), scan_index_forward=False, limit=limit
-    )
-    return [item for item in items if not is_echo(item)][::-1]
+def find_conversation(conversation_id: str) -> ConversationItem:
+    """``C<number>``, or a bare number as a Telegram user id: that user's latest conversation."""
+    number = conversations.parse_ref(conversation_id)
+    found = conversations.find(number) if number is not None else conversations.latest(int(conversation_id))
+    if found is None:
+        raise NotFound(f"no conversation {conversation_id}")
+    return found
 
 
 @router.get(
-    "/v1/admin/conversations/<user_id>",
+    "/v1/admin/conversations/<conversation_id>",
     tags=TAGS,
-    summary="A user's thread: messages (direction, kind, text or file, delivery status) and tickets",
+    summary="A conversation: its summary, its messages (direction, kind, text or file, delivery) and the customer's tickets",
     responses={**OK, **UNAUTHORIZED, **NOT_FOUND, **INVALID},
 )
-def get_thread(user_id: UserId) -> Thread:
-    messages = newest_messages(user_id)
-    tickets = user_tickets(user_id)
-    if not messages and not tickets:
-        raise NotFound(f"no conversation with user {user_id}")
+def get_thread(conversation_id: ConversationId) -> Thread:
+    found = find_conversation(conversation_id)
+    user_id = int(found.user_id)
     return Thread(
-        user_id=user_id, messages=[message_out(m) for m in messages], tickets=[ticket_out(t) for t in tickets]
+        user_id=user_id,
+        conversation=conversation_out(found),
+        # An echo is Blinger's copy of what the thread already shows (a reply, a notice, a refusal).
+        messages=[message_out(m) for m in conversations.messages_of(found, THREAD_LIMIT) if not is_echo(m)],
+        tickets=[ticket_out(t) for t in tickets.of_user(user_id)],
     )
 
 
 @router.post(
-    "/v1/admin/conversations/<user_id>/reply",
+    "/v1/admin/conversations/<conversation_id>/reply",
     tags=TAGS,
-    summary="Reply as the operator: stored, then delivered to the customer through the outbox",
+    summary="Reply as the operator: stored, delivered to the customer through the outbox (and echoed to Blinger)",
     responses={202: {"description": "Queued for delivery"}, **UNAUTHORIZED, **NOT_FOUND, **INVALID},
 )
-def reply(user_id: UserId, body: Reply) -> Response[Queued]:
+def reply(conversation_id: ConversationId, body: Reply) -> Response[Queued]:
     problem = plain_text_problem(body.text, 4000)
     if problem:
         raise FieldError(("body", "text"), problem)
-    language = customer_language(user_id, get_config().default_language)
-    if language is None:
-        raise NotFound(f"no conversation with user {user_id}")
+    found = find_conversation(conversation_id)
+    user_id = int(found.user_id)
+    config = get_config()
+    language = customer_language(user_id, config.default_language)
     text = translator(language)("support.operator", text=body.text.strip())
-    item = enqueue(
-        get_config(),
-        NewMessage(
-            user_id, CUSTOMER, [{"kind": "text", "text": text}], {"language": language, "via": "admin"}
-        ),
+    item = tell_customer(
+        config, user_id, text, int(found.number), once=None, role=OPERATOR_ROLE, extra={"via": "admin"}
     )
-    return Response(202, content_types.APPLICATION_JSON, Queued(msg_id=item.msg_id, status=item.status))
+    return Response(
+        202,
+        content_types.APPLICATION_JSON,
+        Queued(msg_id=item.msg_id, status=item.status, conversation=found.ref),
+    )
+
+
+@router.post(
+    "/v1/admin/conversations/<conversation_id>/close",
+    tags=TAGS,
+    summary="Close it as the operator (the lifecycle's move): the customer is asked to rate it, Blinger is told",
+    responses={**OK, **UNAUTHORIZED, **NOT_FOUND, **REFUSED, **INVALID},
+)
+def close(conversation_id: ConversationId) -> Conversation:
+    found = find_conversation(conversation_id)
+    # A refused move (already closed) answers 409 (api.py's handler of RefusedMove).
+    return conversation_out(close_conversation(get_config(), found, conversations.BY_OPERATOR))
+
+
+@router.post(
+    "/v1/admin/conversations/<conversation_id>/reopen",
+    tags=TAGS,
+    summary="Reopen a closed conversation (the lifecycle's only way back to open)",
+    responses={**OK, **UNAUTHORIZED, **NOT_FOUND, **REFUSED, **INVALID},
+)
+def reopen(conversation_id: ConversationId) -> Conversation:
+    # Refused (not closed, or the customer has another open one): 409.
+    return conversation_out(conversations.reopen(find_conversation(conversation_id)))
 
 
 @router.get(
@@ -311,49 +363,31 @@ def list_tickets(
             (TicketItem.status == status) if condition is None else condition & (TicketItem.status == status)
         )
     found = TicketItem.tickets.query(TICKETS_INDEX_KEY, filter_condition=condition, scan_index_forward=False)
-    tickets = []
+    listed = []
     for item in found:
-        tickets.append(ticket_out(item))
-        if len(tickets) >= limit:
+        listed.append(ticket_out(item))
+        if len(listed) >= limit:
             break
-    return Tickets(tickets=tickets)
+    return Tickets(tickets=listed)
 
 
 @router.patch(
-    "/v1/admin/tickets/<number>",
+    "/v1/admin/tickets/<ref>",
     tags=TICKET_TAGS,
-    summary="Change a ticket's status; the customer is told through the outbox",
-    responses={**OK, **UNAUTHORIZED, **NOT_FOUND, **CONFLICT, **INVALID},
+    summary="Move a ticket (Ф-12, Ж-7 or an old bare number) through its lifecycle; the customer is told",
+    responses={**OK, **UNAUTHORIZED, **NOT_FOUND, **REFUSED, **INVALID},
 )
-def change_ticket(number: Annotated[int, Path(ge=1, le=10**9)], body: StatusChange) -> TicketChanged:
-    found = ticket_by_number(number)
-    if found is None:
-        raise NotFound(f"no ticket #{number}")
-    ticket = TicketItem.get(found.pk, found.sk, consistent_read=True)
-    if ticket.status == body.status:
+def change_ticket(ref: TicketRef, body: StatusChange) -> TicketChanged:
+    ticket = tickets.find(ref)
+    if ticket is None:
+        raise NotFound(f"no ticket {ref}")
+    if (
+        ticket.status == body.status
+        and (body.outcome in (None, ticket.outcome))
+        and body.version == ticket.version
+    ):
         return TicketChanged(ticket=ticket_out(ticket), notified=None)
-    try:
-        # Conditional on the status read: two changes at once (two admins, or the warehouse
-        # taking the request) must not both tell the customer.
-        ticket.update(
-            actions=[TicketItem.status.set(body.status), TicketItem.updated_at.set(datetime.now(UTC))],
-            condition=TicketItem.status == ticket.status,
-        )
-    except UpdateError as error:
-        if condition_failed(error):
-            raise Conflict(f"ticket #{number} was changed meanwhile: read it again") from None
-        raise
-    default = get_config().default_language
-    language = customer_language(int(ticket.user_id), default) or default
-    t = translator(language)
-    text = t("ticket.status_changed", number=number, status=t.raw(f"complaint.status_{body.status}"))
-    item = enqueue(
-        get_config(),
-        NewMessage(
-            int(ticket.user_id),
-            CUSTOMER,
-            [{"kind": "text", "text": text}],
-            {"language": language, "ticket": number},
-        ),
-    )
+    # Refused or stale: 409 (api.py's handlers of RefusedMove and StaleVersion).
+    tickets.move(ticket, body.status, outcome=body.outcome, version=body.version)
+    item = notify_ticket(get_config(), ticket)
     return TicketChanged(ticket=ticket_out(ticket), notified=Queued(msg_id=item.msg_id, status=item.status))

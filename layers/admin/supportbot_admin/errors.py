@@ -1,6 +1,7 @@
 """Error answers of the admin API, in the shapes its OpenAPI document declares.
 
 - 401/403/404/409: ``{"statusCode": ..., "message": ...}`` (Powertools' ``ServiceError`` shape);
+- 409 of a lifecycle move: ``{"detail": ..., "status": <current>, "allowed": [...]}``;
 - 422: ``{"statusCode": 422, "detail": [{"loc": [...], "msg": ..., "type": ...}]}``, the same for
   pydantic's refusals and the API's own checks (a cycle, an unknown parent, text Telegram would
   refuse), so a client finds the offending field in ``loc`` either way.
@@ -31,6 +32,14 @@ class ValidationErrorBody(BaseModel):
     detail: list[FieldProblem]
 
 
+class RefusedBody(BaseModel):
+    """A move a lifecycle refuses, or one made from a stale version (api.py answers it)."""
+
+    detail: str
+    status: str
+    allowed: list[str]
+
+
 class FieldError(Exception):
     """Input that passed the schema but not the API's own rules: answered 422, naming the field."""
 
@@ -59,6 +68,12 @@ Responses = dict[int, OpenAPIResponse]
 UNAUTHORIZED: Responses = {401: _error("No X-Api-Key header"), 403: _error("Wrong key, or no key configured")}
 NOT_FOUND: Responses = {404: _error("No such item")}
 CONFLICT: Responses = {409: _error("Version mismatch, or the change is not allowed in the current state")}
+REFUSED: Responses = {
+    409: _error(
+        "The lifecycle refuses the move (or the version read is stale): the current status and the allowed moves",
+        RefusedBody,
+    )
+}
 INVALID: Responses = {422: _error("Invalid input; loc names the field", ValidationErrorBody)}
 # Given with the error answers, Powertools documents the return type only for the statuses listed.
 OK: Responses = {200: {"description": "OK"}}

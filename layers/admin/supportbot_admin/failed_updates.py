@@ -7,7 +7,8 @@ the webhook (the warehouse group's handler or the customers' pipeline), with the
 duplicate filter (the session's last update id) deliberately bypassed, since the user's later
 updates have usually moved it past this one. A replay that succeeds deletes the record; one that
 fails again keeps it with the new error (redacted) and time, and the user is not apologized to a
-second time.
+second time; one that is now stale (a button of a screen the user has left) is not applied and
+is kept, reported as "stale: not applied".
 
 The list shows who and what went wrong, never the stored update itself (it may hold a phone
 number).
@@ -24,7 +25,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import BaseModel, Field
 from telebot import types
 
-from supportbot.pipeline import dispatch
+from supportbot.pipeline import StaleReplayError, dispatch
 from supportbot.redact import redact_text
 from supportbot.storage.failed_updates import FailedUpdateItem, record_failed_update
 from supportbot.telegram.client import get_bot
@@ -88,6 +89,11 @@ def replay_failed_update(update_id: UpdateIdPath) -> Replayed:
     update: dict[str, Any] = record.update
     try:
         run_update(update)
+    except StaleReplayError:
+        # Its button belongs to a screen the user has left: applying it now would act on the wrong
+        # screen. Kept, so an admin can still see what the user tried.
+        logger.info("Replayed update is stale; kept", extra={"update_id": update_id})
+        return Replayed(update_id=update_id, replayed=False, error="stale: not applied")
     except Exception as error:
         logger.exception("Replay failed; the update stays recorded", extra={"update_id": update_id})
         reason = f"{type(error).__name__}: {error}"

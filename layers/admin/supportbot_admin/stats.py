@@ -2,8 +2,8 @@
 
 Users are counted with a Scan of the Sessions table with ``Select=COUNT`` (paginated): it reads
 every session (one read unit per 4 KB; sessions are under 1 KB), fine at this bot's scale; a
-bigger one would keep a counter. Conversations and tickets come from the same reads as their own
-routes (one Scan of Conversations, one Query of the Tickets index).
+bigger one would keep a counter. Conversations are counted from the ``Inbox`` index (a paginated
+Query), tickets from the ``Tickets`` index.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import BaseModel, Field
 
 from supportbot.storage.sessions import SessionItem
-from supportbot.support.messages import TICKETS_INDEX_KEY, TicketItem
-from supportbot_admin.conversations import summaries
+from supportbot.support.conversations import INBOX_KEY, LIVE, ConversationItem
+from supportbot.support.tickets import TICKETS_INDEX_KEY, TicketItem
 from supportbot_admin.errors import OK, UNAUTHORIZED
 
 router = APIGatewayHttpRouter()  # type: ignore[no-untyped-call]
@@ -23,8 +23,8 @@ router = APIGatewayHttpRouter()  # type: ignore[no-untyped-call]
 
 class Stats(BaseModel):
     users: int = Field(description="Telegram users the bot has a session for")
-    conversations: int = Field(description="Users with stored messages")
-    conversations_open: int = Field(description="Conversations with support not closed in Blinger")
+    conversations: int = Field(description="Conversations, every status")
+    conversations_open: int = Field(description="Conversations open or answered (not closed)")
     undelivered: int = Field(
         description="Stored messages that could not be delivered (failed, with a reason)"
     )
@@ -45,13 +45,17 @@ def count_sessions() -> int:
     responses={**OK, **UNAUTHORIZED},
 )
 def get_stats() -> Stats:
-    conversations = summaries()
+    statuses: Counter[str] = Counter()
+    undelivered = 0
+    for c in ConversationItem.by_activity.query(INBOX_KEY, attributes_to_get=["status", "undelivered"]):
+        statuses[c.status] += 1
+        undelivered += int(c.undelivered or 0)
     tickets = list(TicketItem.tickets.query(TICKETS_INDEX_KEY))
     return Stats(
         users=count_sessions(),
-        conversations=len(conversations),
-        conversations_open=sum(c.open for c in conversations),
-        undelivered=sum(c.failed for c in conversations),
+        conversations=sum(statuses.values()),
+        conversations_open=sum(statuses[status] for status in LIVE),
+        undelivered=undelivered,
         tickets_by_status=dict(Counter(t.status for t in tickets)),
         tickets_by_kind=dict(Counter(t.kind for t in tickets)),
     )

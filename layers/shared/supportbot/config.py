@@ -33,6 +33,7 @@ SECRET_NAMES = (
     "BACKEND_API_KEY",
     "BLINGER_TOKEN",
     "BLINGER_WEBHOOK_SECRET",
+    "BLINGER_API_TOKEN",
     "ADMIN_API_KEY",
 )
 PREVIOUS = "_PREVIOUS"  # X_PREVIOUS: the value of secret X being rotated out
@@ -40,6 +41,8 @@ SECRETS_MAX_AGE = 300.0  # seconds a warm function keeps the secrets it read bef
 RETRY_AFTER_FAILED_READ = 30.0  # seconds: SSM failing keeps the secrets read last, and is asked again then
 MAX_NAMES_PER_CALL = 10  # GetParameters takes at most ten names
 SUPPORTED_LANGUAGES = ("ru", "en")
+# Where operators answer (docs/ARCHITECTURE.md, "Desks"): Blinger, or the admin page's inbox.
+DESKS = ("blinger", "inbox")
 
 ParameterFetcher = Callable[[list[str]], dict[str, str]]
 T = TypeVar("T")
@@ -62,10 +65,17 @@ class Config:
     orders_page_size: int = 5
     history_limit: int = 20
     sessions_table: str = "sessions"
+    content_table: str = "content"
+    backend_table: str = "backend"
+    failed_updates_table: str = "failed-updates"
+    conversations_table: str = "conversations"
     blinger_api_url: str | None = None
     blinger_token: str | None = None
     blinger_channel_id: str | None = None
     blinger_webhook_secret: str | None = None
+    blinger_api_token: str | None = None
+    blinger_rest_url: str = "https://app.blinger.io/api"
+    support_desk: str = "inbox"
     warehouse_chat_id: int | None = None
     outbox_max_attempts: int = 12
     outbox_queue_url: str | None = None
@@ -111,10 +121,17 @@ class Config:
             orders_page_size=_positive_int(env, "ORDERS_PAGE_SIZE", cls.orders_page_size),
             history_limit=_positive_int(env, "HISTORY_LIMIT", cls.history_limit),
             sessions_table=env.get("SESSIONS_TABLE") or cls.sessions_table,
+            content_table=env.get("CONTENT_TABLE") or cls.content_table,
+            backend_table=env.get("BACKEND_TABLE") or cls.backend_table,
+            failed_updates_table=env.get("FAILED_UPDATES_TABLE") or cls.failed_updates_table,
+            conversations_table=env.get("CONVERSATIONS_TABLE") or cls.conversations_table,
             blinger_api_url=env.get("BLINGER_API_URL") or None,
             blinger_token=secrets["BLINGER_TOKEN"],
             blinger_channel_id=env.get("BLINGER_CHANNEL_ID") or None,
             blinger_webhook_secret=secrets["BLINGER_WEBHOOK_SECRET"],
+            blinger_api_token=secrets["BLINGER_API_TOKEN"],
+            blinger_rest_url=(env.get("BLINGER_REST_URL") or cls.blinger_rest_url).rstrip("/"),
+            support_desk=_desk(env),
             warehouse_chat_id=_chat_id(env, "WAREHOUSE_CHAT_ID"),
             outbox_max_attempts=_positive_int(env, "OUTBOX_MAX_ATTEMPTS", cls.outbox_max_attempts),
             outbox_queue_url=env.get("OUTBOX_QUEUE_URL") or None,
@@ -145,6 +162,14 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     if value < 1:
         raise ConfigError(f"{name} must be at least 1, not {value}")
     return value
+
+
+def _desk(env: Mapping[str, str]) -> str:
+    """``SUPPORT_DESK``, else Blinger when its send URL is set, else the admin page's inbox."""
+    desk = env.get("SUPPORT_DESK") or ("blinger" if env.get("BLINGER_API_URL") else "inbox")
+    if desk not in DESKS:
+        raise ConfigError(f"SUPPORT_DESK must be one of {DESKS}, not {desk!r}")
+    return desk
 
 
 def _chat_id(env: Mapping[str, str], name: str) -> int | None:

@@ -40,7 +40,6 @@ submits; FAQ nodes leave these unset and nothing changes for them:
 from __future__ import annotations
 
 import functools
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -54,13 +53,15 @@ from pynamodb.attributes import (
 )
 from pynamodb.models import Model
 
+from supportbot.storage.tables import TableName
+
 ROOT = "root"
 CACHE_SECONDS = 10.0
 
 
 class ContentItem(Model):
     class Meta:
-        table_name = os.environ.get("CONTENT_TABLE", "content")
+        table_name = TableName("content_table")
 
     tree = UnicodeAttribute(hash_key=True)
     node_id = UnicodeAttribute(range_key=True)

@@ -16,6 +16,7 @@ from aws_lambda_powertools import Logger
 from telebot import TeleBot, types
 
 from statemachine import Machine, Result, Session
+from statemachine import Outcome as ResultOutcome
 from supportbot import metrics
 from supportbot.backend import Backend, UnauthorizedError, UnavailableError, make_backend
 from supportbot.bot.auth import AUTH, GUEST_DIALOG
@@ -45,6 +46,10 @@ class Outcome:
     result: Result | None = None
     unavailable: bool = False
     duplicate: bool = False
+
+
+class StaleReplayError(Exception):
+    """A replayed update is now stale (its button's screen is gone): nothing was applied or saved."""
 
 
 class UpdateProcessor:
@@ -100,6 +105,8 @@ class UpdateProcessor:
             was = Milestones.of(item, self.machine)
             try:
                 result = self._run(item, incoming)
+                if replay and result.outcome is ResultOutcome.STALE:
+                    raise StaleReplayError(f"update {incoming.update_id}: stale, not applied")
             except UnavailableError as error:
                 # The user's place is kept: nothing is saved, the same button can be pressed again.
                 logger.warning("Business system unavailable", extra={"reason": str(error)})

@@ -27,9 +27,9 @@ def ann(both):
     return ann
 
 
-def test_a_failed_update_is_listed_and_its_replay_shows_the_screen_once_fixed(both, ann, monkeypatch):
-    harness, admin = both
-    # GIVEN a bug in the orders screen, and Ann opening her orders: recorded, apologized
+def press_orders_with_a_bug(harness, ann, monkeypatch):
+    """Ann opens her orders while the orders screen has a bug: the update is recorded, she is
+    apologized to. Returns the menu pressed and the update."""
     monkeypatch.setattr(orders, "order_line", lambda *a, **k: 1 / 0)
     menu = ann.menu
     update = harness.world.user_presses(
@@ -37,6 +37,13 @@ def test_a_failed_update_is_listed_and_its_replay_shows_the_screen_once_fixed(bo
     )
     harness.deliver(update)
     assert ann.last.text == APOLOGY
+    return menu, update
+
+
+def test_a_failed_update_is_listed_and_its_replay_shows_the_screen_once_fixed(both, ann, monkeypatch):
+    harness, admin = both
+    # GIVEN a bug in the orders screen, and Ann opening her orders: recorded, apologized
+    menu, update = press_orders_with_a_bug(harness, ann, monkeypatch)
     # AND Ann writes something else meanwhile (her session's last update id moves past the failed one)
     ann.send("/start")
     assert load_session(ann.user_id).last_update_id > update["update_id"]
@@ -87,3 +94,23 @@ def test_the_routes_need_the_key(admin, method, path):
     assert admin.call(method, path, key=None)[0] == 401
     assert admin.call(method, path, key="wrong")[0] == 403
     assert FailedUpdateItem.get(1).error == "x"  # nothing replayed
+
+
+def test_a_replay_that_is_now_stale_is_not_applied_and_stays_recorded(both, ann, monkeypatch):
+    """Bug: replaying a failed update that had gone stale counted as success and deleted the record."""
+    harness, admin = both
+    # GIVEN Ann's press on "Orders" failed and was recorded
+    menu, update = press_orders_with_a_bug(harness, ann, monkeypatch)
+    monkeypatch.undo()
+    # AND she has moved on since (the FAQ): that menu's buttons are stale now
+    ann.tap("❓ FAQ", menu)
+    faq_screen = harness.world.message(ann.user_id, menu.message_id).text
+    # WHEN the admin replays the failed press
+    status, body = admin.call("POST", f"/failed-updates/{update['update_id']}/replay")
+    # THEN it is reported as stale and not applied: the record stays, her screen is unchanged
+    assert (status, body) == (
+        200,
+        {"update_id": update["update_id"], "replayed": False, "error": "stale: not applied"},
+    )
+    assert FailedUpdateItem.get(update["update_id"]).update["update_id"] == update["update_id"]
+    assert harness.world.message(ann.user_id, menu.message_id).text == faq_screen

@@ -9,9 +9,9 @@ import pytest
 
 from supportbot.config import get_config
 from supportbot.storage.sessions import load_session
+from supportbot.support import conversations
 from supportbot.support.messages import BLINGER, CUSTOMER, SENT, NewMessage, user_messages
 from supportbot.support.outbox import enqueue
-from supportbot.support.rating import RatingItem, rating_key
 from tests.functional.support.conftest import (
     BLINGER_CHANNEL,
     BLINGER_EVENTS_KEY,
@@ -126,20 +126,21 @@ def test_operator_joined_and_conversation_closed_with_a_rating(harness, desk, an
     # THEN Ann is told who joined
     assert harness.world.last_bot_message(ANN).text == "👩‍💼 Мария from support has joined the conversation."
     # WHEN the operator closes it
-    conversation_id = desk.blinger.conversation(CLIENT).id
+    blinger_id = desk.blinger.conversation(CLIENT).id
     assert desk.forward(desk.blinger.close(CLIENT))[0] == 200
     desk.run_outbox()
     # THEN Ann is asked to rate the help, 1 to 5
     request = harness.world.last_bot_message(ANN)
     assert request.text.startswith("The conversation with support is closed.")
     assert ann.labels(request) == ["1", "2", "3", "4", "5"]
-    assert request.inline_markup["inline_keyboard"][0][0]["callback_data"] == f"-|rate:{conversation_id}:1"
+    assert request.inline_markup["inline_keyboard"][0][0]["callback_data"] == "-|rate:C1:1"
     session_before = load_session(ANN).version
     # WHEN she taps 4 (on a message sent outside any screen)
     ann.tap("4", request)
     # THEN the rating is stored with the conversation, she is thanked, and the buttons are gone
-    stored = RatingItem.get(f"U#{ANN}", rating_key(conversation_id))
-    assert (stored.rating, stored.operator) == (4, "Мария")
+    stored = conversations.latest(ANN)
+    assert (stored.status, stored.rating, stored.assignee) == ("rated", 4, "Мария")
+    assert (stored.closed_by, stored.desk_ref) == ("operator", str(blinger_id))
     assert ann.callback_answers[-1] == "Thank you for your rating!"
     edited = harness.world.message(ANN, request.message_id)
     assert edited.text == "The conversation with support is closed. Your rating: 4 of 5. Thank you!"
@@ -162,7 +163,7 @@ def test_a_forged_rating_press_is_refused(harness, desk, ann):
     harness.deliver(press_raw(ann, "rate:777:5"))
     # THEN nothing is stored and she is told it is not valid
     assert ann.callback_answers[-1] == "This rating request is no longer valid."
-    assert list(RatingItem.query(f"U#{ANN}", RatingItem.sk.startswith("R#"))) == []
+    assert conversations.latest(ANN).rating is None
 
 
 def test_a_rating_button_sent_in_the_old_format_still_rates(harness, desk, ann):
@@ -175,8 +176,8 @@ def test_a_rating_button_sent_in_the_old_format_still_rates(harness, desk, ann):
     request = harness.world.last_bot_message(ANN)
     # WHEN Ann presses 5 on it, data "rate:<conversation>:5"
     harness.deliver(press_raw(ann, f"rate:{conversation_id}:5", request))
-    # THEN the rating is stored and she is thanked
-    assert RatingItem.get(f"U#{ANN}", rating_key(conversation_id)).rating == 5
+    # THEN the conversation Blinger closed (its id kept as desk_ref) is rated, and she is thanked
+    assert (conversations.latest(ANN).desk_ref, conversations.latest(ANN).rating) == (str(conversation_id), 5)
     assert ann.callback_answers[-1] == "Thank you for your rating!"
 
 
@@ -187,8 +188,7 @@ def test_a_repeated_close_event_does_not_wipe_the_rating(harness, desk, ann):
     ann.tap("5", harness.world.last_bot_message(ANN))
     desk.forward(delivery)
     desk.run_outbox()
-    (stored,) = RatingItem.query(f"U#{ANN}", RatingItem.sk.startswith("R#"))
-    assert stored.rating == 5
+    assert conversations.latest(ANN).rating == 5
     assert len(to_customer()) == 1
 
 
@@ -303,5 +303,4 @@ def test_a_double_tap_on_a_rating_is_thanked_once_more_without_an_error(harness,
     # THEN she is thanked again, with no apology, and the rating is unchanged
     assert ann.callback_answers[-2:] == ["Thank you for your rating!"] * 2
     assert "Sorry" not in harness.world.last_bot_message(ANN).text
-    (stored,) = RatingItem.query(f"U#{ANN}", RatingItem.sk.startswith("R#"))
-    assert stored.rating == 3
+    assert conversations.latest(ANN).rating == 3

@@ -18,8 +18,10 @@ from supportbot.storage.sessions import SessionConflictError, load_session, save
 from supportbot.support import files, outbox
 from supportbot.support.blinger_ids import blinger_client_id
 from supportbot.support.destinations import Destinations
-from supportbot.support.messages import SENT, TicketItem, user_messages, user_tickets
+from supportbot.support.messages import SENT, user_messages
 from supportbot.support.outbox import OutboxConsumer, OutboxRecord
+from supportbot.support.tickets import TicketItem
+from supportbot.support.tickets import of_user as user_tickets
 from supportbot.telegram.client import get_bot
 from tests.functional.conftest import reset_singletons
 from tests.functional.harness import BOT_TOKEN, UserChat, press_raw
@@ -128,7 +130,8 @@ def test_a_three_level_complaint_with_every_input_kind_reaches_support(harness, 
     done = anna.tap("✅ Отправить жалобу")
     # THEN she is told the ticket number
     (ticket,) = user_tickets(USER_ID, "incident")
-    assert f"Жалоба №{ticket.number} отправлена в поддержку" in done.text
+    assert ticket.ref == "Ж-1"
+    assert f"Жалоба {ticket.ref} отправлена в поддержку" in done.text
     # AND the ticket holds the path and every answer
     assert ticket.title == "Проблема с заказом → Товар повреждён"
     assert ticket.details["path"] == ["Проблема с заказом", "Товар повреждён", "Фото повреждения", "Описание"]
@@ -149,13 +152,13 @@ def test_a_three_level_complaint_with_every_input_kind_reaches_support(harness, 
     conversation = support.conversation(blinger_client_id(USER_ID))
     summary, photo = conversation.messages
     assert summary.type == "text"
-    assert f"Жалоба №{ticket.number}" in summary.data
+    assert f"Жалоба {ticket.ref}" in summary.data
     assert "Раздел: Проблема с заказом → Товар повреждён" in summary.data
     assert f"заказ №{number}" in summary.data
     assert DESCRIPTION in summary.data
     assert f"Клиент: {CUSTOMER_NAME}, {CUSTOMER_PHONE}, @anna_k" in summary.data
     assert (conversation.client_name, conversation.client_phone) == (CUSTOMER_NAME, CUSTOMER_PHONE)
-    assert conversation.info["ticket"] == ticket.number
+    assert conversation.info["ticket"] == ticket.ref
     assert conversation.info["username"] == "@anna_k"
     assert photo.type == "image"
     assert photo.data.startswith(f"https://{BUCKET}.s3.")
@@ -171,7 +174,7 @@ def test_a_three_level_complaint_with_every_input_kind_reaches_support(harness, 
     # WHEN Anna opens "My complaints"
     mine = anna.tap("📋 Мои жалобы")
     # THEN her complaint is listed with its status
-    assert f"№{ticket.number} · Проблема с заказом → Товар повреждён" in mine.text
+    assert f"{ticket.ref} · Проблема с заказом → Товар повреждён" in mine.text
     assert "принята" in mine.text
 
 
@@ -335,7 +338,7 @@ def test_a_submit_re_run_after_a_lost_session_race_files_the_same_ticket(harness
     # THEN the re-run found the complaint filed: one ticket, one message, its number shown
     (ticket,) = user_tickets(USER_ID, "incident")
     assert len(user_messages(USER_ID)) == 1
-    assert f"№{ticket.number}" in done.text
+    assert ticket.ref in done.text
 
 
 def to_the_last_step_with_the_longest_answers(harness, anna: UserChat) -> None:

@@ -14,19 +14,12 @@ from infra.demo import CUSTOMER_PHONE, PARTNER_PHONE
 from supportbot.config import get_config
 from supportbot.storage.failed_updates import FailedUpdateItem
 from supportbot.storage.sessions import SessionItem, load_session
-from supportbot.support import warehouse
+from supportbot.support import albums
 from supportbot.support.destinations import Destinations
-from supportbot.support.messages import (
-    CLOSED,
-    FAILED,
-    IN_PROGRESS,
-    OPEN,
-    QUEUED,
-    load_message,
-    user_messages,
-    user_tickets,
-)
+from supportbot.support.messages import FAILED, QUEUED, load_message, user_messages
 from supportbot.support.outbox import OutboxConsumer, OutboxRecord
+from supportbot.support.tickets import CLOSED, IN_PROGRESS, OPEN
+from supportbot.support.tickets import of_user as user_tickets
 from supportbot.telegram.client import get_bot
 from tests.functional.conftest import reset_singletons
 from tests.functional.harness import Harness, UserChat, press_raw
@@ -130,7 +123,7 @@ def test_an_order_request_reaches_the_warehouse_and_its_album_comes_back(harness
     sent = request_for_first_order(anna, queue_url)
     # THEN she is told the request's number, and the ticket is open
     (ticket,) = user_tickets(ANNA, "photo")
-    assert sent.text.startswith(f"✅ Запрос №{ticket.number} отправлен на склад.")
+    assert sent.text.startswith(f"✅ Запрос {ticket.ref} отправлен на склад.")
     assert (ticket.status, ticket.details["order"], ticket.details["note"]) == (
         OPEN,
         "10265",
@@ -139,7 +132,7 @@ def test_an_order_request_reaches_the_warehouse_and_its_album_comes_back(harness
     # AND the warehouse group got the request with its number, the order and the note, and buttons
     request = warehouse_request(harness)
     assert request.text.split("\n")[:5] == [
-        f"📷 Запрос фото #{ticket.number}",
+        f"📷 Запрос фото {ticket.ref}",
         "Заказ №10265 · Электрический чайник",
         "Комментарий клиента: Этикетку и коробку",
         "",
@@ -148,7 +141,7 @@ def test_an_order_request_reaches_the_warehouse_and_its_album_comes_back(harness
     assert harness.world.buttons(request) == [["🙋 Беру", "🚫 Не могу"]]
 
     # WHEN a staff member takes it
-    assert staff_press(harness, "🙋 Беру") == f"Запрос #{ticket.number} ваш."
+    assert staff_press(harness, "🙋 Беру") == f"Запрос {ticket.ref} ваш."
     # THEN the request shows who is on it, and only "Can't do" is left; Anna sees it in progress
     request = warehouse_request(harness)
     assert "Статус: 🔄 в работе — Пётр" in request.text
@@ -165,7 +158,7 @@ def test_an_order_request_reaches_the_warehouse_and_its_album_comes_back(harness
     photos = [m for m in harness.world.bot_messages(ANNA) if m.photo]
     assert len(photos) == 3
     assert len({m.media_group_id for m in photos}) == 1
-    assert photos[0].caption == f"📷 Фото по вашему запросу №{ticket.number}"
+    assert photos[0].caption == f"📷 Фото по вашему запросу {ticket.ref}"
     # AND it was stored as one message of 3 image parts, by Telegram file_id
     (stored,) = [m for m in user_messages(ANNA) if m.destination == "customer"]
     assert [(p.kind, bool(p.file_id)) for p in stored.parts] == [("image", True)] * 3
@@ -176,12 +169,12 @@ def test_an_order_request_reaches_the_warehouse_and_its_album_comes_back(harness
     assert harness.world.buttons(request) == []
     # AND Anna sees it in her requests
     anna.tap("📋 Мои запросы фото")  # edits the screen above the album
-    assert anna.menu.text == f"Ваши запросы фото\n\n№{ticket.number} · заказ №10265 · фото отправлены"
+    assert anna.menu.text == f"Ваши запросы фото\n\n{ticket.ref} · заказ №10265 · фото отправлены"
     # AND the warehouse's updates never entered the customers' state machine
     assert load_session(STAFF).last_update_id == 0
 
 
-def test_two_presses_of_send_handled_at_once_open_one_ticket(harness, queue_url, monkeypatch):
+def test_two_presses_of_send_handled_at_once_open_one_ticket(harness, queue_url, monkeypatch, atomic_aws):
     # GIVEN Anna on the confirmation screen of a photo request
     anna = login(harness, ANNA, CUSTOMER_PHONE)
     anna.tap("📷 Фото товара")
@@ -222,22 +215,22 @@ def test_a_typed_article_without_a_note_and_the_warehouse_cannot(harness, queue_
     # THEN the warehouse sees the article and no note
     request = warehouse_request(harness)
     assert request.text.split("\n")[:4] == [
-        f"📷 Запрос фото #{ticket.number}",
+        f"📷 Запрос фото {ticket.ref}",
         "Артикул: AB-1234",
         "",
         "Статус: новый",
     ]
 
     # WHEN the warehouse cannot do it
-    assert staff_press(harness, "🚫 Не могу") == f"Запрос #{ticket.number} закрыт, клиенту сообщили."
+    assert staff_press(harness, "🚫 Не могу") == f"Запрос {ticket.ref} закрыт, клиенту сообщили."
     run_outbox(queue_url)
     # THEN Ann is told, in her language, and the ticket is closed
-    assert ann.last.text.startswith(f"Sorry, the warehouse cannot take photos for request #{ticket.number}.")
+    assert ann.last.text.startswith(f"Sorry, the warehouse cannot take photos for request {ticket.ref}.")
     assert user_tickets(ANNA, "photo")[0].status == CLOSED
     assert "Статус: ❌ фото не будет — Пётр" in warehouse_request(harness).text
     # AND a stale "Take it" (pressed on an old copy of the message) is answered, changing nothing
     stale = group_press_raw(harness, warehouse_request(harness), f"wh:take:{ticket.number}")
-    assert stale == f"Запрос #{ticket.number} уже закрыт."
+    assert stale == f"Запрос {ticket.ref} уже закрыт."
     assert user_tickets(ANNA, "photo")[0].status == CLOSED
     # AND a button that is not a request's gets a clear answer
     assert group_press_raw(harness, warehouse_request(harness), "0|orders").startswith("Эта кнопка устарела")
@@ -245,7 +238,7 @@ def test_a_typed_article_without_a_note_and_the_warehouse_cannot(harness, queue_
     ann.send("/start")
     ann.tap("📷 Product photo")
     listing = ann.tap("📋 My photo requests")
-    assert listing.text.endswith(f"#{ticket.number} · article AB-1234 · the warehouse could not take photos")
+    assert listing.text.endswith(f"{ticket.ref} · article AB-1234 · the warehouse could not take photos")
 
 
 def group_press_raw(harness: Harness, message, data: str) -> str:
@@ -302,7 +295,7 @@ def test_warehouse_buttons_use_the_one_format_and_old_ones_still_work(harness, q
         f"-|wh:cant:{ticket.number}",
     ]
     # WHEN staff press "Take it" on a copy sent before this format  THEN it still works
-    assert group_press_raw(harness, request, f"wh:take:{ticket.number}") == f"Запрос #{ticket.number} ваш."
+    assert group_press_raw(harness, request, f"wh:take:{ticket.number}") == f"Запрос {ticket.ref} ваш."
     assert user_tickets(ANNA, "photo")[0].status == IN_PROGRESS
 
 
@@ -339,11 +332,13 @@ def test_other_groups_and_stray_replies_are_ignored(harness, queue_url):
     assert SessionItem.count() == 0
 
 
-def test_album_photos_handled_at_the_same_moment_all_reach_the_customer(harness, queue_url, monkeypatch):
+def test_album_photos_handled_at_the_same_moment_all_reach_the_customer(
+    harness, queue_url, monkeypatch, atomic_aws
+):
     # GIVEN a request, and an album whose photos are handled at once: each finds no stored message yet
     anna = login(harness, ANNA, CUSTOMER_PHONE)
     request_for_first_order(anna, queue_url)
-    monkeypatch.setattr(warehouse, "_stored", lambda ticket, album_once: None)
+    monkeypatch.setattr(albums, "album_message", lambda user_id, album_key: None)
     # WHEN the warehouse answers with 3 photos
     staff_album(harness, warehouse_request(harness).message_id, 3)
     # THEN they are one stored message of 3 photos, delivered as one album: none is lost
@@ -400,3 +395,46 @@ def test_a_blocked_bot_is_marked_and_not_retried_until_the_user_writes(harness, 
     # WHEN she writes again, the mark is gone
     anna.send("/start")
     assert load_session(ANNA).bot_blocked_at is None
+
+
+def test_a_request_posted_in_todays_format_keeps_working_after_migrate(harness, queue_url):
+    """Buttons and texts already in the group (``wh:take:1042``, "#1042") act on the migrated ticket."""
+    from infra.migrate import migrate
+    from supportbot.support import tickets
+    from supportbot.support.tickets import TicketItem, ticket_key
+    from supportbot.telegram.replies import inline_markup
+    from tests.functional.test_migrate import old_ticket
+
+    anna = login(harness, ANNA, CUSTOMER_PHONE)
+    old_ticket(ANNA, 1042, "photo", "open")
+    migrate()
+    buttons = [
+        [
+            {"text": "🙋 Беру", "callback_data": "wh:take:1042"},
+            {"text": "🚫 Не могу", "callback_data": "wh:cant:1042"},
+        ]
+    ]
+    get_bot().send_message(
+        WAREHOUSE,
+        "📷 <b>Запрос фото #1042</b>\n\nСтатус: новый",
+        parse_mode="HTML",
+        reply_markup=inline_markup(buttons),
+    )
+    # WHEN staff take it with today's button
+    assert staff_press(harness, "🙋 Беру") == "Запрос Ф-1042 ваш."
+    assert tickets.find("Ф-1042").status == IN_PROGRESS
+    # AND answer the old post with a photo
+    post = warehouse_request(harness)
+    harness.deliver(
+        harness.world.group_member_sends_photo(WAREHOUSE, STAFF, PNG, reply_to_message_id=post.message_id)
+    )
+    run_outbox(queue_url)
+    # THEN Anna gets it, and the ticket is closed with photos sent
+    assert anna.last.caption == "📷 Фото по вашему запросу Ф-1042"
+    closed = TicketItem.get(f"U#{ANNA}", ticket_key(1042))
+    assert (closed.status, closed.outcome) == (CLOSED, "photos_sent")
+    # AND a button of an unknown ticket answers that it is outdated
+    assert (
+        group_press_raw(harness, post, "wh:take:999999")
+        == "Эта кнопка устарела или не относится к запросам фото."
+    )

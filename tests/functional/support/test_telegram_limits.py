@@ -111,12 +111,12 @@ def test_a_refused_operator_answer_reaches_blinger_as_an_echo_and_the_inbox_as_a
         "⚠️ Не доставлено клиенту: Telegram rejected the message: Bad Request: chat not found"
     ]
     # AND the admin inbox marks the message as failed with the reason; the stats count it
-    (answer,) = [m for m in get_thread(ANN).messages if m.direction == "to_customer"][-1:]
+    (answer,) = [m for m in get_thread(str(ANN)).messages if m.direction == "to_customer"][-1:]
     assert (answer.status, answer.reason) == (
         "failed",
         "Telegram rejected the message: Bad Request: chat not found",
     )
-    assert all("Не доставлено" not in (p.text or "") for m in get_thread(ANN).messages for p in m.parts)
+    assert all("Не доставлено" not in (p.text or "") for m in get_thread(str(ANN)).messages for p in m.parts)
     assert get_stats().undelivered == 1
     # AND handling the same refusal again does not echo twice
     desk.run_outbox()

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import secrets
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -45,6 +44,7 @@ from supportbot.backend.models import (
 from supportbot.backend.phones import normalize_phone
 from supportbot.storage.attributes import CompactJSONAttribute
 from supportbot.storage.conditions import condition_failed
+from supportbot.storage.tables import TableName
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ class BackendItem(Model):
     """Every item of the table; which attributes are set depends on the key prefixes above."""
 
     class Meta:
-        table_name = os.environ.get("BACKEND_TABLE", "backend")
+        table_name = TableName("backend_table")
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)

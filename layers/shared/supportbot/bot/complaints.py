@@ -32,9 +32,9 @@ from supportbot.bot.orders import ORDER_ID, local_time, order_label, order_page
 from supportbot.bot.widgets import PAGER, pager_rows
 from supportbot.content import ROOT, Node, Tree
 from supportbot.i18n import SafeHTML, translator
-from supportbot.support import incidents
-from supportbot.support.incidents import INCIDENT, Customer, file_incident
-from supportbot.support.messages import user_tickets
+from supportbot.support import incidents, tickets
+from supportbot.support.incidents import Customer, file_incident
+from supportbot.support.tickets import INCIDENT
 from supportbot.telegram.client import get_bot
 
 if TYPE_CHECKING:
@@ -425,20 +425,21 @@ def render_done(ctx: Context) -> Screen:
 def render_mine(ctx: Context) -> Screen:
     d = deps(ctx)
     t = d.t
-    tickets = user_tickets(d.user.id, INCIDENT)
+    mine = tickets.of_user(d.user.id, INCIDENT)
     nav = [Button.back(t("nav.back")), Button.home(t("nav.home"))]
-    if not tickets:
+    if not mine:
         return Screen(t("complaint.mine_empty"), [nav])
-    pages = pages_of(len(tickets), MINE_PER_PAGE)
+    pages = pages_of(len(mine), MINE_PER_PAGE)
     page = PAGER.page(ctx, pages)
-    shown = tickets[(page - 1) * MINE_PER_PAGE : page * MINE_PER_PAGE]
-    lines = [t("complaint.mine_title", total=len(tickets))]
+    shown = mine[(page - 1) * MINE_PER_PAGE : page * MINE_PER_PAGE]
+    lines = [t("complaint.mine_title", total=len(mine))]
     for ticket in shown:
-        status = f"complaint.status_{ticket.status}"
+        state = ticket.outcome if ticket.status == tickets.CLOSED and ticket.outcome else ticket.status
+        status = f"complaint.status_{state}"
         lines.append(
             t(
                 "complaint.mine_line",
-                number=ticket.number,
+                number=ticket.label,
                 title=ticket.title,
                 status=t(status) if t.has(status) else ticket.status,
                 time=local_time(ticket.created_at.isoformat(), d.config.time_zone),

@@ -19,15 +19,16 @@ from supportbot.backend import NotFoundError
 from supportbot.bot.auth import deps, login
 from supportbot.bot.orders import ORDER_ID, order_label, order_page
 from supportbot.bot.widgets import PAGER, pager_rows
-from supportbot.support.messages import CLOSED, IN_PROGRESS, user_tickets
-from supportbot.support.warehouse import PHOTO as PHOTO_KIND
-from supportbot.support.warehouse import Subject, open_photo_request, outcome_of
+from supportbot.support import tickets
+from supportbot.support.tickets import CLOSED, IN_PROGRESS, RESOLVED
+from supportbot.support.tickets import PHOTO as PHOTO_KIND
+from supportbot.support.warehouse import Subject, open_photo_request
 
 if TYPE_CHECKING:
     from statemachine import Context
     from statemachine.routes import MessageSpec
     from supportbot.bot.deps import BotDeps
-    from supportbot.support.messages import TicketItem
+    from supportbot.support.tickets import TicketItem
 
 PHOTO = "photo"
 PHOTO_NOTE = "photo_note"
@@ -166,10 +167,9 @@ def send(ctx: Context) -> Nav | None:
         d.user.id,
         # The screen token the Send button carried, and what it asks for: a re-run after a lost
         # race, or a second press of the same button handled at the same time, is one ticket.
-        once=f"photo-{d.user.id}-{ctx.session.token}-{subject.order_id or subject.article}",
+        key=f"ticket:{d.user.id}:{ctx.session.token}:{subject.order_id or subject.article}",
         subject=subject,
         note=ctx.data.pop(NOTE, None),
-        language=d.t.language,
     )
     return ctx.replace(PHOTO_SENT, number=number)
 
@@ -187,18 +187,18 @@ def render_list(ctx: Context) -> Screen:
     d = deps(ctx)
     t = d.t
     nav = [Button.back(t("nav.back")), Button.home(t("nav.home"))]
-    tickets = user_tickets(d.user.id, PHOTO_KIND)[:LIST_LIMIT]
-    if not tickets:
+    mine = tickets.of_user(d.user.id, PHOTO_KIND)[:LIST_LIMIT]
+    if not mine:
         return Screen(t("photo.list_empty"), [nav])
     lines = [t("photo.list_title"), ""]
     lines += [
         t(
             "photo.list_line",
-            number=ticket.number,
+            number=ticket.label,
             subject=ticket_words(ticket, d),
             status=status_words(ticket, d),
         )
-        for ticket in tickets
+        for ticket in mine
     ]
     return Screen("\n".join(lines), [nav])
 
@@ -212,7 +212,7 @@ def ticket_words(ticket: TicketItem, d: BotDeps) -> str:
 
 def status_words(ticket: TicketItem, d: BotDeps) -> str:
     if ticket.status == CLOSED:
-        return d.t.raw(f"photo.status_{outcome_of(ticket)}")
+        return d.t.raw(f"photo.status_{ticket.outcome or RESOLVED}")
     return d.t.raw("photo.status_in_progress" if ticket.status == IN_PROGRESS else "photo.status_open")
 
 

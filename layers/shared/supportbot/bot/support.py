@@ -17,17 +17,21 @@ Idempotency: handlers run before the session is saved, and a lost race re-runs t
 enqueue names its Telegram message (``once="tg:<user>:<message_id>"``): a re-run stores and
 queues nothing new.
 
-Albums: Telegram delivers each photo of an album as its own update with one ``media_group_id``.
-The first part is stored and queued as a message marked ``album``; the session remembers it, and
-later parts of the same album are appended to it while it is still queued. The outbox holds an
-album message until no part came for a moment (``destinations.ALBUM_SETTLE_SECONDS``), then posts
-the parts to Blinger one by one, in order. A part that arrives after the album was sent starts a
-new stored message (nothing is lost; order still holds). The customer gets one confirmation per
-album.
+Every message goes into the customer's conversation (``support/conversations.py``). The dialog
+remembers the conversation it writes to (``"c"``); once that one is closed (by an operator in
+Blinger or in the admin inbox), the next message is not sent: the screen says support closed it
+and offers a new question, so a "thanks, found it!" never silently starts a new conversation.
+"End dialog" closes the conversation as the customer's (``support/surfaces.py`` tells Blinger and
+asks for a rating).
+
+Albums (``support/albums.py``, the collector the warehouse uses too): one stored message per album,
+posted to Blinger part by part, in order, once no part came for a moment. The customer gets one
+confirmation per album.
 """
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -35,9 +39,13 @@ from statemachine import CONTACT, DOCUMENT, PHOTO, TEXT, Action, Button, Kind, N
 from supportbot.backend import NotFoundError
 from supportbot.bot.auth import GUEST_DIALOG, deps, guest, login
 from supportbot.i18n import Translator, translator
+from supportbot.support import conversations
+from supportbot.support.albums import collect
 from supportbot.support.files import MAX_DOWNLOAD, copy_from_telegram
+from supportbot.support.lifecycle import RefusedMove
 from supportbot.support.messages import BLINGER, MarkerItem, NewMessage, load_message, user_key
-from supportbot.support.outbox import append_parts, enqueue
+from supportbot.support.outbox import enqueue
+from supportbot.support.surfaces import close_conversation
 from supportbot.telegram.client import get_bot
 from supportbot.telegram.replies import KeepScreen
 
@@ -63,7 +71,8 @@ PLACES = Kind("location", "venue")
 MAP_LINK = "https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}"
 DATA_KEY = "support"
 """The flow's ``ctx.data["support"]`` (as in sessions stored before flows had scopes):
-{"intro": order text still to send, "album": {"id", "pk", "sk"}}."""
+{"intro": order text still to send, "c": the conversation's number, "closed": the number of the
+one found closed}."""
 
 
 @dataclass(frozen=True)
@@ -71,8 +80,21 @@ class Sent:
     """Marks an update whose message went to support: the screen is the short confirmation."""
 
 
+@dataclass(frozen=True)
+class Closed:
+    """Marks an update that found the dialog's conversation closed (its number)."""
+
+    number: int
+
+
 def render_support(ctx: Context) -> Screen:
     t = deps(ctx).t
+    closed = next((effect for effect in ctx.effects if isinstance(effect, Closed)), None)
+    if closed is not None:
+        return Screen(
+            t("support.closed_prompt", ref=conversations.conversation_ref(closed.number)),
+            [[NEW.button(t("support.new_question"))], [Button.home(t("nav.home"))]],
+        )
     buttons = [[END.button(t("support.end"))], [Button.home(t("nav.home"))]]
     if any(isinstance(effect, Sent) for effect in ctx.effects):
         return Screen(t("support.sent"), buttons)
@@ -104,7 +126,13 @@ def open_for_order(ctx: Context) -> Nav | None:
 
 
 def end_dialog(ctx: Context) -> Nav:
-    ctx.notify(deps(ctx).t("support.ended"))
+    d = deps(ctx)
+    live = conversations.live_number(d.user.id)
+    conversation = conversations.get(d.user.id, live) if live else None
+    if conversation is not None:
+        with contextlib.suppress(RefusedMove):  # closed a moment ago by an operator: ended either way
+            close_conversation(d.config, conversation, conversations.BY_CUSTOMER)
+    ctx.notify(d.t("support.ended"))
     return ctx.home()
 
 
@@ -199,25 +227,29 @@ def forward(ctx: Context, parts: list[dict[str, Any]]) -> None:
     message = telegram_message(ctx)
     once = f"tg:{d.user.id}:{message.message_id}"
     state: dict[str, Any] = ctx.data.setdefault(DATA_KEY, {})
+    live = conversations.live_number(d.user.id)
+    closed = state.get("closed") or (state["c"] if state.get("c") and state["c"] != live else None)
+    if closed:
+        # The conversation this dialog wrote to was closed: ask, never start another silently.
+        ctx.data[DATA_KEY] = {"closed": closed}
+        ctx.emit(Closed(int(closed)))
+        return
     album_id = message.media_group_id
-    album = state.get("album") or {}
-    if album_id and album.get("id") == album_id:
-        stored = load_message(album["pk"], album["sk"])
-        if stored is not None and append_parts(stored, parts, once):
-            ctx.emit(KeepScreen())  # one confirmation per album: the first part's
-            return
     intro = state.pop("intro", None)
     if intro:
         parts = [{"kind": "text", "text": intro}, *parts]
     context = blinger_context(d, ctx)
     if album_id:
         context["album"] = album_id
-    item = enqueue(d.config, NewMessage(d.user.id, BLINGER, parts, context), once=once)
-    if album_id:
-        state["album"] = {"id": album_id, "pk": item.pk, "sk": item.sk}
-    else:
-        state.pop("album", None)
-    ctx.emit(Sent())
+    item, first = collect(
+        d.config,
+        NewMessage(d.user.id, BLINGER, parts, context, conversation=live, live=True),
+        part_key=once,
+        album_key=f"tg-album:{d.user.id}:{album_id}" if album_id else None,
+    )
+    state["c"] = int(item.conversation or 0)
+    # One confirmation per album: the first part's.
+    ctx.emit(Sent() if first else KeepScreen())
 
 
 def blinger_context(d: BotDeps, ctx: Context) -> dict[str, Any]:
@@ -269,6 +301,7 @@ def telegram_message(ctx: Context) -> types.Message:
 ASK = Action("ask", open_dialog, to=SUPPORT)
 ASK_ABOUT_ORDER = Action("ask", open_for_order, to=SUPPORT)
 END = Action("end", end_dialog, to="main")
+NEW = Action("new", open_dialog, to=SUPPORT)
 
 # Every text but the commands (tried first) is a message to support.
 MESSAGES = [
@@ -279,8 +312,8 @@ MESSAGES = [
     (PLACES, on_place),
     (CONTACT, on_contact),
 ]
-STATES = [State(SUPPORT, render_support, messages=MESSAGES, actions=[END], parent="main", flow=SUPPORT)]
+STATES = [State(SUPPORT, render_support, messages=MESSAGES, actions=[END, NEW], parent="main", flow=SUPPORT)]
 # Outside the login guard (bot/machine.py): a guest's dialog.
 GUEST_STATES = [
-    State(GUEST_DIALOG, render_support, messages=MESSAGES, actions=[END], parent="login", flow=SUPPORT)
+    State(GUEST_DIALOG, render_support, messages=MESSAGES, actions=[END, NEW], parent="login", flow=SUPPORT)
 ]

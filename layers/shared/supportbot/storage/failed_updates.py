@@ -3,7 +3,6 @@ Telegram, since the webhook answered 200 to keep the chat flowing)."""
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,13 +11,14 @@ from pynamodb.models import Model
 
 from supportbot.redact import redact_text
 from supportbot.storage.attributes import CompactJSONAttribute
+from supportbot.storage.tables import TableName
 
 KEEP_FOR = timedelta(days=14)
 
 
 class FailedUpdateItem(Model):
     class Meta:
-        table_name = os.environ.get("FAILED_UPDATES_TABLE", "failed-updates")
+        table_name = TableName("failed_updates_table")
 
     update_id = NumberAttribute(hash_key=True)
     user_id = NumberAttribute(null=True)

@@ -6,7 +6,6 @@ one user never both apply: the loser gets :class:`SessionConflictError` and is r
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,6 +22,7 @@ from pynamodb.models import Model
 
 from supportbot.storage.attributes import CompactJSONAttribute
 from supportbot.storage.conditions import condition_failed
+from supportbot.storage.tables import TableName
 
 ANONYMOUS_TTL = timedelta(days=7)
 LOGGED_IN_TTL = timedelta(days=365)
@@ -34,7 +34,7 @@ class SessionConflictError(Exception):
 
 class SessionItem(Model):
     class Meta:
-        table_name = os.environ.get("SESSIONS_TABLE", "sessions")
+        table_name = TableName("sessions_table")
 
     user_id = NumberAttribute(hash_key=True)
     machine = CompactJSONAttribute(attr_name="m", null=True)
@@ -111,3 +111,14 @@ def bot_blocked(user_id: int) -> bool:
     except SessionItem.DoesNotExist:
         return False
     return item.bot_blocked_at is not None
+
+
+def customer_language(user_id: int, default: str) -> str:
+    """The language to speak to this customer in, wherever the bot speaks from (the Blinger webhook,
+    the warehouse group, the admin API): the one their session records, which the pipeline sets
+    from their Telegram language on every update. The one source of this fact."""
+    try:
+        item = SessionItem.get(user_id, attributes_to_get=["l"])
+    except SessionItem.DoesNotExist:
+        return default
+    return str(item.language or default)

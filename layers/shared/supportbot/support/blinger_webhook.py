@@ -11,15 +11,24 @@ fails later (Telegram refuses the message) is reported back into the thread as a
 (``support.blinger_echo``).
 
 What the customer should see is stored and queued to them through the outbox (so Telegram's 429s
-and outages are retried) with ``once`` = a digest of the body: Blinger repeating a call delivers
-once. Two identical operator messages to one customer within ``REPEAT_WINDOW`` count as one, as
-Blinger's bodies carry no message id.
+and outages are retried) with ``once`` (``once.py``) = a digest of the body and of the
+``REPEAT_WINDOW`` it came in: Blinger repeating a call delivers once. Two identical operator
+messages to one customer within that window count as one, as Blinger's bodies carry no message id
+(one sent again across the window's edge is delivered twice).
+
+Conversation events move the customer's conversation through its lifecycle
+(``conversations.py``): ``on_conversation_assigned`` records the operator and Blinger's id for the
+conversation (which the bot needs to close it there later), ``on_conversation_closed`` closes it
+(``surfaces.close_conversation``: the customer is asked to rate it). An event about a Blinger
+conversation other than the one linked, or a close of a conversation already closed, changes
+nothing (200, ``ignored``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -32,12 +41,15 @@ from supportbot import metrics
 from supportbot.config import Config
 from supportbot.i18n import Translator, translator
 from supportbot.security import check_secret
-from supportbot.storage.sessions import bot_blocked
+from supportbot.storage.sessions import bot_blocked, customer_language
+from supportbot.support import conversations
 from supportbot.support.answer_time import ANSWER, record_first_answer
 from supportbot.support.blinger_ids import user_of_client_id
-from supportbot.support.messages import CUSTOMER, KINDS, MessageItem, NewMessage, customer_language
+from supportbot.support.conversations import ConversationItem
+from supportbot.support.lifecycle import RefusedMove
+from supportbot.support.messages import CUSTOMER, KINDS, OPERATOR_ROLE, NewMessage
 from supportbot.support.outbox import enqueue
-from supportbot.support.rating import ask_for_rating
+from supportbot.support.surfaces import close_conversation, tell_customer
 
 logger = Logger(child=True)
 
@@ -89,7 +101,8 @@ def _handle(config: Config, raw: str, headers: Mapping[str, str], query: Mapping
         raise RefusedError(HTTPStatus.BAD_REQUEST, "body is not JSON") from None
     if not isinstance(body, dict):
         raise RefusedError(HTTPStatus.BAD_REQUEST, "body must be a JSON object")
-    once = "blinger:" + hashlib.sha256(raw.encode()).hexdigest()
+    window = int(time.time() // REPEAT_WINDOW.total_seconds())
+    once = f"blinger:{hashlib.sha256(raw.encode()).hexdigest()}:{window}"
     if "webhook" in body:
         if not by_url:
             raise RefusedError(HTTPStatus.UNAUTHORIZED, "conversation events need the URL key")
@@ -112,17 +125,22 @@ def _operator_message(config: Config, body: dict[str, Any], once: str) -> Answer
         raise RefusedError(HTTPStatus.BAD_REQUEST, "data must be a non-empty string")
     if kind != "text" and not data.startswith(("https://", "http://")):
         raise RefusedError(HTTPStatus.BAD_REQUEST, f"data of a {kind} must be an http(s) URL")
-    user_id, language = _customer(config, body.get("client_id"))
+    conversation = _customer(config, body.get("client_id"))
+    user_id = int(conversation.user_id)
     if bot_blocked(user_id):
         raise RefusedError(HTTPStatus.CONFLICT, "the customer has blocked the bot: not delivered")
+    language = customer_language(user_id, config.default_language)
     t = translator(language)
     if kind == "text":
         part = {"kind": "text", "text": t("support.operator", text=data)}
     else:
         part = {"kind": kind, "file_url": data, "text": t("support.operator_attachment")}
     record_first_answer(user_id)
-    item = _to_customer(config, user_id, [part], language, once, answer=True, via="blinger")
-    return Answer(HTTPStatus.OK, {"ok": True, "message_id": item.msg_id})
+    # via: written in Blinger, so a refusal by Telegram is reported there (support.blinger_echo)
+    context = {"language": language, ANSWER: True, "via": "blinger"}
+    message = NewMessage(user_id, CUSTOMER, [part], context, role=OPERATOR_ROLE)
+    item = enqueue(config, message, once=once)
+    return Answer(HTTPStatus.OK, {"ok": True, "message_id": item.msg_id, "conversation": conversation.ref})
 
 
 def _event(config: Config, body: dict[str, Any], once: str) -> Answer:
@@ -136,19 +154,25 @@ def _event(config: Config, body: dict[str, Any], once: str) -> Answer:
     conversation_id = conversation.get("id")
     if not isinstance(from_user, dict) or type(conversation_id) is not int or conversation_id < 0:
         raise RefusedError(HTTPStatus.BAD_REQUEST, "conversation needs an integer id and a from_user object")
-    user_id, language = _customer(config, from_user.get("service_user_id"))
-    t = translator(language)
+    ours = _customer(config, from_user.get("service_user_id"))
+    desk_ref = str(conversation_id)
+    if ours.desk_ref not in (None, desk_ref) or (name == CLOSED and not ours.live):
+        # An older Blinger conversation, or a close already done (by the customer, an admin, a repeat).
+        return Answer(HTTPStatus.OK, {"ok": True, "ignored": name, "conversation": ours.ref})
+    user_id = int(ours.user_id)
     operator = body.get("operator")
     operator_name = operator.get("name") if isinstance(operator, dict) else None
     operator_name = operator_name if isinstance(operator_name, str) and operator_name.strip() else None
+    conversations.assign(ours, operator_name, desk_ref)
     if name == ASSIGNED:
-        text = _joined(t, operator_name)
-        item = _to_customer(config, user_id, [{"kind": "text", "text": text}], language, once)
-    else:
-        buttons = ask_for_rating(user_id, conversation_id, operator_name)
-        part = {"kind": "text", "text": t("support.closed")}
-        item = _to_customer(config, user_id, [part], language, once, buttons)
-    return Answer(HTTPStatus.OK, {"ok": True, "message_id": item.msg_id})
+        t = translator(customer_language(user_id, config.default_language))
+        item = tell_customer(config, user_id, _joined(t, operator_name), int(ours.number), once=once)
+        return Answer(HTTPStatus.OK, {"ok": True, "message_id": item.msg_id, "conversation": ours.ref})
+    try:
+        closed = close_conversation(config, ours, conversations.BY_OPERATOR, from_blinger=True)
+    except RefusedMove:  # closed meanwhile by someone else
+        return Answer(HTTPStatus.OK, {"ok": True, "ignored": name, "conversation": ours.ref})
+    return Answer(HTTPStatus.OK, {"ok": True, "conversation": closed.ref, "status": closed.status})
 
 
 def _joined(t: Translator, operator_name: str | None) -> str:
@@ -157,37 +181,19 @@ def _joined(t: Translator, operator_name: str | None) -> str:
     return t("support.operator_joined_anonymous")
 
 
-def _to_customer(
-    config: Config,
-    user_id: int,
-    parts: list[dict[str, Any]],
-    language: str,
-    once: str,
-    buttons: list[list[dict[str, str]]] | None = None,
-    answer: bool = False,
-    via: str | None = None,
-) -> MessageItem:
-    context: dict[str, Any] = {"language": language}
-    if via:
-        context["via"] = via  # written there: a refusal is reported there (support.blinger_echo)
-    if buttons:
-        context["buttons"] = buttons
-    if answer:
-        context[ANSWER] = True
-    message = NewMessage(user_id, CUSTOMER, parts, context)
-    return enqueue(config, message, once=once, repeat_window=REPEAT_WINDOW)
-
-
-def _customer(config: Config, client_id: object) -> tuple[int, str]:
-    """The Telegram user behind Blinger's client_id, and the language they talk to support in.
-    A client who never wrote to support is unknown (404)."""
+def _customer(config: Config, client_id: object) -> ConversationItem:
+    """The conversation of the Telegram user behind Blinger's client_id: their live one, else their
+    latest. A client who never wrote to support is unknown (404)."""
     if isinstance(client_id, bool) or not isinstance(client_id, str | int) or client_id == "":
         raise RefusedError(HTTPStatus.BAD_REQUEST, "client_id must be a non-empty string")
     user_id = user_of_client_id(str(client_id))
-    language = None if user_id is None else customer_language(user_id, config.default_language)
-    if user_id is None or language is None:
+    found = None
+    if user_id is not None:
+        live = conversations.live_number(user_id)
+        found = conversations.get(user_id, live) if live else conversations.latest(user_id)
+    if found is None:
         raise RefusedError(HTTPStatus.NOT_FOUND, f"unknown client_id {str(client_id)[:64]!r}")
-    return user_id, language
+    return found
 
 
 def _check(presented: str | None, accepted: tuple[str | None, ...], what: str) -> None:

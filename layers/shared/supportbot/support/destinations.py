@@ -27,10 +27,9 @@ from telebot.apihelper import ApiTelegramException
 from supportbot.config import Config
 from supportbot.pacing import Pacer, PacingContendedError, chat_rate, chat_scope
 from supportbot.storage.sessions import bot_blocked, mark_bot_blocked
-from supportbot.support.blinger_echo import ECHO
 from supportbot.support.blinger_ids import blinger_client_id
 from supportbot.support.files import presigned_url
-from supportbot.support.messages import BLINGER, CUSTOMER, WAREHOUSE, MessageItem, Part
+from supportbot.support.messages import BLINGER, CLOSE, CUSTOMER, ECHO, WAREHOUSE, MessageItem, Part
 from supportbot.support.outbox import DeliveryError, HeldBack, PermanentDeliveryError
 from supportbot.telegram.replies import inline_markup
 from supportbot.telegram.split import sends
@@ -135,6 +134,9 @@ class Destinations:
 
     def _post_to_blinger(self, item: MessageItem, part: Part) -> None:
         config = self.config
+        if part.kind == CLOSE:
+            self._close_in_blinger(str(part.text))
+            return
         if not (config.blinger_api_url and config.blinger_token and config.blinger_channel_id):
             raise DeliveryError(
                 "Blinger is not configured (BLINGER_API_URL, BLINGER_TOKEN, BLINGER_CHANNEL_ID)"
@@ -151,13 +153,21 @@ class Destinations:
                 body[field] = context[field]
         if context.get(ECHO):
             body[ECHO] = True  # shown in the thread as an outgoing message (support.blinger_echo)
+        self._blinger_call(config.blinger_api_url, body, {"Authorization": f"Bearer {config.blinger_token}"})
+
+    def _close_in_blinger(self, conversation_id: str) -> None:
+        """Blinger's REST API ``conversations/close`` (docs/blinger.md), with the id its events gave."""
+        token = self.config.blinger_api_token
+        if not token:
+            raise PermanentDeliveryError("BLINGER_API_TOKEN is not set: cannot close in Blinger")
+        body = {"conversation_id": int(conversation_id) if conversation_id.isdigit() else conversation_id}
+        self._blinger_call(
+            f"{self.config.blinger_rest_url}/conversations/close", body, {"Authentication": token}
+        )
+
+    def _blinger_call(self, url: str, body: dict[str, Any], headers: dict[str, str]) -> None:
         try:
-            response = self.session.post(
-                config.blinger_api_url,
-                json=body,
-                headers={"Authorization": f"Bearer {config.blinger_token}"},
-                timeout=BLINGER_TIMEOUT,
-            )
+            response = self.session.post(url, json=body, headers=headers, timeout=BLINGER_TIMEOUT)
         except requests.RequestException as error:
             raise DeliveryError(f"Blinger unreachable: {type(error).__name__}") from error
         if response.status_code >= 300:

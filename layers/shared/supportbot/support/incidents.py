@@ -9,9 +9,9 @@ customer.
 Filing runs inside the bot's handler, before the session is saved, so it may run again for the
 same submit: after a lost session race, on a replay of a failed update, or when the customer
 presses the same Submit button twice. ``key`` names the submit, and every step is idempotent
-for it: the ticket number is claimed once per key (a marker holds it), the ticket is written
-under that number (writing it again is harmless), photos are copied to keys derived from
-Telegram's ``file_unique_id``, and the message is enqueued ``once`` per ticket. A failure half-way
+for it: the ticket is opened once per key (``tickets.open_ticket``, the "exactly once" marker
+of ``once.py``), photos are copied to keys derived from Telegram's ``file_unique_id``, and the
+message is enqueued ``once`` per ticket, in the customer's conversation. A failure half-way
 leaves nothing the next try does not finish under the same number. Filing after the save instead
 would lose the complaint to a crash between the save and the filing; this way the worst case is
 the outbox's own documented duplicate window.
@@ -20,32 +20,19 @@ the outbox's own documented duplicate window.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from pynamodb.exceptions import PutError
-
-from supportbot.storage.conditions import condition_failed
+from supportbot.support import tickets
 from supportbot.support.files import copy_from_telegram
-from supportbot.support.messages import (
-    BLINGER,
-    MarkerItem,
-    NewMessage,
-    TicketItem,
-    next_ticket_number,
-    ticket_key,
-    user_key,
-)
+from supportbot.support.messages import BLINGER, NewMessage
 from supportbot.support.outbox import enqueue
+from supportbot.support.tickets import INCIDENT
 
 if TYPE_CHECKING:
     from telebot import TeleBot
 
     from supportbot.config import Config
     from supportbot.i18n import Translator
-
-INCIDENT = "incident"
-KEY_TTL = timedelta(days=2)  # far longer than any retry of one submit
 
 
 @dataclass(frozen=True)
@@ -81,32 +68,30 @@ def file_incident(
     answers: list[Answer],
     key: str,
     t: Translator,
-) -> int:
-    """Create the incident ticket and send it to support; returns its number (the same for a repeat).
+) -> str:
+    """Open the complaint's ticket and send it to support; returns its ref (``Ж-7``; the same for a
+    repeat).
 
     ``topic`` is what the complaint is about (the section's titles, the ticket's title), ``path``
     every title from the top of the tree down to the step that submitted.
     """
     answers = [_stored_photo(config, bot, customer, answer) for answer in answers]
-    number = _claim_number(customer.user_id, key)
-    now = datetime.now(UTC)
-    TicketItem(
-        user_key(customer.user_id),
-        ticket_key(number),
-        number=number,
-        user_id=customer.user_id,
-        kind=INCIDENT,
+    ticket = tickets.open_ticket(
+        customer.user_id,
+        INCIDENT,
+        f"ticket:{customer.user_id}:{key}",
         title=" → ".join(topic),
         details={"path": path, "answers": [_compact(answer) for answer in answers]},
-        created_at=now,
-        updated_at=now,
-    ).save()
-    enqueue(config, support_message(customer, number, topic, answers, t), once=f"incident-{number}")
-    return number
+    )
+    message = support_message(customer, ticket.label, topic, answers, t)
+    item = enqueue(config, message, once=f"out:incident:{int(ticket.number)}")
+    if ticket.conversation is None and item.conversation:
+        ticket.update(actions=[tickets.TicketItem.conversation.set(int(item.conversation))])
+    return ticket.label
 
 
 def support_message(
-    customer: Customer, number: int, topic: list[str], answers: list[Answer], t: Translator
+    customer: Customer, number: str, topic: list[str], answers: list[Answer], t: Translator
 ) -> NewMessage:
     """The summary (plain text: Blinger shows text as is), then the photos in the order given."""
     lines = [
@@ -152,25 +137,6 @@ def _stored_photo(config: Config, bot: TeleBot, customer: Customer, answer: Answ
         return answer
     key = copy_from_telegram(bot, config.attachments_bucket, answer.file_id, f"incidents/{customer.user_id}")
     return Answer(answer.step, answer.kind, file_id=answer.file_id, file_key=key)
-
-
-def _claim_number(user_id: int, key: str) -> int:
-    """The ticket number of this submit: a new one the first time, the same one on a repeat."""
-    marker_key = f"INC#{user_id}#{key}"
-    try:
-        return int(MarkerItem.get(marker_key, "-", consistent_read=True).value or 0)
-    except MarkerItem.DoesNotExist:
-        pass
-    number = next_ticket_number()
-    marker = MarkerItem(marker_key, "-", value=number, expires_at=datetime.now(UTC) + KEY_TTL)
-    try:
-        marker.save(condition=MarkerItem.pk.does_not_exist())
-    except PutError as error:
-        if not condition_failed(error):
-            raise
-        # A concurrent run of the same submit claimed first: its number wins (ours is a gap).
-        return int(MarkerItem.get(marker_key, "-", consistent_read=True).value or 0)
-    return number
 
 
 def _compact(answer: Answer) -> dict[str, Any]:

@@ -1,18 +1,15 @@
-"""Stored messages and tickets (the Conversations table).
+"""Stored messages, markers and counters (the Conversations table; keys in docs/ARCHITECTURE.md, "Data").
 
-Keys, all in one table so a user's whole support history is one partition:
-- ``U#<user_id>`` / ``M#<time>#<id>``: a message (one Telegram message, or a whole album as
-  ordered ``parts``), with its destination and delivery status;
-- ``U#<user_id>`` / ``T#<number>``: a ticket (photo request, incident) with its status; every
-  ticket is also in the ``Tickets`` index (``gsi1pk`` = ``TICKET``, by ``number``), so the admin lists
-  them all and finds one by number without knowing whose it is;
-- ``IN#<digest>`` / ``-``: marks an inbound webhook call already stored (repeated calls deliver once);
-- ``COUNTER`` / ``tickets``: the human-readable ticket number sequence.
+- ``U#<user_id>`` / ``M#<time>#<id>``: a message (one Telegram message, or a whole album as ordered
+  ``parts``), with its destination, delivery status and the conversation it belongs to
+  (``conversation``: every stored message belongs to one, ``conversations.py``);
+- ``IN#<key>`` / ``-``: an "exactly once" marker (``once.py``);
+- ``COUNTER`` / ``<sequence>``: a number sequence (``next_number``).
+Conversations (``conversations.py``) and tickets (``tickets.py``) live in the same partitions.
 """
 
 from __future__ import annotations
 
-import os
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,16 +23,23 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from supportbot.i18n import LANGUAGES
 from supportbot.storage.attributes import CompactJSONAttribute
+from supportbot.storage.tables import TableName
 
 QUEUED, SENT, FAILED = "queued", "sent", "failed"
 # Destinations: the helpdesk, the customer's Telegram chat, the warehouse group.
 BLINGER, CUSTOMER, WAREHOUSE = "blinger", "customer", "warehouse"
 KINDS = ("text", "image", "file")
+# A context flag: an outgoing echo into Blinger's thread, a copy of what the customer was told
+# elsewhere (``blinger_echo.py``).
+ECHO = "echo_outgoing"
+# Not content: an instruction to the destination (Blinger's REST call that closes its conversation).
+CLOSE = "close"
+# What a message does to its conversation (conversations.summarize): a customer's message to
+# support, an operator's answer, or a notice (ticket news, rating requests, warehouse traffic).
+CUSTOMER_ROLE, OPERATOR_ROLE, NOTICE_ROLE = "customer", "operator", "notice"
 
 
 class Part(MapAttribute[str, Any]):
@@ -51,7 +55,7 @@ class Part(MapAttribute[str, Any]):
 
 class MessageItem(Model):
     class Meta:
-        table_name = os.environ.get("CONVERSATIONS_TABLE", "conversations")
+        table_name = TableName("conversations_table")
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
@@ -65,6 +69,8 @@ class MessageItem(Model):
     attempts = NumberAttribute(default=0)  # delivery attempts (pacing holds are not attempts)
     holds = NumberAttribute(default=0)  # receives from the queue that were pacing holds
     paced_at = NumberAttribute(null=True)  # epoch seconds pacing booked for the next send
+    conversation = NumberAttribute(null=True)  # the C<number> it belongs to (null only before make migrate)
+    role = UnicodeAttribute(null=True)  # customer | operator | notice
     context = CompactJSONAttribute(null=True)  # e.g. {"order": ..., "ticket": ..., "reply_to": ...}
     external = CompactJSONAttribute(null=True)  # ids the destination gave back
     created_at = UTCDateTimeAttribute()
@@ -80,7 +86,7 @@ class MarkerItem(Model):
     """Idempotency markers and counters (same table, other key prefixes)."""
 
     class Meta:
-        table_name = os.environ.get("CONVERSATIONS_TABLE", "conversations")
+        table_name = TableName("conversations_table")
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
@@ -91,21 +97,36 @@ class MarkerItem(Model):
 
 @dataclass
 class NewMessage:
+    """A message to store. ``role`` defaults by destination (to support: the customer's; to the
+    customer or the warehouse: a notice); ``conversation`` is found when not given
+    (``conversations.current``)."""
+
     user_id: int
     destination: str
     parts: list[dict[str, Any]]
     context: dict[str, Any] = field(default_factory=dict)
+    role: str | None = None
+    conversation: int | None = None
+    live: bool = False  # the caller read that ``conversation`` is live (not read again)
+
+    @property
+    def effective_role(self) -> str:
+        if self.role:
+            return self.role
+        return CUSTOMER_ROLE if self.destination == BLINGER else NOTICE_ROLE
 
 
 def user_key(user_id: int) -> str:
     return f"U#{user_id}"
 
 
-def new_message_item(message: NewMessage, now: datetime | None = None) -> MessageItem:
+def new_message_item(
+    message: NewMessage, now: datetime | None = None, conversation: int | None = None
+) -> MessageItem:
     moment = now or datetime.now(UTC)
     msg_id = secrets.token_hex(8)
     for part in message.parts:
-        if part.get("kind") not in KINDS:
+        if part.get("kind") not in (*KINDS, CLOSE):
             raise ValueError(f"part kind must be one of {KINDS}, not {part.get('kind')!r}")
     return MessageItem(
         user_key(message.user_id),
@@ -113,6 +134,8 @@ def new_message_item(message: NewMessage, now: datetime | None = None) -> Messag
         msg_id=msg_id,
         user_id=message.user_id,
         destination=message.destination,
+        conversation=conversation if conversation is not None else message.conversation,
+        role=message.effective_role,
         parts=[Part(**part) for part in message.parts],  # type: ignore[no-untyped-call]
         context=message.context or None,
         created_at=moment,
@@ -131,78 +154,10 @@ def user_messages(user_id: int, limit: int = 100) -> list[MessageItem]:
     return list(MessageItem.query(user_key(user_id), MessageItem.sk.startswith("M#"), limit=limit))
 
 
-def customer_language(user_id: int, default: str, look_back: int = 20) -> str | None:
-    """The language the customer talks to support in: from the newest of their stored messages
-    that records one (incident and warehouse messages do not), ``default`` when none of the newest
-    ``look_back`` does; None when nothing of theirs is stored (we never talked to them)."""
-    newest = list(
-        MessageItem.query(
-            user_key(user_id), MessageItem.sk.startswith("M#"), scan_index_forward=False, limit=look_back
-        )
-    )
-    if not newest:
-        return None
-    recorded = ((message.context or {}).get("language") for message in newest)
-    return next((language for language in recorded if language in LANGUAGES), default)
-
-
-def next_ticket_number() -> int:
-    """The next human-readable ticket number (an atomic counter)."""
-    counter = MarkerItem("COUNTER", "tickets")
+def next_number(sequence: str) -> int:
+    """The next number of ``sequence`` (an atomic counter ``COUNTER`` / ``<sequence>``): conversations,
+    tickets, and each ticket kind's visible numbers. A number claimed by a write that then fails is
+    a gap, never a duplicate."""
+    counter = MarkerItem("COUNTER", sequence)
     counter.update(actions=[MarkerItem.value.add(1)])
     return int(counter.value or 0)
-
-
-OPEN, IN_PROGRESS, ANSWERED, CLOSED = "open", "in_progress", "answered", "closed"
-TICKET_STATUSES = (OPEN, IN_PROGRESS, ANSWERED, CLOSED)
-
-
-TICKETS_INDEX_KEY = "TICKET"
-
-
-class TicketsIndex(GlobalSecondaryIndex["TicketItem"]):  # type: ignore[no-untyped-call]
-    """Every ticket, by number (a sparse index: only tickets carry ``gsi1pk``)."""
-
-    class Meta:
-        index_name = "Tickets"
-        projection = AllProjection()
-
-    gsi1pk = UnicodeAttribute(hash_key=True)
-    number = NumberAttribute(range_key=True)
-
-
-class TicketItem(Model):
-    """A photo request or an incident, numbered for people (``#1042``)."""
-
-    class Meta:
-        table_name = os.environ.get("CONVERSATIONS_TABLE", "conversations")
-
-    tickets = TicketsIndex()
-    gsi1pk = UnicodeAttribute(default=TICKETS_INDEX_KEY)  # puts every new ticket in the index
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
-    number = NumberAttribute()
-    user_id = NumberAttribute()
-    kind = UnicodeAttribute()  # "photo" | "incident"
-    status = UnicodeAttribute(default=OPEN)
-    title = UnicodeAttribute(default="")
-    details = CompactJSONAttribute(null=True)  # collected answers, order, article, note...
-    created_at = UTCDateTimeAttribute()
-    updated_at = UTCDateTimeAttribute()
-
-
-def ticket_key(number: int) -> str:
-    return f"T#{number:08d}"
-
-
-def user_tickets(user_id: int, kind: str | None = None) -> list[TicketItem]:
-    tickets = TicketItem.query(user_key(user_id), TicketItem.sk.startswith("T#"), scan_index_forward=False)
-    return [ticket for ticket in tickets if kind is None or ticket.kind == kind]
-
-
-def ticket_by_number(number: int) -> TicketItem | None:
-    """The ticket numbered ``number``, whoever's it is (the index is eventually consistent: a ticket
-    created a moment ago may not be found yet)."""
-    return next(
-        iter(TicketItem.tickets.query(TICKETS_INDEX_KEY, TicketsIndex.number == number, limit=1)), None
-    )

@@ -18,10 +18,11 @@ counts every receive, so the attempt of a receive is ``receive count - holds``, 
 dead-letters by that count itself (the queue's own redrive policy is only a backstop, far higher).
 
 Idempotent enqueues: a caller that may run twice for one input (a Telegram update re-run after a
-lost session race, a repeated Blinger webhook call) passes ``once``, a key naming that input; the
-marker ``IN#<once>`` and the message are written in one transaction, so a
-repeat finds the marker, stores nothing and only re-queues the same message (the consumer skips it
-once it is sent), and a crash between claiming and storing cannot lose the input.
+lost session race, a repeated Blinger webhook call) passes ``once``, a key naming that input
+(``once.py``); the marker, the message and its conversation's summary (``conversations.py``) are
+written in one transaction, so a repeat finds the marker, stores nothing and only re-queues the
+same message (the consumer skips it once it is sent), and a crash between claiming and storing
+cannot lose the input.
 Albums: later parts are appended to the stored message while it is still queued
 (``append_parts``); the consumer records ``sent`` only if no part arrived during its delivery, else
 it delivers the new parts too, and records progress with updates, never by rewriting the item.
@@ -36,7 +37,7 @@ import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -48,8 +49,10 @@ from supportbot.config import Config
 from supportbot.redact import redact_text
 from supportbot.storage.conditions import condition_failed
 from supportbot.storage.transactions import transaction
+from supportbot.support import conversations, once
 from supportbot.support.messages import (
     BLINGER,
+    ECHO,
     FAILED,
     QUEUED,
     SENT,
@@ -66,7 +69,7 @@ logger = Logger(child=True)
 
 FIRST_DELAY = 30
 MAX_VISIBILITY = 12 * 60 * 60  # SQS's limit
-ONCE_TTL = timedelta(days=30)  # far longer than any retry of the same input
+STORE_ATTEMPTS = 3
 
 
 class DeliveryError(Exception):
@@ -103,18 +106,12 @@ def sqs_client() -> Any:
     return botocore.session.get_session().create_client("sqs")
 
 
-def enqueue(
-    config: Config,
-    message: NewMessage,
-    client: Any = None,
-    once: str | None = None,
-    repeat_window: timedelta = ONCE_TTL,
-) -> MessageItem:
-    """Store ``message`` (status queued), then put it on the outbox queue.
+def enqueue(config: Config, message: NewMessage, client: Any = None, once: str | None = None) -> MessageItem:
+    """Store ``message`` (status queued) with its conversation's summary, then queue it.
 
-    With ``once``, a repeat of the same input within ``repeat_window`` stores nothing new: the
-    message stored the first time is returned, and queued again (same deduplication id) unless its
-    delivery was already recorded.
+    With ``once`` (``once.py``), a repeat of the same input stores nothing new: the message stored
+    the first time is returned, and queued again (same deduplication id) unless its delivery was
+    already recorded.
     """
     if not config.outbox_queue_url:
         raise RuntimeError("OUTBOX_QUEUE_URL is not configured")
@@ -122,13 +119,9 @@ def enqueue(
         # Stored as Telegram will take it: each part one message, so delivery progress (and the
         # one duplicate window) stays per Telegram message.
         message = replace(message, parts=split_parts(message.parts))
-    if once is None:
-        item = new_message_item(message)
-        item.save()
-    else:
-        item = _store_once(message, once, repeat_window)
-        if item.status != QUEUED:
-            return item
+    item = store(config, message, once)
+    if item.status != QUEUED:
+        return item
     _queue(config, item, client)
     return item
 
@@ -142,41 +135,64 @@ def _queue(config: Config, item: MessageItem, client: Any) -> None:
     )
 
 
-def _store_once(message: NewMessage, once: str, repeat_window: timedelta) -> MessageItem:
-    """The message stored for ``once``: stored now with its marker, or the one stored before."""
-    item = new_message_item(message)
-    marker = MarkerItem(f"IN#{once}", "-", ref=item.sk, expires_at=item.created_at + repeat_window)
-    # DynamoDB deletes expired items only within days: an expired marker is not a repeat.
-    fresh = MarkerItem.pk.does_not_exist() | (MarkerItem.expires_at < item.created_at)
-    try:
-        with transaction() as write:
-            write.save(marker, condition=fresh)
-            write.save(item, condition=MessageItem.pk.does_not_exist())
-    except TransactWriteError as error:
-        if not condition_failed(error):
-            raise
-        stored = MarkerItem.get(f"IN#{once}", "-", consistent_read=True)
-        existing = load_message(item.pk, str(stored.ref))
-        if existing is None:  # deleted since (by hand): nothing left to deliver again
-            item.status = SENT
-            return item
-        return existing
-    return item
+def store(config: Config, message: NewMessage, once_key: str | None = None) -> MessageItem:
+    """The message, its ``once`` marker and its conversation's change, in one transaction; the
+    message stored before for ``once_key`` on a repeat. A conversation that moved meanwhile (closed
+    as the customer wrote, another message starting one) is looked up again."""
+    role = message.effective_role
+    for _ in range(STORE_ATTEMPTS):
+        target = None
+        if message.conversation is not None and message.live:
+            target = conversations.Target(message.user_id, message.conversation)
+        elif message.conversation is not None:
+            target = conversations.target_of(message.user_id, message.conversation)
+        if target is None:
+            target = conversations.current(message.user_id, role, message.context, config.support_desk)
+        conversation = target.new.number if target.new is not None else target.number
+        item = new_message_item(message, conversation=int(conversation))
+        try:
+            with transaction() as write:
+                if once_key is not None:
+                    write.save(
+                        once.marker(once_key, item.created_at, ref=item.sk),
+                        condition=once.fresh(item.created_at),
+                    )
+                write.save(item, condition=MessageItem.pk.does_not_exist())
+                conversations.summarize(write, target, item)
+        except TransactWriteError as error:
+            if not condition_failed(error):
+                raise
+            stored = once.claimed(once_key) if once_key is not None else None
+            if stored is not None:  # a repeat of this input (not a reason to read which item failed)
+                return _stored_before(item, stored)
+            if message.conversation is not None:
+                message.conversation, message.live = None, False  # gone or closed: find the current one
+            continue
+        return item
+    raise RuntimeError(f"could not store a message of user {message.user_id}: its conversation kept moving")
 
 
-def append_parts(message: MessageItem, parts: list[dict[str, Any]], once: str) -> bool:
+def _stored_before(item: MessageItem, stored: MarkerItem) -> MessageItem:
+    existing = load_message(item.pk, str(stored.ref)) if stored.ref else None
+    if existing is None:  # deleted since (by hand): nothing left to deliver again
+        item.status = SENT
+        return item
+    return existing
+
+
+def append_parts(message: MessageItem, parts: list[dict[str, Any]], once_key: str) -> bool:
     """Add ``parts`` to a stored message that is still queued (the next photos of an album).
 
-    True when they are part of it (now or by an earlier run for the same ``once``); False when the
+    True when they are part of it (now or by an earlier run for the same ``once_key``); False when the
     message is no longer queued: the caller then stores the parts as a message of their own.
     """
-    marker = MarkerItem(f"IN#{once}", "-", ref=message.sk, expires_at=datetime.now(UTC) + ONCE_TTL)
+    marker = once.marker(once_key, ref=message.sk)
     if message.destination != BLINGER:
         parts = split_parts(parts)
     new_parts = [Part(**part) for part in parts]  # type: ignore[no-untyped-call]
     try:
         with transaction() as write:
-            write.save(marker, condition=MarkerItem.pk.does_not_exist())
+            write.save(marker, condition=once.fresh())
             write.update(
                 message,
                 actions=[
@@ -346,6 +362,9 @@ class OutboxConsumer:
         if status == SENT:
             actions.append(MessageItem.sent_at.set(datetime.now(UTC)))
             condition = size(MessageItem.parts) == len(item.parts)  # type: ignore[no-untyped-call]
+        elif status == FAILED and item.conversation and not (item.context or {}).get(ECHO):
+            self._record_failed(item, actions)
+            return True
         try:
             item.update(actions=actions, condition=condition)
         except UpdateError as error:
@@ -354,6 +373,22 @@ class OutboxConsumer:
                 return False
             raise
         return True
+
+    @staticmethod
+    def _record_failed(item: MessageItem, actions: list[Any]) -> None:
+        """The failure, and one more undelivered message on its conversation (the admin's stats),
+        in one transaction conditional on the message not being failed yet: counted once. An echo
+        is only a copy of what the thread shows, and is not counted."""
+        try:
+            with transaction() as write:
+                write.update(item, actions=actions, condition=MessageItem.status != FAILED)
+                conversations.count_undelivered(write, item)
+        except TransactWriteError as error:
+            if not condition_failed(error):
+                raise
+            item.update(actions=actions)  # recorded failed before (or no conversation): not counted
+            return
+        item.refresh(consistent_read=True)
 
     def release(self, held: list[OutboxRecord]) -> None:
         """Make messages held back behind a failed or paced one of their user visible again now.

@@ -6,52 +6,43 @@ reach the customers' state machine: the webhook hands every group update to :fun
 which handles the warehouse group's and ignores any other group's.
 
 How a group message leads back to its ticket, with nothing recorded at delivery: the request's
-buttons carry the ticket number, in the bot's one callback format with the session-less token
-(``-|wh:take:1042``; buttons sent before it, ``wh:take:1042``, still work) and the request's first line names it
-(``#1042``, kept after the buttons are gone, so late photos still find it); the item
-``TICKET#<number>`` names the customer whose partition holds the ticket. A reply to any other
-message, or a message that is not the bot's, maps to nothing and is ignored.
+buttons carry the ticket's internal number in the bot's one callback format with the session-less
+token (``-|wh:take:1042``; buttons sent before it, ``wh:take:1042``, still work) and the request's
+first line names its ref (``Ф-12``; ``#1042`` in requests posted before refs existed), kept after
+the buttons are gone, so late photos still find it (``tickets.find``). A reply to any other message,
+or a message that is not the bot's, maps to nothing and is ignored. Staff's presses and photos move
+the ticket through its lifecycle (``tickets.move``): Take ``open → in_progress``, Can't ``→ closed``
+(``refused``), the first photos ``→ closed`` (``photos_sent``).
 
-Staff answer by replying to the request with photos: a single photo, or an album (one update per
-photo, sharing ``media_group_id``), which becomes ONE stored message whose parts are the photos'
-Telegram ``file_id`` (nothing is downloaded) and reaches the customer as one album with the ticket
-number in its caption. Every message to the customer or the warehouse goes through the outbox,
-each enqueue keyed by the input that caused it, so a repeated update stores nothing twice.
+Staff answer by replying to the request with photos: a single photo, or an album, which becomes ONE
+stored message (``albums.py``) whose parts are the photos' Telegram ``file_id`` (nothing is
+downloaded) and reaches the customer as one album with the ticket's ref in its caption. Every
+message to the customer or the warehouse goes through the outbox, each enqueue keyed by the input
+that caused it, so a repeated update stores nothing twice.
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
-from pynamodb.exceptions import TransactWriteError, UpdateError
 from telebot.apihelper import ApiTelegramException
 
 from statemachine import SESSIONLESS, callback_data, sessionless_arg
 from supportbot.config import Config, PerConfig
 from supportbot.i18n import Translator, translator
-from supportbot.storage.conditions import condition_failed
-from supportbot.storage.transactions import transaction
-from supportbot.support.messages import (
-    CLOSED,
-    CUSTOMER,
-    IN_PROGRESS,
-    OPEN,
-    WAREHOUSE,
-    MarkerItem,
-    MessageItem,
-    NewMessage,
-    TicketItem,
-    load_message,
-    next_ticket_number,
-    ticket_key,
-    user_key,
-)
-from supportbot.support.outbox import append_parts, enqueue
+from supportbot.storage.sessions import customer_language
+from supportbot.support import tickets
+from supportbot.support.albums import collect
+from supportbot.support.lifecycle import RefusedMove, StaleVersion
+from supportbot.support.messages import CUSTOMER, WAREHOUSE, NewMessage
+from supportbot.support.outbox import enqueue
+from supportbot.support.surfaces import notify_ticket
+from supportbot.support.tickets import CLOSED, IN_PROGRESS, OPEN, PHOTO, PHOTOS_SENT, REFUSED, TicketItem
 from supportbot.telegram.client import get_bot
 from supportbot.telegram.replies import NOT_MODIFIED, callback_answer, inline_markup
 
@@ -60,15 +51,12 @@ if TYPE_CHECKING:
 
 logger = Logger(child=True)
 
-PHOTO = "photo"
-# How a closed request ended: photos sent, or the warehouse could not take them.
-PHOTOS, REFUSED = "photos", "refused"
 TAKE, CANT = "take", "cant"
 BUTTONS = "wh"
 BUTTON = re.compile(r"(?P<action>take|cant):(?P<number>\d{1,9})", re.ASCII)
 LEGACY_BUTTON = re.compile(r"wh:(?P<action>take|cant):(?P<number>\d{1,9})", re.ASCII)
-NUMBER = re.compile(r"#(\d{1,9})\b")
-ONCE_TTL = timedelta(days=30)
+# The ticket a request's first line names: its ref, or "#1042" in requests posted before refs.
+NAMED = re.compile(r"(Ф-\d{1,9}|#\d{1,9})\b")
 
 
 @dataclass(frozen=True)
@@ -86,80 +74,23 @@ class Subject:
 
 
 # ---- the customer side: opening a request ---------------------------------------------------------
-def open_photo_request(
-    config: Config, user_id: int, once: str, subject: Subject, note: str | None, language: str
-) -> int:
-    """Open a photo request and post it to the warehouse; returns its ticket number.
+def open_photo_request(config: Config, user_id: int, key: str, subject: Subject, note: str | None) -> str:
+    """Open a photo request and post it to the warehouse; returns its ref (``Ф-12``).
 
-    ``once`` names the input (the customer's "send" press): a handler re-run after a lost session
-    race gets the same number back, and the warehouse gets the request once.
+    ``key`` names the input (the customer's "send" press): a handler re-run after a lost session
+    race gets the same ticket back, and the warehouse gets the request once.
     """
-    marker = f"IN#{once}"
-    number = _number_for(marker)
-    if number is None:
-        number = _store_ticket(marker, user_id, {**subject.details(), "note": note, "lang": language})
-    ticket = find_ticket(number)
-    if ticket is None:
-        raise RuntimeError(f"ticket #{number} of {once} is missing")
+    details = {**subject.details(), "note": note}
+    title = details.get("order") or details.get("article") or ""
+    ticket = tickets.open_ticket(user_id, PHOTO, key, title=title, details=details)
     t = warehouse_translator(config)
-    text = request_text(ticket, t)
-    enqueue(
-        config,
-        NewMessage(user_id, WAREHOUSE, [{"kind": "text", "text": text}], request_context(ticket, t)),
-        once=f"{once}-post",
+    message = NewMessage(
+        user_id, WAREHOUSE, [{"kind": "text", "text": request_text(ticket, t)}], request_context(ticket, t)
     )
-    return number
-
-
-def _number_for(marker: str) -> int | None:
-    try:
-        return int(MarkerItem.get(marker, "-", consistent_read=True).value or 0) or None
-    except MarkerItem.DoesNotExist:
-        return None
-
-
-def _store_ticket(marker: str, user_id: int, details: dict[str, Any]) -> int:
-    """The ticket, its pointer and the ``once`` marker, in one transaction."""
-    number = next_ticket_number()
-    now = datetime.now(UTC)
-    ticket = TicketItem(
-        user_key(user_id),
-        ticket_key(number),
-        number=number,
-        user_id=user_id,
-        kind=PHOTO,
-        title=details.get("order") or details.get("article") or "",
-        details={k: v for k, v in details.items() if v},
-        created_at=now,
-        updated_at=now,
-    )
-    try:
-        with transaction() as write:
-            write.save(
-                MarkerItem(marker, "-", value=number, expires_at=now + ONCE_TTL),
-                condition=MarkerItem.pk.does_not_exist(),
-            )
-            write.save(MarkerItem(pointer_key(number), "-", value=user_id))
-            write.save(ticket)
-    except TransactWriteError:
-        existing = _number_for(marker)  # a concurrent run of the same input stored it first
-        if existing is None:
-            raise
-        return existing
-    return number
-
-
-def pointer_key(number: int) -> str:
-    return f"TICKET#{number}"
-
-
-def find_ticket(number: int) -> TicketItem | None:
-    """The ticket numbered ``number``, whoever's it is."""
-    try:
-        user_id = MarkerItem.get(pointer_key(number), "-", consistent_read=True).value
-        return TicketItem.get(user_key(int(user_id or 0)), ticket_key(number), consistent_read=True)
-    except (MarkerItem.DoesNotExist, TicketItem.DoesNotExist):
-        return None
+    item = enqueue(config, message, once=f"out:wh-post:{int(ticket.number)}")
+    if ticket.conversation is None and item.conversation:
+        ticket.update(actions=[TicketItem.conversation.set(int(item.conversation))])
+    return ticket.label
 
 
 # ---- what the warehouse sees ------------------------------------------------------------------------
@@ -171,7 +102,7 @@ def warehouse_translator(config: Config) -> Translator:
 def request_text(ticket: TicketItem, t: Translator) -> str:
     """The request as posted in the group; its first line names the ticket (``#1042``)."""
     details = ticket.details or {}
-    lines = [t("warehouse.request", number=ticket.number)]
+    lines = [t("warehouse.request", number=ticket.label)]
     if details.get("order"):
         if details.get("title"):
             lines.append(t("warehouse.order_title", order=details["order"], title=details["title"]))
@@ -190,14 +121,10 @@ def request_text(ticket: TicketItem, t: Translator) -> str:
 def status_line(ticket: TicketItem, t: Translator) -> str:
     staff = (ticket.details or {}).get("staff") or "—"
     if ticket.status == CLOSED:
-        return t(f"warehouse.status_{outcome_of(ticket)}", staff=staff)
+        return t(f"warehouse.status_{ticket.outcome or tickets.RESOLVED}", staff=staff)
     if ticket.status == IN_PROGRESS:
         return t("warehouse.status_in_progress", staff=staff)
     return t("warehouse.status_open")
-
-
-def outcome_of(ticket: TicketItem) -> str:
-    return PHOTOS if (ticket.details or {}).get("outcome") != REFUSED else REFUSED
 
 
 def request_buttons(ticket: TicketItem, t: Translator) -> list[list[dict[str, str]]]:
@@ -221,7 +148,7 @@ def pressed(data: str) -> re.Match[str] | None:
 
 
 def request_context(ticket: TicketItem, t: Translator) -> dict[str, Any]:
-    return {"ticket": int(ticket.number), "buttons": request_buttons(ticket, t)}
+    return {"ticket": ticket.label, "buttons": request_buttons(ticket, t)}
 
 
 # ---- the warehouse side: group updates --------------------------------------------------------------
@@ -258,58 +185,27 @@ class Warehouse:
     def on_button(self, query: types.CallbackQuery, message_id: int) -> dict[str, Any]:
         t = self.t
         found = pressed(query.data or "")
-        ticket = find_ticket(int(found["number"])) if found else None
+        ticket = tickets.find(int(found["number"])) if found else None
         if found is None or ticket is None or ticket.kind != PHOTO:
             return callback_answer(query.id, [t("warehouse.unknown")], alert=True)
         staff = _name(query.from_user)
-        action = found["action"]
-        if action == TAKE and ticket.status == OPEN and self._move(ticket, OPEN, IN_PROGRESS, staff=staff):
-            notice = t("warehouse.taken", number=ticket.number)
-        elif action == CANT and ticket.status in (OPEN, IN_PROGRESS) and self._refuse(ticket, staff):
-            notice = t("warehouse.refused", number=ticket.number)
-        elif ticket.status == IN_PROGRESS:
-            notice = t(
-                "warehouse.already_taken", number=ticket.number, staff=(ticket.details or {}).get("staff")
-            )
-        else:
-            notice = t("warehouse.closed", number=ticket.number)
+        label = ticket.label
+        try:
+            if found["action"] == TAKE:
+                tickets.move(ticket, IN_PROGRESS, staff=staff)
+                notice = t("warehouse.taken", number=label)
+            else:
+                tickets.move(ticket, CLOSED, outcome=REFUSED, staff=staff)
+                notify_ticket(self.config, ticket)
+                notice = t("warehouse.refused", number=label)
+        except (RefusedMove, StaleVersion):
+            # Taken or closed already (by another member, or the admin): say so, show the status.
+            if ticket.status == IN_PROGRESS:
+                notice = t("warehouse.already_taken", number=label, staff=(ticket.details or {}).get("staff"))
+            else:
+                notice = t("warehouse.closed", number=label)
         self._show(ticket, message_id)  # the current status, whatever was pressed
         return callback_answer(query.id, [notice])
-
-    def _refuse(self, ticket: TicketItem, staff: str) -> bool:
-        if not self._move(ticket, str(ticket.status), CLOSED, staff=staff, outcome=REFUSED):
-            return False
-        t = customer_translator(ticket, self.config)
-        enqueue(
-            self.config,
-            NewMessage(
-                int(ticket.user_id),
-                CUSTOMER,
-                [{"kind": "text", "text": t("photo.refused_customer", number=ticket.number)}],
-                {"ticket": int(ticket.number)},
-            ),
-            once=f"wh-refused-{ticket.number}",
-        )
-        return True
-
-    @staticmethod
-    def _move(ticket: TicketItem, expected: str, status: str, **details: str) -> bool:
-        """Change the status if nobody changed it first (two staff pressing at once)."""
-        try:
-            ticket.update(
-                actions=[
-                    TicketItem.status.set(status),
-                    TicketItem.details.set({**(ticket.details or {}), **details}),
-                    TicketItem.updated_at.set(datetime.now(UTC)),
-                ],
-                condition=TicketItem.status == expected,
-            )
-        except UpdateError as error:
-            if not condition_failed(error):
-                raise
-            ticket.refresh(consistent_read=True)
-            return False
-        return True
 
     # -- replies with photos
     def on_message(self, update_id: int, message: types.Message) -> None:
@@ -321,8 +217,9 @@ class Warehouse:
             logger.info("Warehouse photo not replying to a request ignored", extra={"update_id": update_id})
             return
         first = self._relay(ticket, message, part, update_id)
-        if first and not (ticket.status == CLOSED and outcome_of(ticket) == PHOTOS):
-            self._move(ticket, str(ticket.status), CLOSED, staff=_name(message.from_user), outcome=PHOTOS)
+        if first and ticket.status != CLOSED:
+            with contextlib.suppress(RefusedMove, StaleVersion):  # closed meanwhile: photos still go
+                tickets.move(ticket, CLOSED, outcome=PHOTOS_SENT, staff=_name(message.from_user))
         reply = message.reply_to_message
         if first and reply is not None:
             self._show(ticket, reply.message_id)
@@ -332,8 +229,8 @@ class Warehouse:
         bot_id = int(self.bot.token.split(":")[0])
         if reply is None or reply.from_user is None or reply.from_user.id != bot_id:
             return None
-        found = NUMBER.search((reply.text or "").split("\n", 1)[0])
-        ticket = find_ticket(int(found[1])) if found else None
+        found = NAMED.search((reply.text or "").split("\n", 1)[0])
+        ticket = tickets.find(found[1].lstrip("#")) if found else None
         return ticket if ticket is not None and ticket.kind == PHOTO else None
 
     def _relay(
@@ -342,29 +239,22 @@ class Warehouse:
         """Store the photo for the customer: a new message, or the next part of its album.
 
         True when it starts a new message (the album's first photo, or a single one)."""
-        update_once = f"wh-{self.config.warehouse_chat_id}-{update_id}"
-        once = update_once
+        chat = self.config.warehouse_chat_id
         album = message.media_group_id
-        if album:
-            album_once = f"wh-album-{self.config.warehouse_chat_id}-{album}"
-            stored = _stored(ticket, album_once)
-            if stored is not None and append_parts(stored, [part], once=update_once):
-                return False
-            once = album_once if stored is None else update_once
         t = customer_translator(ticket, self.config)
-        caption = t("photo.album_caption", number=ticket.number)
+        caption = t("photo.album_caption", number=ticket.label)
         first = {**part, "text": "\n\n".join(filter(None, [caption, part.get("text")]))}
-        context = {"ticket": int(ticket.number), "album": bool(album)}
-        item = enqueue(self.config, NewMessage(int(ticket.user_id), CUSTOMER, [first], context), once=once)
-        if once != update_once and all(p.file_id != part["file_id"] for p in item.parts):
-            # Another photo of the album, handled at the same moment, started it: this one joins it
-            # (or, that message already delivered, goes as one of its own).
-            if append_parts(item, [part], once=update_once):
-                return False
-            enqueue(
-                self.config, NewMessage(int(ticket.user_id), CUSTOMER, [first], context), once=update_once
-            )
-        return True
+        context = {"ticket": ticket.label, "album": bool(album)}
+        conversation = int(ticket.conversation) if ticket.conversation else None
+        new = NewMessage(int(ticket.user_id), CUSTOMER, [first], context, conversation=conversation)
+        _, started = collect(
+            self.config,
+            new,
+            part_key=f"wh:{chat}:{update_id}",
+            album_key=f"wh-album:{chat}:{album}" if album else None,
+            appended=[part],  # the caption is the album's first part's only
+        )
+        return started
 
     def _show(self, ticket: TicketItem, message_id: int) -> None:
         """Edit the request in the group to its current status (best effort: the status is stored)."""
@@ -380,15 +270,6 @@ class Warehouse:
         except ApiTelegramException as error:
             if NOT_MODIFIED not in error.description:  # a double tap changes nothing: not an error
                 logger.warning("Warehouse request not updated", extra={"reason": error.description})
-
-
-def _stored(ticket: TicketItem, album_once: str) -> MessageItem | None:
-    """The stored message an album's first photo started, if any."""
-    try:
-        marker = MarkerItem.get(f"IN#{album_once}", "-", consistent_read=True)
-    except MarkerItem.DoesNotExist:
-        return None
-    return load_message(user_key(int(ticket.user_id)), str(marker.ref))
 
 
 def _part(message: types.Message) -> dict[str, Any] | None:
@@ -413,8 +294,7 @@ def _name(user: types.User | None) -> str:
 
 
 def customer_translator(ticket: TicketItem, config: Config) -> Translator:
-    """The customer's language when they asked (kept on the ticket)."""
-    return translator(str((ticket.details or {}).get("lang") or config.default_language))
+    return translator(customer_language(int(ticket.user_id), config.default_language))
 
 
 # Built at the first group update, again when re-read secrets change the configuration.

@@ -45,6 +45,7 @@ _SIMPLE = {
     "pre": "pre",
 }
 _TAGS = frozenset(_SIMPLE) | {"a", "tg-emoji", "tg-time", "blockquote"}
+_TAG = re.compile(r"<[^>]+>")
 _ENTITY = re.compile(r"&(#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,8}|[a-zA-Z]+);")
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 PARSE_MODES = {"html": "HTML", "markdown": "Markdown", "markdownv2": "MarkdownV2"}
@@ -52,6 +53,11 @@ PARSE_MODES = {"html": "HTML", "markdown": "Markdown", "markdownv2": "MarkdownV2
 
 class EntityParseError(ValueError):
     """The reason Telegram gives after "can't parse entities: "."""
+
+
+def plain_text(text: str) -> str:
+    """Telegram HTML as plain text (a toast, Blinger's thread, the inbox's preview show no tags)."""
+    return html.unescape(_TAG.sub("", text)).strip()
 
 
 def utf16_len(text: str) -> int:

@@ -6,8 +6,6 @@ answered in the webhook's HTTP response, which saves a request; a typed message 
 
 from __future__ import annotations
 
-import html
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,13 +13,13 @@ from telebot import TeleBot, types
 from telebot.apihelper import ApiTelegramException
 
 from statemachine import Outcome, Result
+from supportbot.telegram.html import plain_text
 from supportbot.telegram.inputs import Incoming
 from supportbot.telegram.split import split_html
 
 MAX_CALLBACK_ANSWER = 200
 NOT_MODIFIED = "message is not modified"
 EDIT_IMPOSSIBLE = ("message to edit not found", "message can't be edited")
-TAG = re.compile(r"<[^>]+>")
 
 
 @dataclass(frozen=True)
@@ -84,11 +82,6 @@ def callback_answer(query_id: str, notices: list[str], alert: bool = False) -> d
         answer["text"] = text[:MAX_CALLBACK_ANSWER]
         answer["show_alert"] = alert
     return answer
-
-
-def plain_text(text: str) -> str:
-    """HTML catalog text as a toast shows it (toasts have no formatting)."""
-    return html.unescape(TAG.sub("", text)).strip()
 
 
 def inline_markup(rows: list[list[dict[str, str]]]) -> types.InlineKeyboardMarkup | None:

@@ -1,0 +1,449 @@
+"""Conversations: one customer's thread with support, from its first message to its close.
+
+The model and its lifecycle (docs/ARCHITECTURE.md, "Conversations"). Keys, in the customer's
+partition of the Conversations table:
+- ``U#<user>`` / ``C#<number>``: the conversation, ``C<number>`` for people (one sequence,
+  ``COUNTER`` / ``conversations``); also in the ``Inbox`` index (``inbox`` = ``C``, by
+  ``last_activity_at``), so the admin inbox lists every conversation, newest activity first, with
+  one Query;
+- ``U#<user>`` / ``LIVE``: the number of the customer's live (open or answered) conversation; it
+  exists only while one does, so two messages racing to start a conversation start one;
+- ``CONV#<number>`` / ``-``: whose conversation ``C<number>`` is (the admin finds it by id).
+
+Every stored message belongs to one conversation, and the conversation item changes in the same
+transaction as the message it summarizes (:func:`summarize`, called by the outbox's store): the
+preview, the times, the unread count, and the status moves a message makes (the customer writes:
+``answered → open``; an operator answers: ``open → answered``). Every other move (close, rate,
+reopen) goes through :data:`LIFECYCLE` here and nothing else: a refused move raises
+:class:`~supportbot.support.lifecycle.RefusedMove`.
+
+A customer's message never continues a closed conversation: with no live conversation it starts a
+new one (the bot's dialog screen asks first, see ``bot/support.py``). Operators' messages and
+notices to a customer without a live conversation join their latest one, whatever its status
+(nothing is lost; a closed conversation stays closed).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from supportbot.storage.attributes import CompactJSONAttribute
+from supportbot.storage.conditions import condition_failed
+from supportbot.storage.tables import TableName
+from supportbot.storage.transactions import transaction
+from supportbot.support.lifecycle import Lifecycle, RefusedMove
+from supportbot.support.messages import (
+    CUSTOMER,
+    CUSTOMER_ROLE,
+    NOTICE_ROLE,
+    OPERATOR_ROLE,
+    MarkerItem,
+    MessageItem,
+    next_number,
+    user_key,
+)
+
+if TYPE_CHECKING:
+    from pynamodb.transactions import TransactWrite
+
+OPEN, ANSWERED, CLOSED, RATED = "open", "answered", "closed", "rated"
+# closed -> open only by an explicit reopen (the admin's); a customer writing after a close starts
+# a new conversation. rated -> rated: a later press changes the rating.
+LIFECYCLE = Lifecycle(
+    "conversation",
+    {OPEN: (ANSWERED, CLOSED), ANSWERED: (OPEN, CLOSED), CLOSED: (RATED, OPEN), RATED: (RATED,)},
+)
+LIVE = (OPEN, ANSWERED)
+# Who closed it.
+BY_CUSTOMER, BY_OPERATOR, BY_AUTO = "customer", "operator", "auto"
+INBOX_KEY = "C"
+SEQUENCE = "conversations"
+PREVIEW_CHARS = 100
+REF = re.compile(r"[Cc](?P<number>\d{1,12})")
+MOVE_ATTEMPTS = 3
+
+
+class InboxIndex(GlobalSecondaryIndex["ConversationItem"]):  # type: ignore[no-untyped-call]
+    """Every conversation by last activity (sparse: only conversations carry ``inbox``)."""
+
+    class Meta:
+        index_name = "Inbox"
+        projection = AllProjection()
+
+    inbox = UnicodeAttribute(hash_key=True)
+    last_activity_at = UTCDateTimeAttribute(range_key=True)
+
+
+class ConversationItem(Model):
+    class Meta:
+        table_name = TableName("conversations_table")
+
+    by_activity = InboxIndex()
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    inbox = UnicodeAttribute(default=INBOX_KEY)
+    number = NumberAttribute()
+    user_id = NumberAttribute()
+    status = UnicodeAttribute(default=OPEN)
+    version = NumberAttribute(default=1)
+    desk = UnicodeAttribute(default="inbox")  # blinger | inbox (docs/ARCHITECTURE.md, "Desks")
+    desk_ref = UnicodeAttribute(null=True)  # the desk's own id for it (Blinger's conversation id)
+    customer = CompactJSONAttribute(null=True)  # {"name", "phone", "type", "username"}
+    order = CompactJSONAttribute(null=True)  # {"id", "number"}: the order it is about
+    assignee = UnicodeAttribute(null=True)
+    opened_at = UTCDateTimeAttribute()
+    first_answer_at = UTCDateTimeAttribute(null=True)
+    last_customer_at = UTCDateTimeAttribute(null=True)
+    last_activity_at = UTCDateTimeAttribute()
+    closed_at = UTCDateTimeAttribute(null=True)
+    closed_by = UnicodeAttribute(null=True)  # customer | operator | auto
+    unread = NumberAttribute(default=0)  # customer messages since an operator last answered
+    messages = NumberAttribute(default=0)
+    undelivered = NumberAttribute(default=0)  # its messages the outbox recorded failed (echoes aside)
+    preview = UnicodeAttribute(default="")  # plain text of the last message
+    rating = NumberAttribute(null=True)
+    rated_at = UTCDateTimeAttribute(null=True)
+    tags = CompactJSONAttribute(null=True)  # a list of strings
+
+    @property
+    def ref(self) -> str:
+        return conversation_ref(int(self.number))
+
+    @property
+    def live(self) -> bool:
+        return self.status in LIVE
+
+
+def conversation_key(number: int) -> str:
+    return f"C#{number:012d}"
+
+
+def conversation_ref(number: int) -> str:
+    return f"C{number}"
+
+
+def parse_ref(text: str) -> int | None:
+    found = REF.fullmatch(text.strip())
+    return int(found["number"]) if found else None
+
+
+def owner_key(number: int) -> str:
+    return f"CONV#{number}"
+
+
+LIVE_SK = "LIVE"
+
+
+# ---- finding ------------------------------------------------------------------------------------
+def find(number: int) -> ConversationItem | None:
+    """Conversation ``C<number>``, whoever's it is."""
+    try:
+        owner = MarkerItem.get(owner_key(number), "-", consistent_read=True)
+        return ConversationItem.get(
+            user_key(int(owner.value or 0)), conversation_key(number), consistent_read=True
+        )
+    except (MarkerItem.DoesNotExist, ConversationItem.DoesNotExist):
+        return None
+
+
+def latest(user_id: int) -> ConversationItem | None:
+    """The customer's newest conversation, whatever its status."""
+    found = ConversationItem.query(
+        user_key(user_id),
+        ConversationItem.sk.startswith("C#"),
+        scan_index_forward=False,
+        limit=1,
+        consistent_read=True,
+    )
+    return next(iter(found), None)
+
+
+def of_user(user_id: int) -> list[ConversationItem]:
+    """The customer's conversations, newest first (one Query of their partition)."""
+    return list(
+        ConversationItem.query(
+            user_key(user_id), ConversationItem.sk.startswith("C#"), scan_index_forward=False
+        )
+    )
+
+
+def live_number(user_id: int) -> int | None:
+    try:
+        return int(MarkerItem.get(user_key(user_id), LIVE_SK, consistent_read=True).value or 0) or None
+    except MarkerItem.DoesNotExist:
+        return None
+
+
+def by_activity(limit: int = 50, after: dict[str, Any] | None = None) -> tuple[list[ConversationItem], Any]:
+    """A page of every conversation, newest activity first, and the cursor of the next page."""
+    found = ConversationItem.by_activity.query(
+        INBOX_KEY, scan_index_forward=False, limit=limit, last_evaluated_key=after
+    )
+    items = list(found)
+    return items, found.last_evaluated_key
+
+
+def messages_of(conversation: ConversationItem, limit: int = 200) -> list[MessageItem]:
+    """The conversation's messages, oldest first (the newest ``limit``)."""
+    found = MessageItem.query(
+        conversation.pk,
+        MessageItem.sk.startswith("M#"),
+        filter_condition=MessageItem.conversation == int(conversation.number),
+        scan_index_forward=False,
+    )
+    newest: list[MessageItem] = []
+    for item in found:
+        newest.append(item)
+        if len(newest) >= limit:
+            break
+    return newest[::-1]
+
+
+# ---- the conversation a message belongs to -------------------------------------------------------
+@dataclass
+class Target:
+    """Where a message goes: an existing conversation (``status`` when read, None when known live
+    by the ``LIVE`` pointer), or ``new``, created with the message."""
+
+    user_id: int
+    number: int
+    status: str | None = None
+    new: ConversationItem | None = None
+
+
+def current(user_id: int, role: str, context: dict[str, Any], desk: str) -> Target:
+    """The conversation a new message of ``role`` belongs to (see the module's docstring)."""
+    live = live_number(user_id)
+    if live is not None:
+        return Target(user_id, live)
+    if role != CUSTOMER_ROLE:
+        found = latest(user_id)
+        if found is not None:
+            return Target(user_id, int(found.number), status=str(found.status))
+    return Target(user_id, 0, new=new_conversation(user_id, context, desk))
+
+
+def get(user_id: int, number: int) -> ConversationItem | None:
+    try:
+        return ConversationItem.get(user_key(user_id), conversation_key(number), consistent_read=True)
+    except ConversationItem.DoesNotExist:
+        return None
+
+
+def target_of(user_id: int, number: int) -> Target | None:
+    """Conversation ``number`` of this user as a message's target (None: no such conversation)."""
+    found = get(user_id, number)
+    return None if found is None else Target(user_id, number, status=str(found.status))
+
+
+def new_conversation(user_id: int, context: dict[str, Any], desk: str) -> ConversationItem:
+    number = next_number(SEQUENCE)
+    now = datetime.now(UTC)
+    found = context.get("info")
+    info: dict[str, Any] = found if isinstance(found, dict) else {}
+    customer = {
+        "name": context.get("client_name"),
+        "phone": context.get("client_phone"),
+        "type": info.get("user_type"),
+        "username": info.get("telegram_username") or info.get("username"),
+    }
+    order = info.get("order") if isinstance(info.get("order"), dict) else None
+    return ConversationItem(
+        user_key(user_id),
+        conversation_key(number),
+        number=number,
+        user_id=user_id,
+        desk=desk,
+        customer={k: v for k, v in customer.items() if v} or None,
+        order=order,
+        opened_at=now,
+        last_activity_at=now,
+        messages=0,
+        unread=0,
+    )
+
+
+def summarize(write: TransactWrite, target: Target, item: MessageItem) -> None:
+    """Add to ``write`` what storing ``item`` does to its conversation (same transaction)."""
+    now = item.created_at
+    role = item.role
+    # What the desk alone sees (echoes, lines for the operator) is not the conversation's preview.
+    preview = "" if role == NOTICE_ROLE and item.destination != CUSTOMER else preview_of(item)
+    conversation = target.new
+    if conversation is not None:
+        conversation.last_activity_at = now
+        conversation.messages = 1
+        conversation.preview = preview
+        if role == CUSTOMER_ROLE:
+            conversation.unread, conversation.last_customer_at = 1, now
+        write.save(conversation, condition=ConversationItem.pk.does_not_exist())
+        write.save(
+            MarkerItem(user_key(target.user_id), LIVE_SK, value=int(conversation.number)),
+            condition=MarkerItem.pk.does_not_exist(),
+        )
+        write.save(MarkerItem(owner_key(int(conversation.number)), "-", value=target.user_id))
+        return
+    actions: list[Any] = [
+        ConversationItem.last_activity_at.set(now),
+        ConversationItem.messages.add(1),
+        ConversationItem.version.add(1),
+    ]
+    if preview:
+        actions.append(ConversationItem.preview.set(preview))
+    condition: Any = ConversationItem.pk.exists()
+    live = target.status is None or target.status in LIVE
+    if role == CUSTOMER_ROLE:
+        # answered -> open (LIFECYCLE); a message to a conversation closed meanwhile is refused.
+        actions += [
+            ConversationItem.status.set(OPEN),
+            ConversationItem.unread.add(1),
+            ConversationItem.last_customer_at.set(now),
+        ]
+        condition = ConversationItem.status.is_in(*LIVE)
+    elif role == OPERATOR_ROLE and live:
+        # open -> answered (LIFECYCLE)
+        actions += [
+            ConversationItem.status.set(ANSWERED),
+            ConversationItem.unread.set(0),
+            ConversationItem.first_answer_at.set(ConversationItem.first_answer_at | now),
+        ]
+        condition = ConversationItem.status.is_in(*LIVE)
+    elif target.status is not None:
+        condition = ConversationItem.status == target.status
+    write.update(
+        ConversationItem(user_key(target.user_id), conversation_key(target.number)),
+        actions=actions,
+        condition=condition,
+    )
+
+
+def count_undelivered(write: TransactWrite, item: MessageItem) -> None:
+    """Add to ``write`` one more undelivered message of ``item``'s conversation (the outbox records
+    it failed in the same transaction, so it is counted once)."""
+    write.update(
+        ConversationItem(user_key(int(item.user_id)), conversation_key(int(item.conversation))),
+        actions=[ConversationItem.undelivered.add(1)],
+        condition=ConversationItem.pk.exists(),
+    )
+
+
+def preview_of(item: MessageItem) -> str:
+    """Plain text of the message's first part, for the inbox (Telegram HTML stripped from what we
+    send a customer; what a customer writes is plain text already)."""
+    for part in item.parts:
+        if part.kind == "text" and part.text:
+            text = str(part.text)
+            if item.destination == CUSTOMER:
+                text = html.unescape(re.sub(r"<[^>]+>", "", text))
+            return " ".join(text.split())[:PREVIEW_CHARS]
+        if part.kind == "image":
+            return "📷 " + (str(part.text or ""))[: PREVIEW_CHARS - 2]
+        if part.kind == "file":
+            return "📎 " + str(part.file_name or part.text or "")[: PREVIEW_CHARS - 2]
+    return ""
+
+
+# ---- moves ------------------------------------------------------------------------------------------
+def close(conversation: ConversationItem, by: str) -> ConversationItem:
+    """``open | answered -> closed`` by the customer, an operator or the auto-close timer."""
+    now = datetime.now(UTC)
+    return _move(
+        conversation,
+        CLOSED,
+        [ConversationItem.closed_at.set(now), ConversationItem.closed_by.set(by)],
+        live_pointer="delete",
+    )
+
+
+def reopen(conversation: ConversationItem) -> ConversationItem:
+    """``closed -> open``, explicitly (the admin's): refused while the customer has another live one."""
+    return _move(
+        conversation,
+        OPEN,
+        [ConversationItem.closed_at.remove(), ConversationItem.closed_by.remove()],
+        live_pointer="put",
+    )
+
+
+def rate(user_id: int, number: int, rating: int) -> ConversationItem | None:
+    """``closed | rated -> rated``; None when this user has no such conversation."""
+    conversation = get(user_id, number)
+    if conversation is None:
+        return None
+    return _move(
+        conversation,
+        RATED,
+        [ConversationItem.rating.set(rating), ConversationItem.rated_at.set(datetime.now(UTC))],
+    )
+
+
+def assign(conversation: ConversationItem, assignee: str | None, desk_ref: str | None) -> ConversationItem:
+    """Record who took it at the desk and the desk's id for it (no status move)."""
+    actions: list[Any] = [ConversationItem.version.add(1)]
+    if assignee:
+        actions.append(ConversationItem.assignee.set(assignee))
+    if desk_ref:
+        actions.append(ConversationItem.desk_ref.set(desk_ref))
+    conversation.update(actions=actions)
+    return conversation
+
+
+def _move(
+    conversation: ConversationItem, target: str, actions: list[Any], live_pointer: str | None = None
+) -> ConversationItem:
+    """Check the table, then write conditionally on the status read; re-read and re-check when
+    another move landed in between (a message flipping open/answered, say)."""
+    for _ in range(MOVE_ATTEMPTS):
+        LIFECYCLE.check(str(conversation.status), target)
+        pointer = MarkerItem(user_key(int(conversation.user_id)), LIVE_SK)
+        try:
+            with transaction() as write:
+                write.update(
+                    conversation,
+                    actions=[
+                        ConversationItem.status.set(target),
+                        ConversationItem.version.add(1),
+                        ConversationItem.last_activity_at.set(datetime.now(UTC)),
+                        *actions,
+                    ],
+                    condition=ConversationItem.status == conversation.status,
+                )
+                if live_pointer == "delete":
+                    write.delete(
+                        pointer,
+                        condition=MarkerItem.pk.does_not_exist()
+                        | (MarkerItem.value == int(conversation.number)),
+                    )
+                elif live_pointer == "put":
+                    write.save(
+                        MarkerItem(pointer.pk, LIVE_SK, value=int(conversation.number)),
+                        condition=MarkerItem.pk.does_not_exist(),
+                    )
+        except TransactWriteError as error:
+            if not condition_failed(error):
+                raise
+            other = live_number(int(conversation.user_id)) if live_pointer == "put" else None
+            if other is not None and other != int(conversation.number):
+                raise RefusedMove(
+                    "conversation",
+                    str(conversation.status),
+                    target,
+                    LIFECYCLE.allowed(str(conversation.status)),
+                    detail=f"the customer has another open conversation, {conversation_ref(other)}",
+                ) from None
+            conversation.refresh(consistent_read=True)
+            continue
+        conversation.refresh(consistent_read=True)
+        return conversation
+    raise RefusedMove(
+        "conversation", str(conversation.status), target, LIFECYCLE.allowed(str(conversation.status))
+    )

@@ -1,0 +1,131 @@
+"""make migrate on items as the version before conversations wrote them (their exact attributes)."""
+
+from __future__ import annotations
+
+import os
+
+import boto3
+import pytest
+
+ANNA, BORIS = 7001, 7002
+T0 = "2026-11-30T10:00:00.000000+0000"
+
+
+def at(minute: int) -> str:
+    return f"2026-11-30T10:{minute:02d}:00.000000+0000"
+
+
+def put(**item):
+    client = boto3.client("dynamodb")
+    client.put_item(TableName=os.environ["CONVERSATIONS_TABLE"], Item=item)
+
+
+def old_message(user_id, minute, destination, text, context='{"language":"en"}'):
+    sk = f"M#20261130T10{minute:02d}00000000#m{minute:02d}{user_id}"
+    put(
+        pk={"S": f"U#{user_id}"},
+        sk={"S": sk},
+        msg_id={"S": f"m{minute:02d}{user_id}"},
+        user_id={"N": str(user_id)},
+        destination={"S": destination},
+        parts={"L": [{"M": {"kind": {"S": "text"}, "text": {"S": text}}}]},
+        sent_parts={"N": "1"},
+        status={"S": "sent"},
+        attempts={"N": "1"},
+        context={"S": context},
+        created_at={"S": at(minute)},
+    )
+
+
+def old_ticket(user_id, number, kind, status, details='{"lang":"en"}'):
+    put(
+        pk={"S": f"U#{user_id}"},
+        sk={"S": f"T#{number:08d}"},
+        gsi1pk={"S": "TICKET"},
+        number={"N": str(number)},
+        user_id={"N": str(user_id)},
+        kind={"S": kind},
+        status={"S": status},
+        title={"S": "A-17"},
+        details={"S": details},
+        created_at={"S": T0},
+        updated_at={"S": T0},
+    )
+    if kind == "photo":  # the warehouse's pointer of today
+        put(pk={"S": f"TICKET#{number}"}, sk={"S": "-"}, value={"N": str(user_id)})
+
+
+@pytest.fixture
+def old_data(aws):
+    # Anna: a conversation Blinger closed and she rated 4, then a new question answered by support
+    old_message(ANNA, 1, "blinger", "Where is my kettle?")
+    old_message(ANNA, 2, "customer", "💬 <b>Support:</b> Tomorrow")
+    put(
+        pk={"S": f"U#{ANNA}"},
+        sk={"S": "R#000000000077"},
+        conversation_id={"N": "77"},
+        operator={"S": "Olga"},
+        rating={"N": "4"},
+        asked_at={"S": at(3)},
+        rated_at={"S": at(4)},
+    )
+    old_message(ANNA, 10, "blinger", "And the lid?")
+    old_message(ANNA, 11, "customer", "💬 <b>Support:</b> Also tomorrow")
+    # Boris: one open question; tickets numbered by one counter across kinds
+    old_message(BORIS, 5, "blinger", "Hello")
+    old_ticket(BORIS, 1, "photo", "closed", '{"lang":"ru","outcome":"photos","staff":"Пётр"}')
+    old_ticket(BORIS, 2, "incident", "answered")
+    old_ticket(ANNA, 3, "photo", "closed", '{"lang":"en"}')  # closed by an admin: no outcome
+    put(pk={"S": "COUNTER"}, sk={"S": "tickets"}, value={"N": "3"})
+
+
+def test_migrate_makes_conversations_and_refs_of_todays_items_and_is_idempotent(old_data):
+    from infra.migrate import migrate
+    from supportbot.support import conversations, rating, tickets
+    from supportbot.support.messages import user_messages
+
+    counts = migrate()
+    assert (counts.tickets, counts.conversations, counts.ratings) == (3, 3, 1)
+    # Anna: C of the rated conversation (with Blinger's id), then a live answered one
+    newest, rated = conversations.of_user(ANNA)
+    assert (rated.status, rated.rating, rated.desk_ref, rated.assignee, rated.messages) == (
+        "rated",
+        4,
+        "77",
+        "Olga",
+        2,
+    )
+    assert (newest.status, newest.messages, newest.preview) == ("answered", 2, "💬 Support: Also tomorrow")
+    assert conversations.live_number(ANNA) == int(newest.number)
+    assert {m.conversation for m in user_messages(ANNA)} == {rated.number, newest.number}
+    (boris,) = conversations.of_user(BORIS)
+    assert (boris.status, boris.unread) == ("open", 1)
+    # Tickets keep their numbers as refs, found by ref and by the old bare number
+    assert tickets.find("Ф-1").outcome == "photos_sent"
+    assert tickets.find("2").ref == "Ж-2"
+    assert tickets.find("Ж-2").status == "in_progress"
+    assert tickets.find("Ф-3").outcome == "resolved"  # not "photos sent"
+    # Each kind's sequence goes on after its highest old number
+    assert tickets.open_ticket(BORIS, "incident", "ticket:x", "t", {}).ref == "Ж-3"
+    assert tickets.open_ticket(BORIS, "photo", "ticket:y", "t", {}).ref == "Ф-4"
+    # A rating button of today's format still rates the right conversation
+    assert rating.rate(ANNA, *rating.rating_pressed("rate:77:5"))
+    assert conversations.get(ANNA, int(rated.number)).rating == 5
+    # AND a second run changes nothing
+    again = migrate()
+    assert (again.tickets, again.conversations, again.messages, again.ratings) == (0, 0, 0, 0)
+    assert len(conversations.of_user(ANNA)) == 2
+
+
+def test_a_later_customer_message_continues_the_migrated_live_conversation(old_data):
+    from infra.migrate import migrate
+    from supportbot.config import get_config
+    from supportbot.support import conversations
+    from supportbot.support.messages import BLINGER, NewMessage
+    from supportbot.support.outbox import store
+
+    migrate()
+    (boris,) = conversations.of_user(BORIS)
+    item = store(get_config(), NewMessage(BORIS, BLINGER, [{"kind": "text", "text": "Still there?"}]))
+    assert item.conversation == boris.number
+    assert conversations.get(BORIS, int(boris.number)).unread == 2
