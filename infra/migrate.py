@@ -14,7 +14,9 @@ a partial run. What it does (docs/ARCHITECTURE.md, "Migrations"):
 - a customer's messages without a conversation become conversations: a new one after each close
   Blinger reported (the old rating items), the last one live (open, or answered when support wrote
   last) unless it was closed; each old rating item becomes its conversation's rating and Blinger
-  id (``desk_ref``, so today's rating buttons keep working), then is deleted.
+  id (``desk_ref``, so today's rating buttons keep working), then is deleted; what the new
+  conversations add (every one, the live ones, failed messages) is added to the counters the
+  admin's stats read, in the transaction that saves each.
 """
 
 from __future__ import annotations
@@ -117,8 +119,9 @@ def _ticket(raw: dict[str, Any]) -> None:
 
 def _conversations(user_id: int, user: User) -> int:
     """The user's unmigrated messages split into conversations at each close; returns how many."""
+    from supportbot.storage.transactions import transaction
     from supportbot.support import conversations as conv
-    from supportbot.support.messages import CUSTOMER_ROLE, OPERATOR_ROLE, MarkerItem
+    from supportbot.support.messages import CUSTOMER_ROLE, ECHO, FAILED, OPERATOR_ROLE, MarkerItem
 
     closes = sorted((_time(raw["asked_at"]["S"]), raw) for raw in user.ratings)
     messages = sorted(user.messages, key=lambda m: m.sk)
@@ -138,8 +141,10 @@ def _conversations(user_id: int, user: User) -> int:
         if not items and close is None:
             continue
         last_segment = index == len(segments) - 1
+        was_live = None
         if existing is not None and close is None and last_segment:
             target = existing  # a rerun after a partial one, or messages since: join the newest
+            was_live = target.live
         else:
             first = items[0] if items else None
             target = conv.new_conversation(user_id, dict(first.context or {}) if first else {}, "blinger")
@@ -175,7 +180,16 @@ def _conversations(user_id: int, user: User) -> int:
                 target.rated_at = _time(close["rated_at"]["S"]) if "rated_at" in close else target.closed_at
             if target.last_activity_at < target.closed_at:
                 target.last_activity_at = target.closed_at
-        target.save()
+        undelivered = sum(m.status == FAILED and not (m.context or {}).get(ECHO) for m in items)
+        target.undelivered = int(target.undelivered or 0) + undelivered
+        with transaction() as write:  # the conversation and what it adds to the counters (stats)
+            write.save(target)
+            conv.count(
+                write,
+                total=int(was_live is None),
+                live=int(target.live) - int(bool(was_live)),
+                undelivered=undelivered,
+            )
         MarkerItem(conv.owner_key(int(target.number)), "-", value=user_id).save()
         if target.live:
             MarkerItem(f"U#{user_id}", conv.LIVE_SK, value=int(target.number)).save()
@@ -185,11 +199,13 @@ def _conversations(user_id: int, user: User) -> int:
 
 
 def _role(message: Any) -> str:
-    from supportbot.support.messages import BLINGER, CUSTOMER, CUSTOMER_ROLE, NOTICE_ROLE, OPERATOR_ROLE
+    from supportbot.support.messages import BLINGER, CUSTOMER, CUSTOMER_ROLE, ECHO, NOTICE_ROLE, OPERATOR_ROLE
 
+    context = message.context or {}
+    if context.get(ECHO):
+        return NOTICE_ROLE  # a copy in Blinger's thread of what the customer was told, or not
     if message.destination == BLINGER:
         return CUSTOMER_ROLE
-    context = message.context or {}
     if message.destination == CUSTOMER and not context.get("ticket") and not context.get("buttons"):
         return OPERATOR_ROLE  # an operator's reply (from Blinger or the admin page)
     return NOTICE_ROLE

@@ -20,7 +20,7 @@ def put(**item):
     client.put_item(TableName=os.environ["CONVERSATIONS_TABLE"], Item=item)
 
 
-def old_message(user_id, minute, destination, text, context='{"language":"en"}'):
+def old_message(user_id, minute, destination, text, context='{"language":"en"}', status="sent", **more):
     sk = f"M#20261130T10{minute:02d}00000000#m{minute:02d}{user_id}"
     put(
         pk={"S": f"U#{user_id}"},
@@ -30,10 +30,11 @@ def old_message(user_id, minute, destination, text, context='{"language":"en"}')
         destination={"S": destination},
         parts={"L": [{"M": {"kind": {"S": "text"}, "text": {"S": text}}}]},
         sent_parts={"N": "1"},
-        status={"S": "sent"},
+        status={"S": status},
         attempts={"N": "1"},
         context={"S": context},
         created_at={"S": at(minute)},
+        **more,
     )
 
 
@@ -73,6 +74,13 @@ def old_data(aws):
     old_message(ANNA, 11, "customer", "💬 <b>Support:</b> Also tomorrow")
     # Boris: one open question; tickets numbered by one counter across kinds
     old_message(BORIS, 5, "blinger", "Hello")
+    # AND an operator's answer Telegram refused, with the "not delivered" echo of main's outbox
+    # (pacing's holds and booked time on it, as issue 12's outbox writes them)
+    refused = '{"language":"ru","answer":true,"via":"blinger"}'
+    old_message(
+        BORIS, 6, "customer", "💬 Soon", refused, "failed", reason={"S": "Forbidden"}, holds={"N": "2"}
+    )
+    old_message(BORIS, 7, "blinger", "⚠️ Не доставлено клиенту: Forbidden", '{"echo_outgoing":true}', "failed")
     old_ticket(BORIS, 1, "photo", "closed", '{"lang":"ru","outcome":"photos","staff":"Пётр"}')
     old_ticket(BORIS, 2, "incident", "answered")
     old_ticket(ANNA, 3, "photo", "closed", '{"lang":"en"}')  # closed by an admin: no outcome
@@ -99,7 +107,11 @@ def test_migrate_makes_conversations_and_refs_of_todays_items_and_is_idempotent(
     assert conversations.live_number(ANNA) == int(newest.number)
     assert {m.conversation for m in user_messages(ANNA)} == {rated.number, newest.number}
     (boris,) = conversations.of_user(BORIS)
-    assert (boris.status, boris.unread) == ("open", 1)
+    # the refused answer is his one undelivered message; its echo is a notice, no question of his
+    assert (boris.status, boris.unread, boris.messages, boris.undelivered) == ("answered", 0, 3, 1)
+    # AND the stats' counters hold what the migration made: every conversation, the live ones
+    counted = conversations.counts()
+    assert (counted.total, counted.live, counted.undelivered) == (3, 2, 1)
     # Tickets keep their numbers as refs, found by ref and by the old bare number
     assert tickets.find("Ф-1").outcome == "photos_sent"
     assert tickets.find("2").ref == "Ж-2"
@@ -115,6 +127,7 @@ def test_migrate_makes_conversations_and_refs_of_todays_items_and_is_idempotent(
     again = migrate()
     assert (again.tickets, again.conversations, again.messages, again.ratings) == (0, 0, 0, 0)
     assert len(conversations.of_user(ANNA)) == 2
+    assert (conversations.counts().total, conversations.counts().live) == (3, 2)
 
 
 def test_a_later_customer_message_continues_the_migrated_live_conversation(old_data):
@@ -128,4 +141,5 @@ def test_a_later_customer_message_continues_the_migrated_live_conversation(old_d
     (boris,) = conversations.of_user(BORIS)
     item = store(get_config(), NewMessage(BORIS, BLINGER, [{"kind": "text", "text": "Still there?"}]))
     assert item.conversation == boris.number
-    assert conversations.get(BORIS, int(boris.number)).unread == 2
+    assert conversations.get(BORIS, int(boris.number)).status == "open"
+    assert conversations.get(BORIS, int(boris.number)).unread == 1

@@ -119,6 +119,7 @@ class Conversation(BaseModel):
     closed_by: str | None = None
     unread: int
     messages: int
+    undelivered: int = Field(description="Its messages that could not be delivered (failed, with a reason)")
     preview: str
     rating: int | None = None
     tags: list[str] = Field(default_factory=list)
@@ -232,6 +233,7 @@ def conversation_out(item: ConversationItem) -> Conversation:
         closed_by=item.closed_by,
         unread=int(item.unread or 0),
         messages=int(item.messages or 0),
+        undelivered=int(item.undelivered or 0),
         preview=item.preview or "",
         rating=int(item.rating) if item.rating is not None else None,
         tags=list(item.tags or []),

@@ -2,8 +2,9 @@
 
 Users are counted with a Scan of the Sessions table with ``Select=COUNT`` (paginated): it reads
 every session (one read unit per 4 KB; sessions are under 1 KB), fine at this bot's scale; a
-bigger one would keep a counter. Conversations are counted from the ``Inbox`` index (a paginated
-Query), tickets from the ``Tickets`` index.
+bigger one would keep a counter. Conversations (every one, the live ones, undelivered messages) are
+counters kept on write (``conversations.counts``: one read); tickets are counted from the
+``Tickets`` index (a paginated Query).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import BaseModel, Field
 
 from supportbot.storage.sessions import SessionItem
-from supportbot.support.conversations import INBOX_KEY, LIVE, ConversationItem
+from supportbot.support import conversations
 from supportbot.support.tickets import TICKETS_INDEX_KEY, TicketItem
 from supportbot_admin.errors import OK, UNAUTHORIZED
 
@@ -45,17 +46,13 @@ def count_sessions() -> int:
     responses={**OK, **UNAUTHORIZED},
 )
 def get_stats() -> Stats:
-    statuses: Counter[str] = Counter()
-    undelivered = 0
-    for c in ConversationItem.by_activity.query(INBOX_KEY, attributes_to_get=["status", "undelivered"]):
-        statuses[c.status] += 1
-        undelivered += int(c.undelivered or 0)
+    counted = conversations.counts()
     tickets = list(TicketItem.tickets.query(TICKETS_INDEX_KEY))
     return Stats(
         users=count_sessions(),
-        conversations=sum(statuses.values()),
-        conversations_open=sum(statuses[status] for status in LIVE),
-        undelivered=undelivered,
+        conversations=int(counted.total),
+        conversations_open=int(counted.live),
+        undelivered=int(counted.undelivered),
         tickets_by_status=dict(Counter(t.status for t in tickets)),
         tickets_by_kind=dict(Counter(t.kind for t in tickets)),
     )

@@ -225,16 +225,20 @@ def record_failed(item):
 def test_stats_count_users_open_conversations_undelivered_messages_and_tickets_by_status(admin):
     from supportbot.config import get_config
     from supportbot.support import conversations
-    from supportbot.support.messages import BLINGER, ECHO, NewMessage
+    from supportbot.support.messages import BLINGER, ECHO, NOTICE_ROLE, NewMessage
     from supportbot.support.outbox import store
 
     customer_writes(ANNA, "Hi")
     refused = customer_writes(BORIS, "Hi")
     conversations.close(conversations.find(2), conversations.BY_CUSTOMER)
     open_ticket(ANNA)
-    echo = store(get_config(), NewMessage(BORIS, BLINGER, [{"kind": "text", "text": "x"}], {ECHO: True}))
+    echo = store(
+        get_config(),
+        NewMessage(BORIS, BLINGER, [{"kind": "text", "text": "x"}], {ECHO: True}, role=NOTICE_ROLE),
+    )
     for item in (refused, refused, echo):
         record_failed(item)
+    assert admin.call("GET", "/conversations/C2")[1]["conversation"]["undelivered"] == 1
     status, body = admin.call("GET", "/stats")
     assert status == 200
     assert body == {

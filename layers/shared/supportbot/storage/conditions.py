@@ -13,3 +13,11 @@ def condition_failed(error: PynamoDBException) -> bool:
             for reason in error.cancellation_reasons
         )
     return error.cause_response_code == "ConditionalCheckFailedException"
+
+
+def transaction_conflict(error: TransactWriteError) -> bool:
+    """True when DynamoDB cancelled the transaction because another one was writing one of its
+    items at the same moment (``TransactionConflict``): nothing was written, trying again is safe."""
+    return any(
+        reason is not None and reason.code == "TransactionConflict" for reason in error.cancellation_reasons
+    )

@@ -25,7 +25,6 @@ notices to a customer without a live conversation join their latest one, whateve
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,7 +36,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from supportbot.storage.attributes import CompactJSONAttribute
-from supportbot.storage.conditions import condition_failed
+from supportbot.storage.conditions import condition_failed, transaction_conflict
 from supportbot.storage.tables import TableName
 from supportbot.storage.transactions import transaction
 from supportbot.support.lifecycle import Lifecycle, RefusedMove
@@ -51,6 +50,7 @@ from supportbot.support.messages import (
     next_number,
     user_key,
 )
+from supportbot.telegram.html import plain_text
 
 if TYPE_CHECKING:
     from pynamodb.transactions import TransactWrite
@@ -121,6 +121,38 @@ class ConversationItem(Model):
     @property
     def live(self) -> bool:
         return self.status in LIVE
+
+
+class CountsItem(Model):
+    """Counters kept on write, in the transactions that change what they count, so the admin's
+    stats read one item (``STATS`` / ``conversations``): every conversation, the live ones, the
+    messages the outbox recorded failed (echoes aside)."""
+
+    class Meta:
+        table_name = TableName("conversations_table")
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    total = NumberAttribute(default=0)
+    live = NumberAttribute(default=0)
+    undelivered = NumberAttribute(default=0)
+
+
+COUNTS_KEY = ("STATS", "conversations")
+
+
+def count(write: TransactWrite, **deltas: int) -> None:
+    """Add to ``write`` the change of the counters (``total=1``, ``live=-1``, ...)."""
+    item = CountsItem(*COUNTS_KEY)
+    write.update(item, actions=[getattr(CountsItem, name).add(delta) for name, delta in deltas.items()])
+
+
+def counts() -> CountsItem:
+    """The counters (all zero before the first conversation)."""
+    try:
+        return CountsItem.get(*COUNTS_KEY, consistent_read=True)
+    except CountsItem.DoesNotExist:
+        return CountsItem(*COUNTS_KEY, total=0, live=0, undelivered=0)
 
 
 def conversation_key(number: int) -> str:
@@ -223,12 +255,18 @@ class Target:
 def current(user_id: int, role: str, context: dict[str, Any], desk: str) -> Target:
     """The conversation a new message of ``role`` belongs to (see the module's docstring)."""
     live = live_number(user_id)
-    if live is not None:
-        return Target(user_id, live)
-    if role != CUSTOMER_ROLE:
+    if live is None and role != CUSTOMER_ROLE:
         found = latest(user_id)
         if found is not None:
             return Target(user_id, int(found.number), status=str(found.status))
+    return live_target(user_id, live, context, desk)
+
+
+def live_target(user_id: int, live: int | None, context: dict[str, Any], desk: str) -> Target:
+    """The target for ``live``, the number the ``LIVE`` pointer held when read: that conversation,
+    or, none being live, a new one (a customer's first message: the pointer is not read twice)."""
+    if live is not None:
+        return Target(user_id, live)
     return Target(user_id, 0, new=new_conversation(user_id, context, desk))
 
 
@@ -291,6 +329,7 @@ def summarize(write: TransactWrite, target: Target, item: MessageItem) -> None:
             condition=MarkerItem.pk.does_not_exist(),
         )
         write.save(MarkerItem(owner_key(int(conversation.number)), "-", value=target.user_id))
+        count(write, total=1, live=1)
         return
     actions: list[Any] = [
         ConversationItem.last_activity_at.set(now),
@@ -327,13 +366,14 @@ def summarize(write: TransactWrite, target: Target, item: MessageItem) -> None:
 
 
 def count_undelivered(write: TransactWrite, item: MessageItem) -> None:
-    """Add to ``write`` one more undelivered message of ``item``'s conversation (the outbox records
-    it failed in the same transaction, so it is counted once)."""
+    """Add to ``write`` one more undelivered message of ``item``'s conversation, and in the
+    counters (the outbox records it failed in the same transaction, so it is counted once)."""
     write.update(
         ConversationItem(user_key(int(item.user_id)), conversation_key(int(item.conversation))),
         actions=[ConversationItem.undelivered.add(1)],
         condition=ConversationItem.pk.exists(),
     )
+    count(write, undelivered=1)
 
 
 def preview_of(item: MessageItem) -> str:
@@ -343,7 +383,7 @@ def preview_of(item: MessageItem) -> str:
         if part.kind == "text" and part.text:
             text = str(part.text)
             if item.destination == CUSTOMER:
-                text = html.unescape(re.sub(r"<[^>]+>", "", text))
+                text = plain_text(text)
             return " ".join(text.split())[:PREVIEW_CHARS]
         if part.kind == "image":
             return "📷 " + (str(part.text or ""))[: PREVIEW_CHARS - 2]
@@ -423,12 +463,18 @@ def _move(
                         condition=MarkerItem.pk.does_not_exist()
                         | (MarkerItem.value == int(conversation.number)),
                     )
+                    count(write, live=-1)
                 elif live_pointer == "put":
                     write.save(
                         MarkerItem(pointer.pk, LIVE_SK, value=int(conversation.number)),
                         condition=MarkerItem.pk.does_not_exist(),
                     )
+                    count(write, live=1)
         except TransactWriteError as error:
+            if transaction_conflict(error) and not condition_failed(error):
+                # Another transaction wrote one of these items (the counters, say) at that moment.
+                conversation.refresh(consistent_read=True)
+                continue
             if not condition_failed(error):
                 raise
             other = live_number(int(conversation.user_id)) if live_pointer == "put" else None

@@ -107,7 +107,9 @@ class NewMessage:
     context: dict[str, Any] = field(default_factory=dict)
     role: str | None = None
     conversation: int | None = None
-    live: bool = False  # the caller read that ``conversation`` is live (not read again)
+    # The caller read the customer's live pointer: ``conversation`` is the live one, or None for
+    # none live (not read again).
+    live: bool = False
 
     @property
     def effective_role(self) -> str:

@@ -35,6 +35,8 @@ import functools
 import hashlib
 import json
 import math
+import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -47,7 +49,7 @@ from pynamodb.expressions.condition import size
 from supportbot import metrics
 from supportbot.config import Config
 from supportbot.redact import redact_text
-from supportbot.storage.conditions import condition_failed
+from supportbot.storage.conditions import condition_failed, transaction_conflict
 from supportbot.storage.transactions import transaction
 from supportbot.support import conversations, once
 from supportbot.support.messages import (
@@ -70,6 +72,7 @@ logger = Logger(child=True)
 FIRST_DELAY = 30
 MAX_VISIBILITY = 12 * 60 * 60  # SQS's limit
 STORE_ATTEMPTS = 3
+CONFLICT_PAUSE = 0.05  # seconds (jittered, growing) before storing again after a TransactionConflict
 
 
 class DeliveryError(Exception):
@@ -140,10 +143,13 @@ def store(config: Config, message: NewMessage, once_key: str | None = None) -> M
     message stored before for ``once_key`` on a repeat. A conversation that moved meanwhile (closed
     as the customer wrote, another message starting one) is looked up again."""
     role = message.effective_role
-    for _ in range(STORE_ATTEMPTS):
+    for attempt in range(STORE_ATTEMPTS):
         target = None
-        if message.conversation is not None and message.live:
-            target = conversations.Target(message.user_id, message.conversation)
+        if message.live:
+            # The caller read the live pointer: its conversation, or none live (a new one starts).
+            target = conversations.live_target(
+                message.user_id, message.conversation, message.context, config.support_desk
+            )
         elif message.conversation is not None:
             target = conversations.target_of(message.user_id, message.conversation)
         if target is None:
@@ -161,12 +167,18 @@ def store(config: Config, message: NewMessage, once_key: str | None = None) -> M
                 conversations.summarize(write, target, item)
         except TransactWriteError as error:
             if not condition_failed(error):
-                raise
+                if not transaction_conflict(error):
+                    raise
+                # Another transaction was writing one of these items (the conversation, say) at the
+                # same moment: nothing was written, so try again on what is stored then.
+                time.sleep(CONFLICT_PAUSE * (attempt + 1) * random.uniform(0.5, 1.5))  # noqa: S311
+                message.live = False
+                continue
             stored = once.claimed(once_key) if once_key is not None else None
             if stored is not None:  # a repeat of this input (not a reason to read which item failed)
                 return _stored_before(item, stored)
-            if message.conversation is not None:
-                message.conversation, message.live = None, False  # gone or closed: find the current one
+            # Gone or closed meanwhile, or another message started one: find the current one.
+            message.conversation, message.live = None, False
             continue
         return item
     raise RuntimeError(f"could not store a message of user {message.user_id}: its conversation kept moving")
