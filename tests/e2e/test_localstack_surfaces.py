@@ -14,11 +14,20 @@ import requests
 
 from infra.demo import CUSTOMER_PHONE
 from tests.e2e.conftest import StackProcess
-from tests.e2e.test_localstack_journey import SandboxChat, bot_messages, eventually, new_user, tap
+from tests.e2e.test_localstack_journey import SandboxChat, bot_messages, new_user, tap
+from tests.e2e.test_localstack_journey import eventually as soon
 
 pytestmark = pytest.mark.slow
 
+
+def eventually(check: Any, what: str) -> Any:
+    return soon(check, what, timeout=PATIENCE)
+
+
 ADMIN_KEY = "local-admin-api-key"
+# Each step crosses several functions of the stack, one event at a time each: generous on a busy
+# machine (a condition met early returns at once).
+PATIENCE = 60.0
 SENT = "✅ Отправлено в поддержку. Ответ придёт в этот чат."
 RATE = "Разговор с поддержкой завершён."
 
