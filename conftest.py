@@ -18,6 +18,8 @@ os.environ.update(
         "FAILED_UPDATES_TABLE": "test-failed-updates",
         "CONVERSATIONS_TABLE": "test-conversations",
         "PACING_TABLE": "test-pacing",
+        "NOTIFICATIONS_TABLE": "test-notifications",
+        "BUSINESS_WEBHOOK_SECRET": "test-business-secret",
         "TELEGRAM_BOT_TOKEN": "123456:TEST-TOKEN",
         "TELEGRAM_WEBHOOK_SECRET": "test-webhook-secret",
         "POWERTOOLS_SERVICE_NAME": "telegram-support-bot-tests",

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .actions import ARG
+from .actions import ARG, SESSIONLESS, Action
 from .context import Context, Nav, Notice
 from .errors import (
     DataError,
@@ -62,7 +62,10 @@ class Machine:
     """States, families, the home state, commands and hooks; validated when built.
 
     `commands` are message routes tried in every state before its own (e.g. "^/start$"), so a
-    state that takes any text still lets them through. Hooks receive the context and may return
+    state that takes any text still lets them through. `sessionless` are actions of buttons sent
+    outside any screen (token `SESSIONLESS`, e.g. an order notification's "Open order"): taken
+    in every state, since no screen's token can be stale for them; guards still apply where
+    they lead. Hooks receive the context and may return
     a `Nav`; by default the user stays where they are.
     """
 
@@ -73,6 +76,7 @@ class Machine:
         home: str,
         families: Sequence[Family] = (),
         commands: Sequence[MessageSpec] = (),
+        sessionless: Sequence[Action] = (),
         history_limit: int = 20,
         on_refused: Hook | None = None,
         on_stale: Hook | None = None,
@@ -98,6 +102,9 @@ class Machine:
                 raise DuplicateStateError(f"state {state.name!r} is named like a member of a family")
             self._states[state.name] = state
         self.commands = tuple(message_route(p, t, "commands") for p, t in commands)
+        self.sessionless = {action.id: action for action in sessionless}
+        if len(self.sessionless) != len(sessionless):
+            raise DefinitionError("two session-less actions with the same id")
         if home not in self._states:
             raise UnknownStateError(f"home state {home!r} is not one of the states")
         for state in self._states.values():
@@ -109,6 +116,8 @@ class Machine:
                 self._check_guard(guard, f"family {family.prefix!r}")
         for route in self.commands:
             self._check_name(route.target, "commands")
+        for action in self.sessionless.values():
+            self._check_name(action.to, "session-less actions")
 
     @property
     def states(self) -> tuple[State, ...]:
@@ -196,6 +205,10 @@ class Machine:
         """Route the input to a handler: built-in buttons and actions; commands, then the state's routes."""
         if ctx.input.kind == "callback":
             token, sep, data = (ctx.input.data or "").partition(SEP)
+            outside = self.sessionless.get(data.partition(ARG)[0]) if token == SESSIONLESS else None
+            args = None if outside is None else outside.match(data)
+            if outside is not None and args is not None:
+                return Outcome.HANDLED, _checked(outside.run(ctx, args), outside.handler or outside)
             if not sep or token != ctx._work.token:
                 return Outcome.STALE, self._hook(self.on_stale, ctx)
             if data == BACK and not state.allow_back:

@@ -8,6 +8,7 @@ or as CSV with a header row naming the order's fields (``Content-Type: text/csv`
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 from typing import Annotated, Any, Literal
@@ -20,6 +21,8 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError, field_valid
 from supportbot.backend.builtin import PROFILE, BackendItem, BuiltinBackend, customer_key
 from supportbot.backend.models import Order, OrderFormatError, parse_timestamp
 from supportbot.backend.phones import normalize_phone
+from supportbot.config import get_config
+from supportbot.notifications.order_events import builtin_order_changed
 from supportbot_admin.errors import INVALID, NOT_FOUND, OK, UNAUTHORIZED, FieldError, NotFound
 
 router = APIGatewayHttpRouter()  # type: ignore[no-untyped-call]
@@ -176,7 +179,9 @@ def put_order(phone: PhonePath, order_id: OrderIdPath, body: OrderBody) -> Order
     except ValidationError:
         raise FieldError(("path", "order_id"), "must be 1-32 URL-safe characters") from None
     canonical = existing_customer(phone)
-    BuiltinBackend().upsert_order(canonical, to_order(record, ("body",)))
+    # A new order or a new status reaches the customer as the business system's event would.
+    changed = functools.partial(builtin_order_changed, get_config())
+    BuiltinBackend().upsert_order(canonical, to_order(record, ("body",)), on_change=changed)
     return record
 
 

@@ -35,6 +35,7 @@ SECRET_NAMES = (
     "BLINGER_WEBHOOK_SECRET",
     "BLINGER_API_TOKEN",
     "ADMIN_API_KEY",
+    "BUSINESS_WEBHOOK_SECRET",
 )
 PREVIOUS = "_PREVIOUS"  # X_PREVIOUS: the value of secret X being rotated out
 SECRETS_MAX_AGE = 300.0  # seconds a warm function keeps the secrets it read before reading them again
@@ -98,6 +99,10 @@ class Config:
         """Every secret value this configuration holds, previous ones included (for redaction)."""
         current = [getattr(self, name.lower()) for name in SECRET_NAMES]
         return [value for value in current if value] + [value for _, value in self.previous_secrets]
+    business_webhook_secret: str | None = None
+    notifications_queue_url: str | None = None
+    order_events_coalesce_seconds: int = 60
+    broadcast_page_size: int = 100
 
     @classmethod
     def from_environ(
@@ -143,6 +148,12 @@ class Config:
                 for name in SECRET_NAMES
                 if (value := secrets[name + PREVIOUS]) is not None
             ),
+            business_webhook_secret=secrets["BUSINESS_WEBHOOK_SECRET"],
+            notifications_queue_url=env.get("NOTIFICATIONS_QUEUE_URL") or None,
+            order_events_coalesce_seconds=_positive_int(
+                env, "ORDER_EVENTS_COALESCE_SECONDS", cls.order_events_coalesce_seconds
+            ),
+            broadcast_page_size=_positive_int(env, "BROADCAST_PAGE_SIZE", cls.broadcast_page_size),
         )
 
     @staticmethod

@@ -22,11 +22,18 @@ from supportbot.backend import Backend, UnauthorizedError, UnavailableError, mak
 from supportbot.bot.auth import AUTH, GUEST_DIALOG
 from supportbot.bot.deps import BotDeps
 from supportbot.bot.machine import build_machine
+from supportbot.bot.notifications import NOTIFICATIONS_OFF
 from supportbot.bot.support import SUPPORT, relay_edit
 from supportbot.config import Config, PerConfig
 from supportbot.content import ContentStore, get_content_store
 from supportbot.i18n import Translator, pick_language, translator
-from supportbot.storage.sessions import SessionConflictError, SessionItem, load_session, save_session
+from supportbot.storage.sessions import (
+    Auth,
+    SessionConflictError,
+    SessionItem,
+    load_session,
+    save_session,
+)
 from supportbot.support.rating_press import handle_rating_press, is_rating_press
 from supportbot.support.warehouse import is_group_update, process_group_update
 from supportbot.telegram.client import get_bot
@@ -191,6 +198,8 @@ def load_machine_session(machine: Machine, item: SessionItem) -> Session:
     session.user_data.pop(AUTH, None)
     if item.auth:
         session.user_data[AUTH] = item.auth
+    if item.notifications_off:
+        session.user_data[NOTIFICATIONS_OFF] = True
     return session
 
 
@@ -198,6 +207,12 @@ def store_machine_session(item: SessionItem, session: Session) -> None:
     stored = session.to_dict()
     user_data = stored.pop("u", {})
     item.auth = user_data.pop(AUTH, None)
+    # Attributes of their own, read by order events and broadcasts through the sessions' indexes.
+    item.notifications_off = bool(user_data.pop(NOTIFICATIONS_OFF, False)) or None
+    auth = Auth.from_dict(item.auth)
+    item.audience = auth.user_type if auth is not None else None
+    if auth is not None:
+        item.phone = auth.phone  # kept after a logout: an event for it is then "logged_out"
     if user_data:
         stored["u"] = user_data
     item.machine = stored

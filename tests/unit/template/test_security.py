@@ -22,6 +22,8 @@ FUNCTIONS = {
     "BlingerWebhookFunction": "BlingerWebhookReservedConcurrency",
     "AdminFunction": "AdminReservedConcurrency",
     "OutboxFunction": "OutboxReservedConcurrency",
+    "BusinessWebhookFunction": "BusinessWebhookReservedConcurrency",
+    "NotificationsFunction": "NotificationsReservedConcurrency",
 }
 
 
@@ -66,7 +68,7 @@ def test_a_customer_key_encrypts_every_store_when_given():
     tables = props("AWS::DynamoDB::Table")
     queues = props("AWS::SQS::Queue")
     log_groups = props("AWS::Logs::LogGroup")
-    assert (len(tables), len(queues), len(log_groups)) == (6, 2, 5)  # the Pacing table is one of them
+    assert (len(tables), len(queues), len(log_groups)) == (7, 4, 7)  # Pacing and Notifications among them
     # GIVEN a customer key: every table, queue, log group, the bucket and the topic use it
     for name, table in tables.items():
         assert resolved(table["SSESpecification"], KEY) == {

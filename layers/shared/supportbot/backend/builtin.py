@@ -48,6 +48,7 @@ from supportbot.storage.tables import TableName
 
 logger = logging.getLogger(__name__)
 
+OrderChange = Callable[[str, Order, bool], None]  # (phone, order, created)
 TOKEN_TTL = timedelta(days=30)
 # A warm container remembers which phone a token belongs to for this long (token items never
 # change once written; blocking or deleting the customer is checked on every read regardless).
@@ -168,8 +169,28 @@ class BuiltinBackend:
         BackendItem(customer_key(canonical), PROFILE, user_type=user_type, name=name, blocked=blocked).save()
         return canonical
 
-    def upsert_order(self, phone: str, order: Order) -> None:
-        BackendItem(customer_key(_canonical(phone)), ORDER_PREFIX + order.id, order=_checked(order)).save()
+    def upsert_order(self, phone: str, order: Order, on_change: OrderChange | None = None) -> None:
+        """Create or replace an order; ``on_change(phone, order, created)`` hears of a new order or
+        a new status (the admin API raises the business system's order event with it)."""
+        canonical = _canonical(phone)
+        item = BackendItem(customer_key(canonical), ORDER_PREFIX + order.id, order=_checked(order))
+        before = None
+        if on_change is not None:
+            try:
+                before = _order_of(BackendItem.get(item.pk, item.sk, consistent_read=True))
+            except BackendItem.DoesNotExist:
+                before = None
+        item.save()
+        if on_change is not None and (before is None or _status(before) != _status(order)):
+            on_change(canonical, order, before is None)
+
+    def knows(self, phone: str) -> bool:
+        """Whether ``phone`` is a customer's (or a partner's)."""
+        try:
+            BackendItem.get(customer_key(_canonical(phone)), PROFILE, attributes_to_get=["pk"])
+        except BackendItem.DoesNotExist:
+            return False
+        return True
 
     def delete_order(self, phone: str, order_id: str) -> bool:
         """Delete one order; False when there was none."""
@@ -226,6 +247,10 @@ class BuiltinBackend:
         if len(self._tokens) >= TOKEN_CACHE_SIZE:
             self._tokens.clear()
         self._tokens[key] = (phone, expires_at, time.monotonic() + TOKEN_CACHE_SECONDS)
+
+
+def _status(order: Order) -> tuple[str | None, str | None]:
+    return order.status, order.status_text
 
 
 def _canonical(phone: str) -> str:

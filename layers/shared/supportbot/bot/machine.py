@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from statemachine import Machine, guarded
-from supportbot.bot import auth, complaints, faq, menu, orders, photos, support
+from supportbot.bot import auth, complaints, faq, menu, notifications, orders, photos, support
 from supportbot.config import Config
 
 if TYPE_CHECKING:
@@ -41,12 +41,20 @@ def build_machine(config: Config) -> Machine:
             *support.GUEST_STATES,
             *guarded(
                 auth.LOGGED_IN,
-                [*menu.STATES, *orders.STATES, *photos.STATES, *complaints.STATES, *support.STATES],
+                [
+                    *menu.STATES,
+                    *orders.STATES,
+                    *photos.STATES,
+                    *complaints.STATES,
+                    *support.STATES,
+                    *notifications.STATES,
+                ],
             ),
         ],
         home=menu.MAIN,
         families=guarded(auth.LOGGED_IN, [faq.FAMILY, complaints.FAMILY]),
         commands=menu.COMMANDS,
+        sessionless=notifications.SESSIONLESS,
         history_limit=config.history_limit,
         on_refused=notify_refused,
         on_stale=notify_stale,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from statemachine import Screen, State
-from supportbot.bot import complaints, faq, orders, photos, support
+from supportbot.bot import complaints, faq, notifications, orders, photos, support
 from supportbot.bot.auth import LOGOUT, deps, login
 
 if TYPE_CHECKING:
@@ -27,6 +27,7 @@ def render_main(ctx: Context) -> Screen:
             [support.ASK.button(t("menu.ask"))],
             *([[photos.REQUEST.button(t("menu.photo"))]] if not partner else []),  # their own stock
             [complaints.NEW.button(t("menu.complaint"))],
+            [notifications.OPEN.button(t("menu.notifications"))],
             [LOGOUT.button(t("menu.logout"))],
         ],
     )
@@ -45,7 +46,15 @@ STATES = [
     State(
         MAIN,
         render_main,
-        actions=[orders.LIST, faq.OPEN, support.ASK, photos.REQUEST, complaints.NEW, LOGOUT],
+        actions=[
+            orders.LIST,
+            faq.OPEN,
+            support.ASK,
+            photos.REQUEST,
+            complaints.NEW,
+            notifications.OPEN,
+            LOGOUT,
+        ],
     ),
 ]
 COMMANDS = [(r"^/start(?:\s.*)?$", home), (r"^/menu(?:@\w+)?$", home), (r"^/help(?:@\w+)?$", show_help)]

@@ -113,8 +113,12 @@ def open_dialog(ctx: Context) -> Nav:
 
 def open_for_order(ctx: Context) -> Nav | None:
     """From an order card: the dialog with that order attached (in ``info`` and a first message)."""
+    return ask_about_order(ctx, str(ctx.params["id"]))
+
+
+def ask_about_order(ctx: Context, order_id: str) -> Nav | None:
+    """The dialog about ``order_id`` (the order card's button, an order notification's)."""
     d = deps(ctx)
-    order_id = str(ctx.params["id"])
     try:
         order = d.backend.get_order(login(ctx).token, order_id)
     except NotFoundError:

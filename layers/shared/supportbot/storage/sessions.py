@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pynamodb.attributes import (
+    BooleanAttribute,
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
@@ -18,6 +19,7 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 from supportbot.storage.attributes import CompactJSONAttribute
@@ -32,9 +34,41 @@ class SessionConflictError(Exception):
     """Another update of the same user saved first."""
 
 
+# What order events and broadcasts need of a session, without its machine (sparse indexes: only
+# sessions that ever logged in are in them).
+_REACH = ["a", "b", "l", "n", "t"]
+
+
+class PhoneIndex(GlobalSecondaryIndex["SessionItem"]):  # type: ignore[no-untyped-call]
+    """Sessions by the phone they last logged in with (kept after a logout): who an order event
+    for a phone reaches, and why not."""
+
+    class Meta:
+        index_name = "Phones"
+        projection = IncludeProjection(_REACH)
+
+    phone = UnicodeAttribute(attr_name="p", hash_key=True)
+
+
+class AudienceIndex(GlobalSecondaryIndex["SessionItem"]):  # type: ignore[no-untyped-call]
+    """Logged-in sessions by user type (``customer``, ``partner``), by user id: a broadcast's
+    recipients, page by page. One partition per type: DynamoDB takes ~1,000 writes/s on it, far
+    over the logins and logouts a shop sees; past that, shard the key (``customer#<n>``)."""
+
+    class Meta:
+        index_name = "Audience"
+        projection = IncludeProjection(_REACH)
+
+    audience = UnicodeAttribute(attr_name="t", hash_key=True)
+    user_id = NumberAttribute(range_key=True)
+
+
 class SessionItem(Model):
     class Meta:
         table_name = TableName("sessions_table")
+
+    phones = PhoneIndex()
+    audiences = AudienceIndex()
 
     user_id = NumberAttribute(hash_key=True)
     machine = CompactJSONAttribute(attr_name="m", null=True)
@@ -46,6 +80,12 @@ class SessionItem(Model):
     # Set by the outbox when Telegram answered 403 (the user blocked the bot): messages to them
     # are not even tried until they write again, and every save of an update of theirs clears it.
     bot_blocked_at = UTCDateTimeAttribute(attr_name="b", null=True)
+    # Derived from the login when the session is saved (pipeline.store_machine_session), for the
+    # indexes above: the phone last logged in with, the user type while logged in.
+    phone = UnicodeAttribute(attr_name="p", null=True)
+    audience = UnicodeAttribute(attr_name="t", null=True)
+    # The user turned order notifications and broadcasts off (the Notifications screen).
+    notifications_off = BooleanAttribute(attr_name="n", null=True)
 
 
 @dataclass
@@ -122,3 +162,8 @@ def customer_language(user_id: int, default: str) -> str:
     except SessionItem.DoesNotExist:
         return default
     return str(item.language or default)
+
+
+def sessions_with_phone(phone: str) -> list[SessionItem]:
+    """Every session that last logged in with ``phone`` (logged in or out since)."""
+    return list(SessionItem.phones.query(phone))

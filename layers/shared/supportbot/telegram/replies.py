@@ -12,7 +12,7 @@ from typing import Any
 from telebot import TeleBot, types
 from telebot.apihelper import ApiTelegramException
 
-from statemachine import Outcome, Result
+from statemachine import SEP, SESSIONLESS, Outcome, Result
 from supportbot.telegram.html import plain_text
 from supportbot.telegram.inputs import Incoming
 from supportbot.telegram.split import split_html
@@ -48,7 +48,7 @@ def deliver(bot: TeleBot, incoming: Incoming, result: Result, unchanged_notice: 
             return None
         _send_screen(bot, incoming.chat_id, result, notices)
         return None
-    if _edits_in_place(result) and incoming.message_id is not None:
+    if _edits_in_place(result, incoming) and incoming.message_id is not None:
         try:
             bot.edit_message_text(
                 result.screen.text,
@@ -118,10 +118,16 @@ def contact_keyboard(label: str, more: list[str] | None = None) -> types.ReplyKe
     return keyboard
 
 
-def _edits_in_place(result: Result) -> bool:
+def _edits_in_place(result: Result, incoming: Incoming) -> bool:
     # A stale press gets the current screen as a new message at the bottom of the chat, and a
-    # reply keyboard can only come with a new message.
-    return result.outcome is not Outcome.STALE and "request_contact" not in result.screen.options
+    # reply keyboard can only come with a new message. A button sent outside any screen (an order
+    # notification's) keeps its message: the screen it opens comes as a new one.
+    sessionless = (incoming.input.data or "").startswith(SESSIONLESS + SEP)
+    return (
+        not sessionless
+        and result.outcome is not Outcome.STALE
+        and "request_contact" not in result.screen.options
+    )
 
 
 def _send_screen(bot: TeleBot, chat_id: int, result: Result, notices: list[str]) -> None:
