@@ -18,7 +18,15 @@ from tests.functional.conftest import reset_singletons
 
 UNAVAILABLE = "The order system is temporarily unavailable. Please try again in a minute."
 RETRY = "🔄 Try again"
-MENU = ["📦 My orders", "❓ FAQ", "💬 Ask a question", "📷 Product photo", "⚠️ Complaint", "🚪 Log out"]
+MENU = [
+    "📦 My orders",
+    "❓ FAQ",
+    "💬 Ask a question",
+    "📷 Product photo",
+    "⚠️ Complaint",
+    "🔔 Notifications",
+    "🚪 Log out",
+]
 
 
 @pytest.fixture

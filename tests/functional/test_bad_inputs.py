@@ -12,7 +12,15 @@ from tests.functional.harness import message_raw, press_raw
 
 OUTDATED = "This menu is outdated. Here is the current one."
 USE_BUTTONS = "Please use the buttons below."
-MENU = ["📦 My orders", "❓ FAQ", "💬 Ask a question", "📷 Product photo", "⚠️ Complaint", "🚪 Log out"]
+MENU = [
+    "📦 My orders",
+    "❓ FAQ",
+    "💬 Ask a question",
+    "📷 Product photo",
+    "⚠️ Complaint",
+    "🔔 Notifications",
+    "🚪 Log out",
+]
 
 
 @pytest.fixture

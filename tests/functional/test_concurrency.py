@@ -172,6 +172,7 @@ def test_an_older_update_losing_the_race_is_not_applied_over_the_newer(harness, 
         "💬 Ask a question",
         "📷 Product photo",
         "⚠️ Complaint",
+        "🔔 Notifications",
         "🚪 Log out",
     ]
     assert (

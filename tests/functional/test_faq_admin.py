@@ -9,7 +9,15 @@ from infra.demo import CUSTOMER_PHONE
 from supportbot.content import CACHE_SECONDS, ContentItem, get_content_store
 
 OUTDATED = "This menu is outdated. Here is the current one."
-MENU = ["📦 My orders", "❓ FAQ", "💬 Ask a question", "📷 Product photo", "⚠️ Complaint", "🚪 Log out"]
+MENU = [
+    "📦 My orders",
+    "❓ FAQ",
+    "💬 Ask a question",
+    "📷 Product photo",
+    "⚠️ Complaint",
+    "🔔 Notifications",
+    "🚪 Log out",
+]
 NAV = ["⬅️ Back", "🏠 Main menu"]
 
 

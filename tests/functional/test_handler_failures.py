@@ -11,7 +11,15 @@ from supportbot.storage.failed_updates import FailedUpdateItem
 from supportbot.storage.sessions import load_session
 
 APOLOGY = "Sorry, something went wrong on our side. Please try again."
-MENU = ["📦 My orders", "❓ FAQ", "💬 Ask a question", "📷 Product photo", "⚠️ Complaint", "🚪 Log out"]
+MENU = [
+    "📦 My orders",
+    "❓ FAQ",
+    "💬 Ask a question",
+    "📷 Product photo",
+    "⚠️ Complaint",
+    "🔔 Notifications",
+    "🚪 Log out",
+]
 
 
 @pytest.fixture

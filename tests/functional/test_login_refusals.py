@@ -41,6 +41,7 @@ def assert_still_at_login(harness, chat, explanation: str) -> None:
         "💬 Ask a question",
         "📷 Product photo",
         "⚠️ Complaint",
+        "🔔 Notifications",
         "🚪 Log out",
     ]
 

@@ -72,6 +72,7 @@ def test_a_customer_without_orders(harness):
         "💬 Ask a question",
         "📷 Product photo",
         "⚠️ Complaint",
+        "🔔 Notifications",
         "🚪 Log out",
     ]
 

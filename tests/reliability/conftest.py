@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from tests.functional.conftest import harness  # noqa: F401 - the functional tests' fixtures
-from tests.functional.support.conftest import desk  # noqa: F401
+from tests.functional.support.conftest import desk, shop  # noqa: F401
 from tests.reliability import figures
 
 FULL = os.environ.get("RELIABILITY_FULL") == "1"

@@ -39,7 +39,9 @@ DEFAULT_NAMESPACE = "TelegramSupportBot"
 # Telegram webhook
 UPDATES = "Updates"  # Count; Kind: text, command, contact, photo, document, callback, other
 UPDATE_FAILURES = "UpdateFailures"  # Count: processing raised; recorded for replay, the user told
-WEBHOOK_CALLS_REFUSED = "WebhookCallsRefused"  # Count; Webhook: telegram, blinger (missing/wrong secret)
+WEBHOOK_CALLS_REFUSED = (
+    "WebhookCallsRefused"  # Count; Webhook: telegram, blinger, business (missing/wrong secret)
+)
 LOGINS = "Logins"  # Count: a customer logged in
 LOGINS_REFUSED = "LoginsRefused"  # Count: a shared contact that did not log in (unknown, blocked...)
 CONVERSATIONS_OPENED = "ConversationsOpened"  # Count: a support dialog started

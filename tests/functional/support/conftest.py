@@ -19,6 +19,7 @@ from infra.blinger.conversations import Delivery
 from infra.demo import CUSTOMER_PHONE
 from tests.functional.conftest import reset_singletons
 from tests.functional.events import load_event
+from tests.functional.support.order_events_harness import SECRET, WINDOW, BusinessSystem, FakeClock
 
 BLINGER_TOKEN = "blinger-app-token"
 BLINGER_CHANNEL = "telegram"
@@ -149,3 +150,26 @@ def desk(harness, monkeypatch):
         files.s3_client.cache_clear()
         yield SupportDesk(blinger, queue_url, app, harness.lambda_context)
     reset_singletons()
+
+
+@pytest.fixture
+def shop(harness, desk, monkeypatch):
+    """The business system calling the bot, its notifications queue under moto, on a clock the
+    test moves (the webhook's, the job's and SQS's own: delays and visibility)."""
+    import moto.sqs.models
+
+    from functions.business_webhook import app
+    from functions.notifications import app as notifications
+    from supportbot.notifications import order_events, store
+
+    clock = FakeClock()
+    monkeypatch.setattr(order_events, "clock", clock)
+    monkeypatch.setattr(moto.sqs.models, "unix_time_millis", clock.millis)
+    queue_url = boto3.client("sqs").create_queue(QueueName="notifications")["QueueUrl"]
+    monkeypatch.setenv("NOTIFICATIONS_QUEUE_URL", queue_url)
+    monkeypatch.setenv("ORDER_EVENTS_COALESCE_SECONDS", str(WINDOW))
+    monkeypatch.setenv("BUSINESS_WEBHOOK_SECRET", SECRET)
+    reset_singletons()
+    store.sqs_client.cache_clear()
+    yield BusinessSystem(app, notifications, harness.lambda_context, queue_url, clock)
+    store.sqs_client.cache_clear()

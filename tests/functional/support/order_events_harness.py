@@ -15,6 +15,7 @@ from tests.functional.events import load_event
 
 SECRET = "test-business-secret"
 START = 1_800_000_000.0  # the tests' "now" (epoch seconds)
+WINDOW = 60  # ORDER_EVENTS_COALESCE_SECONDS in the tests
 
 
 @dataclass
@@ -70,12 +71,7 @@ class BusinessSystem:
     ) -> tuple[int, dict[str, Any]]:
         """POST ``body`` signed with ``secret`` at ``at`` (default: now), as API Gateway would."""
         raw = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
-        event = copy.deepcopy(load_event("event-post-blinger-webhook-reply.json"))
-        path = "/v1/business/webhook"
-        event["rawPath"] = event["requestContext"]["http"]["path"] = path
-        event["routeKey"] = event["requestContext"]["routeKey"] = f"POST {path}"
-        event["rawQueryString"] = ""
-        event.pop("queryStringParameters", None)
+        event = copy.deepcopy(load_event("event-post-business-webhook.json"))
         event["headers"] = {"content-type": "application/json"}
         if header is not None:
             event["headers"]["x-signature"] = header

@@ -687,3 +687,45 @@ def test_show_a_state_that_is_gone(chat: Chat) -> None:
         "Main menu",
         "This section is gone",
     )
+
+
+# --- buttons sent outside any screen ------------------------------------------------------------
+
+
+def _machine_with_sessionless(*actions: Action) -> Machine:
+    return Machine(
+        [
+            State("home", plain),
+            State("order", lambda ctx: Screen(f"order {ctx.params['id']}"), parent="home"),
+        ],
+        home="home",
+        sessionless=actions,
+    )
+
+
+OPEN_NOTIFIED = Action("order", lambda ctx, id: ctx.go("order", id=id), arg=r"[0-9]{1,9}", to="order")
+
+
+def test_a_sessionless_button_is_taken_in_any_state_and_never_stale() -> None:
+    machine = _machine_with_sessionless(OPEN_NOTIFIED)
+    session = machine.new_session()
+    # WHEN a button sent outside any screen is pressed (no screen's token)
+    result = machine.handle(session, Input("callback", data="-|order:42"))
+    # THEN it runs, and Back leads to where the user was
+    assert (result.outcome, result.screen.text) == (Outcome.HANDLED, "order 42")
+    back = machine.handle(result.session, Input("callback", data=f"{result.token}|{BACK}"))
+    assert back.screen.text == "home"
+
+
+def test_a_sessionless_press_with_a_bad_argument_or_an_unknown_action_is_stale() -> None:
+    machine = _machine_with_sessionless(OPEN_NOTIFIED)
+    for data in ("-|order:x", "-|nothing:1", "-|order"):
+        result = machine.handle(machine.new_session(), Input("callback", data=data))
+        assert result.outcome is Outcome.STALE, data
+
+
+def test_sessionless_actions_are_checked_when_built() -> None:
+    with pytest.raises(DefinitionError, match="same id"):
+        _machine_with_sessionless(OPEN_NOTIFIED, OPEN_NOTIFIED)
+    with pytest.raises(UnknownStateError, match="'nowhere'"):
+        _machine_with_sessionless(Action("x", lambda ctx: None, to="nowhere"))
