@@ -49,6 +49,9 @@ BLINGER_CHANNEL_ID = "telegram"
 DRAIN_SECONDS = 10.0  # how long stopping waits for queued messages to be handled
 
 
+LOCAL_TUNABLES = ("ORDER_EVENTS_COALESCE_SECONDS", "BROADCAST_PAGE_SIZE")
+
+
 @dataclass
 class Ports:
     api: int = 3000
@@ -160,6 +163,8 @@ class LocalStack:
                 "BLINGER_WEBHOOK_SECRET": BLINGER_EVENTS_SECRET,
                 "BLINGER_CHANNEL_ID": BLINGER_CHANNEL_ID,
             }
+        # Settings a run may shorten (e2e tests wait seconds, not the minute of a deployment).
+        overrides |= {name: os.environ[name] for name in LOCAL_TUNABLES if os.environ.get(name)}
         self.environment = without_ssm_references(merged_environment(model.functions, overrides))
         os.environ.update(self.environment)
 

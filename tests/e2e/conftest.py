@@ -121,7 +121,8 @@ def start_stack(
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackProcess]:
     """One sandbox stack for the session, stopped at the end: a traceback anywhere in its output
     (a handler, a poller, the stop) or an unclean exit fails the session's last test."""
-    running = start_stack(tmp_path_factory.mktemp("localstack"))
+    # Order notifications after 2 s instead of a minute: a test waits for the message in the chat.
+    running = start_stack(tmp_path_factory.mktemp("localstack"), {"ORDER_EVENTS_COALESCE_SECONDS": "2"})
     try:
         yield running
     finally:

@@ -425,3 +425,43 @@ def test_a_question_is_answered_by_the_operator_in_the_blinger_console(
     chat.expect_screen("Разговор с поддержкой завершён.", buttons=tuple("12345"))
     chat.press("5")
     expect(chat.bot_says("Ваша оценка: 5 из 5. Спасибо!")).to_be_visible()
+
+
+def test_an_admin_changing_an_orders_status_shows_in_the_customers_web_chat(
+    chat: WebChat, stack: StackProcess
+) -> None:
+    """The built-in backend's order event: admin API → notifications queue → outbox → web chat."""
+    import requests
+
+    from infra.localstack.stack import local_secrets
+    from infra.localstack.template_model import StackModel
+    from infra.template import load_template
+
+    key = local_secrets(StackModel.from_template(load_template()))["ADMIN_API_KEY"]
+    phone = "+79005552233"
+
+    def admin(path: str, body: dict[str, Any]) -> None:
+        answer = requests.put(
+            f"{stack.api_url}/v1/admin{path}", json=body, headers={"X-Api-Key": key}, timeout=10
+        )
+        assert answer.status_code == 200, answer.text
+
+    order = {"number": "55501", "title": "Самовар", "status": "paid", "amount": "4990.00", "currency": "RUB"}
+    admin(f"/customers/{phone}", {"user_type": "customer", "name": "Вера"})
+    admin(f"/customers/{phone}/orders/V1", {**order, "updated_at": "2026-11-20T10:00:00+03:00"})
+    # GIVEN Вера logged in to the bot in the web chat
+    chat.new_user("Вера", phone, "ru")
+    chat.log_in("Вера", phone)
+    # WHEN an admin sets her order's status to "in transit"
+    admin(
+        f"/customers/{phone}/orders/V1",
+        {**order, "status": "in_transit", "updated_at": "2026-11-20T12:00:00+03:00"},
+    )
+    # THEN her chat shows the message (after the coalescing window), with its two buttons
+    message = chat.bot_says("Заказ №55501 теперь: в пути")
+    expect(message).to_be_visible(timeout=30_000)
+    chat.expect_screen("Заказ №55501 теперь", buttons=("📦 Открыть заказ", "💬 Спросить о заказе"))
+    # AND "Open order" shows the card, the notification staying in the chat
+    chat.press("📦 Открыть заказ")
+    chat.expect_screen("Заказ №55501", "Самовар")
+    expect(message).to_be_visible()

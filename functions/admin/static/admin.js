@@ -234,7 +234,10 @@ function openTab(tab) {
   if (TREES.includes(tab)) loadTree(tab);
   else if (tab === 'conversations') loadConversations();
   else if (tab === 'tickets') loadTickets();
-  else if (tab === 'stats') loadStats();
+  else if (tab === 'broadcasts') {
+    renderBroadcastPreview();
+    loadBroadcasts();
+  } else if (tab === 'stats') loadStats();
 }
 
 function rerender() {
@@ -243,6 +246,7 @@ function rerender() {
   if (TREES.includes(state.tab)) renderTree(state.tab);
   else if (state.tab === 'tickets') renderTicketFilters();
   else if (state.tab === 'conversations') loadConversations();
+  else if (state.tab === 'broadcasts') loadBroadcasts();
   else if (state.tab === 'stats') loadStats();
 }
 
@@ -895,6 +899,104 @@ async function importOrders() {
   result.textContent = t('orders.done', { count });
 }
 
+// ---- broadcasts ---------------------------------------------------------------------------
+function broadcastBody() {
+  const body = { text: $('bc-text').value };
+  const audience = {};
+  if ($('bc-user-type').value) audience.user_type = $('bc-user-type').value;
+  if ($('bc-language').value) audience.language = $('bc-language').value;
+  body.audience = audience;
+  if ($('bc-photo').value.trim()) body.photo_url = $('bc-photo').value.trim();
+  const buttonText = $('bc-button-text').value.trim();
+  const buttonUrl = $('bc-button-url').value.trim();
+  if (buttonText || buttonUrl) {
+    if (!buttonText || !buttonUrl) throw new Error(t('bc.need_button_url'));
+    body.button = { text: buttonText, url: buttonUrl };
+  }
+  if ($('bc-start-at').value) body.start_at = new Date($('bc-start-at').value).toISOString();
+  return body;
+}
+
+function renderBroadcastPreview() {
+  const { fragment, error } = renderTelegramHtml($('bc-text').value);
+  const photo = $('bc-photo').value.trim();
+  const parts = photo ? [el('div', { class: 'muted', text: `🖼 ${photo}` }), fragment] : [fragment];
+  $('bc-preview-text').replaceChildren(...parts);
+  const buttonText = $('bc-button-text').value.trim();
+  $('bc-preview-buttons').replaceChildren(
+    ...(buttonText ? [el('div', { class: 'tg-row' }, el('span', { class: 'tg-button', testid: 'bc-preview-button', text: `${buttonText} ↗` }))] : []),
+  );
+  const warning = $('bc-preview-warning');
+  warning.textContent = error ? t('preview.bad_html', { reason: t(`preview.reason.${error.reason}`) }) : '';
+  show(warning, Boolean(error));
+}
+
+function audienceLabel(audience) {
+  const who = audience.user_type ? t(audience.user_type === 'customer' ? 'bc.customers' : 'bc.partners') : t('bc.everyone');
+  return audience.language ? `${who} (${audience.language})` : who;
+}
+
+async function submitBroadcast(test) {
+  let body;
+  try {
+    body = broadcastBody();
+  } catch (error) {
+    showError(error.message);
+    return;
+  }
+  if (test) {
+    const chat = $('bc-test-chat').value.trim();
+    if (!chat) {
+      showError(t('bc.need_test_chat'));
+      return;
+    }
+    body.test_chat_id = Number(chat);
+    delete body.start_at;
+  } else if (!(await confirmDialog(t('bc.confirm_create', { audience: audienceLabel(body.audience) })))) {
+    return;
+  }
+  const created = await guarded(() => api('POST', '/broadcasts', body));
+  if (created === undefined) return;
+  notice(test ? t('bc.test_notice', { chat: body.test_chat_id }) : t('bc.created_notice'));
+  await loadBroadcasts();
+}
+
+function broadcastRow(broadcast) {
+  const cancel = ['scheduled', 'running'].includes(broadcast.status)
+    ? el('button', { type: 'button', testid: 'bc-cancel', text: t('bc.cancel'), onclick: () => cancelBroadcast(broadcast.id) })
+    : null;
+  const to = broadcast.test_chat_id !== null ? t('bc.test', { chat: broadcast.test_chat_id }) : audienceLabel(broadcast.audience || {});
+  const start = broadcast.status === 'scheduled' ? ` · ${when(broadcast.start_at)}` : '';
+  return el(
+    'tr',
+    { testid: 'bc-row', dataset: { id: broadcast.id } },
+    el('td', { text: when(broadcast.created_at) }),
+    el('td', {}, el('div', { text: broadcast.text.slice(0, 80) }), el('div', { class: 'muted', text: to })),
+    el('td', { testid: 'bc-status', text: t(`bc.status.${broadcast.status}`) + start }),
+    el('td', { testid: 'bc-counts', text: t('bc.counts', broadcast) }),
+    el('td', {}, cancel),
+  );
+}
+
+async function loadBroadcasts(cursor) {
+  const query = cursor ? `?cursor=${encodeURIComponent(cursor)}` : '';
+  const body = await guarded(() => api('GET', `/broadcasts${query}`), false);
+  if (body === undefined) return;
+  const rows = body.broadcasts.map(broadcastRow);
+  if (cursor) $('bc-list').append(...rows);
+  else $('bc-list').replaceChildren(...rows);
+  show($('bc-empty'), !cursor && rows.length === 0);
+  const more = $('bc-more');
+  show(more, Boolean(body.cursor));
+  more.onclick = body.cursor ? () => loadBroadcasts(body.cursor) : null;
+}
+
+async function cancelBroadcast(id) {
+  if (!(await confirmDialog(t('bc.confirm_cancel')))) return;
+  const done = await guarded(() => api('POST', `/broadcasts/${enc(id)}/cancel`));
+  if (done !== undefined) await loadBroadcasts();
+}
+
 // ---- stats --------------------------------------------------------------------------------
 async function loadStats() {
   const body = await guarded(() => api('GET', '/stats'), false);
@@ -969,6 +1071,13 @@ function wire() {
     importOrders();
   });
   $('stats-reload').addEventListener('click', loadStats);
+  $('broadcast-form').addEventListener('input', renderBroadcastPreview);
+  $('broadcast-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    submitBroadcast(false);
+  });
+  $('bc-test-send').addEventListener('click', () => submitBroadcast(true));
+  $('bc-reload').addEventListener('click', () => loadBroadcasts());
 }
 
 wire();

@@ -102,7 +102,7 @@ class Config:
     business_webhook_secret: str | None = None
     notifications_queue_url: str | None = None
     order_events_coalesce_seconds: int = 60
-    broadcast_page_size: int = 100
+    broadcast_page_size: int = 50
 
     @classmethod
     def from_environ(

@@ -64,17 +64,22 @@ class AdminClient:
 @pytest.fixture
 def admin(aws, monkeypatch):
     """The admin function with a key, the template's tables and an outbox queue (empty data)."""
+    from supportbot.notifications import store
     from supportbot.support import outbox
 
     queue_url = boto3.client("sqs").create_queue(QueueName="outbox.fifo", Attributes={"FifoQueue": "true"})[
         "QueueUrl"
     ]
+    notifications = boto3.client("sqs").create_queue(QueueName="notifications")["QueueUrl"]
     monkeypatch.setenv("ADMIN_API_KEY", ADMIN_KEY)
     monkeypatch.setenv("OUTBOX_QUEUE_URL", queue_url)
+    monkeypatch.setenv("NOTIFICATIONS_QUEUE_URL", notifications)
     reset_singletons()
     outbox.sqs_client.cache_clear()
+    store.sqs_client.cache_clear()
     from functions.admin import app
 
     yield AdminClient(app, queue_url)
     reset_singletons()
     outbox.sqs_client.cache_clear()
+    store.sqs_client.cache_clear()

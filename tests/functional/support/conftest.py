@@ -160,10 +160,19 @@ def shop(harness, desk, monkeypatch):
 
     from functions.business_webhook import app
     from functions.notifications import app as notifications
-    from supportbot.notifications import order_events, store
+    from supportbot import pacing
+    from supportbot.notifications import broadcasts, order_events, store
 
     clock = FakeClock()
     monkeypatch.setattr(order_events, "clock", clock)
+    monkeypatch.setattr(broadcasts, "clock", clock)
+    monkeypatch.setattr(harness.world, "clock", clock)
+    pacer = pacing.Pacer(pacing.Clock(now=clock, sleep=clock.sleep))
+    sender = functools.cache(
+        lambda: broadcasts.BroadcastSender(notifications.get_config(), notifications.get_bot(), pacer)
+    )
+    monkeypatch.setattr(notifications, "sender", sender)
+    notifications.runners.cache_clear()
     monkeypatch.setattr(moto.sqs.models, "unix_time_millis", clock.millis)
     queue_url = boto3.client("sqs").create_queue(QueueName="notifications")["QueueUrl"]
     monkeypatch.setenv("NOTIFICATIONS_QUEUE_URL", queue_url)
@@ -173,3 +182,4 @@ def shop(harness, desk, monkeypatch):
     store.sqs_client.cache_clear()
     yield BusinessSystem(app, notifications, harness.lambda_context, queue_url, clock)
     store.sqs_client.cache_clear()
+    notifications.runners.cache_clear()

@@ -20,6 +20,9 @@ WINDOW = 60  # ORDER_EVENTS_COALESCE_SECONDS in the tests
 
 @dataclass
 class FakeClock:
+    """One clock for the webhook, the jobs, SQS (delays, visibility), pacing and the Telegram
+    stand-in's flood limits: waiting is moving it on."""
+
     now: float = START
 
     def __call__(self) -> float:
@@ -27,6 +30,9 @@ class FakeClock:
 
     def millis(self) -> int:
         return int(self.now * 1000)
+
+    def sleep(self, seconds: float) -> None:
+        self.now += max(0.0, seconds)
 
 
 @dataclass
