@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.bench import coldstart, cost, journey, layers, load, pacing
+from tests.bench import broadcast, coldstart, cost, journey, layers, load, pacing
 
 ROOT = Path(__file__).resolve().parents[2]
 OUTPUT = ROOT / "docs" / "PERFORMANCE.md"
@@ -27,11 +27,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--users", type=int, default=200, help="simulated users of the load run")
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of the load run")
     parser.add_argument("--burst", type=int, default=100, help="messages of the burst to one group")
+    parser.add_argument("--recipients", type=int, default=2000, help="users a broadcast reaches on the local stack")
     parser.add_argument("--output", type=Path, default=OUTPUT)
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, a few seconds per part")
     args = parser.parse_args(argv)
     if args.smoke:
         args.runs, args.rounds, args.users, args.duration, args.burst = 1, 1, 3, 3.0, 5
+        args.recipients = 10
     command = (
         "make bench"
         if argv is None and not args.smoke
@@ -45,6 +47,7 @@ def main(argv: list[str] | None = None) -> None:
         ("layers", lambda: layers.report()),
         ("load", lambda: load.report(args.users, args.duration)),
         ("pacing", lambda: pacing.report(args.burst)),
+        ("broadcast", lambda: broadcast.report(args.recipients)),
     ):
         parts[name] = run()
         print(parts[name]["text"], end="\n\n", flush=True)
@@ -65,6 +68,7 @@ def render(parts: dict, command: str, seconds: float) -> str:
         parts[k] for k in ("cold", "journey", "layers", "load", "cost", "pacing")
     )
     burst = paced["burst"]
+    sent = parts["broadcast"]["figures"]
     us = money["regions"]["us-east-1"]
     eu = money["regions"]["eu-central-1"]
     lost = load_["lost_in"] + load_["lost_out"]
@@ -92,6 +96,9 @@ def render(parts: dict, command: str, seconds: float) -> str:
         f" {burst['seconds']:.0f} s (≥ {paced['minimum']:.0f} s), {burst['refused_429']} × 429,"
         f" {burst['dead_lettered']} dead-lettered, {burst['attempts_over_one']} extra attempts |"
         f" {mark(paced['passed'] and burst['refused_429'] == 0 and burst['seconds'] >= paced['minimum'])} |",
+        f"| Broadcast to {sent['recipients']} on the local stack: ≥ 90 % of the 25/s allowed, 0 lost, 0 duplicates |"
+        f" {sent['rate']:.1f}/s ({sent['share']:.0%}), {sent['lost']} lost, {sent['duplicates']} duplicates,"
+        f" {sent['refused_429']} × 429 | {mark(sent['share'] >= 0.9 and sent['lost'] == 0 and sent['duplicates'] == 0)} |",
     ]
     return "\n".join(
         [
@@ -141,6 +148,12 @@ def render(parts: dict, command: str, seconds: float) -> str:
             "",
             "```",
             paced["text"],
+            "```",
+            "",
+            "## Broadcast",
+            "",
+            "```",
+            parts["broadcast"]["text"],
             "```",
             "",
             FINDINGS,

@@ -36,5 +36,6 @@ def test_every_benchmark_runs_and_writes_its_report(tmp_path: Path) -> None:
         "## Layer sizes",
         "## Load",
         "## Pacing",
+        "## Broadcast",
     ):
         assert section in report

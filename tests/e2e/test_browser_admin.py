@@ -17,6 +17,7 @@ conftest). A failing test leaves a screenshot of each of its pages in tests/e2e/
 
 from __future__ import annotations
 
+import os
 import re
 import time
 import uuid
@@ -520,3 +521,40 @@ def test_surfaces_agree_on_a_conversation_the_admin_answers_and_closes(
     expect(console.locator("[data-testid=message]").filter(has_text="Спасибо!")).to_have_count(0)
     for page, name in ((chat.page, "chat"), (admin.page, "admin"), (console, "blinger")):
         page.screenshot(path=str(journey.SCREENSHOTS / f"surfaces-agree-{name}.png"), full_page=True)
+
+
+def test_a_broadcast_previewed_test_sent_scheduled_and_cancelled_in_the_page(admin: AdminPage, chat: Any) -> None:
+    # GIVEN a user of the bot (the test send's chat)
+    user_id = logged_in_customer(chat)
+    admin.sign_in()
+    admin.tab_broadcasts.click()
+    # WHEN the admin writes a text with a link button
+    admin.bc_text.fill(f"<b>Распродажа</b> для №{user_id} &amp; <i>всех</i>")
+    admin.bc_button_text.fill("В магазин")
+    admin.bc_button_url.fill("https://shop.example/sale")
+    # THEN the preview shows it as Telegram will
+    expect(admin.bc_preview_text.locator("b")).to_have_text("Распродажа")
+    expect(admin.bc_preview_button).to_have_text("В магазин ↗")
+    # WHEN it is sent as a test to the user's chat
+    admin.bc_test_chat.fill(str(user_id))
+    admin.bc_test_send.click()
+    admin.saved()
+    # THEN the user gets it, with its button, and the list shows the test as sent
+    message = chat.bot_says(f"Распродажа для №{user_id} & всех")
+    expect(message).to_be_visible(timeout=SUPPORT_TIMEOUT_MS)
+    test_row = admin.bc_row.filter(has_text=f"→ {user_id}").first
+    admin.bc_reload.click()
+    expect(test_row.get_by_test_id("bc-counts")).to_contain_text("sent 1", timeout=SUPPORT_TIMEOUT_MS)
+    # WHEN a broadcast is scheduled for tomorrow, then cancelled
+    admin.bc_start_at.fill("2099-01-01T10:00")
+    admin.bc_user_type.select_option("partner")
+    admin.bc_create.click()
+    admin.confirm_ok.click()
+    admin.saved()
+    scheduled = admin.bc_row.filter(has=admin.page.get_by_test_id("bc-cancel")).first
+    expect(scheduled.get_by_test_id("bc-status")).to_contain_text("scheduled")
+    scheduled.get_by_test_id("bc-cancel").click()
+    admin.confirm_ok.click()
+    expect(admin.bc_row.first.get_by_test_id("bc-status")).to_have_text("cancelled")
+    if os.environ.get("SCREENSHOTS_DIR"):
+        admin.page.screenshot(path=str(Path(os.environ["SCREENSHOTS_DIR"]) / "broadcasts.png"), full_page=True)

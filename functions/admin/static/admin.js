@@ -931,6 +931,12 @@ function renderBroadcastPreview() {
   show(warning, Boolean(error));
 }
 
+function plainText(html) {
+  const box = document.createElement('div');
+  box.append(renderTelegramHtml(html).fragment);
+  return box.textContent;
+}
+
 function audienceLabel(audience) {
   const who = audience.user_type ? t(audience.user_type === 'customer' ? 'bc.customers' : 'bc.partners') : t('bc.everyone');
   return audience.language ? `${who} (${audience.language})` : who;
@@ -971,7 +977,7 @@ function broadcastRow(broadcast) {
     'tr',
     { testid: 'bc-row', dataset: { id: broadcast.id } },
     el('td', { text: when(broadcast.created_at) }),
-    el('td', {}, el('div', { text: broadcast.text.slice(0, 80) }), el('div', { class: 'muted', text: to })),
+    el('td', {}, el('div', { text: plainText(broadcast.text).slice(0, 80) }), el('div', { class: 'muted', text: to })),
     el('td', { testid: 'bc-status', text: t(`bc.status.${broadcast.status}`) + start }),
     el('td', { testid: 'bc-counts', text: t('bc.counts', broadcast) }),
     el('td', {}, cancel),

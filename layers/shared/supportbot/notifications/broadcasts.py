@@ -69,6 +69,7 @@ USER_TYPES = ("customer", "partner")
 MAX_WAIT_IN_PLACE = 1.5  # a longer wait goes back to the queue (the batch's sends run at once)
 RETRY_UNREACHED = 10.0  # seconds before trying again a send that never reached Telegram
 clock = time.time  # tests move it on (with SQS's and the pacer's)
+CACHE_SECONDS = 1.0
 INTERRUPTED = "interrupted between sending and recording: not sent again (it may have arrived)"
 
 
@@ -289,13 +290,24 @@ class BroadcastSender:
         self.config = config
         self.bot = bot
         self.pacer = pacer or Pacer()
+        self._cache: dict[str, tuple[float, BroadcastItem | None]] = {}
 
     @property
     def clock(self) -> Clock:
         return self.pacer.clock
 
+    def _broadcast(self, broadcast_id: str) -> BroadcastItem | None:
+        """The broadcast, read at most once a second per instance (its sends come in batches):
+        a cancel stops the sends within that second."""
+        now = self.clock.now()
+        cached = self._cache.get(broadcast_id)
+        if cached is None or now - cached[0] >= CACHE_SECONDS:
+            cached = (now, load(broadcast_id))
+            self._cache[broadcast_id] = cached
+        return cached[1]
+
     def __call__(self, config: Config, job: dict[str, Any]) -> None:
-        item = load(str(job["id"]))
+        item = self._broadcast(str(job["id"]))
         user_id = int(job["user"])
         try:
             recipient = RecipientItem.get(
