@@ -33,7 +33,13 @@ WEBHOOK_SECRET = "telegram-webhook-secret"  # noqa: S105 - a parameter name
 BOT_TOKEN = "telegram-bot-token"  # noqa: S105 - a parameter name
 # The functions' re-read window, plus a margin for the GetParameters call itself.
 WAIT = SECRETS_MAX_AGE + 15
-ROTATABLE = ("telegram-webhook-secret", "admin-api-key", "blinger-webhook-secret", "blinger-token")
+ROTATABLE = (
+    "telegram-webhook-secret",
+    "admin-api-key",
+    "blinger-webhook-secret",
+    "blinger-token",
+    "business-webhook-secret",
+)
 ISSUED_ELSEWHERE = {"blinger-token": "Blinger generates the app token: give it in NEW_SECRET_VALUE"}
 
 Say = Callable[[str], None]

@@ -22,7 +22,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from supportbot import metrics
-from supportbot.config import Config, get_config
+from supportbot.config import Config, PerConfig, get_config
 from supportbot.notifications import broadcasts, order_events
 from supportbot.notifications.broadcasts import BroadcastSender
 from supportbot.notifications.jobs import Later, Runner, run_job
@@ -43,12 +43,10 @@ def order_job(config: Config, job: dict[str, Any]) -> None:
         raise Later(str(early), early.seconds) from early
 
 
-@functools.cache
-def sender() -> BroadcastSender:
-    return BroadcastSender(get_config(), get_bot())
+# Built again when re-read secrets change the configuration (a rotated bot token).
+sender = PerConfig(lambda config: BroadcastSender(config, get_bot()))
 
 
-@functools.cache
 def runners() -> dict[str, Runner]:
     return {"order": order_job, "fanout": broadcasts.fan_out, "send": sender()}
 

@@ -27,7 +27,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--users", type=int, default=200, help="simulated users of the load run")
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of the load run")
     parser.add_argument("--burst", type=int, default=100, help="messages of the burst to one group")
-    parser.add_argument("--recipients", type=int, default=2000, help="users a broadcast reaches on the local stack")
+    parser.add_argument(
+        "--recipients", type=int, default=2000, help="users a broadcast reaches on the local stack"
+    )
     parser.add_argument("--output", type=Path, default=OUTPUT)
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, a few seconds per part")
     args = parser.parse_args(argv)

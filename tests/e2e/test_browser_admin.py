@@ -523,7 +523,9 @@ def test_surfaces_agree_on_a_conversation_the_admin_answers_and_closes(
         page.screenshot(path=str(journey.SCREENSHOTS / f"surfaces-agree-{name}.png"), full_page=True)
 
 
-def test_a_broadcast_previewed_test_sent_scheduled_and_cancelled_in_the_page(admin: AdminPage, chat: Any) -> None:
+def test_a_broadcast_previewed_test_sent_scheduled_and_cancelled_in_the_page(
+    admin: AdminPage, chat: Any
+) -> None:
     # GIVEN a user of the bot (the test send's chat)
     user_id = logged_in_customer(chat)
     admin.sign_in()
@@ -557,4 +559,6 @@ def test_a_broadcast_previewed_test_sent_scheduled_and_cancelled_in_the_page(adm
     admin.confirm_ok.click()
     expect(admin.bc_row.first.get_by_test_id("bc-status")).to_have_text("cancelled")
     if os.environ.get("SCREENSHOTS_DIR"):
-        admin.page.screenshot(path=str(Path(os.environ["SCREENSHOTS_DIR"]) / "broadcasts.png"), full_page=True)
+        admin.page.screenshot(
+            path=str(Path(os.environ["SCREENSHOTS_DIR"]) / "broadcasts.png"), full_page=True
+        )

@@ -83,6 +83,10 @@ class Config:
     outbox_dead_letter_queue_url: str | None = None
     attachments_bucket: str | None = None
     admin_api_key: str | None = None
+    business_webhook_secret: str | None = None
+    notifications_queue_url: str | None = None
+    order_events_coalesce_seconds: int = 60
+    broadcast_page_size: int = 50
     # (name, value) of each X_PREVIOUS that is set: a tuple, so the configuration stays hashable
     previous_secrets: tuple[tuple[str, str], ...] = ()
 
@@ -99,10 +103,6 @@ class Config:
         """Every secret value this configuration holds, previous ones included (for redaction)."""
         current = [getattr(self, name.lower()) for name in SECRET_NAMES]
         return [value for value in current if value] + [value for _, value in self.previous_secrets]
-    business_webhook_secret: str | None = None
-    notifications_queue_url: str | None = None
-    order_events_coalesce_seconds: int = 60
-    broadcast_page_size: int = 50
 
     @classmethod
     def from_environ(

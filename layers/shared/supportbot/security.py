@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Sequence
 from http import HTTPStatus
 
 
@@ -32,27 +33,37 @@ SIGNATURE_TOLERANCE = 300  # seconds a signed call may be away from our clock
 
 
 def check_signature(
-    header: str | None, body: bytes, secret: str | None, now: float, tolerance: int = SIGNATURE_TOLERANCE
+    header: str | None,
+    body: bytes,
+    accepted: Sequence[str],
+    now: float,
+    tolerance: int = SIGNATURE_TOLERANCE,
 ) -> HTTPStatus | None:
     """A Stripe-style ``X-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">``
-    (``docs/business-system-openapi.yaml``, webhooks): None when one ``v1`` matches and ``t`` is
-    within ``tolerance`` of ``now``; 401 when there is no header; 403 otherwise, also when no
-    secret is configured. Several ``v1`` values are allowed (a sender rotating its secret); each
-    is compared in constant time.
+    (``docs/business-system-openapi.yaml``, webhooks): None when one ``v1`` matches the HMAC with
+    one of the ``accepted`` secrets (the current one and, while rotated out, the previous:
+    ``Config.accepted``) and ``t`` is within ``tolerance`` of ``now``; 401 when there is no
+    header; 403 otherwise, also when no secret is configured. Several ``v1`` values are allowed (a
+    sender rotating its secret); every pair is compared, each in constant time.
 
     >>> body, t = b'{"event_id": "e1"}', 1_700_000_000
-    >>> check_signature(signature_header("s3cret", body, t), body, "s3cret", now=t + 299) is None
+    >>> check_signature(signature_header("s3cret", body, t), body, ["s3cret"], now=t + 299) is None
     True
-    >>> check_signature(None, body, "s3cret", now=t)
+    >>> check_signature(signature_header("old", body, t), body, ["new", "old"], now=t) is None
+    True
+    >>> check_signature(None, body, ["s3cret"], now=t)
     <HTTPStatus.UNAUTHORIZED: 401>
-    >>> [check_signature(h, body, "s3cret", now=t) for h in ("t=1,v1=00", signature_header("x", body, t))]
+    >>> [check_signature(h, body, ["s3cret"], now=t) for h in ("t=1,v1=00", signature_header("x", body, t))]
     [<HTTPStatus.FORBIDDEN: 403>, <HTTPStatus.FORBIDDEN: 403>]
-    >>> check_signature(signature_header("s3cret", body, t), body, "s3cret", now=t + 301)
+    >>> check_signature(signature_header("s3cret", body, t), body, ["s3cret"], now=t + 301)
+    <HTTPStatus.FORBIDDEN: 403>
+    >>> check_signature(signature_header("s3cret", body, t), body, [], now=t)
     <HTTPStatus.FORBIDDEN: 403>
     """
     if not header:
         return HTTPStatus.UNAUTHORIZED
-    if not secret:
+    secrets = [secret for secret in accepted if secret]
+    if not secrets:
         return HTTPStatus.FORBIDDEN
     timestamp, signatures = None, []
     for item in header.split(","):
@@ -63,8 +74,11 @@ def check_signature(
             signatures.append(value)
     if timestamp is None or not signatures or abs(now - int(timestamp)) > tolerance:
         return HTTPStatus.FORBIDDEN
-    expected = _signature(secret, body, timestamp)
-    matches = [hmac.compare_digest(expected.encode(), s.encode("utf-8", "replace")) for s in signatures]
+    matches = [
+        hmac.compare_digest(_signature(secret, body, timestamp).encode(), given.encode("utf-8", "replace"))
+        for secret in secrets
+        for given in signatures
+    ]
     return None if any(matches) else HTTPStatus.FORBIDDEN
 
 

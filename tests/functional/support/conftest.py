@@ -172,7 +172,6 @@ def shop(harness, desk, monkeypatch):
         lambda: broadcasts.BroadcastSender(notifications.get_config(), notifications.get_bot(), pacer)
     )
     monkeypatch.setattr(notifications, "sender", sender)
-    notifications.runners.cache_clear()
     monkeypatch.setattr(moto.sqs.models, "unix_time_millis", clock.millis)
     queue_url = boto3.client("sqs").create_queue(QueueName="notifications")["QueueUrl"]
     monkeypatch.setenv("NOTIFICATIONS_QUEUE_URL", queue_url)
@@ -182,4 +181,3 @@ def shop(harness, desk, monkeypatch):
     store.sqs_client.cache_clear()
     yield BusinessSystem(app, notifications, harness.lambda_context, queue_url, clock)
     store.sqs_client.cache_clear()
-    notifications.runners.cache_clear()

@@ -126,6 +126,7 @@ def test_admin_key_comes_from_ssm():
         ("BlingerWebhookFunction", "BLINGER_TOKEN", "blinger-token"),
         ("BlingerWebhookFunction", "BLINGER_WEBHOOK_SECRET", "blinger-webhook-secret"),
         ("AdminFunction", "ADMIN_API_KEY", "admin-api-key"),
+        ("BusinessWebhookFunction", "BUSINESS_WEBHOOK_SECRET", "business-webhook-secret"),
     ],
 )
 def test_each_checked_secret_can_be_rotated_where_it_is_checked(function, secret, name):

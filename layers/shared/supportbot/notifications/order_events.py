@@ -99,7 +99,7 @@ def handle(
     if len(body) > MAX_BODY_BYTES:
         return Answer(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"error": "too_large", "limit": MAX_BODY_BYTES})
     signature = {key.lower(): value for key, value in headers.items()}.get("x-signature")
-    refused = check_signature(signature, body, config.business_webhook_secret, moment)
+    refused = check_signature(signature, body, config.accepted("BUSINESS_WEBHOOK_SECRET"), moment)
     if refused is not None:
         metrics.count(metrics.WEBHOOK_CALLS_REFUSED, Webhook="business")
         logger.warning("Business webhook call refused", extra={"status": int(refused)})
