@@ -34,7 +34,6 @@ import base64
 import json
 import secrets
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -280,7 +279,8 @@ def audience_page(item: BroadcastItem, cursor: str, size: int) -> tuple[list[Ses
     return sessions, None
 
 
-Send = Callable[[BroadcastItem, int], None]
+class _Taken(Exception):
+    """Another run of the same send job claimed the recipient first."""
 
 
 class BroadcastSender:
@@ -325,7 +325,10 @@ class BroadcastSender:
         if item.status == CANCELLED:
             self._record(item, recipient, WAITING, CANCELLED, None)
             return
-        self._pace(recipient)
+        try:
+            self._pace(recipient)
+        except _Taken:
+            return
         try:
             recipient.update(
                 actions=[RecipientItem.status.set(SENDING), RecipientItem.paced_at.remove()],
@@ -355,7 +358,14 @@ class BroadcastSender:
         if wait <= MAX_WAIT_IN_PLACE:
             self.clock.sleep(wait)
             return
-        recipient.update(actions=[RecipientItem.paced_at.set(at)], condition=RecipientItem.status == WAITING)
+        try:
+            recipient.update(
+                actions=[RecipientItem.paced_at.set(at)], condition=RecipientItem.status == WAITING
+            )
+        except UpdateError as error:
+            if not condition_failed(error):
+                raise
+            raise _Taken from error  # another run of this job has it
         raise Later(f"paced: room in {wait:.1f} s", wait)
 
     def _send(self, item: BroadcastItem, user_id: int, recipient: RecipientItem) -> tuple[str, str | None]:
@@ -392,9 +402,13 @@ class BroadcastSender:
     @staticmethod
     def _release(recipient: RecipientItem, paced_at: float | None) -> None:
         booked = RecipientItem.paced_at.set(paced_at) if paced_at else RecipientItem.paced_at.remove()
-        recipient.update(
-            actions=[RecipientItem.status.set(WAITING), booked], condition=RecipientItem.status == SENDING
-        )
+        try:
+            recipient.update(
+                actions=[RecipientItem.status.set(WAITING), booked], condition=RecipientItem.status == SENDING
+            )
+        except UpdateError as error:
+            if not condition_failed(error):
+                raise
 
     @staticmethod
     def _record(

@@ -328,7 +328,10 @@ def notify_due(config: Config, pk: str, send: Send, now: float | None = None) ->
             raise
         # A newer change arrived while this one was sent: it opens a window of its own (its job
         # comes after it closes).
-        item.update(actions=[PendingOrderItem.since.set(moment)], condition=PendingOrderItem.since.exists())
+        with contextlib.suppress(UpdateError):  # closed meanwhile by another run of this job
+            item.update(
+                actions=[PendingOrderItem.since.set(moment)], condition=PendingOrderItem.since.exists()
+            )
     return sent
 
 
