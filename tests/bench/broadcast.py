@@ -112,11 +112,11 @@ def report(recipients: int = 2000) -> dict[str, Any]:
 
 def _session(user_id: int) -> dict[str, Any]:
     phone = f"+7{user_id:010d}"[-12:]
-    auth = json.dumps({"t": f"bench-{user_id}", "k": "customer", "p": phone, "n": ""}, separators=(",", ":"))
+    auth = json.dumps({"t": f"bench-{user_id}", "k": "customer", "n": ""}, separators=(",", ":"))
     return {
         "user_id": {"N": str(user_id)},
         "a": {"S": auth},
-        "t": {"S": "customer"},
+        "t": {"S": "c"},  # storage/sessions.py AUDIENCES
         "p": {"S": phone},
         "l": {"S": "ru"},
         "u": {"N": "0"},

@@ -25,6 +25,7 @@ def test_customer_logs_in_and_browses_orders(harness):
         "💬 Задать вопрос",
         "📷 Фото товара",
         "⚠️ Жалоба",
+        "🔔 Уведомления",
         "🚪 Выйти",
     ]
     # WHEN she opens her orders

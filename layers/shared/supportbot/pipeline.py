@@ -28,6 +28,7 @@ from supportbot.config import Config, PerConfig
 from supportbot.content import ContentStore, get_content_store
 from supportbot.i18n import Translator, pick_language, translator
 from supportbot.storage.sessions import (
+    AUDIENCES,
     Auth,
     SessionConflictError,
     SessionItem,
@@ -197,7 +198,8 @@ def load_machine_session(machine: Machine, item: SessionItem) -> Session:
     session = machine.load(item.machine)
     session.user_data.pop(AUTH, None)
     if item.auth:
-        session.user_data[AUTH] = item.auth
+        # The phone is stored once, in the attribute the Phones index reads (store_machine_session).
+        session.user_data[AUTH] = {"p": item.phone, **item.auth} if item.phone else item.auth
     if item.notifications_off:
         session.user_data[NOTIFICATIONS_OFF] = True
     return session
@@ -210,9 +212,10 @@ def store_machine_session(item: SessionItem, session: Session) -> None:
     # Attributes of their own, read by order events and broadcasts through the sessions' indexes.
     item.notifications_off = bool(user_data.pop(NOTIFICATIONS_OFF, False)) or None
     auth = Auth.from_dict(item.auth)
-    item.audience = auth.user_type if auth is not None else None
-    if auth is not None:
+    item.audience = AUDIENCES.get(auth.user_type) if auth is not None else None
+    if auth is not None and item.auth is not None:
         item.phone = auth.phone  # kept after a logout: an event for it is then "logged_out"
+        item.auth = {key: value for key, value in item.auth.items() if key != "p"}
     if user_data:
         stored["u"] = user_data
     item.machine = stored

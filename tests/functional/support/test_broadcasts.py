@@ -8,7 +8,7 @@ import contextlib
 
 import pytest
 
-from supportbot.storage.sessions import Auth, SessionItem, load_session, mark_bot_blocked
+from supportbot.storage.sessions import AUDIENCES, SessionItem, load_session, mark_bot_blocked
 from tests.functional.admin.conftest import ADMIN_KEY, AdminClient
 from tests.functional.conftest import reset_singletons
 from tests.functional.support.order_events_harness import START
@@ -37,8 +37,10 @@ def people(
     for n in range(count):
         user_id = start + n
         harness.world.add_user(user_id, first_name=f"U{user_id}", language_code=language)
-        item = SessionItem(user_id, language=language, phone=f"+7900{user_id:07d}"[-12:], audience=user_type)
-        item.auth = Auth(token=f"t{user_id}", user_type=user_type, phone=item.phone).to_dict()
+        item = SessionItem(
+            user_id, language=language, phone=f"+7900{user_id:07d}"[-12:], audience=AUDIENCES[user_type]
+        )
+        item.auth = {"t": f"t{user_id}", "k": user_type}  # the phone is the item's own (p), as saved
         for name, value in extra.items():
             setattr(item, name, value)
         item.save()

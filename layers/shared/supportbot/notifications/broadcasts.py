@@ -43,6 +43,7 @@ from aws_lambda_powertools import Logger
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from telebot import TeleBot
 from telebot.apihelper import ApiTelegramException
+from urllib3.exceptions import NewConnectionError
 
 from supportbot.config import Config
 from supportbot.notifications.jobs import Later
@@ -56,7 +57,7 @@ from supportbot.notifications.store import (
 )
 from supportbot.pacing import BOT_SCOPE, BROADCAST, Clock, Pacer, PacingContendedError
 from supportbot.storage.conditions import condition_failed
-from supportbot.storage.sessions import SessionItem, mark_bot_blocked
+from supportbot.storage.sessions import AUDIENCES, SessionItem, mark_bot_blocked
 from supportbot.storage.transactions import transaction
 from supportbot.telegram.replies import inline_markup
 
@@ -262,7 +263,11 @@ def _store_page(
 def audience_page(item: BroadcastItem, cursor: str, size: int) -> tuple[list[SessionItem], str | None]:
     """Up to ``size`` sessions of the audience from ``cursor`` on, and the cursor after them."""
     audience = item.audience or {}
-    types = [audience["user_type"]] if audience.get("user_type") else list(USER_TYPES)
+    types = (
+        [AUDIENCES[audience["user_type"]]]
+        if audience.get("user_type")
+        else [AUDIENCES[t] for t in USER_TYPES]
+    )
     state: dict[str, Any] = json.loads(cursor) if cursor else {"type": 0, "key": None}
     index = int(state["type"])
     language = audience.get("language")
@@ -277,6 +282,16 @@ def audience_page(item: BroadcastItem, cursor: str, size: int) -> tuple[list[Ses
     if index + 1 < len(types):
         return sessions, json.dumps({"type": index + 1, "key": None})
     return sessions, None
+
+
+def _never_reached(error: requests.RequestException) -> bool:
+    """Whether the request surely never reached Telegram (no connection was made): only then is
+    sending again safe. A connection dropped after the request went out (requests calls that a
+    ConnectionError too) or a read timeout may have delivered it."""
+    if isinstance(error, requests.ConnectTimeout):
+        return True
+    reason = getattr(error.args[0], "reason", None) if error.args else None
+    return isinstance(error, requests.ConnectionError) and isinstance(reason, NewConnectionError)
 
 
 class _Taken(Exception):
@@ -391,11 +406,10 @@ class BroadcastSender:
                 self._release(recipient, None)
                 raise Later(f"Telegram error {error.error_code}", RETRY_UNREACHED) from error
             return FAILED, f"Telegram refused: {error.description}"
-        except requests.ConnectionError as error:
-            # Never reached Telegram (a read timeout is not this: it may have been sent).
-            self._release(recipient, None)
-            raise Later(f"Telegram unreachable: {type(error).__name__}", RETRY_UNREACHED) from error
         except requests.RequestException as error:
+            if _never_reached(error):
+                self._release(recipient, None)
+                raise Later(f"Telegram unreachable: {type(error).__name__}", RETRY_UNREACHED) from error
             return FAILED, f"{INTERRUPTED} ({type(error).__name__})"
         return SENT, None
 
