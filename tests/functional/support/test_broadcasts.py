@@ -242,7 +242,9 @@ def test_at_most_once_when_killed_between_sending_and_recording(shop, admin, har
 
 
 @pytest.mark.pacing
-def test_paced_at_25_a_second_and_429s_retry_after_honoured(shop, admin, harness):
+def test_paced_at_25_a_second_and_429s_retry_after_honoured(shop, admin, harness, monkeypatch):
+    # one job at a time: on the injected clock, threads sleeping at once would each move it on
+    monkeypatch.setattr(shop.notifications, "PARALLEL", 1)
     users = people(harness, 120, 200000000)
     # Telegram answers one send with 429 "retry after 7"
     harness.world.fail_next("sendMessage", 429, retry_after=7)
