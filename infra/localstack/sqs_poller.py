@@ -135,14 +135,12 @@ class QueuePoller:
             logger.exception("Reporting a batch of %s failed", self.source.function)
 
     def backlog(self) -> int:
-        """Messages still in the queue: waiting, being handled, or waiting for a retry."""
+        """Messages still in the queue: waiting, being handled, or waiting for a retry. Not those
+        sent with a delay: they are due later on purpose (an order's coalescing window, a
+        scheduled broadcast), and stopping would wait for them in vain."""
         attributes = self._sqs.get_queue_attributes(
             QueueUrl=self._queue_url,
-            AttributeNames=[
-                "ApproximateNumberOfMessages",
-                "ApproximateNumberOfMessagesNotVisible",
-                "ApproximateNumberOfMessagesDelayed",
-            ],
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
         )["Attributes"]
         return sum(int(value) for value in attributes.values())
 
