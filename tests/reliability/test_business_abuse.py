@@ -71,7 +71,7 @@ def calls(draw, shop) -> tuple[str, bytes, str | None, str | None]:
     return kind, raw, signature, event_id
 
 
-def test_generated_calls(harness, desk, shop, logs):
+def test_generated_calls(atomic_aws, harness, desk, shop, logs):
     ann = harness.user(ANN, language="en", first_name="Ann")
     ann.send("/start")
     ann.share_contact(CUSTOMER_PHONE)
