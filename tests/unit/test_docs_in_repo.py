@@ -6,7 +6,10 @@ import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-OUTSIDE = re.compile(r"\.\./shared|\(ARCHITECTURE, \"")
+# Built from parts, so this file holds no such citation itself and is checked like every other.
+DESIGN_FOLDER = "/".join(("..", "shared"))
+BARE_CITATION = "(" + "ARCHITECTURE" + ', "'
+OUTSIDE = re.compile("|".join(map(re.escape, (DESIGN_FOLDER, BARE_CITATION))))
 CITED_SECTION = re.compile(r"docs/ARCHITECTURE\.md`?, \"([^\"]+)\"")
 
 
@@ -22,7 +25,6 @@ def test_no_file_cites_a_design_file_outside_the_repository() -> None:
     offenders = [
         f"{f.relative_to(ROOT)}:{n}"
         for f in files
-        if f.name != Path(__file__).name
         for n, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1)
         if OUTSIDE.search(line)
     ]
