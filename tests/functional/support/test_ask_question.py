@@ -9,6 +9,7 @@ import boto3
 import pytest
 
 from infra.demo import CUSTOMER_NAME, CUSTOMER_PHONE
+from supportbot.support import conversations
 from supportbot.support.messages import BLINGER, SENT, user_messages
 from tests.functional.harness import BOT_TOKEN
 from tests.functional.support.conftest import BUCKET
@@ -145,6 +146,9 @@ def test_contact_support_about_an_order_attaches_it(harness, desk, ann):
     conversation = desk.blinger.conversation("tg-100000001")
     assert [m.data for m in conversation.messages][2:] == ["It started yesterday"]
     assert conversation.info["order"] == "№10265"
+    # AND the conversation is about that order, as the admin inbox and the reports read it
+    (stored,) = conversations.of_user(ANN)
+    assert stored.order == {"id": "A10000", "number": "10265"}
 
 
 def test_end_dialog_and_main_menu_stay_reachable(harness, desk, ann):

@@ -15,7 +15,7 @@ from supportbot import pipeline
 from supportbot.config import get_config
 from supportbot.content import ContentItem, get_content_store
 from supportbot.storage.sessions import SessionConflictError, load_session, save_session
-from supportbot.support import files, outbox
+from supportbot.support import conversations, files, outbox
 from supportbot.support.blinger_ids import blinger_client_id
 from supportbot.support.destinations import Destinations
 from supportbot.support.messages import SENT, user_messages
@@ -170,6 +170,9 @@ def test_a_three_level_complaint_with_every_input_kind_reaches_support(harness, 
         assert "/file/bot" not in json.dumps(call.body)
     (message,) = user_messages(USER_ID)
     assert message.status == SENT
+    # AND the complaint's conversation is about the order she picked
+    (stored,) = conversations.of_user(USER_ID)
+    assert stored.order == {"id": answers[0]["order_id"], "number": number}
 
     # WHEN Anna opens "My complaints"
     mine = anna.tap("📋 Мои жалобы")

@@ -264,16 +264,19 @@ def blinger_context(d: BotDeps, ctx: Context) -> dict[str, Any]:
     info: dict[str, Any] = {"user_type": auth.user_type if auth else "guest"}
     if user.username:
         info["telegram_username"] = f"@{user.username}"
-    if ctx.params.get("order"):
-        # Flat text, as a helpdesk shows info: a nested object reads as raw JSON there.
-        info["order"] = f"№{ctx.params.get('number') or ctx.params['order']}"
-        info["order_id"] = ctx.params["order"]
-    return {
+    context: dict[str, Any] = {
         "client_name": (auth.name if auth else "") or full_name,
         "client_phone": auth.phone if auth else None,
         "info": info,
         "language": d.t.language,
     }
+    if ctx.params.get("order"):
+        number = ctx.params.get("number") or ctx.params["order"]
+        # Flat text, as a helpdesk shows info: a nested object reads as raw JSON there.
+        info["order"] = f"№{number}"
+        info["order_id"] = ctx.params["order"]
+        context["order"] = {"id": ctx.params["order"], "number": number}
+    return context
 
 
 def relay_edit(config: Config, message: types.Message) -> bool:

@@ -294,7 +294,8 @@ def new_conversation(user_id: int, context: dict[str, Any], desk: str) -> Conver
         "type": info.get("user_type"),
         "username": info.get("telegram_username") or info.get("username"),
     }
-    order = info.get("order") if isinstance(info.get("order"), dict) else None
+    # The desk's info holds the order as display text; the context's "order" is {"id", "number"}.
+    order = context.get("order") if isinstance(context.get("order"), dict) else None
     return ConversationItem(
         user_key(user_id),
         conversation_key(number),

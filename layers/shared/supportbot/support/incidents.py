@@ -120,10 +120,11 @@ def support_message(
     info: dict[str, Any] = {"ticket": number, "ticket_kind": INCIDENT, "user_type": customer.user_type}
     if customer.username:
         info["username"] = _at(customer.username)
-    orders = [answer.order_number for answer in answers if answer.kind == "order"]
-    if orders:
-        info["order"] = orders[0]
     context: dict[str, Any] = {"client_name": customer.name, "info": info, "ticket": number}
+    orders = [answer for answer in answers if answer.kind == "order"]
+    if orders:
+        info["order"] = orders[0].order_number
+        context["order"] = {"id": orders[0].order_id, "number": orders[0].order_number}
     if customer.phone:
         context["client_phone"] = customer.phone
     return NewMessage(customer.user_id, BLINGER, parts, context)
