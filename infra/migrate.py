@@ -16,7 +16,11 @@ a partial run. What it does (docs/ARCHITECTURE.md, "Migrations"):
   last) unless it was closed; each old rating item becomes its conversation's rating and Blinger
   id (``desk_ref``, so today's rating buttons keep working), then is deleted; what the new
   conversations add (every one, the live ones, failed messages) is added to the counters the
-  admin's stats read, in the transaction that saves each.
+  admin's stats read, in the transaction that saves each;
+- a logged-in session saved before order events and broadcasts existed (its phone inside the
+  login) gets the phone and the user type as attributes of their own, so the sessions' Phones and
+  Audiences indexes find it before the user writes again (a save of theirs meanwhile wins: it
+  derives the same).
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ from pynamodb.exceptions import PutError
 from supportbot.storage.conditions import condition_failed
 
 LOCAL_MOTO = "http://127.0.0.1:5000"
-LOCAL_TABLE = "ConversationsTable"
+LOCAL_TABLES = ("ConversationsTable", "SessionsTable")
 PHOTO_OUTCOMES = {"photos": "photos_sent", "refused": "refused"}
 
 
@@ -45,11 +49,12 @@ class Counts:
     messages: int = 0
     conversations: int = 0
     ratings: int = 0
+    sessions: int = 0
 
     def __str__(self) -> str:
         return (
             f"{self.tickets} ticket(s), {self.messages} message(s) into {self.conversations} "
-            f"conversation(s), {self.ratings} rating(s) migrated"
+            f"conversation(s), {self.ratings} rating(s), {self.sessions} session(s) migrated"
         )
 
 
@@ -86,7 +91,38 @@ def migrate() -> Counts:
         counts.conversations += made
         counts.messages += len(user.messages)
         counts.ratings += len(user.ratings)
+    counts.sessions = _sessions()
     return counts
+
+
+def _sessions() -> int:
+    """Logged-in sessions whose phone is still inside the login get the indexed attributes."""
+    from pynamodb.exceptions import UpdateError
+
+    from supportbot.storage.sessions import AUDIENCES, Auth, SessionItem
+
+    migrated = 0
+    for item in SessionItem.scan(SessionItem.auth.exists() & SessionItem.phone.does_not_exist()):
+        auth = Auth.from_dict(item.auth)
+        if auth is None or not auth.phone:
+            continue
+        audience = AUDIENCES.get(auth.user_type)
+        try:
+            item.update(
+                actions=[
+                    SessionItem.phone.set(auth.phone),
+                    SessionItem.audience.set(audience) if audience else SessionItem.audience.remove(),
+                    SessionItem.auth.set(
+                        {key: value for key, value in (item.auth or {}).items() if key != "p"}
+                    ),
+                ]
+            )
+        except UpdateError as error:
+            if not condition_failed(error):
+                raise
+            continue  # the user's own save came first and derived the same
+        migrated += 1
+    return migrated
 
 
 def _ticket(raw: dict[str, Any]) -> None:
@@ -223,12 +259,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.stack_name:
         from infra.redrive import stack_outputs
 
-        os.environ["CONVERSATIONS_TABLE"] = stack_outputs(args.stack_name)["ConversationsTableName"]
+        outputs = stack_outputs(args.stack_name)
+        os.environ["CONVERSATIONS_TABLE"] = outputs["ConversationsTableName"]
+        os.environ["SESSIONS_TABLE"] = outputs["SessionsTableName"]
     else:
         from infra.localstack.aws import apply_environment, aws_environment
 
         apply_environment(aws_environment(args.moto_url))
-        os.environ["CONVERSATIONS_TABLE"] = LOCAL_TABLE  # the local stack names tables by logical id
+        # The local stack names tables by logical id.
+        os.environ["CONVERSATIONS_TABLE"], os.environ["SESSIONS_TABLE"] = LOCAL_TABLES
     print(f"migrate: {migrate()}")
     return 0
 

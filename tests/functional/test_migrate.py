@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import boto3
@@ -143,3 +144,55 @@ def test_a_later_customer_message_continues_the_migrated_live_conversation(old_d
     assert item.conversation == boris.number
     assert conversations.get(BORIS, int(boris.number)).status == "open"
     assert conversations.get(BORIS, int(boris.number)).unread == 1
+
+
+def old_session(user_id, login=None):
+    """A session as the version before order events saved it: the phone inside the login."""
+    item = {"user_id": {"N": str(user_id)}, "l": {"S": "ru"}, "u": {"N": "0"}, "v": {"N": "1"}}
+    if login is not None:
+        item["a"] = {"S": json.dumps(login)}
+    boto3.client("dynamodb").put_item(TableName=os.environ["SESSIONS_TABLE"], Item=item)
+
+
+def test_old_sessions_get_the_phone_and_type_the_indexes_find(aws):
+    from infra.migrate import migrate
+    from supportbot.storage.sessions import SessionItem, load_session, sessions_with_phone
+
+    # GIVEN a customer and a partner logged in before order events, a guest, and an unknown type
+    old_session(ANNA, {"t": "tok-a", "k": "customer", "p": "+79001112233", "n": "Anna"})
+    old_session(BORIS, {"t": "tok-b", "k": "partner", "p": "+79004445566", "n": ""})
+    old_session(7003)
+    old_session(7004, {"t": "tok-c", "k": "courier", "p": "+79007778899", "n": ""})
+    old_session(7005, {"t": "tok-d", "k": "customer", "p": "", "n": ""})  # no phone to index
+    # WHEN make migrate runs
+    assert migrate().sessions == 3
+    # THEN an order event for Anna's phone finds her, and a broadcast to each type its users
+    assert [s.user_id for s in sessions_with_phone("+79001112233")] == [ANNA]
+    assert [s.user_id for s in SessionItem.audiences.query("c")] == [ANNA]
+    assert [s.user_id for s in SessionItem.audiences.query("p")] == [BORIS]
+    # AND the login is whole, its phone stored once (as a save of today writes it)
+    anna = load_session(ANNA)
+    assert (anna.auth, anna.phone) == ({"t": "tok-a", "k": "customer", "n": "Anna"}, "+79001112233")
+    assert (load_session(7004).phone, load_session(7004).audience) == ("+79007778899", None)
+    # AND a second run changes nothing
+    assert migrate().sessions == 0
+
+
+def test_a_user_saving_meanwhile_wins_over_the_session_migration(aws, monkeypatch):
+    from infra.migrate import migrate
+    from supportbot.storage.sessions import SessionItem, load_session
+
+    old_session(ANNA, {"t": "tok-a", "k": "customer", "p": "+79001112233", "n": "Anna"})
+    scan = SessionItem.scan
+
+    def user_saves_after_the_scan(*args, **kwargs):
+        for item in scan(*args, **kwargs):
+            fresh = load_session(int(item.user_id))
+            fresh.language = "en"  # the user's own save between the scan and the update
+            fresh.save()
+            yield item
+
+    monkeypatch.setattr(SessionItem, "scan", user_saves_after_the_scan)
+    assert migrate().sessions == 0
+    # THEN the user's save stands (the migration did not overwrite it with its older copy)
+    assert load_session(ANNA).language == "en"
