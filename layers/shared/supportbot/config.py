@@ -70,6 +70,7 @@ class Config:
     backend_table: str = "backend"
     failed_updates_table: str = "failed-updates"
     conversations_table: str = "conversations"
+    notifications_table: str = "notifications"
     blinger_api_url: str | None = None
     blinger_token: str | None = None
     blinger_channel_id: str | None = None
@@ -130,6 +131,7 @@ class Config:
             backend_table=env.get("BACKEND_TABLE") or cls.backend_table,
             failed_updates_table=env.get("FAILED_UPDATES_TABLE") or cls.failed_updates_table,
             conversations_table=env.get("CONVERSATIONS_TABLE") or cls.conversations_table,
+            notifications_table=env.get("NOTIFICATIONS_TABLE") or cls.notifications_table,
             blinger_api_url=env.get("BLINGER_API_URL") or None,
             blinger_token=secrets["BLINGER_TOKEN"],
             blinger_channel_id=env.get("BLINGER_CHANNEL_ID") or None,

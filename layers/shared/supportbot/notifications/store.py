@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 from typing import Any
 
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
@@ -20,15 +19,14 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from supportbot.storage.attributes import CompactJSONAttribute
-
-TABLE = os.environ.get("NOTIFICATIONS_TABLE", "notifications")
+from supportbot.storage.tables import TableName
 
 
 class PendingOrderItem(Model):
     """The newest change of one order for one user, while it waits out its coalescing window."""
 
     class Meta:
-        table_name = TABLE
+        table_name = TableName("notifications_table")
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True, default="-")
@@ -60,7 +58,7 @@ class BroadcastsIndex(GlobalSecondaryIndex["BroadcastItem"]):  # type: ignore[no
 
 class BroadcastItem(Model):
     class Meta:
-        table_name = TABLE
+        table_name = TableName("notifications_table")
 
     listing = BroadcastsIndex()
     pk = UnicodeAttribute(hash_key=True)
@@ -86,7 +84,7 @@ class BroadcastItem(Model):
 
 class RecipientItem(Model):
     class Meta:
-        table_name = TABLE
+        table_name = TableName("notifications_table")
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
