@@ -46,13 +46,13 @@ from supportbot.security import check_signature
 from supportbot.storage.conditions import condition_failed
 from supportbot.storage.sessions import Auth, SessionItem, sessions_with_phone
 from supportbot.storage.transactions import transaction
+from supportbot.support import once
 from supportbot.support.messages import MarkerItem
 
 logger = Logger(child=True)
 
 MAX_BODY_BYTES = 64 * 1024
 TYPES = ("order.created", "order.updated")
-ONCE_TTL = timedelta(days=30)
 PENDING_TTL = timedelta(days=7)
 DELIVERED = "delivered"
 REASONS = ("unknown_customer", "not_started", "logged_out", "notifications_off", "blocked")
@@ -189,13 +189,9 @@ def accept(
         )
         reason = "not_started" if known else "unknown_customer"
     outcome = DELIVERED if reachable else str(reason)
-    marker = MarkerItem(
-        f"IN#biz:{event.event_id}",
-        "-",
-        ref=outcome,
-        expires_at=datetime.fromtimestamp(now, UTC) + ONCE_TTL,
-    )
-    fresh = MarkerItem.pk.does_not_exist() | (MarkerItem.expires_at < datetime.fromtimestamp(now, UTC))
+    at = datetime.fromtimestamp(now, UTC)
+    marker = once.marker(f"biz:{event.event_id}", at, ref=outcome)
+    fresh = once.fresh(at)
     duplicate = False
     try:
         with transaction() as write:

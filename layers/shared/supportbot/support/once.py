@@ -11,7 +11,8 @@ until then an expired marker is not a repeat).
 Keys, one scheme ``<source>:<what>``: ``tg:<user>:<message_id>`` (a customer's message),
 ``blinger:<digest>`` (a Blinger call), ``ticket:<user>:<screen token>:<subject>`` (a Send/Submit
 press), ``wh:<chat>:<update_id>`` and ``wh-album:<chat>:<media_group_id>`` (warehouse input),
-``out:<what>`` (a message the bot sends once for a move: a ticket notice, a rating request).
+``out:<what>`` (a message the bot sends once for a move: a ticket notice, a rating request),
+``biz:<event_id>`` (an order event from the business system).
 """
 
 from __future__ import annotations
