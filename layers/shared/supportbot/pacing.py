@@ -18,12 +18,16 @@ With ``burst`` 1 the messages are spaced evenly (``interval`` apart), which is w
 a limit stated as "N per window" whatever the window's phase; a booking of several messages at
 once (an album) waits for the room of all of them, before and after.
 
-**Shared by concurrent instances**: the item is read with a strongly consistent read and
-written back only if ``tat`` is still what was read (a conditional write); an instance that lost
-the race reads again. That is optimistic locking on one small item: each booking costs one read
-and one write unit, contention is bounded by the scope's own rate (a group's item is written at
-most 20 times a minute, the broadcast item 25 times a second, far under DynamoDB's 1,000 writes/s
-per partition), and no lock can be left held by a crashed instance. A crash between booking and
+**Shared by concurrent instances**, without a lock and, while a scope is busy, without races:
+when the booking cannot go at once (``tat`` is far enough ahead that ``at`` is in the future),
+the new ``tat`` is the old one plus a fixed step, so one conditional ``ADD`` books it
+(condition: ``tat`` is still that far ahead) and the stored result says which slot it got —
+however many instances book together, each gets its own slot in one write and no read. When the
+scope has room (``at`` is now) or has no item yet, the item is read (strongly consistent) and
+written back only if ``tat`` is still what was read; an instance that lost that race tries again,
+and then usually finds the bucket busy. Each booking costs about one write unit; a scope's item is
+written at its own rate (a group's 20 times a minute, the broadcast item 25 times a second, far
+under DynamoDB's 1,000 writes/s per partition), and no lock can be left held by a crashed instance. A crash between booking and
 sending only wastes the slot: pacing gets slower, never faster. A send that goes out after its
 booked time (a held-back message is late by up to its queue's whole-second visibility) moves the
 bucket on from the moment it really went (:meth:`Pacer.sent_late`), so lateness never squeezes
@@ -36,6 +40,7 @@ their bucket was full again.
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections.abc import Callable
@@ -50,6 +55,9 @@ from supportbot.storage.conditions import condition_failed
 
 EXPIRY = timedelta(days=1)
 MAX_RACES = 20  # lost conditional writes in a row before giving up (the caller retries later)
+# A busy scope's booking sets the item's expiry without reading tat: this far ahead of now at most
+# (further, the read-and-write path books and sets it from tat itself).
+HORIZON = 12 * 60 * 60
 
 
 @dataclass(frozen=True)
@@ -94,6 +102,13 @@ class Clock:
 CLOCK = Clock()
 
 
+def _millis(seconds: float) -> float:
+    """Rounded up to the millisecond: what the item stores is then exact both as DynamoDB's decimal
+    (sums of ``ADD`` included) and as a float, so the read-and-write path's "tat is still what I
+    read" condition compares equal values. Up, so pacing is never faster than its rate."""
+    return math.ceil(round(seconds * 1000, 6)) / 1000
+
+
 class PacingContendedError(Exception):
     """Every try to book lost the race for the scope's item: the caller should try again later."""
 
@@ -125,12 +140,19 @@ class Pacer:
 
     def book(self, scope: str, rate: Rate, units: int = 1) -> float:
         """Book ``units`` messages in ``scope``; seconds from now until they may be sent (0: now)."""
+        ahead = (rate.burst - units) * rate.interval  # at = tat - ahead, when that is not past
+        # tat' = max(tat, at) + units * interval: a fixed step whenever at is in the future.
+        step = _millis((units + max(0, units - rate.burst)) * rate.interval)
         for _ in range(MAX_RACES):
             now = self.clock.now()
+            booked = self._book_busy(scope, now, now + ahead, step)
+            if booked is not None:
+                return booked - step - ahead - now
             stored = self._read(scope)
+            if stored is not None and stored.tat >= now + ahead:
+                continue  # booked by another instance meanwhile: busy now
             tat = stored.tat if stored is not None else now
-            at = max(now, tat - (rate.burst - units) * rate.interval)
-            item = BucketItem(scope, tat=max(tat, at) + units * rate.interval)
+            item = BucketItem(scope, tat=_millis(max(tat, now) + units * rate.interval))
             item.expires_at = datetime.fromtimestamp(item.tat, UTC) + EXPIRY
             condition = BucketItem.scope.does_not_exist() if stored is None else BucketItem.tat == stored.tat
             try:
@@ -139,15 +161,34 @@ class Pacer:
                 if condition_failed(error):
                     continue  # another instance booked in between: read its booking
                 raise
-            return at - now
+            return 0.0
         raise PacingContendedError(f"could not book a send in {scope!r}")
+
+    @staticmethod
+    def _book_busy(scope: str, now: float, threshold: float, step: float) -> float | None:
+        """The scope's new ``tat`` after adding ``step``, if ``tat`` was at least ``threshold``
+        (the booking goes in the future); None when the scope has room now or no item."""
+        item = BucketItem(scope)
+        try:
+            item.update(
+                actions=[
+                    BucketItem.tat.add(step),
+                    BucketItem.expires_at.set(datetime.fromtimestamp(now + HORIZON, UTC) + EXPIRY),
+                ],
+                condition=BucketItem.tat.between(threshold, now + HORIZON),
+            )
+        except UpdateError as error:
+            if condition_failed(error):
+                return None
+            raise
+        return float(item.tat)
 
     def sent_late(self, scope: str, rate: Rate, units: int = 1) -> None:
         """A send is going out now, after the time it had booked (a held-back message returns when
         its queue visibility ends, counted in whole seconds): move the bucket on from now, so the
         next booking keeps its distance from this send and not from the slot it missed. One
         conditional write, no read: when the bucket is already further on, nothing changes."""
-        tat = self.clock.now() + units * rate.interval
+        tat = _millis(self.clock.now() + units * rate.interval)
         try:
             BucketItem(scope).update(
                 actions=[BucketItem.tat.set(tat)],

@@ -5,12 +5,14 @@ failing one still is after its attempts (moto; an injectable clock, no real wait
 from __future__ import annotations
 
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import boto3
 import pytest
 
 from supportbot.config import Config
-from supportbot.pacing import GROUP_CHAT, PRIVATE_CHAT, BucketItem, Clock, Pacer, Rate
+from supportbot.pacing import BROADCAST, GROUP_CHAT, PRIVATE_CHAT, BucketItem, Clock, Pacer, Rate
 from supportbot.support.messages import BLINGER, FAILED, QUEUED, SENT, NewMessage, load_message
 from supportbot.support.outbox import DeliveryError, HeldBack, OutboxConsumer, OutboxRecord, enqueue
 
@@ -78,6 +80,36 @@ def test_two_instances_booking_at_the_same_moment_get_different_slots(aws, monke
     # THEN its conditional write lost, it read again and took the next slot: no slot given twice
     assert (raced[1], waited) == (0.0, pytest.approx(3.3))
     assert BucketItem.get("chat:-9").tat == pytest.approx(T0 + 2 * 3.3)
+
+
+def test_a_busy_scope_books_in_one_write_without_reading(aws, monkeypatch):
+    clock = FakeClock()
+    pacer = Pacer(clock)
+    reads = []
+    real_read = Pacer._read
+    monkeypatch.setattr(Pacer, "_read", staticmethod(lambda scope: reads.append(scope) or real_read(scope)))
+    # WHEN a broadcast books five sends in the same instant
+    waits = [pacer.book("bot", BROADCAST) for _ in range(5)]
+    # THEN they are spaced by the rate, and only the first (the scope had room) read the bucket
+    assert waits == pytest.approx([0.0, 0.044, 0.088, 0.132, 0.176], abs=1e-6)  # floats at 1.8e9 s
+    assert reads == ["bot"]
+
+
+def test_instances_booking_together_each_get_their_own_slot(aws, atomic_aws):
+    # GIVEN a bucket already busy (a broadcast under way) and ten instances booking at once
+    clock = FakeClock()
+    assert Pacer(clock).book("bot", BROADCAST) == 0.0
+    start = threading.Barrier(10)
+
+    def book() -> float:
+        start.wait()
+        return Pacer(clock).book("bot", BROADCAST)
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        waits = sorted(pool.map(lambda _: book(), range(10)))
+    # THEN every one got a slot of its own, one interval apart, none given twice
+    assert waits == pytest.approx([0.044 * n for n in range(1, 11)], abs=1e-6)
+    assert BucketItem.get("bot").tat == pytest.approx(T0 + 11 * 0.044)
 
 
 class FakeSqs:
