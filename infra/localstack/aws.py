@@ -15,6 +15,7 @@ from typing import Any
 import boto3
 from moto.server import ThreadedMotoServer
 
+from infra.localstack import moto_transactions
 from infra.localstack.template_model import REGION, StackModel
 from infra.template import create_tables, global_environment
 
@@ -47,6 +48,7 @@ class MotoServer:
 
     def __init__(self, port: int = 5000) -> None:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        moto_transactions.install()  # transactions at DynamoDB's cost, not the table's size
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
         self._started = False
 
