@@ -55,6 +55,9 @@ DEAD_LETTERS = "DeadLetters"  # Count: messages moved to the dead-letter queue
 # Business system (over HTTP; the built-in backend is not measured)
 BUSINESS_SYSTEM_LATENCY = "BusinessSystemLatency"  # Milliseconds per call
 BUSINESS_SYSTEM_ERRORS = "BusinessSystemErrors"  # Count: timeouts, 5xx, answers outside the contract
+# Business webhook and notifications
+ORDER_EVENTS = "OrderEvents"  # Count; Outcome: delivered, skipped (a reason not to tell), duplicate
+BROADCAST_SENDS = "BroadcastSends"  # Count; Outcome: sent, blocked, failed
 
 UNITS = {
     FIRST_ANSWER_TIME: "Seconds",
@@ -65,6 +68,8 @@ DIMENSIONS = {
     UPDATES: ("Kind",),
     WEBHOOK_CALLS_REFUSED: ("Webhook",),
     DELIVERIES: ("Destination", "Outcome"),
+    ORDER_EVENTS: ("Outcome",),
+    BROADCAST_SENDS: ("Outcome",),
 }
 NAMES = frozenset(
     {
@@ -81,6 +86,8 @@ NAMES = frozenset(
         DEAD_LETTERS,
         BUSINESS_SYSTEM_LATENCY,
         BUSINESS_SYSTEM_ERRORS,
+        ORDER_EVENTS,
+        BROADCAST_SENDS,
     }
 )
 

@@ -8,7 +8,9 @@ import contextlib
 
 import pytest
 
+from supportbot import metrics
 from supportbot.storage.sessions import AUDIENCES, SessionItem, load_session, mark_bot_blocked
+from tests.emf import Capture
 from tests.functional.admin.conftest import ADMIN_KEY, AdminClient
 from tests.functional.conftest import reset_singletons
 from tests.functional.support.order_events_harness import START
@@ -179,12 +181,19 @@ def _record(message):
     return record(message)
 
 
-def test_telegram_refusals_blocked_and_failed(shop, admin, harness):
+def test_telegram_refusals_blocked_and_failed(shop, admin, harness, capsys):
     users = people(harness, 3, 200000000)
     harness.world.block(users[0])
+    emf = Capture(capsys)
     _, created = admin.call("POST", "/broadcasts", {"text": "Hi"})
     view = run(shop, admin, created["id"])
     assert (view["sent"], view["blocked"]) == (2, 1)
+    # each send is counted by its outcome
+    counts = emf.counts()
+    assert {k: v for k, v in counts.items() if k[0] == metrics.BROADCAST_SENDS} == {
+        (metrics.BROADCAST_SENDS, "sent"): 2,
+        (metrics.BROADCAST_SENDS, "blocked"): 1,
+    }
     # the user is marked blocked for the outbox too
     assert load_session(users[0]).bot_blocked_at is not None
 

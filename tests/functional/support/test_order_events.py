@@ -8,8 +8,10 @@ import json
 import pytest
 
 from infra.demo import CUSTOMER_PHONE, PARTNER_PHONE, demo_orders
+from supportbot import metrics
 from supportbot.security import signature_header
 from supportbot.storage.sessions import mark_bot_blocked
+from tests.emf import Capture
 from tests.functional.conftest import reset_singletons
 from tests.functional.support.order_events_harness import SECRET, WINDOW
 
@@ -52,6 +54,19 @@ def test_a_status_change_reaches_the_customer_once_with_its_buttons(shop, desk, 
     assert again == (200, {"accepted": True, "duplicate": True, "delivered": True})
     told(shop, desk)
     assert len(ann.world.bot_messages(ANN)) == messages
+
+
+def test_each_event_is_counted_by_its_outcome(shop, desk, ann, capsys):
+    emf = Capture(capsys)
+    shop.post(shop.event("in_transit"))
+    shop.post(shop.event("in_transit", event_id="evt-1"))  # a repeat
+    shop.post(shop.event("in_transit", event_id="evt-2", phone="+79990000000"))  # nobody to tell
+    counts = emf.counts()
+    assert {k: v for k, v in counts.items() if k[0] == metrics.ORDER_EVENTS} == {
+        (metrics.ORDER_EVENTS, "delivered"): 1,
+        (metrics.ORDER_EVENTS, "duplicate"): 1,
+        (metrics.ORDER_EVENTS, "skipped"): 1,
+    }
 
 
 def test_open_order_and_ask_about_it_from_the_message(shop, desk, ann):

@@ -126,6 +126,7 @@ def test_every_alarm_watches_metrics_the_code_emits_and_tells_alarm_email():
         ("ThrottlesAlarm", {"Throttles"}, 0),
         ("OutboxMessageAgeAlarm", {"OutboxMessageAge"}, 900),  # 15 minutes
         ("BusinessSystemAlarm", {"BusinessSystemErrors"}, 5),
+        ("NotificationsDeadLetterAlarm", {"ApproximateNumberOfMessagesVisible"}, 0),
     ],
 )
 def test_the_alarms_the_issue_asks_for(alarm: str, watched: set[str], threshold: int):
@@ -140,7 +141,11 @@ def test_throttles_and_crashes_are_watched_for_each_function_that_has_them():
             by_alarm.setdefault(alarm, set()).add(dimensions["FunctionName"]["Ref"])
     functions = set(resources_of_type(load_template(), "AWS::Serverless::Function"))
     assert by_alarm["ThrottlesAlarm"] == functions
-    assert by_alarm["WebhookErrorsAlarm"] == {"TelegramWebhookFunction", "BlingerWebhookFunction"}
+    assert by_alarm["WebhookErrorsAlarm"] == {
+        "TelegramWebhookFunction",
+        "BlingerWebhookFunction",
+        "BusinessWebhookFunction",
+    }
 
 
 def test_every_metric_name_is_emitted_somewhere_in_the_code():

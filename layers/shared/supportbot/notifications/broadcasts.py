@@ -45,6 +45,7 @@ from telebot import TeleBot
 from telebot.apihelper import ApiTelegramException
 from urllib3.exceptions import NewConnectionError
 
+from supportbot import metrics
 from supportbot.config import Config
 from supportbot.notifications.jobs import Later
 from supportbot.notifications.store import (
@@ -448,3 +449,6 @@ class BroadcastSender:
         except TransactWriteError as error:
             if not condition_failed(error):
                 raise
+            return  # another run of this job recorded it
+        if outcome != CANCELLED:
+            metrics.count(metrics.BROADCAST_SENDS, Outcome=outcome)

@@ -216,6 +216,8 @@ def accept(
             {"job": "order", "pk": pending_key(int(session.user_id), event.order_id)},
             delay=config.order_events_coalesce_seconds,
         )
+    counted = "duplicate" if duplicate else "delivered" if outcome == DELIVERED else "skipped"
+    metrics.count(metrics.ORDER_EVENTS, Outcome=counted)
     body: dict[str, Any] = {"accepted": True, "duplicate": duplicate, "delivered": outcome == DELIVERED}
     if outcome != DELIVERED:
         body["reason"] = outcome
