@@ -8,19 +8,25 @@
 - ``sandbox.json``, ``blinger.json``: the Telegram sandbox's world and the Blinger console's
   conversations, saved on stop (`infra.botapi.snapshot`, `BlingerConsole.snapshot`).
 
-Queues are not kept: the stack drains them before it stops (each queued message is handled
-first), so nothing queued is delivered twice or lost by a restart. ``--fresh`` (``make run
-FRESH=1``) deletes the folder first.
+- ``queues.json``: what the queues still hold when the stack stops. The stack drains them first
+  (each message due is handled), so what is left is due later on purpose: an order's coalescing
+  window, a scheduled broadcast, a paced or retried job. Each is queued again on the next start,
+  due when it was (at most SQS's 15 minutes of delay: a job that comes back earlier than it is due
+  puts itself off again); nothing is delivered twice or lost by a restart.
+
+``--fresh`` (``make run FRESH=1``) deletes the folder first.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import re
 import shutil
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +36,8 @@ from moto.moto_api._internal.recorder.models import Recorder
 
 logger = logging.getLogger(__name__)
 AWS_WRITES = "aws-writes.jsonl"
+QUEUES = "queues"
+MAX_DELAY = 900  # SQS's longest DelaySeconds
 DYNAMODB_WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"})
 _SERVICE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([a-z0-9-]+)/aws4_request")
 _QUERY_SERVICE = re.compile(r"X-Amz-Credential=[^&/]+(?:/|%2F)\d{8}(?:/|%2F)[^&/%]+(?:/|%2F)([a-z0-9-]+)")
@@ -103,6 +111,51 @@ class LocalState:
 
     def stop_recording(self) -> None:
         self.recorder.stop_recording()
+
+    def save_queues(self, queue_names: list[str]) -> int:
+        """Keep what the queues named still hold (moto's server runs in this process); how many."""
+        from moto.sqs.models import sqs_backends
+
+        from infra.localstack.template_model import ACCOUNT_ID, REGION
+
+        queues = sqs_backends[ACCOUNT_ID][REGION].queues
+        now = time.time()
+        kept: dict[str, list[dict[str, Any]]] = {}
+        for name in queue_names:
+            messages = list(queues[name]._messages) if name in queues else []
+            if messages:
+                kept[name] = [
+                    {
+                        "body": message.body,
+                        "due_in": max(0.0, max(message.delayed_until, message.visible_at) / 1000 - now),
+                        "group": message.group_id,
+                        "deduplication": message.deduplication_id,
+                    }
+                    for message in messages
+                ]
+        self.save(QUEUES, kept)
+        return sum(len(messages) for messages in kept.values())
+
+    def restore_queues(self, sqs: Any) -> int:
+        """Queue again what :meth:`save_queues` kept (then forget it); how many."""
+        kept = self.load(QUEUES) or {}
+        for name, messages in kept.items():
+            url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+            for message in messages:
+                params: dict[str, Any] = {"QueueUrl": url, "MessageBody": message["body"]}
+                if message.get("group"):  # FIFO: no delay per message; a job due later waits itself
+                    params |= {
+                        "MessageGroupId": message["group"],
+                        "MessageDeduplicationId": message.get("deduplication") or uuid.uuid4().hex,
+                    }
+                else:
+                    params["DelaySeconds"] = min(MAX_DELAY, math.ceil(float(message.get("due_in") or 0)))
+                sqs.send_message(**params)
+        (self.folder / f"{QUEUES}.json").unlink(missing_ok=True)
+        count = sum(len(messages) for messages in kept.values())
+        if count:
+            logger.info("Queued again %d message(s) kept from the last run", count)
+        return count
 
     def load(self, name: str) -> Any:
         """A saved JSON document, or None when there is none (or it cannot be read: said, not fatal)."""

@@ -26,7 +26,7 @@ from typing import Any
 
 from infra.localstack import terminal
 from infra.localstack.api import LocalApi
-from infra.localstack.aws import MotoServer, apply_environment, aws_environment, create_resources
+from infra.localstack.aws import MotoServer, apply_environment, aws_environment, client, create_resources
 from infra.localstack.lambdas import LocalFunction, add_import_paths
 from infra.localstack.persistence import LocalState
 from infra.localstack.sqs_poller import QueuePoller, drain, start_pollers
@@ -112,6 +112,7 @@ class LocalStack:
         self.rate_limits = rate_limits
         self.state: LocalState | None = None
         self.restored = 0  # writes replayed from the previous run
+        self.queue_names: list[str] = []  # the template's queues, kept across restarts
 
     @property
     def api_url(self) -> str:
@@ -138,7 +139,9 @@ class LocalStack:
         if self.state_dir is not None:
             self.state = LocalState(self.state_dir, fresh=self.fresh)
             self.restored = self.state.restore_aws(self.moto.url)
+            self.state.restore_queues(client("sqs", self.moto.url))
             self.state.record_aws()
+        self.queue_names = [queue.name for queue in model.queues.values()]
 
         overrides = local_secrets(model)
         self.admin_api_key = overrides.get("ADMIN_API_KEY")
@@ -269,16 +272,16 @@ class LocalStack:
     def _drain(self) -> None:
         left = drain(self.pollers, DRAIN_SECONDS)
         if left:
-            logger.warning(
-                "%d queued message(s) still waiting for a retry are not kept across the restart "
-                "(their stored messages stay queued)",
-                left,
-            )
+            logger.info("%d queued message(s) waiting for a retry are kept for the next start", left)
 
     def _save(self) -> None:
         if self.state is None:
             return
         self.state.stop_recording()
+        if self.moto is not None:
+            kept = self.state.save_queues(self.queue_names)
+            if kept:
+                self.log(f"  kept {kept} queued message(s) due later, for the next start")
         if self.sandbox is not None:
             self.state.save("sandbox", self.sandbox.snapshot())
         if self.blinger is not None:
