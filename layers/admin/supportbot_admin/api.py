@@ -29,7 +29,7 @@ from aws_lambda_powertools.event_handler.openapi.swagger_ui import html as swagg
 from supportbot.config import get_config
 from supportbot.security import check_secret
 from supportbot.support.lifecycle import RefusedMove, StaleVersion
-from supportbot_admin import broadcasts, conversations, customers, failed_updates, stats, trees
+from supportbot_admin import broadcasts, conversations, customers, failed_updates, people, stats, trees
 from supportbot_admin.errors import FieldError
 
 logger = Logger(child=True)
@@ -54,7 +54,7 @@ nothing is overwritten. Errors are JSON with `statusCode` and a `message` or `de
 the field."""
 
 app = APIGatewayHttpResolver(enable_validation=True)
-for area in (trees, conversations, customers, stats, failed_updates, broadcasts):
+for area in (trees, conversations, customers, stats, failed_updates, broadcasts, people):
     app.include_router(area.router)
 
 

@@ -25,6 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Generic, TypeVar
 
 SECRET_NAMES = (
@@ -83,6 +84,7 @@ class Config:
     outbox_queue_url: str | None = None
     outbox_dead_letter_queue_url: str | None = None
     attachments_bucket: str | None = None
+    message_retention_days: int = 365
     admin_api_key: str | None = None
     business_webhook_secret: str | None = None
     notifications_queue_url: str | None = None
@@ -90,6 +92,11 @@ class Config:
     broadcast_page_size: int = 50
     # (name, value) of each X_PREVIOUS that is set: a tuple, so the configuration stays hashable
     previous_secrets: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def message_retention(self) -> timedelta:
+        """How long a stored message is kept (DynamoDB's TTL deletes it after: README, "A person's data")."""
+        return timedelta(days=self.message_retention_days)
 
     def accepted(self, name: str) -> tuple[str, ...]:
         """The values a caller may present for secret ``name``: the current one, then the previous
@@ -144,6 +151,7 @@ class Config:
             outbox_queue_url=env.get("OUTBOX_QUEUE_URL") or None,
             outbox_dead_letter_queue_url=env.get("OUTBOX_DEAD_LETTER_QUEUE_URL") or None,
             attachments_bucket=env.get("ATTACHMENTS_BUCKET") or None,
+            message_retention_days=_positive_int(env, "MESSAGE_RETENTION_DAYS", cls.message_retention_days),
             admin_api_key=secrets["ADMIN_API_KEY"],
             previous_secrets=tuple(
                 (name + PREVIOUS, value)

@@ -23,6 +23,7 @@ from supportbot.bot.auth import AUTH, GUEST_DIALOG
 from supportbot.bot.deps import BotDeps
 from supportbot.bot.machine import build_machine
 from supportbot.bot.notifications import NOTIFICATIONS_OFF
+from supportbot.bot.privacy import EraseMe
 from supportbot.bot.support import SUPPORT, relay_edit
 from supportbot.config import Config, PerConfig
 from supportbot.content import ContentStore, get_content_store
@@ -98,7 +99,24 @@ class UpdateProcessor:
         t = translator(pick_language(incoming.user.language_code, self.config.default_language))
         if outcome.unavailable or outcome.result is None:
             return self._say_unavailable(incoming, t)
+        if any(isinstance(effect, EraseMe) for effect in outcome.result.effects):
+            return self._erase(incoming, t)
         return deliver(self.bot, incoming, outcome.result, t("common.unchanged"))
+
+    def _erase(self, incoming: Incoming, t: Translator) -> dict[str, Any] | None:
+        """ "Delete my data" confirmed: erase everything about the user now that the update is saved
+        (its session included), then tell them, without storing that message (bot/privacy.py)."""
+        from supportbot import people  # the erase's tables and bucket: loaded only by those who erase
+
+        bucket = self.config.attachments_bucket
+        answer = people.erase(people.find(people.by_telegram_id(incoming.user.id), bucket), bucket)
+        logger.info("Person erased at their request", extra={"erased": answer["erased"]})
+        text = t("privacy.done")
+        if incoming.message_id is not None and incoming.callback_query_id is not None:
+            self.bot.edit_message_text(text, incoming.chat_id, incoming.message_id, parse_mode="HTML")
+            return callback_answer(incoming.callback_query_id, [])
+        self.bot.send_message(incoming.chat_id, text, parse_mode="HTML")
+        return None
 
     def compute_and_save(self, update: types.Update, replay: bool = False) -> Outcome:
         incoming = parse_incoming(update)

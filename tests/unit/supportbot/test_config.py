@@ -64,6 +64,7 @@ def test_secrets_come_from_ssm_in_one_call(aws):
     [
         ({"ORDERS_PAGE_SIZE": "five"}, "ORDERS_PAGE_SIZE must be a whole number"),
         ({"HISTORY_LIMIT": "0"}, "HISTORY_LIMIT must be at least 1"),
+        ({"MESSAGE_RETENTION_DAYS": "0"}, "MESSAGE_RETENTION_DAYS must be at least 1"),
         ({"DEFAULT_LANGUAGE": "de"}, "DEFAULT_LANGUAGE must be one of"),
     ],
 )

@@ -140,6 +140,12 @@ def test_each_checked_secret_can_be_rotated_where_it_is_checked(function, secret
     assert env[f"{secret}_PREVIOUS_PARAMETER"] == {"Fn::Sub": f"/${{SsmPrefix}}/{name}-previous"}
 
 
+def test_message_retention_is_a_parameter_every_function_gets():
+    template = load_template()
+    assert template["Parameters"]["MessageRetentionDays"]["Default"] == 365
+    assert global_environment(template)["MESSAGE_RETENTION_DAYS"] == {"Ref": "MessageRetentionDays"}
+
+
 def test_tables_are_on_demand_with_point_in_time_recovery():
     for name, table in resources_of_type(load_template(), "AWS::DynamoDB::Table").items():
         props = table["Properties"]
@@ -159,12 +165,13 @@ def test_every_ttl_attribute_is_the_one_its_table_expires_on():
     from supportbot.backend.builtin import BackendItem
     from supportbot.storage.failed_updates import FailedUpdateItem
     from supportbot.storage.sessions import SessionItem
-    from supportbot.support.messages import MarkerItem
+    from supportbot.support.messages import MarkerItem, MessageItem
 
     tables = {
         SessionItem: "SessionsTable",
         FailedUpdateItem: "FailedUpdatesTable",
         MarkerItem: "ConversationsTable",
+        MessageItem: "ConversationsTable",
         BackendItem: "BackendTable",
     }
     resources_ = load_template()["Resources"]
@@ -221,10 +228,13 @@ def s3_actions(role: dict) -> set[str]:
 
 
 def test_attachments_are_only_put_by_the_functions_that_store_them():
-    # No ACL, lifecycle or delete rights: a webhook cannot change how long attachments are kept
+    # No ACL or lifecycle rights: a webhook cannot change how long attachments are kept. Listing
+    # and deleting is for erasing a person (the bot's "Delete my data", the admin's erase), reading
+    # for presigning their export's links (admin only).
     template = transformed_template()["Resources"]
-    assert s3_actions(template["TelegramWebhookFunctionRole"]) == {"s3:PutObject"}
-    assert s3_actions(template["AdminFunctionRole"]) == {"s3:PutObject"}
+    erase = {"s3:ListBucket", "s3:DeleteObject"}
+    assert s3_actions(template["TelegramWebhookFunctionRole"]) == {"s3:PutObject", *erase}
+    assert s3_actions(template["AdminFunctionRole"]) == {"s3:PutObject", "s3:GetObject", *erase}
     assert s3_actions(template["BlingerWebhookFunctionRole"]) == set()
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from statemachine import Machine, guarded
-from supportbot.bot import auth, complaints, faq, menu, notifications, orders, photos, support
+from supportbot.bot import auth, complaints, faq, menu, notifications, orders, photos, privacy, support
 from supportbot.config import Config
 
 if TYPE_CHECKING:
@@ -48,6 +48,7 @@ def build_machine(config: Config) -> Machine:
                     *complaints.STATES,
                     *support.STATES,
                     *notifications.STATES,
+                    *privacy.STATES,
                 ],
             ),
         ],

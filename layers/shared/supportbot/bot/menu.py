@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from statemachine import Screen, State
-from supportbot.bot import complaints, faq, notifications, orders, photos, support
+from supportbot.bot import complaints, faq, notifications, orders, photos, privacy, support
 from supportbot.bot.auth import LOGOUT, deps, login
 
 if TYPE_CHECKING:
@@ -29,6 +29,7 @@ def render_main(ctx: Context) -> Screen:
             [complaints.NEW.button(t("menu.complaint"))],
             [notifications.OPEN.button(t("menu.notifications"))],
             [LOGOUT.button(t("menu.logout"))],
+            [privacy.OPEN.button(t("menu.forget"))],
         ],
     )
 
@@ -54,6 +55,7 @@ STATES = [
             complaints.NEW,
             notifications.OPEN,
             LOGOUT,
+            privacy.OPEN,
         ],
     ),
 ]

@@ -1,0 +1,210 @@
+"""A person's data on request (supportbot/people.py): a customer with a full history is exported
+completely, then erased; afterwards no table and no object of the bucket holds their Telegram id or
+phone. The bot's "Delete my data" and the admin API's by-id and by-phone paths."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime, timedelta
+
+import boto3
+import pytest
+
+from infra.demo import CUSTOMER_PHONE
+from infra.template import load_template, table_definitions
+from supportbot.backend.phones import normalize_phone
+from supportbot.pacing import BucketItem, chat_scope
+from supportbot.storage.failed_updates import record_failed_update
+from supportbot.support.messages import user_messages, user_tickets
+from supportbot.support.rating import ask_for_rating, rate
+from tests.functional.admin.conftest import ADMIN_KEY, AdminClient
+from tests.functional.harness import UserChat
+from tests.functional.support.conftest import BUCKET
+from tests.functional.support.test_photo_requests import (
+    PNG,
+    STAFF,
+    WAREHOUSE,
+    request_for_first_order,
+    run_outbox,
+    staff_album,
+    staff_press,
+    warehouse_request,
+)
+
+VERA = 100000777
+TABLE_VARIABLES = table_definitions(load_template())
+
+
+@pytest.fixture
+def history(harness, desk, monkeypatch):
+    """Vera (the demo customer's phone) with a full history: a support dialog with a photo, a photo
+    request answered with an album, a complaint with a photo, a rating, a failed update, a paced chat."""
+    from tests.functional.conftest import reset_singletons
+
+    monkeypatch.setenv("WAREHOUSE_CHAT_ID", str(WAREHOUSE))
+    monkeypatch.setenv("ADMIN_API_KEY", ADMIN_KEY)
+    monkeypatch.setenv("MESSAGE_RETENTION_DAYS", "30")
+    reset_singletons()
+    harness.world.add_user(STAFF, first_name="Пётр")
+    harness.world.add_group(WAREHOUSE, "Склад", members=(STAFF,))
+    vera = harness.user(VERA, first_name="Вера")
+    vera.send("/start")
+    vera.share_contact(CUSTOMER_PHONE)
+    # a support dialog with a photo
+    vera.tap("💬 Задать вопрос")
+    vera.send("Где мой заказ?")
+    harness.deliver(harness.world.user_sends_photo(VERA, PNG + b"dialog"))
+    desk.run_outbox()
+    vera.send("/menu")
+    # a photo request answered with an album
+    request_for_first_order(vera, desk.queue_url)
+    staff_press(harness, "🙋 Беру")
+    staff_album(harness, warehouse_request(harness).message_id, 2)
+    run_outbox(desk.queue_url)
+    # a complaint with a photo
+    vera.send("/menu")
+    vera.tap("⚠️ Жалоба")
+    vera.tap("Проблема с заказом")
+    vera.tap("Товар повреждён")
+    vera.tap(next(label for label in vera.labels(vera.menu) if label.startswith("№")))
+    harness.deliver(harness.world.user_sends_photo(VERA, PNG + b"complaint"))
+    vera.send("Коробка смята")
+    vera.tap("✅ Отправить жалобу")
+    run_outbox(desk.queue_url)
+    # a rated conversation, a failed update kept for replay, the chat's pacing bucket
+    ask_for_rating(VERA, 4242, "Оля")
+    assert rate(VERA, 4242, 5)
+    record_failed_update({"update_id": 9, "message": {"from": {"id": VERA}}}, VERA, "boom")
+    BucketItem(chat_scope(VERA), tat=1.0, expires_at=datetime.now(UTC) + timedelta(hours=1)).save()
+    assert len(user_tickets(VERA)) == 2
+    return vera
+
+
+def test_every_stored_message_expires_message_retention_days_after_it_was_stored(history):
+    messages = user_messages(VERA, limit=1000)
+    assert {m.destination for m in messages} == {"blinger", "customer", "warehouse"}
+    for message in messages:
+        # TTL attributes are whole epoch seconds
+        assert message.expires_at == (message.created_at + timedelta(days=30)).replace(microsecond=0), (
+            message.sk
+        )
+
+
+def traces(user_id: int, phone: str) -> list[str]:
+    """Every item of every table and every object of the bucket that holds the id or the phone."""
+    dynamodb, s3 = boto3.client("dynamodb"), boto3.client("s3")
+    needles = {str(user_id), phone, phone.lstrip("+")}
+    found = []
+    for variable in TABLE_VARIABLES:
+        table = os.environ[variable]
+        for page in dynamodb.get_paginator("scan").paginate(TableName=table):
+            for item in page["Items"]:
+                text = json.dumps(item, ensure_ascii=False)
+                if any(needle in text for needle in needles):
+                    found.append(f"{table}: {text[:200]}")
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET):
+        for entry in page.get("Contents", []):
+            body = s3.get_object(Bucket=BUCKET, Key=entry["Key"])["Body"].read()
+            if any(needle in entry["Key"] or needle.encode() in body for needle in needles):
+                found.append(f"s3: {entry['Key']}")
+    return found
+
+
+def admin_client() -> AdminClient:
+    from functions.admin import app
+
+    return AdminClient(app, "")
+
+
+def test_the_export_is_complete_and_the_erase_leaves_no_trace(history, desk):
+    phone = normalize_phone(CUSTOMER_PHONE)
+    assert traces(VERA, phone)  # the check below can fail: it sees the history
+    admin = admin_client()
+    # WHEN the admin exports Vera's data
+    status, export = admin.call("GET", f"/people/{VERA}/export")
+    # THEN it holds every stored message, both tickets, the rating, the session, her customer
+    # profile and orders, and a presigned link to each file she sent
+    assert status == 200, export
+    assert set(export) >= {
+        "person",
+        "sessions",
+        "conversations",
+        "messages",
+        "tickets",
+        "ratings",
+        "attachments",
+    }
+    assert export["person"]["telegram_ids"] == [VERA]
+    assert phone in export["person"]["phones"]
+    assert {m["sk"] for m in export["messages"]} == {m.sk for m in user_messages(VERA, limit=1000)}
+    assert sorted(t["number"] for t in export["tickets"]) == sorted(t.number for t in user_tickets(VERA))
+    assert [r["rating"] for r in export["ratings"]] == [5]
+    assert [s["user_id"] for s in export["sessions"]] == [VERA]
+    assert any(item["sk"] == "PROFILE" for item in export["person"]["customer"])
+    assert "token" not in json.dumps(export["sessions"])
+    keys = {a["key"] for a in export["attachments"]}
+    assert any(key.startswith(f"support/{VERA}/") for key in keys)
+    assert any(key.startswith(f"incidents/{VERA}/") for key in keys)
+    assert all("Signature" in a["url"] for a in export["attachments"])
+    # WHEN the admin erases her
+    status, answer = admin.call("DELETE", f"/people/{VERA}")
+    # THEN the answer counts what went per table and names what the bot cannot erase
+    assert status == 200, answer
+    assert answer["erased"]["sessions"] == 1
+    assert answer["erased"]["conversations"] >= len(export["messages"]) + 2
+    assert answer["erased"]["backend"] >= 2  # the profile, the orders, the login token
+    assert (answer["erased"]["failed_updates"], answer["erased"]["pacing"]) == (1, 1)
+    assert answer["attachments"] == len(keys)
+    assert any("Blinger" in line for line in answer["not_erased"])
+    # AND no table and no object in the bucket holds her id or phone
+    assert traces(VERA, phone) == []
+    # AND a second erase, and an export, find nothing
+    assert admin.call("DELETE", f"/people/{VERA}")[0] == 404
+    assert admin.call("GET", f"/people/{VERA}/export")[0] == 404
+
+
+def test_by_phone_finds_every_account_that_logged_in_with_it(history, harness):
+    # GIVEN a second Telegram account that logged in with the same phone
+    other = harness.user(100000778, first_name="Вера")
+    other.send("/start")
+    other.share_contact(CUSTOMER_PHONE)
+    admin = admin_client()
+    phone = normalize_phone(CUSTOMER_PHONE)
+    # WHEN the admin exports and erases by phone (the "+" as a browser sends it)
+    status, export = admin.call("GET", f"/people/by-phone/{phone.replace('+', '%2B')}/export")
+    assert status == 200, export
+    assert export["person"]["telegram_ids"] == [VERA, 100000778]
+    status, answer = admin.call("DELETE", f"/people/by-phone/{phone}")
+    # THEN both accounts are gone
+    assert status == 200, answer
+    assert answer["erased"]["sessions"] == 2
+    assert traces(VERA, phone) == []
+    assert traces(100000778, phone) == []
+    assert admin.call("GET", f"/people/by-phone/{phone}/export")[0] == 404
+    assert admin.call("GET", "/people/by-phone/not-a-phone/export")[0] == 422
+
+
+def test_delete_my_data_in_the_bot_erases_everything_and_start_begins_from_nothing(history, harness):
+    vera: UserChat = history
+    phone = normalize_phone(CUSTOMER_PHONE)
+    # WHEN Vera asks the bot to delete her data from the main menu
+    vera.send("/menu")
+    confirm = vera.tap("🗑 Удалить мои данные")
+    # THEN she is told what goes and what the bot cannot erase, and asked to confirm
+    assert "Удалить все ваши данные?" in confirm.text
+    assert "Бот не может удалить" in confirm.text
+    assert vera.labels(confirm) == ["✅ Да, удалить всё", "↩️ Нет, оставить"]
+    # WHEN she keeps it, nothing is erased
+    assert vera.tap("↩️ Нет, оставить").text.startswith("Главное меню")
+    assert traces(VERA, phone)
+    # WHEN she confirms
+    vera.tap("🗑 Удалить мои данные")
+    done = vera.tap("✅ Да, удалить всё")
+    # THEN she is told, and nothing about her is left, not even her session
+    assert done.text == "Ваши данные удалены. Чтобы снова пользоваться ботом, отправьте /start."
+    assert not done.inline_markup
+    assert traces(VERA, phone) == []
+    # AND /start begins from nothing: the login screen
+    start = vera.send("/start")
+    assert "номер" in start.text.lower()
