@@ -227,6 +227,8 @@ def find(person: Person, bucket: str | None) -> Found:
         for user_id in sorted(person.telegram_ids):
             for prefix in PERSONAL_PREFIXES:
                 found.attachments.update(_listed(bucket, f"{prefix}/{user_id}/"))
+        for phone in sorted(person.phones):
+            found.attachments.update(_listed(bucket, f"{EXPORTS}/{_phone_folder(phone)}/"))
         found.attachments.update(key for key in found.files - found.attachments if _exists(bucket, key))
     return found
 
@@ -273,7 +275,7 @@ def export_body(found: Found, bucket: str | None, now: datetime | None = None) -
     if len(text.encode()) <= MAX_INLINE_EXPORT or not bucket:
         return data
     owner = min(found.person.telegram_ids, default=None)
-    folder = str(owner) if owner is not None else "phone-" + _digest(min(found.person.phones))
+    folder = str(owner) if owner is not None else _phone_folder(min(found.person.phones))
     key = f"{EXPORTS}/{folder}/{(now or datetime.now(UTC)):%Y%m%dT%H%M%SZ}.json"
     files.s3_client().put_object(
         Bucket=bucket, Key=key, Body=text.encode(), ContentType="application/json; charset=utf-8"
@@ -282,16 +284,18 @@ def export_body(found: Found, bucket: str | None, now: datetime | None = None) -
 
 
 def erase(found: Found, bucket: str | None) -> dict[str, Any]:
-    """Delete everything found; the answer counts what went, per table, and names what cannot go."""
+    """Delete everything found; the answer counts what went, per table, and names what cannot go.
+
+    The session goes last: until then an erase cut short finds the phones again from it."""
     erased: dict[str, int] = {}
-    for store in STORES:
+    for store in reversed(STORES):
         keys = sorted(found.keys.get(store.name, set()), key=str)
         with store.model.batch_write() as batch:
             for key in keys:
                 batch.delete(store.model(*key))
         erased[store.name] = len(keys)
     removed = _delete_objects(bucket, sorted(found.attachments)) if bucket else 0
-    return {"erased": erased, "attachments": removed, "not_erased": list(NOT_ERASED)}
+    return {"erased": dict(reversed(erased.items())), "attachments": removed, "not_erased": list(NOT_ERASED)}
 
 
 def _listed(bucket: str, prefix: str) -> Iterator[str]:
@@ -316,5 +320,6 @@ def _delete_objects(bucket: str, keys: list[str]) -> int:
     return removed
 
 
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+def _phone_folder(phone: str) -> str:
+    """Where the export of a person known only by phone goes: a digest, not the phone itself."""
+    return "phone-" + hashlib.sha256(phone.encode()).hexdigest()[:16]

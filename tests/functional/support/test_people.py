@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import boto3
 import pytest
@@ -162,6 +163,29 @@ def test_the_export_is_complete_and_the_erase_leaves_no_trace(history, desk):
     # AND a second erase, and an export, find nothing
     assert admin.call("DELETE", f"/people/{VERA}")[0] == 404
     assert admin.call("GET", f"/people/{VERA}/export")[0] == 404
+
+
+def test_an_export_too_big_for_lambdas_answer_is_a_link_to_it_in_the_bucket(history, monkeypatch):
+    from supportbot import people
+
+    admin = admin_client()
+    _, inline = admin.call("GET", f"/people/{VERA}/export")
+    # GIVEN an export bigger than a Lambda answer may be (the limit lowered for the test)
+    monkeypatch.setattr(people, "MAX_INLINE_EXPORT", 1000)
+    # WHEN the admin exports
+    status, answer = admin.call("GET", f"/people/{VERA}/export")
+    # THEN the answer is a presigned link to the same JSON, kept under the person's exports/
+    assert status == 200, answer
+    assert set(answer) == {"export_url", "bytes"}
+    key = urlsplit(answer["export_url"]).path.split(f"/{BUCKET}/", 1)[-1].lstrip("/")
+    assert key.startswith(f"exports/{VERA}/")
+    assert "Signature" in answer["export_url"]
+    stored = json.loads(boto3.client("s3").get_object(Bucket=BUCKET, Key=key)["Body"].read())
+    assert stored["messages"] == inline["messages"]
+    assert answer["bytes"] > 1000
+    # AND erasing the person deletes the export too
+    admin.call("DELETE", f"/people/{VERA}")
+    assert "Contents" not in boto3.client("s3").list_objects_v2(Bucket=BUCKET, Prefix=f"exports/{VERA}/")
 
 
 def test_by_phone_finds_every_account_that_logged_in_with_it(history, harness):
