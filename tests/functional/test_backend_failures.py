@@ -26,6 +26,7 @@ MENU = [
     "⚠️ Complaint",
     "🔔 Notifications",
     "🚪 Log out",
+    "🗑 Delete my data",
 ]
 
 

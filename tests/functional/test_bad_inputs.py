@@ -20,6 +20,7 @@ MENU = [
     "⚠️ Complaint",
     "🔔 Notifications",
     "🚪 Log out",
+    "🗑 Delete my data",
 ]
 
 

@@ -174,6 +174,7 @@ def test_an_older_update_losing_the_race_is_not_applied_over_the_newer(harness, 
         "⚠️ Complaint",
         "🔔 Notifications",
         "🚪 Log out",
+        "🗑 Delete my data",
     ]
     assert (
         "Page 1 of 7."

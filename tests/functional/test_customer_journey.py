@@ -27,6 +27,7 @@ def test_customer_logs_in_and_browses_orders(harness):
         "⚠️ Жалоба",
         "🔔 Уведомления",
         "🚪 Выйти",
+        "🗑 Удалить мои данные",
     ]
     # WHEN she opens her orders
     orders = anna.tap("📦 Мои заказы")

@@ -17,6 +17,7 @@ MENU = [
     "⚠️ Complaint",
     "🔔 Notifications",
     "🚪 Log out",
+    "🗑 Delete my data",
 ]
 NAV = ["⬅️ Back", "🏠 Main menu"]
 

@@ -19,6 +19,7 @@ MENU = [
     "⚠️ Complaint",
     "🔔 Notifications",
     "🚪 Log out",
+    "🗑 Delete my data",
 ]
 
 

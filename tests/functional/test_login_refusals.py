@@ -43,6 +43,7 @@ def assert_still_at_login(harness, chat, explanation: str) -> None:
         "⚠️ Complaint",
         "🔔 Notifications",
         "🚪 Log out",
+        "🗑 Delete my data",
     ]
 
 

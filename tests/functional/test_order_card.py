@@ -74,6 +74,7 @@ def test_a_customer_without_orders(harness):
         "⚠️ Complaint",
         "🔔 Notifications",
         "🚪 Log out",
+        "🗑 Delete my data",
     ]
 
 
