@@ -6,23 +6,31 @@ attachments bucket is searched by :func:`find`), so the export and the erase rea
 table that comes to hold personal data gets an entry there, and both follow. What the bot cannot
 erase is :data:`NOT_ERASED`, named in every answer and in the README ("A person's data").
 
-Where a person's data is (keys: each model's module):
+Where a person's data is (keys: docs/ARCHITECTURE.md, "Data" and "A person's data"):
 
-- Sessions table: their session (its login holds their phone);
-- Conversations table: their partition ``U#<id>`` (messages, tickets, ratings), and the items
-  outside it that name them: ticket pointers (``value`` = their id) and exactly-once markers whose
-  key holds their id (``IN#tg:<id>:…``, ``IN#photo-<id>-…``, ``INC#<id>#…``). Those are found with one filtered
-  Scan, the only Scan of a big table: an erase is rare, and it also finds what a future key
-  scheme puts there, as long as it names the person's id between separators or in ``user_id`` /
-  ``value``;
-- Backend table (the built-in business system): the customer's profile and orders
+- Sessions table: their session (``p``: the phone it last logged in with). By phone, the
+  ``Phones`` index finds every account that logged in with it;
+- Conversations table: their partition ``U#<id>`` (conversations with their ratings, the live
+  pointer, messages, tickets), and the items outside it that name them: each conversation's owner
+  pointer ``CONV#<number>``, each ticket's pointers ``TICKET#<ref>`` / ``TICKET#<number>`` (read
+  from the conversations and tickets found), and the exactly-once markers ``IN#<key>`` whose
+  ``ref`` is one of their messages, whose ``value`` is one of their tickets or whose key names
+  them (``tg:<id>:…``, ``ticket:<id>:…``): one Scan of the table's ``IN#`` items, the only Scan of
+  a big table (an erase is rare; the markers have no index and live 30 days);
+- the counters kept on write (``STATS`` / ``conversations``) lose what the person's conversations
+  added: each conversation is deleted in one transaction with that change, conditional on the
+  status and ``undelivered`` read, so a move landing meanwhile is read again, never miscounted;
+- Notifications table: their pending order notifications (``N#<id>#<order>``) and their
+  recipient items of broadcasts (``B#<broadcast>`` / ``R#<id>``), each deleted with its
+  broadcast's counters (``total`` and its outcome's) so a broadcast's progress stays right;
+- Backend table (the built-in business system): the profile and orders of each of their phones
   (``CUSTOMER#<phone>``) and their login tokens;
 - Failed-updates table: their updates kept for replay; Pacing table: their chat's bucket;
 - the attachments bucket: what they sent (``support/<id>/``, ``incidents/<id>/``), any other file
   their messages point at, and exports made for them (``exports/<id>/``).
 
-Counters stay consistent: the ticket number sequence only grows (numbers are never reused), and
-the admin's figures are counted from the tables, so they drop with what is erased.
+Sequences (``C…``, ``Ф-…``, ``Ж-…``) only grow: numbers are never reused. Tickets are counted from
+the ``Tickets`` index, so they drop with the person's tickets.
 """
 
 from __future__ import annotations
@@ -30,21 +38,25 @@ from __future__ import annotations
 import hashlib
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.models import Model
 
 from supportbot.backend.builtin import BackendItem, customer_key
 from supportbot.backend.phones import normalize_phone
+from supportbot.notifications.store import BroadcastItem, PendingOrderItem, RecipientItem
 from supportbot.pacing import BucketItem, chat_scope
+from supportbot.storage.conditions import condition_failed, transaction_conflict
 from supportbot.storage.failed_updates import FailedUpdateItem
-from supportbot.storage.sessions import SessionItem
-from supportbot.support import files
-from supportbot.support.messages import MarkerItem, MessageItem, TicketItem, user_key
-from supportbot.support.rating import RatingItem
+from supportbot.storage.sessions import SessionItem, sessions_with_phone
+from supportbot.storage.transactions import transaction
+from supportbot.support import conversations, files, once, tickets
+from supportbot.support.conversations import ConversationItem
+from supportbot.support.messages import MarkerItem, MessageItem, user_key
 
 # What the bot cannot erase: named in every answer (and the README).
 NOT_ERASED = (
@@ -57,7 +69,15 @@ NOT_ERASED = (
 MAX_INLINE_EXPORT = 5_500_000  # bytes of JSON: Lambda's response is capped at 6 MB, headers included
 EXPORTS = "exports"
 PERSONAL_PREFIXES = ("support", "incidents", EXPORTS)  # <prefix>/<telegram id>/... in the bucket
-NOT_EXPORTED = frozenset({"token"})  # a live credential of the business system, not data about them
+NOT_EXPORTED = frozenset({"t", "token"})  # a live credential of the business system, not data about them
+ERASE_ATTEMPTS = 5
+# A broadcast recipient's outcome and the counter it was added to (waiting and sending: none yet).
+OUTCOME_COUNTERS = {
+    "sent": BroadcastItem.sent,
+    "blocked": BroadcastItem.blocked,
+    "failed": BroadcastItem.failed,
+    "cancelled": BroadcastItem.cancelled,
+}
 
 
 @dataclass
@@ -76,11 +96,13 @@ Key = tuple[Any, ...]
 
 @dataclass
 class Found:
-    """What the stores hold about a person: keys to erase (per store), data to export (per section)."""
+    """What the stores hold about a person: keys to erase (per store), data to export (per section),
+    and the items whose erase changes counters (erased one by one, with them)."""
 
     person: Person
     keys: dict[str, set[Key]] = field(default_factory=dict)
     sections: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    counted: dict[str, list[Model]] = field(default_factory=dict)
     attachments: set[str] = field(default_factory=set)  # S3 keys of the bucket's objects
     files: set[str] = field(default_factory=set)  # S3 keys their messages name (may have expired)
 
@@ -91,13 +113,18 @@ class Found:
         if section is not None:
             self.sections.setdefault(section, []).extend(plain(item) for item in items)
 
+    def add_counted(self, store: str, items: list[Model], section: str) -> None:
+        self.counted.setdefault(store, []).extend(items)
+        self.sections.setdefault(section, []).extend(plain(item) for item in items)
+
     @property
     def empty(self) -> bool:
-        return not any(self.keys.values()) and not self.attachments
+        return not any(self.keys.values()) and not any(self.counted.values()) and not self.attachments
 
 
 class Store(ABC):
-    """One table: what it holds about a person (``find``), deleted by key as ``model(*key)``."""
+    """One table: what it holds about a person (``find``), deleted by key as ``model(*key)``; items
+    in ``Found.counted`` are erased by ``erase_counted``, each with the counters it is part of."""
 
     name: str  # its key in the erase's answer
     model: type[Model]
@@ -105,6 +132,9 @@ class Store(ABC):
     @abstractmethod
     def find(self, found: Found) -> None:
         """Add the person's keys (and data to export) to ``found``."""
+
+    def erase_counted(self, item: Model) -> None:  # pragma: no cover - only stores that count override it
+        raise NotImplementedError
 
 
 def plain(item: Model) -> dict[str, Any]:
@@ -120,6 +150,20 @@ def _pk_sk(items: Iterable[Any]) -> list[Key]:
     return [(item.pk, item.sk) for item in items]
 
 
+def _retried(erase: Callable[[], None]) -> None:
+    """Run ``erase`` (a transaction conditional on what was read) until it holds: it re-reads on a
+    refused condition and returns once nothing is left to erase."""
+    for _ in range(ERASE_ATTEMPTS):
+        try:
+            erase()
+        except TransactWriteError as error:
+            if not (condition_failed(error) or transaction_conflict(error)):
+                raise
+            continue
+        return
+    raise RuntimeError("the person's items kept changing during the erase: try again")
+
+
 # ---- the stores -------------------------------------------------------------------------------------
 class Sessions(Store):
     name, model = "sessions", SessionItem
@@ -131,49 +175,133 @@ class Sessions(Store):
             except SessionItem.DoesNotExist:
                 continue
             found.add(self.name, [(user_id,)], "sessions", [session])
-            phone = (session.auth or {}).get("phone")
-            if phone:
-                found.person.phones.add(str(phone))
+            if session.phone:
+                found.person.phones.add(str(session.phone))
 
 
 class Conversations(Store):
-    """The person's partition, and whatever names them from outside it."""
+    """The person's partition, the pointers and markers naming it, and the counters it is in."""
 
     name, model = "conversations", MarkerItem
-    # What the export shows of their partition, by sort key prefix.
-    SECTIONS: tuple[tuple[str, str, type[Model]], ...] = (
-        ("T#", "tickets", TicketItem),
-        ("R#", "ratings", RatingItem),
-    )
+
+    def find(self, found: Found) -> None:
+        message_sks: set[str] = set()
+        ticket_numbers: set[int] = set()
+        for user_id in sorted(found.person.telegram_ids):
+            pk = user_key(user_id)
+            held = conversations.of_user(user_id)[::-1]  # oldest first
+            found.add_counted(self.name, list(held), "conversations")
+            found.sections.setdefault("ratings", []).extend(
+                {"conversation": c.ref, "rating": int(c.rating), "rated_at": c.rated_at.isoformat()}
+                for c in held
+                if c.rating is not None and c.rated_at is not None
+            )
+            found.add(self.name, [(conversations.owner_key(int(c.number)), "-") for c in held])
+            messages = list(MessageItem.query(pk, MessageItem.sk.startswith("M#")))
+            found.add(self.name, _pk_sk(messages), "messages", messages)
+            message_sks.update(str(m.sk) for m in messages)
+            found.files.update(str(p.file_key) for m in messages for p in m.parts if p.file_key)
+            held_tickets = tickets.of_user(user_id)[::-1]
+            found.add(self.name, _pk_sk(held_tickets), "tickets", held_tickets)
+            for ticket in held_tickets:
+                ticket_numbers.add(int(ticket.number))
+                pointers: list[str | int] = [int(ticket.number), *([str(ticket.ref)] if ticket.ref else [])]
+                found.add(self.name, [(tickets.pointer_key(p), "-") for p in pointers])
+            # Whatever else is in the partition (the live pointer, items of a later scheme); the
+            # conversations go with their counters.
+            rest = MarkerItem.query(pk, attributes_to_get=["pk", "sk"])
+            found.add(self.name, [k for k in _pk_sk(rest) if not str(k[1]).startswith("C#")])
+        found.add(self.name, _pk_sk(self._markers(found.person.telegram_ids, message_sks, ticket_numbers)))
+
+    @staticmethod
+    def _markers(user_ids: set[int], message_sks: set[str], ticket_numbers: set[int]) -> Iterator[MarkerItem]:
+        """The exactly-once markers of the person's input: they point at one of their messages or
+        tickets, or their key names them (``tg:<id>:…``, ``tg-album:<id>:…``, ``ticket:<id>:…``)."""
+        if not user_ids:
+            return
+        named = tuple(f":{user_id}:" for user_id in user_ids)
+        scanned = MarkerItem.scan(
+            MarkerItem.pk.startswith(once.PREFIX), attributes_to_get=["pk", "sk", "ref", "value"]
+        )
+        for marker in scanned:
+            if (
+                marker.ref in message_sks
+                or (marker.value is not None and int(marker.value) in ticket_numbers)
+                or any(part in str(marker.pk) for part in named)
+            ):
+                yield marker
+
+    def erase_counted(self, item: Model) -> None:
+        """Delete a conversation (its live pointer too) and take it out of the counters, in one
+        transaction conditional on what the counters were given for it."""
+        conversation = cast(ConversationItem, item)
+
+        def attempt() -> None:
+            current = conversations.get(int(conversation.user_id), int(conversation.number))
+            if current is None:
+                return
+            live = current.status in conversations.LIVE
+            undelivered = int(current.undelivered or 0)
+            with transaction() as write:
+                write.delete(
+                    current,
+                    condition=(ConversationItem.status == current.status)
+                    & (ConversationItem.undelivered == undelivered),
+                )
+                deltas = {"total": -1, "live": -1 if live else 0, "undelivered": -undelivered}
+                conversations.count(write, **{k: v for k, v in deltas.items() if v})
+                if live:
+                    write.delete(
+                        MarkerItem(user_key(int(current.user_id)), conversations.LIVE_SK),
+                        condition=MarkerItem.pk.does_not_exist() | (MarkerItem.value == int(current.number)),
+                    )
+
+        _retried(attempt)
+
+
+class Notifications(Store):
+    """Pending order notifications and broadcasts' recipient items (both carry ``user_id``): one
+    filtered Scan of a table that holds only what is pending or recent."""
+
+    name, model = "notifications", PendingOrderItem
 
     def find(self, found: Found) -> None:
         for user_id in sorted(found.person.telegram_ids):
-            pk = user_key(user_id)
-            messages = list(MessageItem.query(pk, MessageItem.sk.startswith("M#")))
-            found.add(self.name, _pk_sk(messages), "messages", messages)
-            found.files.update(str(p.file_key) for m in messages for p in m.parts if p.file_key)
-            for prefix, section, model in self.SECTIONS:
-                items = list(model.query(pk, model.sk.startswith(prefix)))  # type: ignore[attr-defined]
-                found.add(self.name, _pk_sk(items), section, items)
-            found.add(self.name, _pk_sk(MarkerItem.query(pk, attributes_to_get=["pk", "sk"])))  # all of it
-            found.add(self.name, _pk_sk(self._naming(user_id)))
+            items = list(PendingOrderItem.scan(PendingOrderItem.user_id == user_id))
+            pending = [i for i in items if str(i.pk).startswith("N#")]
+            found.add(self.name, _pk_sk(pending), "notifications", pending)
+            recipients = [
+                RecipientItem.get(i.pk, i.sk, consistent_read=True)
+                for i in items
+                if str(i.sk).startswith("R#")
+            ]
+            found.add_counted(self.name, list(recipients), "broadcasts")
 
-    @staticmethod
-    def _naming(user_id: int) -> Iterator[MarkerItem]:
-        """Items outside the partition that name the person: pointers, exactly-once markers."""
-        text = str(user_id)
-        condition = (
-            (MarkerItem.value == user_id)
-            | MarkerItem.pk.contains(f":{text}:")
-            | MarkerItem.pk.contains(f"-{text}-")
-            | MarkerItem.pk.contains(f"#{text}#")
-            | (MessageItem.user_id == user_id)
-        )
-        return MarkerItem.scan(condition, attributes_to_get=["pk", "sk"])
+    def erase_counted(self, item: Model) -> None:
+        """Delete a recipient with its broadcast's counters (``total``, and its outcome's)."""
+        recipient = cast(RecipientItem, item)
+
+        def attempt() -> None:
+            try:
+                current = RecipientItem.get(recipient.pk, recipient.sk, consistent_read=True)
+            except RecipientItem.DoesNotExist:
+                return
+            actions: list[Any] = [BroadcastItem.total.add(-1)]
+            counter = OUTCOME_COUNTERS.get(str(current.status))
+            if counter is not None:
+                actions.append(counter.add(-1))
+            with transaction() as write:
+                write.delete(current, condition=RecipientItem.status == current.status)
+                write.update(
+                    BroadcastItem(current.pk, "-"), actions=actions, condition=BroadcastItem.pk.exists()
+                )
+
+        _retried(attempt)
 
 
 class Backend(Store):
-    """The built-in business system: the customer of each of the person's phones, and tokens."""
+    """The built-in business system: the customer of each of the person's phones, and tokens (a
+    filtered Scan: tokens are keyed by their hash, and only the built-in backend has them)."""
 
     name, model = "backend", BackendItem
 
@@ -215,7 +343,14 @@ class Pacing(Store):
 
 
 # Sessions and conversations first: they name the phones the backend is searched by.
-STORES: tuple[Store, ...] = (Sessions(), Conversations(), Backend(), FailedUpdates(), Pacing())
+STORES: tuple[Store, ...] = (
+    Sessions(),
+    Conversations(),
+    Notifications(),
+    Backend(),
+    FailedUpdates(),
+    Pacing(),
+)
 
 
 # ---- finding, exporting, erasing ------------------------------------------------------------------
@@ -238,11 +373,11 @@ def by_telegram_id(user_id: int) -> Person:
 
 
 def by_phone(phone: str) -> Person:
-    """The person behind a phone: every Telegram account that logged in with it (sessions, tokens)."""
+    """The person behind a phone: every Telegram account that logged in with it (the sessions'
+    ``Phones`` index; the built-in backend's tokens add accounts whose session is gone)."""
     canonical = normalize_phone(phone) or phone
     person = Person(phones={canonical})
-    for session in SessionItem.scan(SessionItem.auth.contains(canonical), attributes_to_get=["user_id"]):
-        person.telegram_ids.add(int(session.user_id))
+    person.telegram_ids.update(int(session.user_id) for session in sessions_with_phone(canonical))
     for token in BackendItem.scan((BackendItem.sk == "TOKEN") & (BackendItem.phone == canonical)):
         if token.telegram_user_id is not None:
             person.telegram_ids.add(int(token.telegram_user_id))
@@ -259,6 +394,8 @@ def export(found: Found, bucket: str | None) -> dict[str, Any]:
         "messages": sections.get("messages", []),
         "tickets": sections.get("tickets", []),
         "ratings": sections.get("ratings", []),
+        "notifications": sections.get("notifications", []),
+        "broadcasts": sections.get("broadcasts", []),
         "failed_updates": sections.get("failed_updates", []),
         "attachments": [
             {"key": key, "url": files.presigned_url(bucket, key) if bucket else None}
@@ -289,11 +426,13 @@ def erase(found: Found, bucket: str | None) -> dict[str, Any]:
     The session goes last: until then an erase cut short finds the phones again from it."""
     erased: dict[str, int] = {}
     for store in reversed(STORES):
+        for item in found.counted.get(store.name, []):
+            store.erase_counted(item)
         keys = sorted(found.keys.get(store.name, set()), key=str)
         with store.model.batch_write() as batch:
             for key in keys:
                 batch.delete(store.model(*key))
-        erased[store.name] = len(keys)
+        erased[store.name] = len(keys) + len(found.counted.get(store.name, []))
     removed = _delete_objects(bucket, sorted(found.attachments)) if bucket else 0
     return {"erased": dict(reversed(erased.items())), "attachments": removed, "not_erased": list(NOT_ERASED)}
 

@@ -12,13 +12,23 @@ from urllib.parse import urlsplit
 import boto3
 import pytest
 
-from infra.demo import CUSTOMER_PHONE
+from infra.demo import CUSTOMER_PHONE, PARTNER_PHONE
 from infra.template import load_template, table_definitions
 from supportbot.backend.phones import normalize_phone
+from supportbot.notifications.store import (
+    BroadcastItem,
+    PendingOrderItem,
+    RecipientItem,
+    broadcast_key,
+    pending_key,
+    recipient_key,
+)
 from supportbot.pacing import BucketItem, chat_scope
 from supportbot.storage.failed_updates import record_failed_update
-from supportbot.support.messages import user_messages, user_tickets
-from supportbot.support.rating import ask_for_rating, rate
+from supportbot.storage.transactions import transaction
+from supportbot.support import conversations, tickets
+from supportbot.support.messages import user_messages
+from supportbot.support.rating import rate
 from tests.functional.admin.conftest import ADMIN_KEY, AdminClient
 from tests.functional.harness import UserChat
 from tests.functional.support.conftest import BUCKET
@@ -34,13 +44,17 @@ from tests.functional.support.test_photo_requests import (
 )
 
 VERA = 100000777
+OLGA = 100000999  # another customer: what is hers stays, counters included
+BROADCAST = "20261201120000-abcdef"
 TABLE_VARIABLES = table_definitions(load_template())
 
 
 @pytest.fixture
 def history(harness, desk, monkeypatch):
     """Vera (the demo customer's phone) with a full history: a support dialog with a photo, a photo
-    request answered with an album, a complaint with a photo, a rating, a failed update, a paced chat."""
+    request answered with an album, a complaint with a photo, a rating, a message support could not
+    deliver, a broadcast she received, an order notification pending, a failed update, a paced
+    chat. Olga, another customer, has a live conversation and got the same broadcast."""
     from tests.functional.conftest import reset_singletons
 
     monkeypatch.setenv("WAREHOUSE_CHAT_ID", str(WAREHOUSE))
@@ -49,6 +63,12 @@ def history(harness, desk, monkeypatch):
     reset_singletons()
     harness.world.add_user(STAFF, first_name="Пётр")
     harness.world.add_group(WAREHOUSE, "Склад", members=(STAFF,))
+    olga = harness.user(OLGA, first_name="Ольга")
+    olga.send("/start")
+    olga.share_contact(PARTNER_PHONE)
+    olga.tap("💬 Задать вопрос")
+    olga.send("Здравствуйте")
+    desk.run_outbox()
     vera = harness.user(VERA, first_name="Вера")
     vera.send("/start")
     vera.share_contact(CUSTOMER_PHONE)
@@ -74,22 +94,67 @@ def history(harness, desk, monkeypatch):
     vera.tap("✅ Отправить жалобу")
     run_outbox(desk.queue_url)
     # a rated conversation, a failed update kept for replay, the chat's pacing bucket
-    ask_for_rating(VERA, 4242, "Оля")
-    assert rate(VERA, 4242, 5)
+    dialog = conversations.of_user(VERA)[-1]  # her first: the support dialog
+    with transaction() as write:  # one of its messages recorded undelivered, as the outbox does
+        conversations.count_undelivered(write, conversations.messages_of(dialog)[0])
+    conversations.close(dialog, conversations.BY_OPERATOR)
+    assert rate(VERA, dialog.ref, 5)
+    # a broadcast both got, an order notification waiting out its window
+    BroadcastItem(
+        broadcast_key(BROADCAST),
+        "-",
+        id=BROADCAST,
+        created="2026-12-01T12:00:00+00:00",
+        status="running",
+        text="Скидки",
+        audience={},
+        start_at=0,
+        total=2,
+        sent=2,
+        fanned_out=1,
+    ).save()
+    for user_id in (VERA, OLGA):
+        RecipientItem(broadcast_key(BROADCAST), recipient_key(user_id), user_id=user_id, status="sent").save()
+    PendingOrderItem(
+        pending_key(VERA, "o-1"),
+        user_id=VERA,
+        order_id="o-1",
+        number="10237",
+        event_type="order.status_changed",
+        occurred=1,
+        since=1,
+    ).save()
     record_failed_update({"update_id": 9, "message": {"from": {"id": VERA}}}, VERA, "boom")
     BucketItem(chat_scope(VERA), tat=1.0, expires_at=datetime.now(UTC) + timedelta(hours=1)).save()
-    assert len(user_tickets(VERA)) == 2
+    assert len(tickets.of_user(VERA)) == 2
     return vera
 
 
-def test_every_stored_message_expires_message_retention_days_after_it_was_stored(history):
+def test_every_stored_message_expires_with_its_conversation_retention_days_after_its_last_activity(history):
+    # GIVEN Vera's history (MESSAGE_RETENTION_DAYS=30)
     messages = user_messages(VERA, limit=1000)
     assert {m.destination for m in messages} == {"blinger", "customer", "warehouse"}
+    held = {int(c.number): c for c in conversations.of_user(VERA)}
+    # THEN every stored message belongs to a conversation, which expires (DynamoDB's TTL, whole
+    # seconds) 30 days after its last activity; its messages go with it (functions/retention)
     for message in messages:
-        # TTL attributes are whole epoch seconds
-        assert message.expires_at == (message.created_at + timedelta(days=30)).replace(microsecond=0), (
-            message.sk
-        )
+        conversation = held[int(message.conversation)]
+        assert conversation.expires_at == (conversation.last_activity_at + timedelta(days=30)).replace(
+            microsecond=0
+        ), message.sk
+        assert conversation.last_activity_at >= message.created_at
+    # WHEN she writes again (a new conversation), then once more
+    history.send("/menu")
+    history.tap("💬 Задать вопрос")
+    history.send("Ещё вопрос")
+    live = conversations.get(VERA, conversations.live_number(VERA) or 0)
+    assert live is not None
+    first = live.last_activity_at
+    history.send("И ещё")
+    # THEN its expiry moved with its last activity, set in the message's own transaction
+    live.refresh()
+    assert live.last_activity_at > first
+    assert live.expires_at == (live.last_activity_at + timedelta(days=30)).replace(microsecond=0)
 
 
 def traces(user_id: int, phone: str) -> list[str]:
@@ -139,8 +204,11 @@ def test_the_export_is_complete_and_the_erase_leaves_no_trace(history, desk):
     assert export["person"]["telegram_ids"] == [VERA]
     assert phone in export["person"]["phones"]
     assert {m["sk"] for m in export["messages"]} == {m.sk for m in user_messages(VERA, limit=1000)}
-    assert sorted(t["number"] for t in export["tickets"]) == sorted(t.number for t in user_tickets(VERA))
+    assert sorted(t["number"] for t in export["tickets"]) == sorted(t.number for t in tickets.of_user(VERA))
     assert [r["rating"] for r in export["ratings"]] == [5]
+    assert {c["number"] for c in export["conversations"]} == {c.number for c in conversations.of_user(VERA)}
+    assert [(b["pk"], b["status"]) for b in export["broadcasts"]] == [(broadcast_key(BROADCAST), "sent")]
+    assert [n["order_id"] for n in export["notifications"]] == ["o-1"]
     assert [s["user_id"] for s in export["sessions"]] == [VERA]
     assert any(item["sk"] == "PROFILE" for item in export["person"]["customer"])
     assert "token" not in json.dumps(export["sessions"])
@@ -148,6 +216,12 @@ def test_the_export_is_complete_and_the_erase_leaves_no_trace(history, desk):
     assert any(key.startswith(f"support/{VERA}/") for key in keys)
     assert any(key.startswith(f"incidents/{VERA}/") for key in keys)
     assert all("Signature" in a["url"] for a in export["attachments"])
+    before = conversations.counts()
+    assert (int(before.total), int(before.live), int(before.undelivered)) == (
+        len(export["conversations"]) + 1,
+        1,
+        1,
+    )
     # WHEN the admin erases her
     status, answer = admin.call("DELETE", f"/people/{VERA}")
     # THEN the answer counts what went per table and names what the bot cannot erase
@@ -160,6 +234,15 @@ def test_the_export_is_complete_and_the_erase_leaves_no_trace(history, desk):
     assert any("Blinger" in line for line in answer["not_erased"])
     # AND no table and no object in the bucket holds her id or phone
     assert traces(VERA, phone) == []
+    # AND the counters kept on write count Olga's conversation alone (live, nothing undelivered),
+    # as the conversations left in the table do; the broadcast counts Olga's message alone
+    counted = conversations.counts()
+    left = list(conversations.ConversationItem.by_activity.query(conversations.INBOX_KEY))
+    assert [int(c.user_id) for c in left] == [OLGA]
+    assert (int(counted.total), int(counted.live), int(counted.undelivered)) == (1, 1, 0)
+    broadcast = BroadcastItem.get(broadcast_key(BROADCAST), "-")
+    assert (int(broadcast.total), int(broadcast.sent)) == (1, 1)
+    assert RecipientItem.get(broadcast_key(BROADCAST), recipient_key(OLGA)).status == "sent"
     # AND a second erase, and an export, find nothing
     assert admin.call("DELETE", f"/people/{VERA}")[0] == 404
     assert admin.call("GET", f"/people/{VERA}/export")[0] == 404
@@ -212,6 +295,11 @@ def test_by_phone_finds_every_account_that_logged_in_with_it(history, harness):
 def test_delete_my_data_in_the_bot_erases_everything_and_start_begins_from_nothing(history, harness):
     vera: UserChat = history
     phone = normalize_phone(CUSTOMER_PHONE)
+    # GIVEN she has a live conversation too
+    vera.send("/menu")
+    vera.tap("💬 Задать вопрос")
+    vera.send("Удалите, пожалуйста, мои данные")
+    assert int(conversations.counts().live) == 2
     # WHEN Vera asks the bot to delete her data from the main menu
     vera.send("/menu")
     confirm = vera.tap("🗑 Удалить мои данные")
@@ -229,6 +317,8 @@ def test_delete_my_data_in_the_bot_erases_everything_and_start_begins_from_nothi
     assert done.text == "Ваши данные удалены. Чтобы снова пользоваться ботом, отправьте /start."
     assert not done.inline_markup
     assert traces(VERA, phone) == []
+    counted = conversations.counts()
+    assert (int(counted.total), int(counted.live), int(counted.undelivered)) == (1, 1, 0)  # Olga's
     # AND /start begins from nothing: the login screen
     start = vera.send("/start")
     assert "номер" in start.text.lower()
