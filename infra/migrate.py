@@ -20,7 +20,9 @@ a partial run. What it does (docs/ARCHITECTURE.md, "Migrations"):
 - a logged-in session saved before order events and broadcasts existed (its phone inside the
   login) gets the phone and the user type as attributes of their own, so the sessions' Phones and
   Audiences indexes find it before the user writes again (a save of theirs meanwhile wins: it
-  derives the same).
+  derives the same);
+- a conversation without an expiry gets one, ``MESSAGE_RETENTION_DAYS`` after its last activity
+  (docs/ARCHITECTURE.md, "Retention").
 """
 
 from __future__ import annotations
@@ -50,11 +52,13 @@ class Counts:
     conversations: int = 0
     ratings: int = 0
     sessions: int = 0
+    expiries: int = 0
 
     def __str__(self) -> str:
         return (
             f"{self.tickets} ticket(s), {self.messages} message(s) into {self.conversations} "
-            f"conversation(s), {self.ratings} rating(s), {self.sessions} session(s) migrated"
+            f"conversation(s), {self.ratings} rating(s), {self.sessions} session(s) migrated, "
+            f"{self.expiries} expiry(ies) set"
         )
 
 
@@ -86,6 +90,9 @@ def migrate() -> Counts:
                 users[user_id].messages.append(MessageItem.from_raw_data(raw))
             elif sk.startswith("R#"):
                 users[user_id].ratings.append(raw)
+            elif sk.startswith("C#") and "expires_at" not in raw:
+                _expiry(raw)
+                counts.expiries += 1
     for user_id, user in users.items():
         made = _conversations(user_id, user)
         counts.conversations += made
@@ -123,6 +130,13 @@ def _sessions() -> int:
             continue  # the user's own save came first and derived the same
         migrated += 1
     return migrated
+
+
+def _expiry(raw: dict[str, Any]) -> None:
+    from supportbot.support import conversations as conv
+
+    item = conv.ConversationItem.from_raw_data(raw)
+    item.update(actions=[conv.ConversationItem.expires_at.set(conv.expiry(item.last_activity_at))])
 
 
 def _ticket(raw: dict[str, Any]) -> None:
@@ -218,6 +232,7 @@ def _conversations(user_id: int, user: User) -> int:
                 target.last_activity_at = target.closed_at
         undelivered = sum(m.status == FAILED and not (m.context or {}).get(ECHO) for m in items)
         target.undelivered = int(target.undelivered or 0) + undelivered
+        target.expires_at = conv.expiry(target.last_activity_at)
         with transaction() as write:  # the conversation and what it adds to the counters (stats)
             write.save(target)
             conv.count(

@@ -24,6 +24,7 @@ FUNCTIONS = {
     "OutboxFunction": "OutboxReservedConcurrency",
     "BusinessWebhookFunction": "BusinessWebhookReservedConcurrency",
     "NotificationsFunction": "NotificationsReservedConcurrency",
+    "RetentionFunction": "RetentionReservedConcurrency",
 }
 
 
@@ -68,7 +69,11 @@ def test_a_customer_key_encrypts_every_store_when_given():
     tables = props("AWS::DynamoDB::Table")
     queues = props("AWS::SQS::Queue")
     log_groups = props("AWS::Logs::LogGroup")
-    assert (len(tables), len(queues), len(log_groups)) == (7, 4, 7)  # Pacing and Notifications among them
+    assert (len(tables), len(queues), len(log_groups)) == (
+        7,
+        5,
+        8,
+    )  # Pacing, Notifications, Retention among them
     # GIVEN a customer key: every table, queue, log group, the bucket and the topic use it
     for name, table in tables.items():
         assert resolved(table["SSESpecification"], KEY) == {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import json
 import shutil
 import subprocess
 import sys
@@ -165,13 +166,14 @@ def test_every_ttl_attribute_is_the_one_its_table_expires_on():
     from supportbot.backend.builtin import BackendItem
     from supportbot.storage.failed_updates import FailedUpdateItem
     from supportbot.storage.sessions import SessionItem
-    from supportbot.support.messages import MarkerItem, MessageItem
+    from supportbot.support.conversations import ConversationItem
+    from supportbot.support.messages import MarkerItem
 
     tables = {
         SessionItem: "SessionsTable",
         FailedUpdateItem: "FailedUpdatesTable",
         MarkerItem: "ConversationsTable",
-        MessageItem: "ConversationsTable",
+        ConversationItem: "ConversationsTable",
         BackendItem: "BackendTable",
     }
     resources_ = load_template()["Resources"]
@@ -366,3 +368,22 @@ def test_blinger_webhook_is_deployed_with_and_without_the_trailing_slash():
     for path in ("/v1/blinger/webhook/", "/v1/blinger/webhook"):
         source = f"arn:aws:execute-api:eu-central-1:123456789012:api/$default/POST{path}"
         assert any(fnmatch.fnmatchcase(source, pattern) for pattern in patterns), (path, patterns)
+
+
+def test_the_retention_function_hears_only_ttls_deletions_of_conversations():
+    # docs/ARCHITECTURE.md, "Retention": an erase or any other write of the table invokes nothing
+    resources = load_template()["Resources"]
+    stream = resources["ConversationsTable"]["Properties"]["StreamSpecification"]
+    assert stream == {"StreamViewType": "OLD_IMAGE"}  # what the conversation counted
+    source = resources["RetentionFunction"]["Properties"]["Events"]["Expired"]["Properties"]
+    assert source["Stream"] == {"Fn::GetAtt": ["ConversationsTable", "StreamArn"]}
+    (only,) = source["FilterCriteria"]["Filters"]
+    assert json.loads(only["Pattern"]) == {
+        "eventName": ["REMOVE"],
+        "userIdentity": {"type": ["Service"], "principalId": ["dynamodb.amazonaws.com"]},
+        "dynamodb": {"Keys": {"sk": {"S": [{"prefix": "C#"}]}}},
+    }
+    assert source["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert source["DestinationConfig"]["OnFailure"]["Destination"] == {
+        "Fn::GetAtt": ["RetentionFailedQueue", "Arn"]
+    }

@@ -30,11 +30,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from supportbot.config import get_config
 from supportbot.storage.attributes import CompactJSONAttribute
 from supportbot.storage.conditions import condition_failed, transaction_conflict
 from supportbot.storage.tables import TableName
@@ -113,6 +114,10 @@ class ConversationItem(Model):
     rating = NumberAttribute(null=True)
     rated_at = UTCDateTimeAttribute(null=True)
     tags = CompactJSONAttribute(null=True)  # a list of strings
+    # MESSAGE_RETENTION_DAYS after last_activity_at, set wherever that is (no write of its own):
+    # DynamoDB's TTL deletes the conversation, then functions/retention its messages
+    # (docs/ARCHITECTURE.md, "Retention").
+    expires_at = TTLAttribute(null=True)
 
     @property
     def ref(self) -> str:
@@ -173,6 +178,11 @@ def owner_key(number: int) -> str:
 
 
 LIVE_SK = "LIVE"
+
+
+def expiry(last_activity: datetime) -> datetime:
+    """When a conversation whose last activity is ``last_activity`` expires, with its messages."""
+    return last_activity + get_config().message_retention
 
 
 # ---- finding ------------------------------------------------------------------------------------
@@ -320,6 +330,7 @@ def summarize(write: TransactWrite, target: Target, item: MessageItem) -> None:
     conversation = target.new
     if conversation is not None:
         conversation.last_activity_at = now
+        conversation.expires_at = expiry(now)
         conversation.messages = 1
         conversation.preview = preview
         if role == CUSTOMER_ROLE:
@@ -334,6 +345,7 @@ def summarize(write: TransactWrite, target: Target, item: MessageItem) -> None:
         return
     actions: list[Any] = [
         ConversationItem.last_activity_at.set(now),
+        ConversationItem.expires_at.set(expiry(now)),
         ConversationItem.messages.add(1),
         ConversationItem.version.add(1),
     ]
@@ -446,6 +458,7 @@ def _move(
     for _ in range(MOVE_ATTEMPTS):
         LIFECYCLE.check(str(conversation.status), target)
         pointer = MarkerItem(user_key(int(conversation.user_id)), LIVE_SK)
+        now = datetime.now(UTC)
         try:
             with transaction() as write:
                 write.update(
@@ -453,7 +466,8 @@ def _move(
                     actions=[
                         ConversationItem.status.set(target),
                         ConversationItem.version.add(1),
-                        ConversationItem.last_activity_at.set(datetime.now(UTC)),
+                        ConversationItem.last_activity_at.set(now),
+                        ConversationItem.expires_at.set(expiry(now)),
                         *actions,
                     ],
                     condition=ConversationItem.status == conversation.status,
