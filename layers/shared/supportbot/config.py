@@ -95,7 +95,8 @@ class Config:
 
     @property
     def message_retention(self) -> timedelta:
-        """How long a stored message is kept (DynamoDB's TTL deletes it after: README, "A person's data")."""
+        """How long a conversation and its messages are kept after its last activity
+        (docs/ARCHITECTURE.md, "Retention")."""
         return timedelta(days=self.message_retention_days)
 
     def accepted(self, name: str) -> tuple[str, ...]:
