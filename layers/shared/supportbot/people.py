@@ -242,12 +242,11 @@ class Conversations(Store):
                 return
             live = current.status in conversations.LIVE
             undelivered = int(current.undelivered or 0)
+            same = ConversationItem.undelivered == undelivered
+            if not undelivered:  # an item stored before the count existed has none
+                same = same | ConversationItem.undelivered.does_not_exist()
             with transaction() as write:
-                write.delete(
-                    current,
-                    condition=(ConversationItem.status == current.status)
-                    & (ConversationItem.undelivered == undelivered),
-                )
+                write.delete(current, condition=(ConversationItem.status == current.status) & same)
                 deltas = {"total": -1, "live": -1 if live else 0, "undelivered": -undelivered}
                 conversations.count(write, **{k: v for k, v in deltas.items() if v})
                 if live:
@@ -285,6 +284,11 @@ class Notifications(Store):
             try:
                 current = RecipientItem.get(recipient.pk, recipient.sk, consistent_read=True)
             except RecipientItem.DoesNotExist:
+                return
+            try:
+                BroadcastItem.get(current.pk, "-")
+            except BroadcastItem.DoesNotExist:  # a recipient left by a broadcast deleted by hand
+                current.delete()
                 return
             actions: list[Any] = [BroadcastItem.total.add(-1)]
             counter = OUTCOME_COUNTERS.get(str(current.status))
