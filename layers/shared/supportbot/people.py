@@ -50,6 +50,7 @@ from supportbot.backend.builtin import BackendItem, customer_key
 from supportbot.backend.phones import normalize_phone
 from supportbot.notifications.store import BroadcastItem, PendingOrderItem, RecipientItem
 from supportbot.pacing import BucketItem, chat_scope
+from supportbot.storage.attributes import CompactJSONAttribute
 from supportbot.storage.conditions import condition_failed, transaction_conflict
 from supportbot.storage.failed_updates import FailedUpdateItem
 from supportbot.storage.sessions import SessionItem, sessions_with_phone
@@ -140,6 +141,10 @@ class Store(ABC):
 def plain(item: Model) -> dict[str, Any]:
     """An item as JSON-ready data, without what is a credential rather than data about the person."""
     data: dict[str, Any] = item.to_simple_dict()
+    for name, attribute in item.get_attributes().items():
+        key = attribute.attr_name if attribute.attr_name in data else name
+        if isinstance(attribute, CompactJSONAttribute) and isinstance(data.get(key), str):
+            data[key] = json.loads(data[key])  # simplified to its JSON text: the data itself instead
     for key in ("a", "auth"):
         if isinstance(data.get(key), dict):
             data[key] = {k: v for k, v in data[key].items() if k not in NOT_EXPORTED}

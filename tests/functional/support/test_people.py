@@ -211,7 +211,13 @@ def test_the_export_is_complete_and_the_erase_leaves_no_trace(history, desk):
     assert [n["order_id"] for n in export["notifications"]] == ["o-1"]
     assert [s["user_id"] for s in export["sessions"]] == [VERA]
     assert any(item["sk"] == "PROFILE" for item in export["person"]["customer"])
-    assert "token" not in json.dumps(export["sessions"])
+    # her login's token (a live credential of the business system) is not exported
+    from supportbot.storage.sessions import SessionItem
+
+    token = SessionItem.get(VERA).auth["t"]
+    assert token and token not in json.dumps(export)
+    assert set(export["sessions"][0]["a"]) == {"k", "n"}
+    assert any(isinstance(m.get("context"), dict) for m in export["messages"])  # data, not JSON text
     keys = {a["key"] for a in export["attachments"]}
     assert any(key.startswith(f"support/{VERA}/") for key in keys)
     assert any(key.startswith(f"incidents/{VERA}/") for key in keys)
