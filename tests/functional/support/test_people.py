@@ -215,7 +215,8 @@ def test_the_export_is_complete_and_the_erase_leaves_no_trace(history, desk):
     from supportbot.storage.sessions import SessionItem
 
     token = SessionItem.get(VERA).auth["t"]
-    assert token and token not in json.dumps(export)
+    assert token
+    assert token not in json.dumps(export)
     assert set(export["sessions"][0]["a"]) == {"k", "n"}
     assert any(isinstance(m.get("context"), dict) for m in export["messages"])  # data, not JSON text
     keys = {a["key"] for a in export["attachments"]}
