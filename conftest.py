@@ -20,6 +20,7 @@ os.environ.update(
         "PACING_TABLE": "test-pacing",
         "NOTIFICATIONS_TABLE": "test-notifications",
         "BUSINESS_WEBHOOK_SECRET": "test-business-secret",
+        "OPERATORS_TABLE": "test-operators",
         "TELEGRAM_BOT_TOKEN": "123456:TEST-TOKEN",
         "TELEGRAM_WEBHOOK_SECRET": "test-webhook-secret",
         "POWERTOOLS_SERVICE_NAME": "telegram-support-bot-tests",

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+from tests.functional.admin.conftest import admin  # noqa: F401 - the admin function's fixture
 from tests.functional.conftest import harness  # noqa: F401 - the functional tests' fixtures
 from tests.functional.support.conftest import desk, shop  # noqa: F401
 from tests.reliability import figures

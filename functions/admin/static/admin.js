@@ -26,7 +26,10 @@ const state = {
   ticketKinds: TICKET_KINDS,
   ticketStatuses: TICKET_STATUSES,
   enumsLearned: false, // read from the OpenAPI document when the tickets are first shown
+  me: null,           // {id, name, role} of the key signed in with (GET /me)
+  auditCursor: null,  // the next audit page's cursor
 };
+const RANK = { operator: 1, admin: 2 };
 
 // ---- small helpers ------------------------------------------------------------------------
 const $ = (testid, scope = document) => scope.querySelector(`[data-testid="${testid}"]`);
@@ -144,7 +147,10 @@ async function guarded(action, fresh = true) {
 }
 
 function handleError(error) {
-  if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
+  const role = error instanceof ApiError && error.status === 403 && /^needs role (\w+)$/.exec(error.body?.detail || '');
+  if (role) {
+    showError(t('error.role', { role: t(`role.${role[1]}`) }));
+  } else if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
     signOut(t('signin.expired'));
   } else {
     showError(errorText(error));
@@ -188,7 +194,7 @@ async function signIn(key) {
   }
   state.key = key;
   try {
-    await api('GET', '/trees/faq'); // the cheapest authenticated read: one Query
+    state.me = await api('GET', '/me'); // who the key is, and so which tabs to show
   } catch (failure) {
     state.key = '';
     const refused = failure instanceof ApiError && (failure.status === 401 || failure.status === 403);
@@ -203,6 +209,8 @@ async function signIn(key) {
 
 function signOut(reason) {
   state.key = '';
+  state.me = null;
+  show($('whoami'), false);
   sessionStorage.removeItem(KEY_STORAGE);
   for (const view of document.querySelectorAll('[data-view]')) show(view, false);
   show($('tabs'), false);
@@ -215,11 +223,28 @@ function signOut(reason) {
   $('signin-key').focus();
 }
 
-function enterApp() {
+async function enterApp() {
+  if (!state.me) {
+    state.me = await guarded(() => api('GET', '/me'), false);
+    if (!state.me) return;
+  }
+  const allowed = [];
+  for (const button of document.querySelectorAll('[data-tab]')) {
+    const may = RANK[state.me.role] >= RANK[button.dataset.role];
+    show(button, may);
+    if (may) allowed.push(button.dataset.tab);
+  }
   show($('signin'), false);
   show($('tabs'), true);
   show($('signout'), true);
-  openTab(state.tab);
+  renderWhoami();
+  openTab(allowed.includes(state.tab) ? state.tab : allowed[0]);
+}
+
+function renderWhoami() {
+  const who = $('whoami');
+  who.textContent = state.me ? t('whoami', { name: state.me.name, role: t(`role.${state.me.role}`) }) : '';
+  show(who, Boolean(state.me));
 }
 
 // ---- tabs ---------------------------------------------------------------------------------
@@ -238,6 +263,8 @@ function openTab(tab) {
     renderBroadcastPreview();
     loadBroadcasts();
   } else if (tab === 'stats') loadStats();
+  else if (tab === 'operators') loadOperators();
+  else if (tab === 'audit') loadAudit();
 }
 
 function rerender() {
@@ -248,6 +275,9 @@ function rerender() {
   else if (state.tab === 'conversations') loadConversations();
   else if (state.tab === 'broadcasts') loadBroadcasts();
   else if (state.tab === 'stats') loadStats();
+  else if (state.tab === 'operators') loadOperators();
+  else if (state.tab === 'audit') loadAudit();
+  renderWhoami();
 }
 
 // ---- trees --------------------------------------------------------------------------------
@@ -1025,6 +1055,91 @@ async function loadStats() {
   $('stats').replaceChildren(...rows);
 }
 
+// ---- people and the audit -----------------------------------------------------------------
+async function loadOperators() {
+  const body = await guarded(() => api('GET', '/operators'), false);
+  if (body === undefined) return;
+  $('operator-list').replaceChildren(...body.operators.map(operatorRow));
+  show($('operators-empty'), body.operators.length === 0);
+}
+
+function operatorRow(operator) {
+  const reissue = el('button', {
+    type: 'button',
+    testid: 'operator-reissue',
+    text: t('operators.reissue'),
+    onclick: async () => {
+      if (!(await confirmDialog(t('operators.confirm_reissue', { name: operator.name })))) return;
+      const issued = await guarded(() => api('POST', `/operators/${enc(operator.id)}/key`));
+      if (issued) showKey(issued);
+    },
+  });
+  const remove = el('button', {
+    type: 'button',
+    class: 'danger',
+    testid: 'operator-remove',
+    text: t('operators.remove'),
+    onclick: async () => {
+      if (!(await confirmDialog(t('operators.confirm_remove', { name: operator.name })))) return;
+      const done = await guarded(() => api('DELETE', `/operators/${enc(operator.id)}`));
+      if (done === undefined) return;
+      show($('operator-key-box'), false);
+      await loadOperators();
+      notice(t('operators.removed', { name: operator.name }));
+    },
+  });
+  return el(
+    'tr',
+    { testid: 'operator-row', dataset: { id: operator.id, role: operator.role } },
+    el('td', { testid: 'operator-row-name', text: operator.name }),
+    el('td', { text: t(`role.${operator.role}`) }),
+    el('td', { text: operator.telegram_id ? String(operator.telegram_id) : '' }),
+    el('td', { text: when(operator.created_at) }),
+    el('td', {}, reissue, remove),
+  );
+}
+
+/** A key is in the answer that issued it, once: shown until the next action, never stored. */
+function showKey(issued) {
+  $('operator-key-note').textContent = t('operators.key_note', { name: issued.name });
+  $('operator-key').textContent = issued.key;
+  show($('operator-key-box'), true);
+}
+
+async function addOperator() {
+  const name = $('operator-name').value.trim();
+  const telegram = $('operator-telegram-id').value.trim();
+  const body = { name, role: $('operator-role').value };
+  if (telegram) body.telegram_id = Number(telegram);
+  const issued = await guarded(() => api('POST', '/operators', body));
+  if (issued === undefined) return;
+  $('operator-name').value = '';
+  $('operator-telegram-id').value = '';
+  await loadOperators();
+  showKey(issued);
+}
+
+async function loadAudit(more = false) {
+  const query = more && state.auditCursor ? `?cursor=${encodeURIComponent(state.auditCursor)}` : '';
+  const body = await guarded(() => api('GET', `/audit${query}`), false);
+  if (body === undefined) return;
+  const rows = body.changes.map((change) =>
+    el(
+      'tr',
+      { testid: 'audit-row', dataset: { actor: change.actor_id } },
+      el('td', { text: when(change.at) }),
+      el('td', { testid: 'audit-who', text: `${change.actor_name} (${label('role', change.actor_role)})` }),
+      el('td', { testid: 'audit-what', text: `${change.method} ${change.path}` }),
+      el('td', { text: String(change.status) }),
+    ),
+  );
+  if (more) $('audit-list').append(...rows);
+  else $('audit-list').replaceChildren(...rows);
+  state.auditCursor = body.cursor;
+  show($('audit-more'), Boolean(body.cursor));
+  show($('audit-empty'), !more && rows.length === 0);
+}
+
 // ---- wiring -------------------------------------------------------------------------------
 function wire() {
   $('signin-form').addEventListener('submit', (event) => {
@@ -1084,6 +1199,12 @@ function wire() {
   });
   $('bc-test-send').addEventListener('click', () => submitBroadcast(true));
   $('bc-reload').addEventListener('click', () => loadBroadcasts());
+  $('operator-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    addOperator();
+  });
+  $('audit-reload').addEventListener('click', () => loadAudit());
+  $('audit-more').addEventListener('click', () => loadAudit(true));
 }
 
 wire();

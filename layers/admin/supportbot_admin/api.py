@@ -1,10 +1,14 @@
 """The resolver: the API key gate, error answers, the OpenAPI document and Swagger UI.
 
-Auth: every request but the public documents needs ``X-Api-Key`` equal to ``ADMIN_API_KEY``
-(constant time; missing: 401, wrong: 403; with no key configured nobody gets in). The key is
-checked before Powertools resolves the route, so an unauthenticated caller learns nothing: not
-whether a path exists (404) nor what a body should look like (422). No cookies are read or set
-and no CORS headers are sent: the admin page is served by this same function (same origin).
+Auth: every request but the public documents needs ``X-Api-Key``: the bootstrap ``ADMIN_API_KEY``
+(an admin) or an operator's personal key (``POST /v1/admin/operators``). Missing: 401; nobody's:
+403; with neither configured nobody gets in. Each route needs a role (``admin`` or ``operator``,
+declared in one table, ``supportbot_admin/access.py``); a key whose role is short of it gets 403
+``{"detail": "needs role admin"}``. Key and role are checked before Powertools resolves the route,
+so a caller learns nothing beyond their role: not whether a path exists (404) nor what a body should
+look like (422). Every change (POST, PUT, PATCH, DELETE answered below 400) is recorded with who
+and when (``GET /v1/admin/audit``). No cookies are read or set and no CORS headers are sent: the
+admin page is served by this same function (same origin).
 
 Public, because a browser opens them before it has a key and they hold no data: the OpenAPI
 document (``/v1/admin/openapi.json``), Swagger UI (``/v1/admin/swagger``, with Powertools' assets,
@@ -25,11 +29,22 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn
 from aws_lambda_powertools.event_handler.openapi.swagger_ui import html as swagger_html
+from pynamodb.exceptions import PynamoDBException
 
 from supportbot.config import get_config
-from supportbot.security import check_secret
+from supportbot.operators import Caller, record_change
 from supportbot.support.lifecycle import RefusedMove, StaleVersion
-from supportbot_admin import broadcasts, conversations, customers, failed_updates, people, stats, trees
+from supportbot_admin import (
+    access,
+    broadcasts,
+    conversations,
+    customers,
+    failed_updates,
+    operators,
+    people,
+    stats,
+    trees,
+)
 from supportbot_admin.errors import FieldError
 
 logger = Logger(child=True)
@@ -48,13 +63,18 @@ DESCRIPTION = """Manage the support bot: the FAQ and complaint trees the custome
 customers and their orders (when the bot keeps them itself), support conversations and tickets,
 figures, and updates the bot failed to handle.
 
-Every call needs the admin API key in the `X-Api-Key` header (Authorize, above). A tree edit names
+Every call needs a key in the `X-Api-Key` header (Authorize, above): the admin API key or a
+person's own key (`POST /v1/admin/operators`). Each operation says the role it needs
+(`x-required-role`): an operator works with conversations, tickets and canned replies; an admin
+does everything, and a key short of the role gets 403 `{"detail": "needs role admin"}`. Every
+change is recorded (`GET /v1/admin/audit`). A tree edit names
 the `version` of the node as last read: if someone changed it meanwhile the answer is 409 and
 nothing is overwritten. Errors are JSON with `statusCode` and a `message` or `detail` naming
 the field."""
+CHANGES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 app = APIGatewayHttpResolver(enable_validation=True)
-for area in (trees, conversations, customers, stats, failed_updates, broadcasts, people):
+for area in (trees, conversations, customers, stats, failed_updates, broadcasts, people, operators):
     app.include_router(area.router)
 
 
@@ -161,6 +181,11 @@ def openapi_json() -> str:
         )
     )
     customers.document_import_body(schema)
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            role, _ = access.required(method, path)
+            operation["x-required-role"] = role
+            operation["description"] = f"Needs role {role}. " + operation.get("description", "")
     return json.dumps(schema, ensure_ascii=False)
 
 
@@ -169,19 +194,52 @@ def is_public(path: str) -> bool:
 
 
 def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """The admin function's handler: the key gate, then the routes."""
+    """The admin function's handler: the key and role gate, the routes, the audit of changes."""
     path = str(event.get("rawPath") or "")
-    if not is_public(path):
-        headers = {str(k).lower(): v for k, v in (event.get("headers") or {}).items()}
-        denied = check_secret(headers.get(KEY_HEADER), *get_config().accepted("ADMIN_API_KEY"))
-        if denied is not None:
-            logger.warning("Admin call refused", extra={"status": int(denied), "path": path[:200]})
-            reason = "missing X-Api-Key" if denied == 401 else "wrong X-Api-Key"
-            return _answer(int(denied), {"statusCode": int(denied), "message": reason})
-        refused = _unsupported_body(event, path)
-        if refused is not None:
-            return _answer(422, {"statusCode": 422, "detail": [refused]})
-    return app.resolve(event, context)
+    if is_public(path):
+        return app.resolve(event, context)
+    headers = {str(k).lower(): v for k, v in (event.get("headers") or {}).items()}
+    caller = access.authenticate(headers.get(KEY_HEADER), get_config())
+    if not isinstance(caller, Caller):
+        logger.warning("Admin call refused", extra={"status": int(caller), "path": path[:200]})
+        reason = "missing X-Api-Key" if caller == 401 else "wrong X-Api-Key"
+        return _answer(int(caller), {"statusCode": int(caller), "message": reason})
+    method = str(event.get("requestContext", {}).get("http", {}).get("method") or "").upper()
+    role, route = access.required(method, path)
+    if not access.allows(caller, role):
+        logger.warning(
+            "Admin call beyond the role", extra={"caller": caller.id, "route": route or path[:200]}
+        )
+        return _answer(403, {"detail": f"needs role {role}"})
+    refused = _unsupported_body(event, path)
+    if refused is not None:
+        return _answer(422, {"statusCode": 422, "detail": [refused]})
+    access.set_caller(caller)
+    try:
+        answer = app.resolve(event, context)
+    finally:
+        access.set_caller(None)
+    if method in CHANGES and route is not None and int(answer.get("statusCode", 500)) < 400:
+        audit(caller, method, route, path, int(answer["statusCode"]))
+    return answer
+
+
+def audit(caller: Caller, method: str, route: str, path: str, status: int) -> None:
+    """Record a change that was made. The change stands if the record cannot be written (botocore
+    has retried it already): the error line then carries the record, so it is not lost."""
+    try:
+        record_change(caller, method, route, path, status)
+    except PynamoDBException:
+        logger.exception(
+            "Audit record not stored",
+            extra={
+                "caller": caller.id,
+                "method": method,
+                "route": route,
+                "path": path[:300],
+                "status": status,
+            },
+        )
 
 
 def _unsupported_body(event: dict[str, Any], path: str) -> dict[str, Any] | None:

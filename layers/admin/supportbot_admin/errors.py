@@ -1,6 +1,7 @@
 """Error answers of the admin API, in the shapes its OpenAPI document declares.
 
 - 401/403/404/409: ``{"statusCode": ..., "message": ...}`` (Powertools' ``ServiceError`` shape);
+  a role refused is 403 ``{"detail": "needs role admin"}``;
 - 409 of a lifecycle move: ``{"detail": ..., "status": <current>, "allowed": [...]}``;
 - 422: ``{"statusCode": 422, "detail": [{"loc": [...], "msg": ..., "type": ...}]}``, the same for
   pydantic's refusals and the API's own checks (a cycle, an unknown parent, text Telegram would
@@ -19,6 +20,15 @@ from pydantic import BaseModel
 class ErrorBody(BaseModel):
     statusCode: int
     message: str
+
+
+class Forbidden(BaseModel):
+    """A key that is nobody's (``statusCode``, ``message``), or a role short of the route's (``detail``:
+    "needs role admin")."""
+
+    statusCode: int | None = None
+    message: str | None = None
+    detail: str | None = None
 
 
 class FieldProblem(BaseModel):
@@ -65,7 +75,10 @@ def _error(description: str, model: type[BaseModel] = ErrorBody) -> OpenAPIRespo
 
 
 Responses = dict[int, OpenAPIResponse]
-UNAUTHORIZED: Responses = {401: _error("No X-Api-Key header"), 403: _error("Wrong key, or no key configured")}
+UNAUTHORIZED: Responses = {
+    401: _error("No X-Api-Key header"),
+    403: _error("Wrong key, no key configured, or a role that may not use the route", Forbidden),
+}
 NOT_FOUND: Responses = {404: _error("No such item")}
 CONFLICT: Responses = {409: _error("Version mismatch, or the change is not allowed in the current state")}
 REFUSED: Responses = {

@@ -37,6 +37,7 @@ SECRET_NAMES = (
     "BLINGER_API_TOKEN",
     "ADMIN_API_KEY",
     "BUSINESS_WEBHOOK_SECRET",
+    "OPERATOR_KEY_SECRET",
 )
 PREVIOUS = "_PREVIOUS"  # X_PREVIOUS: the value of secret X being rotated out
 SECRETS_MAX_AGE = 300.0  # seconds a warm function keeps the secrets it read before reading them again
@@ -90,6 +91,7 @@ class Config:
     notifications_queue_url: str | None = None
     order_events_coalesce_seconds: int = 60
     broadcast_page_size: int = 50
+    operator_key_secret: str | None = None
     # (name, value) of each X_PREVIOUS that is set: a tuple, so the configuration stays hashable
     previous_secrets: tuple[tuple[str, str], ...] = ()
 
@@ -165,6 +167,7 @@ class Config:
                 env, "ORDER_EVENTS_COALESCE_SECONDS", cls.order_events_coalesce_seconds
             ),
             broadcast_page_size=_positive_int(env, "BROADCAST_PAGE_SIZE", cls.broadcast_page_size),
+            operator_key_secret=secrets["OPERATOR_KEY_SECRET"],
         )
 
     @staticmethod

@@ -72,6 +72,7 @@ def admin(aws, monkeypatch):
     ]
     notifications = boto3.client("sqs").create_queue(QueueName="notifications")["QueueUrl"]
     monkeypatch.setenv("ADMIN_API_KEY", ADMIN_KEY)
+    monkeypatch.setenv("OPERATOR_KEY_SECRET", "operator-key-test-secret")
     monkeypatch.setenv("OUTBOX_QUEUE_URL", queue_url)
     monkeypatch.setenv("NOTIFICATIONS_QUEUE_URL", notifications)
     reset_singletons()

@@ -112,11 +112,12 @@ def test_admin_routes_are_deployed():
         assert any(fnmatch.fnmatchcase(source, pattern) for pattern in patterns), (source_path, patterns)
 
 
-def test_admin_key_comes_from_ssm():
+def test_admin_key_and_operator_key_secret_come_from_ssm():
     admin = load_template()["Resources"]["AdminFunction"]["Properties"]
     assert admin["Environment"]["Variables"] == {
         "ADMIN_API_KEY_PARAMETER": {"Fn::Sub": "/${SsmPrefix}/admin-api-key"},
         "ADMIN_API_KEY_PREVIOUS_PARAMETER": {"Fn::Sub": "/${SsmPrefix}/admin-api-key-previous"},
+        "OPERATOR_KEY_SECRET_PARAMETER": {"Fn::Sub": "/${SsmPrefix}/operator-key-secret"},
     }
 
 

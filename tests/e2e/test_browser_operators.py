@@ -1,0 +1,91 @@
+"""People in the admin page, in a real browser against the local stack: an admin adds an operator
+and sees the key once; the operator signs in with it and sees only support work; the audit shows
+who changed what; a reissued key replaces the old one at once.
+
+Skipped when Playwright or Chromium is missing (CI fails such a skip: see the root conftest).
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import uuid
+from typing import Any
+
+import pytest
+import requests
+
+sync_api = pytest.importorskip("playwright.sync_api")
+page_tests = importlib.import_module("tests.e2e.test_browser_admin")
+e2e = importlib.import_module("tests.e2e.conftest")
+
+pytestmark = pytest.mark.slow
+expect = sync_api.expect
+browser, context, chat = page_tests.browser, page_tests.context, page_tests.chat
+admin, api, stack = page_tests.admin, page_tests.api, e2e.stack  # the e2e tests' fixtures
+SUPPORT_TABS = ["conversations", "tickets"]
+ADMIN_TABS = ["faq", "complaints", "customers", "stats", "operators", "audit"]
+
+
+def tab(admin: Any, name: str) -> Any:
+    return admin.page.get_by_test_id(f"tab-{name}")
+
+
+def test_an_operator_gets_a_key_once_signs_in_with_it_and_sees_only_support_work(
+    admin: Any, context: Any, stack: Any
+) -> None:
+    name = f"Olga {uuid.uuid4().hex[:6]}"
+    # GIVEN the admin in the People tab
+    admin.sign_in()
+    tab(admin, "operators").click()
+    # WHEN they add an operator
+    admin.operator_name.fill(name)
+    admin.operator_role.select_option("operator")
+    admin.operator_add.click()
+    # THEN the key is shown once, and the list has them without it
+    expect(admin.operator_key_box).to_be_visible()
+    key = admin.operator_key.text_content()
+    assert re.fullmatch(r"sbk_[A-Za-z0-9_-]{43}", key or "")
+    row = admin.operator_row.filter(has_text=name)
+    expect(row).to_have_count(1)
+    assert key not in admin.page.get_by_test_id("operator-list").inner_text()
+    # AND the audit names the admin's change
+    tab(admin, "audit").click()
+    expect(admin.audit_row.first.get_by_test_id("audit-what")).to_have_text(
+        re.compile(r"^POST /v1/admin/operators$")
+    )
+    expect(admin.audit_row.first.get_by_test_id("audit-who")).to_contain_text("ADMIN_API_KEY")
+    admin.page.screenshot(path="/tmp/wt19-operators-audit.png")
+
+    # WHEN the operator signs in with their key in a page of their own
+    operator = page_tests.AdminPage(context.new_page(), stack)
+    operator.sign_in(key)
+    # THEN they see their name and only the support tabs
+    expect(operator.whoami).to_contain_text(name)
+    for visible in SUPPORT_TABS:
+        expect(tab(operator, visible)).to_be_visible()
+    for hidden in ADMIN_TABS:
+        expect(tab(operator, hidden)).to_be_hidden()
+    expect(operator.page.get_by_test_id("view-conversations")).to_be_visible()
+    operator.page.screenshot(path="/tmp/wt19-operators-operator-view.png")
+    # AND the API refuses them an admin route, naming the role
+    answer = requests.get(stack.api_url + "/v1/admin/operators", headers={"X-Api-Key": key}, timeout=10)
+    assert (answer.status_code, answer.json()) == (403, {"detail": "needs role admin"})
+
+    # WHEN the admin issues a new key
+    tab(admin, "operators").click()
+    row.get_by_test_id("operator-reissue").click()
+    admin.confirm_ok.click()
+    expect(admin.operator_key).not_to_have_text(key)
+    new_key = admin.operator_key.text_content()
+    # THEN the old key stops at once: the operator's page sends them back to sign in
+    tab(operator, "tickets").click()
+    expect(operator.signin_form).to_be_visible()
+    operator.sign_in(new_key)
+    expect(operator.whoami).to_contain_text(name)
+    # AND removing them ends that key too
+    row.get_by_test_id("operator-remove").click()
+    admin.confirm_ok.click()
+    expect(row).to_have_count(0)
+    answer = requests.get(stack.api_url + "/v1/admin/me", headers={"X-Api-Key": new_key}, timeout=10)
+    assert answer.status_code == 403
