@@ -89,3 +89,55 @@ def test_an_operator_gets_a_key_once_signs_in_with_it_and_sees_only_support_work
     expect(row).to_have_count(0)
     answer = requests.get(stack.api_url + "/v1/admin/me", headers={"X-Api-Key": new_key}, timeout=10)
     assert answer.status_code == 403
+
+
+def test_a_canned_reply_written_in_the_page_is_picked_in_the_inbox_and_reaches_the_customer(
+    admin: Any, context: Any, chat: Any, stack: Any
+) -> None:
+    marker = uuid.uuid4().hex[:6]
+    # GIVEN a canned reply the admin writes in the page, in both languages
+    admin.sign_in()
+    tab(admin, "canned").click()
+    expect(admin.page.get_by_test_id("canned-title-other-label")).to_have_text("Title (en)")
+    admin.canned_title.fill(f"Курьер {marker}")
+    admin.canned_text.fill(f"Здравствуйте, <b>{{name}}</b>! Курьер приедет завтра ({marker}).")
+    admin.canned_title_other.fill(f"Courier {marker}")
+    admin.canned_text_other.fill(f"Hello, <b>{{name}}</b>! The courier comes tomorrow ({marker}).")
+    admin.canned_save.click()
+    admin.saved()
+    expect(admin.canned_item.filter(has_text=f"Курьер {marker}")).to_have_count(1)
+    # AND a customer who asked support in the chat
+    user_id = page_tests.logged_in_customer(chat)
+    chat.press("💬 Задать вопрос")
+    chat.send(f"Когда курьер? {marker}")
+    expect(chat.bot_says("✅ Отправлено в поддержку.")).to_be_visible()
+
+    # WHEN an operator opens the conversation, searches the canned replies and sends one
+    key = requests.post(
+        stack.api_url + "/v1/admin/operators",
+        json={"name": f"Olga {marker}", "role": "operator"},
+        headers={"X-Api-Key": page_tests.ADMIN_KEY},
+        timeout=10,
+    ).json()["key"]
+    operator = page_tests.AdminPage(context.new_page(), stack)
+    operator.sign_in(key)
+    item = operator.page.locator(f'[data-testid=conversation-item][data-user-id="{user_id}"]')
+    item.click()
+    operator.canned_search.fill(f"courier {marker}")
+    expect(operator.canned_option).to_have_count(1)
+    operator.canned_option.click()
+    expect(operator.canned_preview).to_contain_text("{name}")
+    operator.page.screenshot(path="/tmp/wt19-canned-picker.png")
+    operator.canned_send.click()
+    operator.saved()
+    # THEN the customer gets it filled in with her name, in her language, as support's
+    reply = chat.bot_says(f"Курьер приедет завтра ({marker}).")
+    expect(reply).to_be_visible(timeout=page_tests.SUPPORT_TIMEOUT_MS)
+    expect(reply).to_have_text(re.compile(r"^💬 Поддержка: Здравствуйте, [^{}]+! Курьер приедет завтра"))
+    # AND the thread shows it going to her
+    expect(operator.thread_message.filter(has_text=marker).last).to_have_attribute(
+        "data-direction", "to_customer"
+    )
+    # AND the audit names the operator who sent it
+    tab(admin, "audit").click()
+    expect(admin.audit_row.first.get_by_test_id("audit-who")).to_contain_text(f"Olga {marker}")

@@ -28,6 +28,9 @@ const state = {
   enumsLearned: false, // read from the OpenAPI document when the tickets are first shown
   me: null,           // {id, name, role} of the key signed in with (GET /me)
   auditCursor: null,  // the next audit page's cursor
+  canned: { replies: [], default: 'ru', languages: ['ru'] }, // GET /canned-replies
+  cannedEditing: null, // the canned reply in the editor (null: a new one)
+  cannedChosen: null,  // the canned reply picked in the inbox
 };
 const RANK = { operator: 1, admin: 2 };
 
@@ -265,6 +268,10 @@ function openTab(tab) {
   } else if (tab === 'stats') loadStats();
   else if (tab === 'operators') loadOperators();
   else if (tab === 'audit') loadAudit();
+  else if (tab === 'canned') {
+    editCanned(null);
+    loadCanned();
+  }
 }
 
 function rerender() {
@@ -277,6 +284,7 @@ function rerender() {
   else if (state.tab === 'stats') loadStats();
   else if (state.tab === 'operators') loadOperators();
   else if (state.tab === 'audit') loadAudit();
+  else if (state.tab === 'canned') renderCannedList();
   renderWhoami();
 }
 
@@ -729,6 +737,8 @@ function showThread(visible, closable = false) {
   show($('thread-placeholder'), !visible);
   show($('reply-form'), visible);
   show($('conversation-close'), visible && closable);
+  show($('canned-picker'), visible);
+  if (visible) loadCanned().then(renderCannedOptions);
   if (!visible) {
     $('conversation-thread').replaceChildren();
     $('thread-title').textContent = '';
@@ -1055,6 +1065,112 @@ async function loadStats() {
   $('stats').replaceChildren(...rows);
 }
 
+// ---- canned replies -----------------------------------------------------------------------
+async function loadCanned() {
+  const body = await guarded(() => api('GET', '/canned-replies'), false);
+  if (body === undefined) return;
+  state.canned = { replies: body.canned_replies, default: body.default_language, languages: body.languages };
+  renderCannedList();
+}
+
+const otherLanguage = () => state.canned.languages.find((language) => language !== state.canned.default);
+
+function renderCannedList() {
+  const other = otherLanguage() || '—';
+  $('canned-title-other-label').textContent = t('canned.title_other', { lang: other });
+  $('canned-text-other-label').textContent = t('canned.text_other', { lang: other });
+  $('canned-list').replaceChildren(
+    ...state.canned.replies.map((reply) =>
+      el(
+        'li',
+        { testid: 'canned-item', dataset: { id: reply.id } },
+        el('button', { type: 'button', class: 'link', text: reply.title, onclick: () => editCanned(reply) }),
+      ),
+    ),
+  );
+  show($('canned-empty'), state.canned.replies.length === 0);
+}
+
+function editCanned(reply) {
+  state.cannedEditing = reply;
+  const other = reply?.translations?.[otherLanguage()] || {};
+  $('canned-title').value = reply?.title || '';
+  $('canned-text').value = reply?.text || '';
+  $('canned-title-other').value = other.title || '';
+  $('canned-text-other').value = other.text || '';
+  show($('canned-delete'), Boolean(reply));
+}
+
+async function saveCanned() {
+  const body = { title: $('canned-title').value.trim(), text: $('canned-text').value };
+  const other = { title: $('canned-title-other').value.trim(), text: $('canned-text-other').value };
+  if (otherLanguage() && (other.title || other.text.trim())) {
+    body.translations = { [otherLanguage()]: Object.fromEntries(Object.entries(other).filter(([, v]) => v.trim())) };
+  }
+  const editing = state.cannedEditing;
+  const saved = await guarded(() =>
+    editing
+      ? api('PUT', `/canned-replies/${enc(editing.id)}`, { ...body, version: editing.version })
+      : api('POST', '/canned-replies', body),
+  );
+  if (saved === undefined) return;
+  await loadCanned();
+  editCanned(saved);
+  notice(t('canned.saved'));
+}
+
+async function deleteCanned() {
+  const reply = state.cannedEditing;
+  if (!reply || !(await confirmDialog(t('canned.confirm_delete', { title: reply.title })))) return;
+  const done = await guarded(() => api('DELETE', `/canned-replies/${enc(reply.id)}`));
+  if (done === undefined) return;
+  await loadCanned();
+  editCanned(null);
+}
+
+/** The inbox's picker: replies whose title or text (any language) has the search words. */
+function renderCannedOptions() {
+  const words = $('canned-search').value.toLocaleLowerCase().split(/\s+/).filter(Boolean);
+  const haystack = (reply) =>
+    [reply.title, reply.text, ...Object.values(reply.translations || {}).flatMap((v) => [v.title, v.text])]
+      .filter(Boolean)
+      .join(' ')
+      .toLocaleLowerCase();
+  const found = state.canned.replies.filter((reply) => words.every((word) => haystack(reply).includes(word)));
+  $('canned-options').replaceChildren(
+    ...found.map((reply) =>
+      el(
+        'li',
+        { testid: 'canned-option', dataset: { id: reply.id } },
+        el('button', { type: 'button', class: 'link', text: reply.title, onclick: () => chooseCanned(reply) }),
+      ),
+    ),
+    ...(found.length ? [] : [el('li', { class: 'muted', text: t('canned.none') })]),
+  );
+}
+
+function chooseCanned(reply) {
+  state.cannedChosen = reply;
+  $('canned-preview').replaceChildren(renderTelegramHtml(reply.text).fragment);
+  show($('canned-chosen'), Boolean(reply));
+}
+
+function clearCanned() {
+  state.cannedChosen = null;
+  show($('canned-chosen'), false);
+}
+
+async function sendCanned() {
+  const reply = state.cannedChosen;
+  const id = state.conversation;
+  if (!reply || !id) return;
+  const done = await guarded(() => api('POST', `/conversations/${enc(id)}/reply`, { canned_id: reply.id }));
+  if (done === undefined) return;
+  clearCanned();
+  await openConversation(id);
+  notice(t('canned.sent'));
+}
+
 // ---- people and the audit -----------------------------------------------------------------
 async function loadOperators() {
   const body = await guarded(() => api('GET', '/operators'), false);
@@ -1204,6 +1320,15 @@ function wire() {
     addOperator();
   });
   $('audit-reload').addEventListener('click', () => loadAudit());
+  $('canned-new').addEventListener('click', () => editCanned(null));
+  $('canned-editor').addEventListener('submit', (event) => {
+    event.preventDefault();
+    saveCanned();
+  });
+  $('canned-delete').addEventListener('click', deleteCanned);
+  $('canned-search').addEventListener('input', renderCannedOptions);
+  $('canned-send').addEventListener('click', sendCanned);
+  $('canned-clear').addEventListener('click', clearCanned);
   $('audit-more').addEventListener('click', () => loadAudit(true));
 }
 

@@ -74,6 +74,11 @@ ROUTES: dict[str, str] = {
     "POST /v1/admin/conversations/{user_id}/reply": OPERATOR,
     "GET /v1/admin/tickets": OPERATOR,
     "PATCH /v1/admin/tickets/{number}": OPERATOR,
+    "GET /v1/admin/canned-replies": OPERATOR,
+    # Canned replies are written by admins.
+    "POST /v1/admin/canned-replies": ADMIN,
+    "PUT /v1/admin/canned-replies/{reply_id}": ADMIN,
+    "DELETE /v1/admin/canned-replies/{reply_id}": ADMIN,
 }
 RANK = {OPERATOR: 1, ADMIN: 2}
 BOOTSTRAP = Caller(BOOTSTRAP_ID, "ADMIN_API_KEY", ADMIN)

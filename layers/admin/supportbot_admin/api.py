@@ -37,6 +37,7 @@ from supportbot.support.lifecycle import RefusedMove, StaleVersion
 from supportbot_admin import (
     access,
     broadcasts,
+    canned,
     conversations,
     customers,
     failed_updates,
@@ -74,7 +75,7 @@ the field."""
 CHANGES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 app = APIGatewayHttpResolver(enable_validation=True)
-for area in (trees, conversations, customers, stats, failed_updates, broadcasts, people, operators):
+for area in (trees, conversations, customers, stats, failed_updates, broadcasts, people, operators, canned):
     app.include_router(area.router)
 
 

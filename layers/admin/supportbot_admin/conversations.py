@@ -22,10 +22,10 @@ from typing import Annotated, Any, Literal
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from supportbot.config import get_config
-from supportbot.i18n import translator
+from supportbot.i18n import SafeHTML, translator
 from supportbot.storage.sessions import customer_language
 from supportbot.support import conversations, tickets
 from supportbot.support.blinger_echo import is_echo
@@ -33,6 +33,7 @@ from supportbot.support.conversations import ConversationItem
 from supportbot.support.messages import BLINGER, CUSTOMER, NOTICE_ROLE, OPERATOR_ROLE, MessageItem
 from supportbot.support.surfaces import close_conversation, notify_ticket, tell_customer
 from supportbot.support.tickets import TICKETS_INDEX_KEY, TicketItem
+from supportbot_admin import canned
 from supportbot_admin.errors import (
     INVALID,
     NOT_FOUND,
@@ -141,7 +142,20 @@ class Thread(BaseModel):
 
 
 class Reply(BaseModel):
-    text: str = Field(min_length=1, max_length=4000, description="Plain text (escaped when sent)")
+    """What the operator typed, or a canned reply (filled in for the customer, in their language)."""
+
+    text: str | None = Field(
+        default=None, min_length=1, max_length=4000, description="Plain text (escaped when sent)"
+    )
+    canned_id: str | None = Field(
+        default=None, pattern=r"^[a-z0-9]{12}$", description="A canned reply to send instead of a text"
+    )
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Reply:
+        if (self.text is None) == (self.canned_id is None):
+            raise ValueError("give either text or canned_id")
+        return self
 
 
 class Queued(BaseModel):
@@ -305,14 +319,19 @@ def get_thread(conversation_id: ConversationId) -> Thread:
     responses={202: {"description": "Queued for delivery"}, **UNAUTHORIZED, **NOT_FOUND, **INVALID},
 )
 def reply(conversation_id: ConversationId, body: Reply) -> Response[Queued]:
-    problem = plain_text_problem(body.text, 4000)
+    problem = None if body.text is None else plain_text_problem(body.text, 4000)
     if problem:
         raise FieldError(("body", "text"), problem)
     found = find_conversation(conversation_id)
     user_id = int(found.user_id)
     config = get_config()
     language = customer_language(user_id, config.default_language)
-    text = translator(language)("support.operator", text=body.text.strip())
+    said = (
+        body.text.strip()
+        if body.text is not None
+        else SafeHTML(canned.render(str(body.canned_id), found, language))
+    )
+    text = translator(language)("support.operator", text=said)
     item = tell_customer(
         config, user_id, text, int(found.number), once=None, role=OPERATOR_ROLE, extra={"via": "admin"}
     )
