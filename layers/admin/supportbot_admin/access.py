@@ -11,7 +11,7 @@ A route is named as in the OpenAPI document, ``"METHOD /v1/admin/path/{param}"``
 do not matter when a request is matched.
 
 >>> required("GET", "/v1/admin/conversations/42")
-('operator', 'GET /v1/admin/conversations/{user_id}')
+('operator', 'GET /v1/admin/conversations/{conversation_id}')
 >>> required("DELETE", "/v1/admin/trees/faq/nodes/a1")
 ('admin', 'DELETE /v1/admin/trees/{tree}/nodes/{node_id}')
 >>> required("GET", "/v1/admin/no/such/route")
@@ -70,10 +70,12 @@ ROUTES: dict[str, str] = {
     # Support work.
     "GET /v1/admin/me": OPERATOR,
     "GET /v1/admin/conversations": OPERATOR,
-    "GET /v1/admin/conversations/{user_id}": OPERATOR,
-    "POST /v1/admin/conversations/{user_id}/reply": OPERATOR,
+    "GET /v1/admin/conversations/{conversation_id}": OPERATOR,
+    "POST /v1/admin/conversations/{conversation_id}/reply": OPERATOR,
+    "POST /v1/admin/conversations/{conversation_id}/close": OPERATOR,
+    "POST /v1/admin/conversations/{conversation_id}/reopen": OPERATOR,
     "GET /v1/admin/tickets": OPERATOR,
-    "PATCH /v1/admin/tickets/{number}": OPERATOR,
+    "PATCH /v1/admin/tickets/{ref}": OPERATOR,
     "GET /v1/admin/canned-replies": OPERATOR,
     # Canned replies are written by admins.
     "POST /v1/admin/canned-replies": ADMIN,

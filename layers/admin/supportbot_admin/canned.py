@@ -23,7 +23,7 @@ from supportbot.config import SUPPORTED_LANGUAGES, get_config
 from supportbot.content import translations_of
 from supportbot.i18n import SafeHTML, translator
 from supportbot.storage.conditions import condition_failed
-from supportbot.support.messages import MessageItem, user_key
+from supportbot.support.conversations import ConversationItem
 from supportbot.telegram.html import EntityParseError, parse_text, utf16_len
 from supportbot_admin.access import current_caller
 from supportbot_admin.errors import (
@@ -197,31 +197,25 @@ def delete_reply(reply_id: ReplyId) -> Response[None]:
     return Response(204)
 
 
-def customer_values(user_id: int, look_back: int = 20) -> dict[str, str]:
-    """The placeholders' values for a customer, from what their newest support messages recorded:
-    the name they are known by and the order they asked about."""
+def customer_values(conversation: ConversationItem) -> dict[str, str]:
+    """The placeholders' values for a conversation: the customer's name and the order it is about."""
     values: dict[str, str] = {}
-    newest = MessageItem.query(
-        user_key(user_id), MessageItem.sk.startswith("M#"), scan_index_forward=False, limit=look_back
-    )
-    for message in newest:
-        context = message.context or {}
-        name = context.get("client_name")
-        order = (context.get("info") or {}).get("order") or {}
-        if name and "name" not in values:
-            values["name"] = str(name)
-        if order.get("number") and "order" not in values:
-            values["order"] = str(order["number"])
+    name = (conversation.customer or {}).get("name")
+    number = (conversation.order or {}).get("number")
+    if name:
+        values["name"] = str(name)
+    if number:
+        values["order"] = str(number)
     return values
 
 
-def render(reply_id: str, user_id: int, language: str) -> str:
+def render(reply_id: str, conversation: ConversationItem, language: str) -> str:
     """The canned reply as this customer gets it (Telegram HTML), or 422 saying what is missing."""
     item = store.get_reply(reply_id)
     if item is None:
         raise FieldError(("body", "canned_id"), f"no canned reply {reply_id}")
     text = store.localized(item, language).text
-    values = customer_values(user_id)
+    values = customer_values(conversation)
     missing = [name for name in store.placeholders(text) if name not in values]
     if missing:
         raise FieldError(
