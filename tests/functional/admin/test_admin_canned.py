@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.functional.admin.test_admin_support import store_message
+from tests.functional.admin.test_admin_support import customer_writes
 
 ANNA = 100000401
 GREETING = {
@@ -22,16 +22,16 @@ def operator_key(admin) -> str:
 
 
 def customer_asked_about_an_order(user_id=ANNA, language="en", name="Anna <Smith>", number="10042"):
-    from supportbot.support.messages import NewMessage, new_message_item
+    """A customer's message to support about an order, as the bot stores it (the conversation
+    records her name and the order)."""
+    from supportbot.config import get_config
+    from supportbot.storage.sessions import SessionItem
+    from supportbot.support.messages import NewMessage
+    from supportbot.support.outbox import store
 
-    new_message_item(
-        NewMessage(
-            user_id,
-            "blinger",
-            [{"kind": "text", "text": "Where is it?"}],
-            {"language": language, "client_name": name, "info": {"order": {"id": "o1", "number": number}}},
-        )
-    ).save()
+    SessionItem(user_id, language=language).save()
+    context = {"language": language, "client_name": name, "info": {"order": {"id": "o1", "number": number}}}
+    store(get_config(), NewMessage(user_id, "blinger", [{"kind": "text", "text": "Where is it?"}], context))
 
 
 def test_an_admin_writes_a_canned_reply_and_an_operator_lists_it(admin):
@@ -147,7 +147,7 @@ def test_a_customer_speaking_the_default_language_gets_the_default_text(admin):
 
 def test_a_placeholder_the_customer_has_no_value_for_is_refused_and_nothing_is_sent(admin):
     created = admin.call("POST", "/canned-replies", GREETING)[1]
-    store_message(ANNA, "blinger", "Hello", language="en")  # no name or order recorded
+    customer_writes(ANNA, "Hello")  # no name or order recorded
     status, body = admin.call("POST", f"/conversations/{ANNA}/reply", {"canned_id": created["id"]})
     assert status == 422
     assert body["detail"][0]["loc"] == ["body", "canned_id"]
@@ -159,12 +159,12 @@ def test_a_placeholder_the_customer_has_no_value_for_is_refused_and_nothing_is_s
     "body", [{}, {"text": "Hi", "canned_id": "000000000000"}, {"canned_id": "NOT-AN-ID"}]
 )
 def test_a_reply_is_a_text_or_a_canned_reply_never_both_or_neither(admin, body):
-    store_message(ANNA, "blinger", "Hello")
+    customer_writes(ANNA, "Hello")
     assert admin.call("POST", f"/conversations/{ANNA}/reply", body)[0] == 422
 
 
 def test_an_unknown_canned_reply_is_refused(admin):
-    store_message(ANNA, "blinger", "Hello")
+    customer_writes(ANNA, "Hello")
     status, body = admin.call("POST", f"/conversations/{ANNA}/reply", {"canned_id": "000000000000"})
     assert status == 422
     assert body["detail"][0]["loc"] == ["body", "canned_id"]

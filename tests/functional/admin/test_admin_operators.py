@@ -193,7 +193,7 @@ def test_every_change_is_audited_with_who_and_when_newest_first_a_page_at_a_time
     admin.call("POST", "/trees/faq/nodes", {"parent_id": "root", "title": "Доставка"})
     admin.call("GET", "/conversations", key=operator["key"])
     admin.call("POST", "/trees/faq/nodes", {"parent_id": "root", "title": "X"}, key=operator["key"])
-    admin.call("PATCH", "/tickets/77", {"status": "closed"}, key=operator["key"])  # 404: nothing changed
+    admin.call("PATCH", "/tickets/Ж-77", {"status": "closed", "version": 1}, key=operator["key"])  # 404
     admin.call("POST", f"/operators/{operator['id']}/key")
     # WHEN the audit is read two at a time
     status, page = admin.call("GET", "/audit?limit=2")
@@ -221,18 +221,19 @@ def test_every_change_is_audited_with_who_and_when_newest_first_a_page_at_a_time
 def test_an_operator_s_change_is_recorded_as_theirs(admin):
     operator = add(admin, "Olga")
     # A ticket status change is support work: the operator may make it
-    from tests.functional.admin.test_admin_support import store_message, store_ticket
+    from tests.functional.admin.test_admin_support import customer_writes, open_ticket
 
-    store_message(100000301, "blinger", "Damaged box")
-    store_ticket(5, 100000301)
-    assert admin.call("PATCH", "/tickets/5", {"status": "in_progress"}, key=operator["key"])[0] == 200
+    customer_writes(100000301, "Damaged box")
+    ticket = open_ticket(100000301)
+    path = f"/tickets/{ticket.ref}"
+    assert admin.call("PATCH", path, {"status": "in_progress", "version": 1}, key=operator["key"])[0] == 200
     (change,) = admin.call("GET", "/audit?limit=1")[1]["changes"]
     assert (change["actor_id"], change["actor_name"], change["actor_role"]) == (
         operator["id"],
         "Olga",
         "operator",
     )
-    assert change["route"] == "PATCH /v1/admin/tickets/{number}"
+    assert change["route"] == "PATCH /v1/admin/tickets/{ref}"
 
 
 @pytest.mark.parametrize("cursor", ["nonsense", "e30", "eyJzayI6IDF9", "%00", "W10"])
