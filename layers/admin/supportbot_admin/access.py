@@ -74,6 +74,11 @@ ROUTES: dict[str, str] = {
     "POST /v1/admin/conversations/{conversation_id}/reply": OPERATOR,
     "POST /v1/admin/conversations/{conversation_id}/close": OPERATOR,
     "POST /v1/admin/conversations/{conversation_id}/reopen": OPERATOR,
+    "GET /v1/admin/conversations/{conversation_id}/notes": OPERATOR,
+    "POST /v1/admin/conversations/{conversation_id}/notes": OPERATOR,
+    "POST /v1/admin/conversations/{conversation_id}/tags": OPERATOR,
+    "DELETE /v1/admin/conversations/{conversation_id}/tags/{tag}": OPERATOR,
+    "PUT /v1/admin/conversations/{conversation_id}/assignee": OPERATOR,
     "GET /v1/admin/tickets": OPERATOR,
     "PATCH /v1/admin/tickets/{ref}": OPERATOR,
     "GET /v1/admin/canned-replies": OPERATOR,
@@ -132,6 +137,11 @@ def current_caller() -> Caller:
     if caller is None:
         raise RuntimeError("no caller: the request did not pass the key gate")
     return caller
+
+
+def assignee_id(given: str) -> str:
+    """An assignee as the API takes it: an operator id, or "me" (the caller)."""
+    return current_caller().id if given == "me" else given
 
 
 def set_caller(caller: Caller | None) -> None:

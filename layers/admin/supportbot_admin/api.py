@@ -45,6 +45,7 @@ from supportbot_admin import (
     people,
     stats,
     trees,
+    triage,
 )
 from supportbot_admin.errors import FieldError
 
@@ -75,7 +76,18 @@ the field."""
 CHANGES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 app = APIGatewayHttpResolver(enable_validation=True)
-for area in (trees, conversations, customers, stats, failed_updates, broadcasts, people, operators, canned):
+for area in (
+    trees,
+    conversations,
+    customers,
+    stats,
+    failed_updates,
+    broadcasts,
+    people,
+    operators,
+    canned,
+    triage,
+):
     app.include_router(area.router)
 
 

@@ -27,13 +27,15 @@ from pydantic import BaseModel, Field, model_validator
 from supportbot.config import get_config
 from supportbot.i18n import SafeHTML, translator
 from supportbot.storage.sessions import customer_language
-from supportbot.support import conversations, tickets
+from supportbot.support import conversations, tickets, triage
 from supportbot.support.blinger_echo import is_echo
 from supportbot.support.conversations import ConversationItem
 from supportbot.support.messages import BLINGER, CUSTOMER, NOTICE_ROLE, OPERATOR_ROLE, MessageItem
 from supportbot.support.surfaces import close_conversation, notify_ticket, tell_customer
 from supportbot.support.tickets import TICKETS_INDEX_KEY, TicketItem
+from supportbot.support.triage import ASSIGNEE_PATTERN, TAG_PATTERN
 from supportbot_admin import canned
+from supportbot_admin.access import assignee_id
 from supportbot_admin.errors import (
     INVALID,
     NOT_FOUND,
@@ -280,8 +282,23 @@ def _uncursor(cursor: str | None) -> dict[str, Any] | None:
 def list_conversations(
     limit: Annotated[int, Query(ge=1, le=200)] = PAGE,
     cursor: Annotated[str | None, Query(max_length=2000)] = None,
+    tag: Annotated[
+        str | None, Query(pattern=TAG_PATTERN, description="Only those with this tag (newest first)")
+    ] = None,
+    assignee: Annotated[
+        str | None,
+        Query(pattern=ASSIGNEE_PATTERN, description='Only those assigned to an operator id, or "me"'),
+    ] = None,
 ) -> Conversations:
-    items, after = conversations.by_activity(limit, _uncursor(cursor))
+    if tag is not None and assignee is not None:
+        raise FieldError(("query", "assignee"), "filter by a tag or by an assignee, not both")
+    after_key = _uncursor(cursor)
+    if tag is not None:
+        items, after = triage.by_tag(tag.lower(), limit, after_key)
+    elif assignee is not None:
+        items, after = triage.by_assignee(assignee_id(assignee), limit, after_key)
+    else:
+        items, after = conversations.by_activity(limit, after_key)
     return Conversations(conversations=[conversation_out(item) for item in items], next=_cursor(after))
 
 

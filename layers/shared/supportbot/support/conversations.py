@@ -84,11 +84,25 @@ class InboxIndex(GlobalSecondaryIndex["ConversationItem"]):  # type: ignore[no-u
     last_activity_at = UTCDateTimeAttribute(range_key=True)
 
 
+class AssignedIndex(GlobalSecondaryIndex["ConversationItem"]):  # type: ignore[no-untyped-call]
+    """Conversations by assignee (``gsi1pk`` = ``ASSIGNEE#<id>``), newest first: the table's
+    ``(gsi1pk, number)`` index, named for tickets, its first use (``support/triage.py``)."""
+
+    class Meta:
+        index_name = "Tickets"
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    number = NumberAttribute(range_key=True)
+
+
 class ConversationItem(Model):
     class Meta:
         table_name = TableName("conversations_table")
 
     by_activity = InboxIndex()
+    assigned = AssignedIndex()
+    gsi1pk = UnicodeAttribute(null=True)  # ASSIGNEE#<operator id> while an operator has it
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     inbox = UnicodeAttribute(default=INBOX_KEY)
