@@ -141,3 +141,48 @@ def test_a_canned_reply_written_in_the_page_is_picked_in_the_inbox_and_reaches_t
     # AND the audit names the operator who sent it
     tab(admin, "audit").click()
     expect(admin.audit_row.first.get_by_test_id("audit-who")).to_contain_text(f"Olga {marker}")
+
+
+def test_an_operator_takes_tags_and_notes_a_conversation_and_the_inbox_filters_by_them(
+    admin: Any, context: Any, chat: Any, stack: Any
+) -> None:
+    marker = uuid.uuid4().hex[:6]
+    # GIVEN a customer who asked support, and an operator in the inbox
+    user_id = page_tests.logged_in_customer(chat)
+    chat.press("💬 Задать вопрос")
+    chat.send(f"Коробка помята {marker}")
+    expect(chat.bot_says("✅ Отправлено в поддержку.")).to_be_visible()
+    key = requests.post(
+        stack.api_url + "/v1/admin/operators",
+        json={"name": f"Olga {marker}", "role": "operator"},
+        headers={"X-Api-Key": page_tests.ADMIN_KEY},
+        timeout=10,
+    ).json()["key"]
+    operator = page_tests.AdminPage(context.new_page(), stack)
+    operator.sign_in(key)
+    item = operator.page.locator(f'[data-testid=conversation-item][data-user-id="{user_id}"]').first
+    item.click()
+    # WHEN she takes it, tags it and writes a note
+    operator.assign_me.click()
+    expect(operator.thread_assignee).to_contain_text(f"Olga {marker}")
+    tag = f"vip{marker}"
+    operator.tag_input.fill(tag)
+    operator.tag_add.click()
+    expect(operator.thread_tag.filter(has_text=f"#{tag}")).to_have_count(1)
+    operator.note_text.fill(f"Позвонить в курьерскую службу {marker}")
+    operator.note_add.click()
+    expect(operator.thread_note.filter(has_text=marker)).to_have_count(1)
+    operator.page.screenshot(path="/tmp/wt19-triage.png")
+    # THEN "mine only" and the tag filter each show it
+    operator.inbox_mine.check()
+    expect(operator.conversation_item).to_have_count(1)
+    expect(operator.conversation_item.first).to_have_attribute("data-user-id", str(user_id))
+    operator.inbox_mine.uncheck()
+    operator.inbox_tag.fill(tag)
+    operator.inbox_tag.press("Enter")
+    expect(operator.conversation_item).to_have_count(1)
+    operator.inbox_tag.fill("nosuchtag" + marker)
+    operator.inbox_tag.press("Enter")
+    expect(operator.conversation_item).to_have_count(0)
+    # AND the customer never got the note
+    expect(chat.bot_says(f"Позвонить в курьерскую службу {marker}")).to_have_count(0)

@@ -703,7 +703,12 @@ function conversationLabel(userId) {
 }
 
 async function loadConversations() {
-  const body = await guarded(() => api('GET', '/conversations'), false);
+  const query = new URLSearchParams();
+  const tag = $('inbox-tag').value.trim().toLowerCase();
+  if (tag) query.set('tag', tag);
+  else if ($('inbox-mine').checked) query.set('assignee', 'me');
+  const suffix = query.toString() ? `?${query}` : '';
+  const body = await guarded(() => api('GET', `/conversations${suffix}`), false);
   if (body === undefined) return;
   const conversations = body.conversations;
   $('conversation-list').replaceChildren(
@@ -738,6 +743,7 @@ function showThread(visible, closable = false) {
   show($('reply-form'), visible);
   show($('conversation-close'), visible && closable);
   show($('canned-picker'), visible);
+  show($('triage'), visible);
   if (visible) loadCanned().then(renderCannedOptions);
   if (!visible) {
     $('conversation-thread').replaceChildren();
@@ -782,6 +788,72 @@ async function openConversation(id) {
   });
   $('conversation-thread').replaceChildren(...tickets, ...messages);
   showThread(true, conversation.open);
+  renderTriage(conversation);
+  await loadNotes(conversation.id);
+}
+
+// ---- notes, tags, assignee ----------------------------------------------------------------
+function renderTriage(conversation) {
+  const mine = state.me && conversation.assignee === state.me.id;
+  $('thread-assignee').textContent = conversation.assignee
+    ? t('triage.assignee', { name: mine ? state.me.name : conversation.assignee })
+    : t('triage.nobody');
+  show($('assign-me'), !mine);
+  show($('unassign'), Boolean(conversation.assignee));
+  $('thread-tags').replaceChildren(
+    ...conversation.tags.map((tag) =>
+      el(
+        'span',
+        { class: 'badge', testid: 'thread-tag', dataset: { tag } },
+        `#${tag} `,
+        el('button', { type: 'button', class: 'link', testid: 'tag-remove', 'aria-label': tag, text: '×', onclick: () => changeTag(tag, false) }),
+      ),
+    ),
+  );
+}
+
+async function loadNotes(id) {
+  const body = await guarded(() => api('GET', `/conversations/${enc(id)}/notes`), false);
+  if (body === undefined) return;
+  $('thread-notes').replaceChildren(
+    ...body.notes.map((note) =>
+      el(
+        'li',
+        { testid: 'thread-note', class: 'desk' },
+        el('div', { class: 'meta muted', text: `${note.author_name} · ${when(note.at)}` }),
+        el('div', { class: 'body', text: note.text }),
+      ),
+    ),
+  );
+}
+
+async function changeTag(tag, present) {
+  const id = state.conversation;
+  const value = tag.trim().toLowerCase();
+  if (!id || !value) return;
+  const done = await guarded(() =>
+    present ? api('POST', `/conversations/${enc(id)}/tags`, { tag: value }) : api('DELETE', `/conversations/${enc(id)}/tags/${enc(value)}`),
+  );
+  if (done === undefined) return;
+  $('tag-input').value = '';
+  renderTriage(done);
+}
+
+async function assign(assignee) {
+  const id = state.conversation;
+  if (!id) return;
+  const done = await guarded(() => api('PUT', `/conversations/${enc(id)}/assignee`, { assignee }));
+  if (done !== undefined) renderTriage(done);
+}
+
+async function addNote() {
+  const id = state.conversation;
+  const text = $('note-text').value.trim();
+  if (!id || !text) return;
+  const done = await guarded(() => api('POST', `/conversations/${enc(id)}/notes`, { text }));
+  if (done === undefined) return;
+  $('note-text').value = '';
+  await loadNotes(id);
 }
 
 function showConversation(id) {
@@ -1328,6 +1400,16 @@ function wire() {
   $('canned-delete').addEventListener('click', deleteCanned);
   $('canned-search').addEventListener('input', renderCannedOptions);
   $('canned-send').addEventListener('click', sendCanned);
+  $('inbox-filter').addEventListener('submit', (event) => {
+    event.preventDefault();
+    loadConversations();
+  });
+  $('inbox-tag').addEventListener('change', loadConversations);
+  $('inbox-mine').addEventListener('change', loadConversations);
+  $('tag-add').addEventListener('click', () => changeTag($('tag-input').value, true));
+  $('assign-me').addEventListener('click', () => assign('me'));
+  $('unassign').addEventListener('click', () => assign(null));
+  $('note-add').addEventListener('click', addNote);
   $('canned-clear').addEventListener('click', clearCanned);
   $('audit-more').addEventListener('click', () => loadAudit(true));
 }
