@@ -54,7 +54,7 @@ TICKET_TAGS = ["tickets"]
 ConversationId = Annotated[
     str,
     Path(
-        pattern=r"^[Cc]?\d{1,16}$",
+        pattern=r"^(?:[Cc]\d{1,12}|\d{1,16})$",
         description="C<number>, or a bare number: a Telegram user id, meaning their latest conversation",
     ),
 ]
