@@ -24,7 +24,7 @@ expect = sync_api.expect
 browser, context, chat = page_tests.browser, page_tests.context, page_tests.chat
 admin, api, stack = page_tests.admin, page_tests.api, e2e.stack  # the e2e tests' fixtures
 SUPPORT_TABS = ["conversations", "tickets"]
-ADMIN_TABS = ["faq", "complaints", "customers", "stats", "operators", "audit"]
+ADMIN_TABS = ["faq", "complaints", "customers", "broadcasts", "stats", "canned", "operators", "audit"]
 
 
 def tab(admin: Any, name: str) -> Any:

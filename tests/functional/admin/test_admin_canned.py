@@ -30,7 +30,12 @@ def customer_asked_about_an_order(user_id=ANNA, language="en", name="Anna <Smith
     from supportbot.support.outbox import store
 
     SessionItem(user_id, language=language).save()
-    context = {"language": language, "client_name": name, "info": {"order": {"id": "o1", "number": number}}}
+    context = {
+        "language": language,
+        "client_name": name,
+        "info": {"order": f"№{number}", "order_id": "o1"},  # display text for the desk
+        "order": {"id": "o1", "number": number},
+    }
     store(get_config(), NewMessage(user_id, "blinger", [{"kind": "text", "text": "Where is it?"}], context))
 
 
