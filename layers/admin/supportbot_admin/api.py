@@ -233,7 +233,9 @@ def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
     finally:
         access.set_caller(None)
     if method in CHANGES and route is not None and int(answer.get("statusCode", 500)) < 400:
-        audit(caller, method, route, path, int(answer["statusCode"]))
+        # An erase's record must not keep whom it erased: the people routes are recorded by route.
+        recorded = route if route.startswith(f"{method} {PREFIX}/people/") else path
+        audit(caller, method, route, recorded, int(answer["statusCode"]))
     return answer
 
 
