@@ -1,6 +1,7 @@
 """A person's data (GDPR art. 15/17, 152-FZ): export it, erase it, by Telegram id or by phone.
 
-Admin role only: the admin API key (issue 19's operator roles do not exist yet). The paths are an
+Admin role only (declared in ``access.py``'s ``ROUTES``: an operator's key gets 403); the audit
+records these routes by route, not path, so it keeps no trace of whom they concern. The paths are an
 interface other tools rely on: keep them. Everything is found and erased by ``supportbot/people.py``;
 the answers name what the bot cannot erase (Blinger's copy, the business system's).
 """

@@ -60,6 +60,7 @@ def history(harness, desk, monkeypatch):
     monkeypatch.setenv("WAREHOUSE_CHAT_ID", str(WAREHOUSE))
     monkeypatch.setenv("ADMIN_API_KEY", ADMIN_KEY)
     monkeypatch.setenv("MESSAGE_RETENTION_DAYS", "30")
+    monkeypatch.setenv("OPERATOR_KEY_SECRET", "operator-key-test-secret")  # operators' keys can be issued
     reset_singletons()
     harness.world.add_user(STAFF, first_name="Пётр")
     harness.world.add_group(WAREHOUSE, "Склад", members=(STAFF,))
@@ -229,6 +230,18 @@ def test_the_export_is_complete_and_the_erase_leaves_no_trace(history, desk):
         1,
         1,
     )
+    # AND an operator's key reaches none of the people routes (admin only: access.py's ROUTES)
+    status, operator = admin.call("POST", "/operators", {"name": "Olga", "role": "operator"})
+    assert status == 201, operator
+    digits = phone.removeprefix("+")
+    for method, path in [
+        ("GET", f"/people/{VERA}/export"),
+        ("DELETE", f"/people/{VERA}"),
+        ("GET", f"/people/by-phone/{digits}/export"),
+        ("DELETE", f"/people/by-phone/{digits}"),
+    ]:
+        assert admin.call(method, path, key=operator["key"]) == (403, {"detail": "needs role admin"})
+    assert admin.call("GET", f"/people/{VERA}/export")[0] == 200  # nothing was erased
     # WHEN the admin erases her
     status, answer = admin.call("DELETE", f"/people/{VERA}")
     # THEN the answer counts what went per table and names what the bot cannot erase
