@@ -22,7 +22,10 @@ a partial run. What it does (docs/ARCHITECTURE.md, "Migrations"):
   Audiences indexes find it before the user writes again (a save of theirs meanwhile wins: it
   derives the same);
 - a conversation without an expiry gets one, ``MESSAGE_RETENTION_DAYS`` after its last activity
-  (docs/ARCHITECTURE.md, "Retention").
+  (docs/ARCHITECTURE.md, "Retention");
+- what the admin's lists read by key (docs/ARCHITECTURE.md, "Admin lists"): tickets get their
+  ``Lists`` keys and are counted by kind and status, ratings are counted, failed updates and
+  customers' profiles get ``listed``, each once (conditional writes).
 """
 
 from __future__ import annotations
@@ -53,12 +56,13 @@ class Counts:
     ratings: int = 0
     sessions: int = 0
     expiries: int = 0
+    listed: int = 0
 
     def __str__(self) -> str:
         return (
             f"{self.tickets} ticket(s), {self.messages} message(s) into {self.conversations} "
             f"conversation(s), {self.ratings} rating(s), {self.sessions} session(s) migrated, "
-            f"{self.expiries} expiry(ies) set"
+            f"{self.expiries} expiry(ies) set; {self.listed} item(s) listed"
         )
 
 
@@ -83,16 +87,21 @@ def migrate() -> Counts:
             if not pk.startswith("U#"):
                 continue
             user_id = int(pk.removeprefix("U#"))
-            if sk.startswith("T#") and "ref" not in raw:
-                _ticket(raw)
-                counts.tickets += 1
+            if sk.startswith("T#") and "list_pk" not in raw:
+                ticket = _ticket(raw) if "ref" not in raw else None
+                counts.tickets += ticket is not None
+                counts.listed += _list_ticket(ticket or raw)
+            elif sk.startswith("C#"):
+                if "rating" in raw and "rating_counted" not in raw:
+                    counts.ratings += _count_rating(raw)
+                if "expires_at" not in raw:
+                    _expiry(raw)
+                    counts.expiries += 1
             elif sk.startswith("M#") and "conversation" not in raw:
                 users[user_id].messages.append(MessageItem.from_raw_data(raw))
             elif sk.startswith("R#"):
                 users[user_id].ratings.append(raw)
-            elif sk.startswith("C#") and "expires_at" not in raw:
-                _expiry(raw)
-                counts.expiries += 1
+    counts.listed += _list_others()
     for user_id, user in users.items():
         made = _conversations(user_id, user)
         counts.conversations += made
@@ -140,6 +149,91 @@ def _expiry(raw: dict[str, Any]) -> None:
 
 
 def _ticket(raw: dict[str, Any]) -> None:
+def _list_others() -> int:
+    """Put failed updates and customers' profiles stored before their lists existed in them (the
+    ``Recorded`` and ``Customers`` indexes); returns how many."""
+    from supportbot.backend.builtin import CUSTOMERS_KEY, PROFILE, BackendItem
+    from supportbot.storage.failed_updates import LISTED, FailedUpdateItem
+
+    listed = 0
+    for model, value, keys, wanted in (
+        (FailedUpdateItem, LISTED, ("update_id",), lambda raw: True),
+        (BackendItem, CUSTOMERS_KEY, ("pk", "sk"), lambda raw: raw.get("sk", {}).get("S") == PROFILE),
+    ):
+        client = model._get_connection().connection.client  # pynamodb's own botocore client
+        for page in client.get_paginator("scan").paginate(TableName=model.Meta.table_name):
+            for raw in page.get("Items", []):
+                if "listed" not in raw and wanted(raw):
+                    try:
+                        client.update_item(
+                            TableName=model.Meta.table_name,
+                            Key={key: raw[key] for key in keys},
+                            UpdateExpression="SET listed = :listed",
+                            ConditionExpression="attribute_exists(#k) AND attribute_not_exists(listed)",
+                            ExpressionAttributeNames={"#k": keys[0]},
+                            ExpressionAttributeValues={":listed": {"S": value}},
+                        )
+                    except client.exceptions.ConditionalCheckFailedException:
+                        continue  # deleted, or listed by a write of the new version, meanwhile
+                    listed += 1
+    return listed
+
+
+def _list_ticket(ticket_or_raw: Any) -> int:
+    """Put a ticket in the admin's filtered lists and the counters of tickets by kind and status,
+    in one transaction conditional on it not being listed yet (1 when done, 0 when it was)."""
+    from pynamodb.exceptions import TransactWriteError
+
+    from supportbot.storage.transactions import transaction
+    from supportbot.support import tickets
+
+    ticket = (
+        ticket_or_raw
+        if isinstance(ticket_or_raw, tickets.TicketItem)
+        else tickets.TicketItem.from_raw_data(ticket_or_raw)
+    )
+    keys = tickets.index_keys(str(ticket.kind), str(ticket.status), int(ticket.number))
+    try:
+        with transaction() as write:
+            write.update(
+                ticket,
+                actions=[getattr(tickets.TicketItem, name).set(value) for name, value in keys.items()],
+                condition=tickets.TicketItem.list_pk.does_not_exist()
+                & (tickets.TicketItem.status == ticket.status),
+            )
+            tickets.count(write, str(ticket.kind), **{str(ticket.status): 1})
+    except TransactWriteError as error:
+        if not condition_failed(error):
+            raise
+        return 0  # listed meanwhile (a move lists it), or a second run
+    return 1
+
+
+def _count_rating(raw: dict[str, Any]) -> int:
+    """Count a conversation rated before the counters kept ratings (once: conditional)."""
+    from pynamodb.exceptions import TransactWriteError
+
+    from supportbot.storage.transactions import transaction
+    from supportbot.support import conversations as conv
+
+    item = conv.ConversationItem.from_raw_data(raw)
+    condition, deltas = conv.rating_deltas(item, int(item.rating))
+    try:
+        with transaction() as write:
+            write.update(
+                item,
+                actions=[conv.ConversationItem.rating_counted.set(True)],
+                condition=condition & (conv.ConversationItem.rating == int(item.rating)),
+            )
+            conv.count(write, **deltas)
+    except TransactWriteError as error:
+        if not condition_failed(error):
+            raise
+        return 0
+    return 1
+
+
+def _ticket(raw: dict[str, Any]) -> Any:
     from supportbot.support.messages import MarkerItem
     from supportbot.support.tickets import PREFIXES, TicketItem, pointer_key
 
@@ -165,6 +259,7 @@ def _ticket(raw: dict[str, Any]) -> None:
     except PutError as error:
         if not condition_failed(error):
             raise
+    return ticket
 
 
 def _conversations(user_id: int, user: User) -> int:
@@ -233,6 +328,9 @@ def _conversations(user_id: int, user: User) -> int:
         undelivered = sum(m.status == FAILED and not (m.context or {}).get(ECHO) for m in items)
         target.undelivered = int(target.undelivered or 0) + undelivered
         target.expires_at = conv.expiry(target.last_activity_at)
+        rating_counts: dict[str, int] = {}
+        if close is not None and "rating" in close:  # a new conversation: counted here, once
+            target.rating_counted, rating_counts = True, {"rated": 1, "rating_sum": int(target.rating)}
         with transaction() as write:  # the conversation and what it adds to the counters (stats)
             write.save(target)
             conv.count(
@@ -240,6 +338,7 @@ def _conversations(user_id: int, user: User) -> int:
                 total=int(was_live is None),
                 live=int(target.live) - int(bool(was_live)),
                 undelivered=undelivered,
+                **rating_counts,
             )
         MarkerItem(conv.owner_key(int(target.number)), "-", value=user_id).save()
         if target.live:
@@ -277,12 +376,15 @@ def main(argv: list[str] | None = None) -> int:
         outputs = stack_outputs(args.stack_name)
         os.environ["CONVERSATIONS_TABLE"] = outputs["ConversationsTableName"]
         os.environ["SESSIONS_TABLE"] = outputs["SessionsTableName"]
+        os.environ["FAILED_UPDATES_TABLE"] = outputs["FailedUpdatesTableName"]
+        os.environ["BACKEND_TABLE"] = outputs["BackendTableName"]
     else:
         from infra.localstack.aws import apply_environment, aws_environment
 
         apply_environment(aws_environment(args.moto_url))
         # The local stack names tables by logical id.
         os.environ["CONVERSATIONS_TABLE"], os.environ["SESSIONS_TABLE"] = LOCAL_TABLES
+        os.environ["FAILED_UPDATES_TABLE"], os.environ["BACKEND_TABLE"] = "FailedUpdatesTable", "BackendTable"
     print(f"migrate: {migrate()}")
     return 0
 

@@ -196,3 +196,61 @@ def test_a_user_saving_meanwhile_wins_over_the_session_migration(aws, monkeypatc
     assert migrate().sessions == 0
     # THEN the user's save stands (the migration did not overwrite it with its older copy)
     assert load_session(ANNA).language == "en"
+
+
+def test_tickets_and_ratings_of_the_version_before_counters_are_listed_and_counted_once(old_data):
+    from infra.migrate import migrate
+    from supportbot.config import get_config
+    from supportbot.support import conversations, tickets
+    from supportbot.support.conversations import ConversationItem
+    from supportbot.support.messages import BLINGER, NewMessage
+    from supportbot.support.outbox import store
+    from supportbot.support.tickets import TicketItem
+
+    # GIVEN a ticket and a rating as the version with refs (before the lists and counters) wrote them
+    store(get_config(), NewMessage(8001, BLINGER, [{"kind": "text", "text": "Hi"}]))
+    conversation = conversations.close(conversations.latest(8001), conversations.BY_CUSTOMER)
+    conversation.update(actions=[ConversationItem.status.set("rated"), ConversationItem.rating.set(3)])
+    ticket = tickets.open_ticket(8001, "incident", "ticket:8001:x", "Late", {})
+    ticket.update(actions=[TicketItem.list_pk.remove(), TicketItem.list_sk.remove()])
+    with tickets.transaction() as write:
+        tickets.count(write, "incident", open=-1)
+    # AND a failed update and a customer's profile from before their lists
+    client = boto3.client("dynamodb")
+    client.put_item(
+        TableName=os.environ["FAILED_UPDATES_TABLE"],
+        Item={"update_id": {"N": "5"}, "update": {"S": "{}"}, "error": {"S": "x"}, "recorded_at": {"S": T0}},
+    )
+    for sk in ("PROFILE", "ORDER#A-1"):
+        client.put_item(
+            TableName=os.environ["BACKEND_TABLE"],
+            Item={"pk": {"S": "CUSTOMER#+79000000001"}, "sk": {"S": sk}},
+        )
+    # WHEN the migration runs (twice)
+    counts = migrate()
+    assert (counts.tickets, counts.listed) == (3, 6)
+    assert "6 item(s) listed" in str(counts)
+    from supportbot.backend.builtin import CUSTOMERS_KEY, BackendItem
+    from supportbot.storage.failed_updates import LISTED, FailedUpdateItem
+
+    assert [int(r.update_id) for r in FailedUpdateItem.recorded.query(LISTED)] == [5]
+    assert [c.pk for c in BackendItem.customers.query(CUSTOMERS_KEY)] == ["CUSTOMER#+79000000001"]
+    again = migrate()
+    assert (again.listed, again.ratings) == (0, 0)
+    # THEN every ticket is in its list and counted once, and so are the ratings
+    counted = tickets.counts()
+    assert [
+        counted.by("photo", "closed"),
+        counted.by("incident", "in_progress"),
+        counted.by("incident", "open"),
+    ] == [
+        2,
+        1,
+        1,
+    ]
+    assert {t.ref for t in TicketItem.lists.query(tickets.list_key("photo", "closed"))} == {"Ф-1", "Ф-3"}
+    stats = conversations.counts()
+    assert (stats.rated, stats.rating_sum) == (2, 3 + 4)  # this one and Anna's migrated rating
+    # AND a later press counts only the difference
+    conversations.rate(8001, int(conversation.number), 5)
+    assert (conversations.counts().rated, conversations.counts().rating_sum) == (2, 5 + 4)

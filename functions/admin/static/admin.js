@@ -909,7 +909,7 @@ function renderTicketFilters() {
   }
 }
 
-async function loadTickets() {
+async function loadTickets(cursor) {
   if (!state.enumsLearned) {
     state.enumsLearned = true;
     await learnTicketEnums();
@@ -918,12 +918,17 @@ async function loadTickets() {
   const query = new URLSearchParams();
   if ($('tickets-kind').value) query.set('kind', $('tickets-kind').value);
   if ($('tickets-status').value) query.set('status', $('tickets-status').value);
+  if (cursor) query.set('cursor', cursor);
   const suffix = query.toString() ? `?${query}` : '';
   const body = await guarded(() => api('GET', `/tickets${suffix}`), false);
   if (body === undefined) return;
-  const tickets = body.tickets;
-  $('ticket-list').replaceChildren(...tickets.map(ticketRow));
-  show($('tickets-empty'), tickets.length === 0);
+  const rows = body.tickets.map(ticketRow);
+  if (cursor) $('ticket-list').append(...rows);
+  else $('ticket-list').replaceChildren(...rows);
+  show($('tickets-empty'), !cursor && rows.length === 0);
+  const more = $('tickets-more');
+  show(more, Boolean(body.next_cursor));
+  more.onclick = body.next_cursor ? () => loadTickets(body.next_cursor) : null;
 }
 
 function ticketRow(ticket) {
@@ -1105,8 +1110,8 @@ async function loadBroadcasts(cursor) {
   else $('bc-list').replaceChildren(...rows);
   show($('bc-empty'), !cursor && rows.length === 0);
   const more = $('bc-more');
-  show(more, Boolean(body.cursor));
-  more.onclick = body.cursor ? () => loadBroadcasts(body.cursor) : null;
+  show(more, Boolean(body.next_cursor));
+  more.onclick = body.next_cursor ? () => loadBroadcasts(body.next_cursor) : null;
 }
 
 async function cancelBroadcast(id) {
@@ -1127,6 +1132,9 @@ async function loadStats() {
     ...row('users', t('stats.users'), body.users),
     ...row('conversations', t('stats.conversations'), body.conversations),
     ...row('conversations_open', t('stats.conversations_open'), body.conversations_open),
+    ...row('undelivered', t('stats.undelivered'), body.undelivered),
+    ...row('rated', t('stats.rated'), body.ratings.rated),
+    ...row('rating_average', t('stats.rating_average'), body.ratings.average ?? '—'),
   ];
   for (const [status, count] of Object.entries(body.tickets_by_status || {})) {
     rows.push(...row(`status.${status}`, t('stats.tickets_status', { status: label('status', status) }), count));
@@ -1374,7 +1382,7 @@ function wire() {
     event.preventDefault();
     sendReply();
   });
-  $('tickets-filter').addEventListener('change', loadTickets);
+  $('tickets-filter').addEventListener('change', () => loadTickets());
   $('orders-form').addEventListener('submit', (event) => {
     event.preventDefault();
     importOrders();

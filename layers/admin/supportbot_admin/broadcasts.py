@@ -5,7 +5,7 @@ job at Telegram's pace (``supportbot/notifications/broadcasts.py``).
 as Telegram would (a caption of a photo holds 1,024 characters, a message 4,096); ``start_at``
 schedules it (ISO time; past or absent: now); ``test_chat_id`` sends it to that chat only, now,
 whatever the audience. ``GET /v1/admin/broadcasts`` lists them newest first, a page at a time
-(``limit``, ``cursor``); ``GET /v1/admin/broadcasts/{id}`` gives status and counts;
+(``limit``, ``cursor``, ``next_cursor``: ``supportbot_admin/pages.py``); ``GET /v1/admin/broadcasts/{id}`` gives status and counts;
 ``POST /v1/admin/broadcasts/{id}/cancel`` stops it (409 when it is done or cancelled already).
 """
 
@@ -15,14 +15,16 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import BaseModel, Field
 
 from supportbot.config import get_config
 from supportbot.notifications import broadcasts
 from supportbot.telegram.html import EntityParseError, parse_text, utf16_len
+from supportbot_admin import pages
 from supportbot_admin.errors import (
+    BAD_CURSOR,
     CONFLICT,
     INVALID,
     NOT_FOUND,
@@ -83,7 +85,7 @@ class Broadcast(BaseModel):
 
 class Broadcasts(BaseModel):
     broadcasts: list[Broadcast]
-    cursor: str | None = Field(description="Pass as cursor for the next page; null on the last")
+    next_cursor: str | None = Field(description=pages.NEXT_CURSOR)
 
 
 @router.post(
@@ -124,17 +126,11 @@ def create_broadcast(body: NewBroadcast) -> Response[Created]:
     "/v1/admin/broadcasts",
     tags=TAGS,
     summary="Broadcasts, newest first, a page at a time",
-    responses={**OK, **UNAUTHORIZED, **INVALID},
+    responses={**OK, **UNAUTHORIZED, **BAD_CURSOR, **INVALID},
 )
-def list_broadcasts(
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=2000)] = None,
-) -> Broadcasts:
-    try:
-        items, after = broadcasts.listing(limit, cursor)
-    except ValueError:
-        raise FieldError(("query", "cursor"), "not a cursor this list gave") from None
-    return Broadcasts(broadcasts=[Broadcast(**broadcasts.view(item)) for item in items], cursor=after)
+def list_broadcasts(limit: pages.Limit = pages.DEFAULT_LIMIT, cursor: pages.Cursor = None) -> Broadcasts:
+    items, after = pages.page(broadcasts.listing(), limit, cursor, "broadcasts")
+    return Broadcasts(broadcasts=[Broadcast(**broadcasts.view(item)) for item in items], next_cursor=after)
 
 
 @router.get(

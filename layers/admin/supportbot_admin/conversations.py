@@ -15,6 +15,7 @@ outgoing echo messages (``support/surfaces.py``).
 from __future__ import annotations
 
 import base64
+import functools
 import json
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -34,9 +35,10 @@ from supportbot.support.messages import BLINGER, CUSTOMER, NOTICE_ROLE, OPERATOR
 from supportbot.support.surfaces import close_conversation, notify_ticket, tell_customer
 from supportbot.support.tickets import TICKETS_INDEX_KEY, TicketItem
 from supportbot.support.triage import ASSIGNEE_PATTERN, TAG_PATTERN
-from supportbot_admin import canned
+from supportbot_admin import canned, pages
 from supportbot_admin.access import assignee_id
 from supportbot_admin.errors import (
+    BAD_CURSOR,
     INVALID,
     NOT_FOUND,
     OK,
@@ -65,7 +67,7 @@ TicketRef = Annotated[
 TicketStatus = Literal["open", "in_progress", "closed"]
 TicketOutcome = Literal["photos_sent", "refused", "resolved"]
 TicketKind = Literal["photo", "incident"]
-THREAD_LIMIT = 200
+TICKETS_SHOWN = 20
 PAGE = 50
 
 
@@ -138,9 +140,10 @@ class Thread(BaseModel):
     user_id: int
     conversation: Conversation
     messages: list[Message] = Field(
-        description=f"The conversation's newest {THREAD_LIMIT} at most, oldest first"
+        description="A page of the conversation's messages, oldest first: the newest, then older ones with cursor"
     )
-    tickets: list[Ticket] = Field(description="The customer's tickets, newest first")
+    next_cursor: str | None = Field(description="Older messages: " + pages.NEXT_CURSOR)
+    tickets: list[Ticket] = Field(description=f"The customer's newest {TICKETS_SHOWN} tickets")
 
 
 class Reply(BaseModel):
@@ -168,6 +171,7 @@ class Queued(BaseModel):
 
 class Tickets(BaseModel):
     tickets: list[Ticket]
+    next_cursor: str | None = Field(description=pages.NEXT_CURSOR)
 
 
 class StatusChange(BaseModel):
@@ -315,17 +319,21 @@ def find_conversation(conversation_id: str) -> ConversationItem:
     "/v1/admin/conversations/<conversation_id>",
     tags=TAGS,
     summary="A conversation: its summary, its messages (direction, kind, text or file, delivery) and the customer's tickets",
-    responses={**OK, **UNAUTHORIZED, **NOT_FOUND, **INVALID},
+    responses={**OK, **UNAUTHORIZED, **NOT_FOUND, **BAD_CURSOR, **INVALID},
 )
-def get_thread(conversation_id: ConversationId) -> Thread:
+def get_thread(
+    conversation_id: ConversationId, limit: pages.Limit = pages.DEFAULT_LIMIT, cursor: pages.Cursor = None
+) -> Thread:
     found = find_conversation(conversation_id)
     user_id = int(found.user_id)
+    newest, after = pages.page(conversations.messages_query(found), limit, cursor, f"thread:{found.ref}")
     return Thread(
         user_id=user_id,
         conversation=conversation_out(found),
         # An echo is Blinger's copy of what the thread already shows (a reply, a notice, a refusal).
-        messages=[message_out(m) for m in conversations.messages_of(found, THREAD_LIMIT) if not is_echo(m)],
-        tickets=[ticket_out(t) for t in tickets.of_user(user_id)],
+        messages=[message_out(m) for m in reversed(newest) if not is_echo(m)],
+        next_cursor=after,
+        tickets=[ticket_out(t) for t in tickets.of_user(user_id, limit=TICKETS_SHOWN)],
     )
 
 
@@ -385,28 +393,32 @@ def reopen(conversation_id: ConversationId) -> Conversation:
 @router.get(
     "/v1/admin/tickets",
     tags=TICKET_TAGS,
-    summary="Tickets, newest first, optionally of one kind and status",
-    responses={**OK, **UNAUTHORIZED, **INVALID},
+    summary="Tickets, newest first, optionally of one kind and status (a page: pass next_cursor as cursor)",
+    responses={**OK, **UNAUTHORIZED, **BAD_CURSOR, **INVALID},
 )
 def list_tickets(
     kind: Annotated[TicketKind | None, Query()] = None,
     status: Annotated[TicketStatus | None, Query()] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    limit: pages.Limit = pages.DEFAULT_LIMIT,
+    cursor: pages.Cursor = None,
 ) -> Tickets:
-    condition = None
-    if kind is not None:
-        condition = TicketItem.kind == kind
-    if status is not None:
-        condition = (
-            (TicketItem.status == status) if condition is None else condition & (TicketItem.status == status)
+    scope = f"tickets:{kind}:{status}"
+    if kind is None and status is None:
+        found, after = pages.page(
+            functools.partial(TicketItem.tickets.query, TICKETS_INDEX_KEY, scan_index_forward=False),
+            limit,
+            cursor,
+            scope,
         )
-    found = TicketItem.tickets.query(TICKETS_INDEX_KEY, filter_condition=condition, scan_index_forward=False)
-    listed = []
-    for item in found:
-        listed.append(ticket_out(item))
-        if len(listed) >= limit:
-            break
-    return Tickets(tickets=listed)
+    else:
+        # Each filter a key condition: the Lists partitions T#<kind>#<status> it names.
+        partitions = [
+            tickets.list_key(k, s)
+            for k in ([kind] if kind else tickets.KINDS)
+            for s in ([status] if status else tickets.STATUSES)
+        ]
+        found, after = pages.merged(TicketItem.lists, TicketItem.list_sk, partitions, limit, cursor, scope)
+    return Tickets(tickets=[ticket_out(item) for item in found], next_cursor=after)
 
 
 @router.patch(

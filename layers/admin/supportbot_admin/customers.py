@@ -1,4 +1,6 @@
-"""Routes of the built-in backend: customers (by phone) and their orders, one by one or imported.
+"""Routes of the built-in backend: customers (by phone) and their orders, one by one or imported,
+and browsed a page at a time (``supportbot_admin/pages.py``): customers by phone from the
+``Customers`` index, a customer's orders by id from their partition (one Query each).
 
 Imports are checked whole (every row) before the first write, then written in batches: a bad row
 answers 422 naming its index and field, and nothing is stored. Orders are imported as a JSON list
@@ -18,12 +20,21 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError, field_validator
 
-from supportbot.backend.builtin import PROFILE, BackendItem, BuiltinBackend, customer_key
+from supportbot.backend.builtin import (
+    CUSTOMERS_KEY,
+    ORDER_PREFIX,
+    PROFILE,
+    BackendItem,
+    BuiltinBackend,
+    customer_key,
+    profile_item,
+)
 from supportbot.backend.models import Order, OrderFormatError, parse_timestamp
 from supportbot.backend.phones import normalize_phone
 from supportbot.config import get_config
 from supportbot.notifications.order_events import builtin_order_changed
-from supportbot_admin.errors import INVALID, NOT_FOUND, OK, UNAUTHORIZED, FieldError, NotFound
+from supportbot_admin import pages
+from supportbot_admin.errors import BAD_CURSOR, INVALID, NOT_FOUND, OK, UNAUTHORIZED, FieldError, NotFound
 
 router = APIGatewayHttpRouter()  # type: ignore[no-untyped-call]
 TAGS = ["customers"]
@@ -87,6 +98,17 @@ class OrderBody(OrderFields):
     id: OrderId | None = Field(default=None, description="The path's order id when given")
 
 
+class Customers(BaseModel):
+    customers: list[Customer] = Field(description="By phone")
+    next_cursor: str | None = Field(description=pages.NEXT_CURSOR)
+
+
+class Orders(BaseModel):
+    phone: str
+    orders: list[OrderRecord] = Field(description="By order id")
+    next_cursor: str | None = Field(description=pages.NEXT_CURSOR)
+
+
 class Imported(BaseModel):
     imported: int
 
@@ -108,12 +130,68 @@ def phone_of(phone: str) -> str:
 
 
 def existing_customer(phone: str) -> str:
+    return profile_of(phone).pk.removeprefix(customer_key(""))
+
+
+def profile_of(phone: str) -> BackendItem:
     canonical = phone_of(phone)
     try:
-        BackendItem.get(customer_key(canonical), PROFILE, consistent_read=True)
+        return BackendItem.get(customer_key(canonical), PROFILE, consistent_read=True)
     except BackendItem.DoesNotExist:
         raise NotFound(f"no customer {canonical}") from None
-    return canonical
+
+
+def customer_out(item: BackendItem) -> Customer:
+    return Customer(
+        phone=item.pk.removeprefix(customer_key("")),
+        user_type="partner" if item.user_type == "partner" else "customer",
+        name=item.name or "",
+        blocked=bool(item.blocked),
+    )
+
+
+@router.get(
+    "/v1/admin/customers",
+    tags=TAGS,
+    summary="Customers by phone (a page: pass next_cursor as cursor)",
+    responses={**OK, **UNAUTHORIZED, **BAD_CURSOR, **INVALID},
+)
+def list_customers(limit: pages.Limit = pages.DEFAULT_LIMIT, cursor: pages.Cursor = None) -> Customers:
+    found, after = pages.page(
+        functools.partial(BackendItem.customers.query, CUSTOMERS_KEY), limit, cursor, "customers"
+    )
+    return Customers(customers=[customer_out(item) for item in found], next_cursor=after)
+
+
+@router.get(
+    "/v1/admin/customers/<phone>",
+    tags=TAGS,
+    summary="A customer's profile",
+    responses={**OK, **UNAUTHORIZED, **NOT_FOUND, **INVALID},
+)
+def get_customer(phone: PhonePath) -> Customer:
+    return customer_out(profile_of(phone))
+
+
+@router.get(
+    "/v1/admin/customers/<phone>/orders",
+    tags=TAGS,
+    summary="A customer's orders by id (a page: pass next_cursor as cursor)",
+    responses={**OK, **UNAUTHORIZED, **NOT_FOUND, **BAD_CURSOR, **INVALID},
+)
+def list_orders(
+    phone: PhonePath, limit: pages.Limit = pages.DEFAULT_LIMIT, cursor: pages.Cursor = None
+) -> Orders:
+    canonical = existing_customer(phone)
+    query = functools.partial(
+        BackendItem.query, customer_key(canonical), BackendItem.sk.startswith(ORDER_PREFIX)
+    )
+    found, after = pages.page(query, limit, cursor, f"orders:{canonical}")
+    return Orders(
+        phone=canonical,
+        orders=[OrderRecord.model_validate(item.order) for item in found],
+        next_cursor=after,
+    )
 
 
 def to_order(record: OrderRecord, loc: tuple[str | int, ...]) -> Order:
@@ -153,15 +231,7 @@ def delete_customer(phone: PhonePath) -> Deleted:
 def import_customers(body: Annotated[list[CustomerRecord], Body(max_length=IMPORT_LIMIT)]) -> Imported:
     with BackendItem.batch_write() as batch:
         for record in body:
-            batch.save(
-                BackendItem(
-                    customer_key(record.phone),
-                    PROFILE,
-                    user_type=record.user_type,
-                    name=record.name,
-                    blocked=record.blocked,
-                )
-            )
+            batch.save(profile_item(record.phone, record.user_type, record.name, record.blocked))
     return Imported(imported=len(body))
 
 

@@ -1,7 +1,7 @@
 """Error answers of the admin API, in the shapes its OpenAPI document declares.
 
-- 401/403/404/409: ``{"statusCode": ..., "message": ...}`` (Powertools' ``ServiceError`` shape);
-  a role refused is 403 ``{"detail": "needs role admin"}``;
+- 400 (a bad cursor)/401/403/404/409: ``{"statusCode": ..., "message": ...}`` (Powertools'
+  ``ServiceError`` shape); a role refused is 403 ``{"detail": "needs role admin"}``;
 - 409 of a lifecycle move: ``{"detail": ..., "status": <current>, "allowed": [...]}``;
 - 422: ``{"statusCode": 422, "detail": [{"loc": [...], "msg": ..., "type": ...}]}``, the same for
   pydantic's refusals and the API's own checks (a cycle, an unknown parent, text Telegram would
@@ -80,6 +80,7 @@ UNAUTHORIZED: Responses = {
     403: _error("Wrong key, no key configured, or a role that may not use the route", Forbidden),
 }
 NOT_FOUND: Responses = {404: _error("No such item")}
+BAD_CURSOR: Responses = {400: _error("The cursor is not one this list (with these filters) gave")}
 CONFLICT: Responses = {409: _error("Version mismatch, or the change is not allowed in the current state")}
 REFUSED: Responses = {
     409: _error(

@@ -11,11 +11,12 @@ second time; one that is now stale (a button of a screen the user has left) is n
 is kept, reported as "stale: not applied".
 
 The list shows who and what went wrong, never the stored update itself (it may hold a phone
-number).
+number): a page of the ``Recorded`` index, newest first, which holds just that.
 """
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -27,15 +28,15 @@ from telebot import types
 
 from supportbot.pipeline import StaleReplayError, dispatch
 from supportbot.redact import redact_text
-from supportbot.storage.failed_updates import FailedUpdateItem, record_failed_update
+from supportbot.storage.failed_updates import LISTED, FailedUpdateItem, record_failed_update
 from supportbot.telegram.client import get_bot
 from supportbot.telegram.inputs import well_formed
-from supportbot_admin.errors import NOT_FOUND, OK, UNAUTHORIZED, NotFound
+from supportbot_admin import pages
+from supportbot_admin.errors import BAD_CURSOR, INVALID, NOT_FOUND, OK, UNAUTHORIZED, NotFound
 
 logger = Logger(child=True)
 router = APIGatewayHttpRouter()  # type: ignore[no-untyped-call]
 TAGS = ["failed updates"]
-LIST_LIMIT = 1000
 
 UpdateIdPath = Annotated[int, Path(ge=0, le=2**53, description="Telegram's update_id")]
 
@@ -48,7 +49,8 @@ class FailedUpdate(BaseModel):
 
 
 class FailedUpdates(BaseModel):
-    items: list[FailedUpdate] = Field(description=f"Newest first, at most {LIST_LIMIT}")
+    items: list[FailedUpdate] = Field(description="Newest first")
+    next_cursor: str | None = Field(description=pages.NEXT_CURSOR)
 
 
 class Replayed(BaseModel):
@@ -60,18 +62,22 @@ class Replayed(BaseModel):
 @router.get(
     "/v1/admin/failed-updates",
     tags=TAGS,
-    summary="Telegram updates whose processing failed (kept 14 days), newest first",
-    responses={**OK, **UNAUTHORIZED},
+    summary="Telegram updates whose processing failed (kept 14 days), newest first (a page)",
+    responses={**OK, **UNAUTHORIZED, **BAD_CURSOR, **INVALID},
 )
-def list_failed_updates() -> FailedUpdates:
-    records = sorted(FailedUpdateItem.scan(), key=lambda r: r.recorded_at, reverse=True)[:LIST_LIMIT]
+def list_failed_updates(
+    limit: pages.Limit = pages.DEFAULT_LIMIT, cursor: pages.Cursor = None
+) -> FailedUpdates:
+    query = functools.partial(FailedUpdateItem.recorded.query, LISTED, scan_index_forward=False)
+    records, after = pages.page(query, limit, cursor, "failed-updates")
     return FailedUpdates(
         items=[
             FailedUpdate(
                 update_id=int(r.update_id), user_id=_int(r.user_id), error=r.error, recorded_at=r.recorded_at
             )
             for r in records
-        ]
+        ],
+        next_cursor=after,
     )
 
 

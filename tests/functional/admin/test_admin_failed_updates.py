@@ -73,7 +73,7 @@ def test_a_failed_update_is_listed_and_its_replay_shows_the_screen_once_fixed(bo
     assert (status, body) == (200, {"update_id": update["update_id"], "replayed": True, "error": None})
     assert "Your orders (32). Page 1 of 7." in harness.world.message(ann.user_id, menu.message_id).text
     # AND the record is gone, the list empty
-    assert admin.call("GET", "/failed-updates") == (200, {"items": []})
+    assert admin.call("GET", "/failed-updates") == (200, {"items": [], "next_cursor": None})
     with pytest.raises(FailedUpdateItem.DoesNotExist):
         FailedUpdateItem.get(update["update_id"])
     # AND a second replay of the same id is 404 (nothing applied twice)

@@ -222,7 +222,7 @@ def record_failed(item):
     OutboxConsumer(get_config(), refuse).handle(OutboxRecord(body, "receipt", 1))
 
 
-def test_stats_count_users_open_conversations_undelivered_messages_and_tickets_by_status(admin):
+def test_stats_count_users_open_conversations_undelivered_messages_ratings_and_tickets(admin):
     from supportbot.config import get_config
     from supportbot.support import conversations
     from supportbot.support.messages import BLINGER, ECHO, NOTICE_ROLE, NewMessage
@@ -231,6 +231,11 @@ def test_stats_count_users_open_conversations_undelivered_messages_and_tickets_b
     customer_writes(ANNA, "Hi")
     refused = customer_writes(BORIS, "Hi")
     conversations.close(conversations.find(2), conversations.BY_CUSTOMER)
+    conversations.rate(BORIS, 2, 5)
+    conversations.rate(BORIS, 2, 4)  # a later press changes the rating: still one rated
+    from supportbot.support import tickets
+
+    tickets.move(open_ticket(ANNA, "photo", "p"), tickets.IN_PROGRESS)
     open_ticket(ANNA)
     echo = store(
         get_config(),
@@ -246,6 +251,7 @@ def test_stats_count_users_open_conversations_undelivered_messages_and_tickets_b
         "conversations": 2,
         "conversations_open": 1,
         "undelivered": 1,  # Борис's message the outbox recorded failed (twice: counted once)
-        "tickets_by_status": {"open": 1},
-        "tickets_by_kind": {"incident": 1},
+        "ratings": {"rated": 1, "average": 4.0},
+        "tickets_by_status": {"open": 1, "in_progress": 1, "closed": 0},
+        "tickets_by_kind": {"photo": 1, "incident": 1},
     }

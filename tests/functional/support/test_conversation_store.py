@@ -149,3 +149,23 @@ def test_a_close_that_meets_a_transaction_conflict_is_tried_again(aws, monkeypat
     assert (closed.status, closed.closed_by) == ("closed", "customer")
     assert counted() == (1, 0, 0)
     assert conversations.live_number(ANN) is None
+
+
+def test_ticket_counters_follow_opens_and_moves_through_conflicts(aws, monkeypatch):
+    from supportbot.support import tickets
+
+    # GIVEN a ticket opened and moved while another transaction holds the counters once each time
+    cancelled = conflicting(monkeypatch, times=1)
+    ticket = tickets.open_ticket(ANN, tickets.PHOTO, "ticket:42:a", "Kettle", {})
+    cancelled.clear()
+    tickets.move(ticket, tickets.IN_PROGRESS)
+    # THEN each was tried again and counted once
+    assert cancelled == ["TransactWriteItems"]
+    found = tickets.counts()
+    assert (found.by("photo", "open"), found.by("photo", "in_progress")) == (0, 1)
+    assert (ticket.status, ticket.list_pk) == ("in_progress", "T#photo#in_progress")
+    # AND conflicts that never end are an error, the ticket as it was
+    conflicting(monkeypatch, times=tickets.MOVE_ATTEMPTS)
+    with pytest.raises(TransactWriteError):
+        tickets.move(ticket, tickets.CLOSED)
+    assert tickets.find(ticket.ref).status == "in_progress"

@@ -3,7 +3,8 @@
 For businesses without an API of their own and for local runs; it behaves exactly as the HTTP
 contract says, so the bot cannot tell the two apart. Items (``pk`` / ``sk``):
 
-- ``CUSTOMER#<E.164 phone>`` / ``PROFILE``: ``user_type``, ``name``, ``blocked``;
+- ``CUSTOMER#<E.164 phone>`` / ``PROFILE``: ``user_type``, ``name``, ``blocked``; ``listed`` =
+  ``CUSTOMER`` puts it in the ``Customers`` index (by phone: the admin's list, a page at a time);
 - ``CUSTOMER#<phone>`` / ``ORDER#<id>``: the order as the contract's JSON (``order``);
 - ``TOKEN#<sha256 of the token>`` / ``TOKEN``: ``phone``, ``telegram_user_id``, ``expires_at``
   (the table's TTL attribute). Only a hash is stored, so a copy of the table opens no session.
@@ -26,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.exceptions import DeleteError, PynamoDBException
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from supportbot.backend.models import (
@@ -57,6 +59,18 @@ TOKEN_CACHE_SIZE = 1000
 PROFILE = "PROFILE"
 ORDER_PREFIX = "ORDER#"
 LISTED_ATTRIBUTES = ["sk", "blocked", "order"]
+CUSTOMERS_KEY = "CUSTOMER"
+
+
+class CustomersIndex(GlobalSecondaryIndex["BackendItem"]):  # type: ignore[no-untyped-call]
+    """Every customer's profile by phone (sparse: only profiles carry ``listed``)."""
+
+    class Meta:
+        index_name = "Customers"
+        projection = AllProjection()
+
+    listed = UnicodeAttribute(hash_key=True)
+    pk = UnicodeAttribute(range_key=True)
 
 
 class BackendItem(Model):
@@ -65,6 +79,8 @@ class BackendItem(Model):
     class Meta:
         table_name = TableName("backend_table")
 
+    customers = CustomersIndex()
+    listed = UnicodeAttribute(null=True)  # CUSTOMER on profiles
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     user_type = UnicodeAttribute(null=True)
@@ -83,6 +99,13 @@ def create_table(wait: bool = True) -> None:
 
 def customer_key(phone: str) -> str:
     return f"CUSTOMER#{phone}"
+
+
+def profile_item(phone: str, user_type: str, name: str, blocked: bool) -> BackendItem:
+    """A customer's profile item (``phone`` in E.164), listed in the ``Customers`` index."""
+    return BackendItem(
+        customer_key(phone), PROFILE, listed=CUSTOMERS_KEY, user_type=user_type, name=name, blocked=blocked
+    )
 
 
 def token_key(token: str) -> str:
@@ -166,7 +189,7 @@ class BuiltinBackend:
         canonical = _canonical(phone)
         if user_type not in USER_TYPES:
             raise ValueError(f"user_type must be one of {USER_TYPES}, not {user_type!r}")
-        BackendItem(customer_key(canonical), PROFILE, user_type=user_type, name=name, blocked=blocked).save()
+        profile_item(canonical, user_type, name, blocked).save()
         return canonical
 
     def upsert_order(self, phone: str, order: Order, on_change: OrderChange | None = None) -> None:

@@ -25,12 +25,20 @@ notices to a customer without a live conversation join their latest one, whateve
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import (
+    BooleanAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -71,6 +79,7 @@ SEQUENCE = "conversations"
 PREVIEW_CHARS = 100
 REF = re.compile(r"[Cc](?P<number>\d{1,12})")
 MOVE_ATTEMPTS = 3
+CLOCK_MARGIN = timedelta(seconds=1)
 
 
 class InboxIndex(GlobalSecondaryIndex["ConversationItem"]):  # type: ignore[no-untyped-call]
@@ -127,6 +136,7 @@ class ConversationItem(Model):
     preview = UnicodeAttribute(default="")  # plain text of the last message
     rating = NumberAttribute(null=True)
     rated_at = UTCDateTimeAttribute(null=True)
+    rating_counted = BooleanAttribute(null=True)  # its rating is in the counters (rating_deltas)
     tags = CompactJSONAttribute(null=True)  # a list of strings
     # MESSAGE_RETENTION_DAYS after last_activity_at, set wherever that is (no write of its own):
     # DynamoDB's TTL deletes the conversation, then functions/retention its messages
@@ -145,7 +155,8 @@ class ConversationItem(Model):
 class CountsItem(Model):
     """Counters kept on write, in the transactions that change what they count, so the admin's
     stats read one item (``STATS`` / ``conversations``): every conversation, the live ones, the
-    messages the outbox recorded failed (echoes aside)."""
+    messages the outbox recorded failed (echoes aside), the rated conversations and the sum of
+    their ratings (the average is one division)."""
 
     class Meta:
         table_name = TableName("conversations_table")
@@ -155,6 +166,8 @@ class CountsItem(Model):
     total = NumberAttribute(default=0)
     live = NumberAttribute(default=0)
     undelivered = NumberAttribute(default=0)
+    rated = NumberAttribute(default=0)
+    rating_sum = NumberAttribute(default=0)
 
 
 COUNTS_KEY = ("STATS", "conversations")
@@ -171,7 +184,7 @@ def counts() -> CountsItem:
     try:
         return CountsItem.get(*COUNTS_KEY, consistent_read=True)
     except CountsItem.DoesNotExist:
-        return CountsItem(*COUNTS_KEY, total=0, live=0, undelivered=0)
+        return CountsItem(*COUNTS_KEY, total=0, live=0, undelivered=0, rated=0, rating_sum=0)
 
 
 def conversation_key(number: int) -> str:
@@ -248,20 +261,21 @@ def by_activity(limit: int = 50, after: dict[str, Any] | None = None) -> tuple[l
     return items, found.last_evaluated_key
 
 
-def messages_of(conversation: ConversationItem, limit: int = 200) -> list[MessageItem]:
-    """The conversation's messages, oldest first (the newest ``limit``)."""
-    found = MessageItem.query(
+def messages_query(conversation: ConversationItem) -> Callable[..., Any]:
+    """A Query of the conversation's messages, newest first: the key range of its life in the
+    customer's partition (a message's key is its time; from its opening to its last activity, a
+    second either side for clocks), so a page reads that conversation's messages and no other's
+    (the condition on ``conversation`` only guards the boundaries). Pass ``limit`` and
+    ``last_evaluated_key`` (``supportbot_admin/pages.py``)."""
+    low = conversation.opened_at - CLOCK_MARGIN
+    high = conversation.last_activity_at + CLOCK_MARGIN
+    return functools.partial(
+        MessageItem.query,
         conversation.pk,
-        MessageItem.sk.startswith("M#"),
+        MessageItem.sk.between(f"M#{low:%Y%m%dT%H%M%S%f}", f"M#{high:%Y%m%dT%H%M%S%f}~"),
         filter_condition=MessageItem.conversation == int(conversation.number),
         scan_index_forward=False,
     )
-    newest: list[MessageItem] = []
-    for item in found:
-        newest.append(item)
-        if len(newest) >= limit:
-            break
-    return newest[::-1]
 
 
 # ---- the conversation a message belongs to -------------------------------------------------------
@@ -450,7 +464,17 @@ def rate(user_id: int, number: int, rating: int) -> ConversationItem | None:
         conversation,
         RATED,
         [ConversationItem.rating.set(rating), ConversationItem.rated_at.set(datetime.now(UTC))],
+        rating=rating,
     )
+
+
+def rating_deltas(conversation: ConversationItem, rating: int) -> tuple[Any, dict[str, int]]:
+    """What rating ``conversation`` (as read) ``rating`` adds to the counters, and the condition
+    that it is still as read: counted once, and a later press moves the sum by the difference."""
+    if conversation.rating_counted and conversation.rating is not None:
+        old = int(conversation.rating)
+        return ConversationItem.rating == old, {"rating_sum": rating - old}
+    return ConversationItem.rating_counted.does_not_exist(), {"rated": 1, "rating_sum": rating}
 
 
 def assign(conversation: ConversationItem, assignee: str | None, desk_ref: str | None) -> ConversationItem:
@@ -465,14 +489,24 @@ def assign(conversation: ConversationItem, assignee: str | None, desk_ref: str |
 
 
 def _move(
-    conversation: ConversationItem, target: str, actions: list[Any], live_pointer: str | None = None
+    conversation: ConversationItem,
+    target: str,
+    actions: list[Any],
+    live_pointer: str | None = None,
+    rating: int | None = None,
 ) -> ConversationItem:
     """Check the table, then write conditionally on the status read; re-read and re-check when
-    another move landed in between (a message flipping open/answered, say)."""
+    another move landed in between (a message flipping open/answered, say). A ``rating`` is
+    counted (:func:`rating_deltas`) in the same transaction."""
     for _ in range(MOVE_ATTEMPTS):
         LIFECYCLE.check(str(conversation.status), target)
         pointer = MarkerItem(user_key(int(conversation.user_id)), LIVE_SK)
         now = datetime.now(UTC)
+        condition = ConversationItem.status == conversation.status
+        counted: dict[str, int] = {}
+        if rating is not None:
+            as_read, counted = rating_deltas(conversation, rating)
+            condition = condition & as_read
         try:
             with transaction() as write:
                 write.update(
@@ -483,9 +517,12 @@ def _move(
                         ConversationItem.last_activity_at.set(now),
                         ConversationItem.expires_at.set(expiry(now)),
                         *actions,
+                        *([ConversationItem.rating_counted.set(True)] if rating is not None else []),
                     ],
-                    condition=ConversationItem.status == conversation.status,
+                    condition=condition,
                 )
+                if counted:
+                    count(write, **counted)
                 if live_pointer == "delete":
                     write.delete(
                         pointer,

@@ -6,7 +6,14 @@ docs/ARCHITECTURE.md, "Tickets". Keys, in the customer's partition of the Conver
   see ``ref``, a number per kind (``COUNTER`` / ``tickets-photo``, ``tickets-incident``): a
   customer's first complaint is ``Ж-1`` whatever the photo requests before it;
 - ``TICKET#<ref>`` / ``-`` and ``TICKET#<number>`` / ``-``: whose ticket it is, so a ref (``Ф-12``)
-  or an old bare number (``#1042``, today's buttons and texts) finds it with consistent reads.
+  or an old bare number (``#1042``, today's buttons and texts) finds it with consistent reads;
+- ``STATS`` / ``tickets``: how many tickets there are of each kind in each status, changed in the
+  transactions that open and move them (the admin's stats read this one item).
+
+The admin lists tickets newest first by kind and status as key conditions of the ``Lists``
+index (``list_pk`` = ``T#<kind>#<status>``, ordered by ``list_sk``, the number zero-padded; one
+filter alone merges its few partitions: ``supportbot_admin/pages.py``); a move changes the key
+with the status.
 
 The lifecycle is :data:`LIFECYCLE`, ``open → in_progress → closed`` (and ``open → closed``), a
 close naming its ``outcome``; :func:`move` is the only way a status changes (bot, warehouse group
@@ -18,20 +25,23 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from supportbot.storage.attributes import CompactJSONAttribute
-from supportbot.storage.conditions import condition_failed
+from supportbot.storage.conditions import condition_failed, transaction_conflict
 from supportbot.storage.tables import TableName
 from supportbot.storage.transactions import transaction
 from supportbot.support import once
 from supportbot.support.lifecycle import Lifecycle, RefusedMove, StaleVersion
 from supportbot.support.messages import MarkerItem, next_number, user_key
+
+if TYPE_CHECKING:
+    from pynamodb.transactions import TransactWrite
 
 PHOTO, INCIDENT = "photo", "incident"
 KINDS = (PHOTO, INCIDENT)
@@ -44,6 +54,7 @@ TICKETS_INDEX_KEY = "TICKET"
 # A ref as people type it: Ф-12, ж7, F-12 / Z-7 (Latin look-alikes), or an old bare number.
 REF = re.compile(r"(?:(?P<prefix>[ФфFfЖжZz])-?)?(?P<number>\d{1,9})")
 LATIN = {"F": "Ф", "Z": "Ж"}
+MOVE_ATTEMPTS = 3
 
 
 class TicketsIndex(GlobalSecondaryIndex["TicketItem"]):  # type: ignore[no-untyped-call]
@@ -57,12 +68,27 @@ class TicketsIndex(GlobalSecondaryIndex["TicketItem"]):  # type: ignore[no-untyp
     number = NumberAttribute(range_key=True)
 
 
+class ListsIndex(GlobalSecondaryIndex["TicketItem"]):  # type: ignore[no-untyped-call]
+    """The admin's filtered lists (``list_pk`` = ``T#<kind>#<status>`` for tickets), by ``list_sk``."""
+
+    class Meta:
+        index_name = "Lists"
+        projection = AllProjection()
+
+    list_pk = UnicodeAttribute(hash_key=True)
+    list_sk = UnicodeAttribute(range_key=True)
+
+
 class TicketItem(Model):
     class Meta:
         table_name = TableName("conversations_table")
 
     tickets = TicketsIndex()
+    lists = ListsIndex()
     gsi1pk = UnicodeAttribute(default=TICKETS_INDEX_KEY)  # puts every ticket in the index
+    # The filtered lists' keys (index_keys; null only before make migrate).
+    list_pk = UnicodeAttribute(null=True)
+    list_sk = UnicodeAttribute(null=True)
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     number = NumberAttribute()
@@ -82,6 +108,54 @@ class TicketItem(Model):
     def label(self) -> str:
         """What people see: the ref, or ``#<number>`` for a ticket not migrated yet."""
         return str(self.ref or f"#{int(self.number)}")
+
+
+class TicketCountsItem(Model):
+    """``STATS`` / ``tickets``: tickets of each kind in each status (``<kind>_<status>``)."""
+
+    class Meta:
+        table_name = TableName("conversations_table")
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    photo_open = NumberAttribute(default=0)
+    photo_in_progress = NumberAttribute(default=0)
+    photo_closed = NumberAttribute(default=0)
+    incident_open = NumberAttribute(default=0)
+    incident_in_progress = NumberAttribute(default=0)
+    incident_closed = NumberAttribute(default=0)
+
+    def by(self, kind: str, status: str) -> int:
+        return int(getattr(self, f"{kind}_{status}") or 0)
+
+
+COUNTS_KEY = ("STATS", "tickets")
+STATUSES = (OPEN, IN_PROGRESS, CLOSED)
+
+
+def count(write: TransactWrite, kind: str, **deltas: int) -> None:
+    """Add to ``write`` the change of ``kind``'s counters by status (``open=1``, ``open=-1,
+    closed=1``), in the same transaction as the change they count."""
+    actions = [getattr(TicketCountsItem, f"{kind}_{status}").add(delta) for status, delta in deltas.items()]
+    write.update(TicketCountsItem(*COUNTS_KEY), actions=actions)
+
+
+def counts() -> TicketCountsItem:
+    """The counters (all zero before the first ticket)."""
+    try:
+        return TicketCountsItem.get(*COUNTS_KEY, consistent_read=True)
+    except TicketCountsItem.DoesNotExist:
+        return TicketCountsItem(*COUNTS_KEY)
+
+
+def list_key(kind: str, status: str) -> str:
+    """The ``Lists`` partition of the tickets of ``kind`` in ``status``."""
+    return f"T#{kind}#{status}"
+
+
+def index_keys(kind: str, status: str, number: int) -> dict[str, str]:
+    """The attributes that put a ticket in the ``Lists`` index."""
+    return {"list_pk": list_key(kind, status), "list_sk": f"{number:012d}"}
 
 
 def ticket_key(number: int) -> str:
@@ -125,9 +199,11 @@ def find(ref_or_number: str | int) -> TicketItem | None:
         return None
 
 
-def of_user(user_id: int, kind: str | None = None) -> list[TicketItem]:
-    """The customer's tickets, newest first."""
-    found = TicketItem.query(user_key(user_id), TicketItem.sk.startswith("T#"), scan_index_forward=False)
+def of_user(user_id: int, kind: str | None = None, limit: int | None = None) -> list[TicketItem]:
+    """The customer's tickets, newest first (the newest ``limit``)."""
+    found = TicketItem.query(
+        user_key(user_id), TicketItem.sk.startswith("T#"), scan_index_forward=False, limit=limit
+    )
     return [ticket for ticket in found if kind is None or ticket.kind == kind]
 
 
@@ -167,14 +243,18 @@ def open_ticket(
             created_at=now,
             updated_at=now,
         )
+        ticket.list_pk, ticket.list_sk = list_key(kind, OPEN), index_keys(kind, OPEN, number)["list_sk"]
         try:
             with transaction() as write:
                 write.save(once.marker(key, now, value=number), condition=once.fresh(now))
                 write.save(ticket, condition=TicketItem.pk.does_not_exist())
                 write.save(MarkerItem(pointer_key(number), "-", value=user_id, ref=ticket.sk))
                 write.save(MarkerItem(pointer_key(ref), "-", value=user_id, ref=ticket.sk))
+                count(write, kind, **{OPEN: 1})
         except TransactWriteError as error:
             if not condition_failed(error):
+                if transaction_conflict(error):
+                    continue  # another ticket's counters at that moment: nothing was written
                 raise
             continue  # a concurrent run of the same input stored it first: found above
         return ticket
@@ -218,27 +298,43 @@ def move(
             LIFECYCLE.allowed(str(ticket.status)),
             detail="only a close has an outcome",
         )
-    actions: list[Any] = [
-        TicketItem.status.set(status),
-        TicketItem.version.set(int(ticket.version) + 1),
-        TicketItem.updated_at.set(datetime.now(UTC)),
-    ]
+    kind = str(ticket.kind)
+    now = datetime.now(UTC)
+    changes: dict[str, Any] = {
+        "status": status,
+        "version": int(ticket.version) + 1,
+        "updated_at": now,
+        **index_keys(kind, status, int(ticket.number)),
+    }
     if outcome is not None:
-        actions.append(TicketItem.outcome.set(outcome))
+        changes["outcome"] = outcome
     if details:
-        actions.append(TicketItem.details.set({**(ticket.details or {}), **details}))
+        changes["details"] = {**(ticket.details or {}), **details}
+    actions = [getattr(TicketItem, name).set(value) for name, value in changes.items()]
     same_version = TicketItem.version == int(ticket.version)
     if int(ticket.version) == 1:  # an item written before versions existed reads as 1
         same_version = same_version | TicketItem.version.does_not_exist()
-    try:
-        ticket.update(actions=actions, condition=(TicketItem.status == ticket.status) & same_version)
-    except UpdateError as error:
-        if not condition_failed(error):
-            raise
+    attempts = 0
+    while True:
+        attempts += 1
+        try:
+            with transaction() as write:
+                write.update(
+                    ticket, actions=actions, condition=(TicketItem.status == ticket.status) & same_version
+                )
+                count(write, kind, **{str(ticket.status): -1, status: 1})
+            break
+        except TransactWriteError as error:
+            if transaction_conflict(error) and not condition_failed(error) and attempts < MOVE_ATTEMPTS:
+                continue  # another transaction wrote the counters at that moment: nothing was written
+            if not condition_failed(error):
+                raise
         ticket.refresh(consistent_read=True)
         raise StaleVersion(
             f"ticket {ticket.label} was changed meanwhile (now {ticket.status}): read it again",
             str(ticket.status),
             LIFECYCLE.allowed(str(ticket.status)),
-        ) from None
+        )
+    for name, value in changes.items():
+        setattr(ticket, name, value)
     return ticket
