@@ -22,6 +22,7 @@ import base64
 import functools
 import json
 from pathlib import Path
+from urllib.parse import unquote
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -208,7 +209,10 @@ def is_public(path: str) -> bool:
 
 def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """The admin function's handler: the key and role gate, the routes, the audit of changes."""
-    path = str(event.get("rawPath") or "")
+    # Path parameters as the client meant them: API Gateway hands the path over percent-encoded
+    # ("Ф-12" as "%D0%A4-12", "+7..." as "%2B7..."), and the routes' patterns check decoded text.
+    path = unquote(str(event.get("rawPath") or ""))
+    event = {**event, "rawPath": path}
     if is_public(path):
         return app.resolve(event, context)
     headers = {str(k).lower(): v for k, v in (event.get("headers") or {}).items()}

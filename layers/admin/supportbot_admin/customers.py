@@ -14,7 +14,6 @@ import functools
 import io
 import json
 from typing import Annotated, Any, Literal
-from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
@@ -41,7 +40,18 @@ TAGS = ["customers"]
 IMPORT_LIMIT = 5000
 ORDERS_IMPORT_PATH = "/v1/admin/customers/{phone}/orders/import"
 
-PhonePath = Annotated[str, Path(max_length=40, description="The customer's phone (normalized to E.164)")]
+# What normalize_phone takes, as a pattern the document states: digits with single separators,
+# "+" for international; without it an 11-digit number starting with 8 is Russian (8 → +7).
+PHONE_PATTERN = r"^\+?[1-9](?:[ ()-]?[0-9]){7,14}$"
+PHONE_DESCRIPTION = "E.164 (+79001234567) or with separators (+7 900 123-45-67, 8 (900) 123-45-67); stored as E.164"
+# An ISO 8601 time with its UTC offset that is a real time (Feb 29 left out: the pattern knows no leap years).
+TIMESTAMP_PATTERN = (
+    r"^[1-9][0-9]{3}-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)"
+    r"|(?:0[13578]|1[02])-31)T(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]{1,6})?)?"
+    r"(?:Z|[+-](?:[01][0-9]|2[0-3])(?::?[0-5][0-9])?)$"
+)
+
+PhonePath = Annotated[str, Path(max_length=40, pattern=PHONE_PATTERN, description=PHONE_DESCRIPTION)]
 OrderIdPath = Annotated[str, Path(max_length=64)]
 
 
@@ -52,7 +62,7 @@ class CustomerFields(BaseModel):
 
 
 class CustomerRecord(CustomerFields):
-    phone: str = Field(min_length=1, max_length=40)
+    phone: str = Field(min_length=1, max_length=40, pattern=PHONE_PATTERN, description=PHONE_DESCRIPTION)
 
     @field_validator("phone")
     @classmethod
@@ -76,7 +86,7 @@ class OrderFields(BaseModel):
     status_text: str | None = Field(default=None, max_length=200)
     amount: str = Field(pattern=r"^-?\d{1,15}(\.\d{1,6})?$", description="Decimal string")
     currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217")
-    updated_at: str = Field(max_length=40, description="ISO 8601 with a UTC offset")
+    updated_at: str = Field(max_length=40, pattern=TIMESTAMP_PATTERN, description="ISO 8601 with a UTC offset")
     items_count: int | None = Field(default=None, ge=0, le=1_000_000)
     counterparty: str | None = Field(default=None, max_length=200)
 
@@ -122,8 +132,7 @@ class Deleted(BaseModel):
 
 
 def phone_of(phone: str) -> str:
-    # The resolver hands over the path as the client sent it: "+" often arrives as "%2B".
-    canonical = normalize_phone(unquote(phone))
+    canonical = normalize_phone(phone)  # decoded already ("%2B" is "+": api.handle)
     if canonical is None:
         raise FieldError(("path", "phone"), "not a phone number")
     return canonical

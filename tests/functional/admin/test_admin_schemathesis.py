@@ -60,3 +60,19 @@ schema = schemathesis.openapi.from_wsgi("/v1/admin/openapi.json", wsgi_app)
 def test_every_operation_answers_as_documented_and_never_5xx(case, admin):
     response = case.call(headers={"X-Api-Key": ADMIN_KEY})
     case.validate_response(response, checks=CHECKS)
+
+
+def valid_data_is_not_refused(ctx: Any, response: Any, case: Any) -> bool | None:
+    """A request the document calls valid (schemathesis' positive data) is never refused with 422:
+    every constraint the API enforces is in the document."""
+    if case.meta is not None and case.meta.generation.mode.is_positive and response.status_code == 422:
+        raise AssertionError(f"valid by the schema, refused: {response.text[:500]}")
+    return None
+
+
+@pytest.mark.slow
+@schema.parametrize()
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+def test_what_the_document_calls_valid_is_accepted(case, admin):
+    response = case.call(headers={"X-Api-Key": ADMIN_KEY})
+    valid_data_is_not_refused(None, response, case)
