@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.bench import broadcast, coldstart, cost, journey, layers, load, pacing
+from tests.bench import admin_lists, broadcast, coldstart, cost, journey, layers, load, pacing
 
 ROOT = Path(__file__).resolve().parents[2]
 OUTPUT = ROOT / "docs" / "PERFORMANCE.md"
@@ -30,12 +30,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--recipients", type=int, default=2000, help="users a broadcast reaches on the local stack"
     )
+    parser.add_argument(
+        "--messages",
+        type=int,
+        nargs="+",
+        default=list(admin_lists.SIZES),
+        help="stored messages at which the admin lists are read",
+    )
     parser.add_argument("--output", type=Path, default=OUTPUT)
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, a few seconds per part")
     args = parser.parse_args(argv)
     if args.smoke:
         args.runs, args.rounds, args.users, args.duration, args.burst = 1, 1, 3, 3.0, 5
         args.recipients = 10
+        args.messages = [100, 300]
     command = (
         "make bench"
         if argv is None and not args.smoke
@@ -50,6 +58,7 @@ def main(argv: list[str] | None = None) -> None:
         ("load", lambda: load.report(args.users, args.duration)),
         ("pacing", lambda: pacing.report(args.burst)),
         ("broadcast", lambda: broadcast.report(args.recipients)),
+        ("admin", lambda: admin_lists.report(tuple(args.messages))),
     ):
         parts[name] = run()
         print(parts[name]["text"], end="\n\n", flush=True)
@@ -101,6 +110,8 @@ def render(parts: dict, command: str, seconds: float) -> str:
         f"| Broadcast to {sent['recipients']} on the local stack: ≥ 90 % of the 25/s allowed, 0 lost, 0 duplicates |"
         f" {sent['rate']:.1f}/s ({sent['share']:.0%}), {sent['lost']} lost, {sent['duplicates']} duplicates,"
         f" {sent['refused_429']} × 429 | {mark(sent['share'] >= 0.9 and sent['lost'] == 0 and sent['duplicates'] == 0)} |",
+        f"| Admin lists read a page, not the table, and never Scan | {parts['admin']['scans']} Scans; at most a"
+        f" page's worth of items read at {max(parts['admin']['figures']):,} messages | {mark(parts['admin']['flat'] and parts['admin']['scans'] == 0)} |",
     ]
     return "\n".join(
         [
@@ -156,6 +167,12 @@ def render(parts: dict, command: str, seconds: float) -> str:
             "",
             "```",
             parts["broadcast"]["text"],
+            "```",
+            "",
+            "## Admin lists",
+            "",
+            "```",
+            parts["admin"]["text"],
             "```",
             "",
             FINDINGS,

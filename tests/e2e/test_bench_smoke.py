@@ -37,5 +37,6 @@ def test_every_benchmark_runs_and_writes_its_report(tmp_path: Path) -> None:
         "## Load",
         "## Pacing",
         "## Broadcast",
+        "## Admin lists",
     ):
         assert section in report
