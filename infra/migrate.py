@@ -23,8 +23,9 @@ a partial run. What it does (docs/ARCHITECTURE.md, "Migrations"):
   derives the same);
 - a conversation without an expiry gets one, ``MESSAGE_RETENTION_DAYS`` after its last activity
   (docs/ARCHITECTURE.md, "Retention");
-- what the admin's lists read by key (docs/ARCHITECTURE.md, "Admin lists"): tickets get their
-  ``Lists`` keys and are counted by kind and status, ratings are counted, failed updates and
+- what the admin's lists read by key (docs/ARCHITECTURE.md, "Admin lists"): conversations get
+  their desk's ``Inbox`` partition and their ``Lists`` keys, tickets get their ``Lists`` keys and
+  are counted by kind and status, ratings are counted, failed updates and
   customers' profiles get ``listed``, each once (conditional writes).
 """
 
@@ -92,6 +93,7 @@ def migrate() -> Counts:
                 counts.tickets += ticket is not None
                 counts.listed += _list_ticket(ticket or raw)
             elif sk.startswith("C#"):
+                counts.listed += _list_conversation(raw) if "list_pk" not in raw else 0
                 if "rating" in raw and "rating_counted" not in raw:
                     counts.ratings += _count_rating(raw)
                 if "expires_at" not in raw:
@@ -148,7 +150,6 @@ def _expiry(raw: dict[str, Any]) -> None:
     item.update(actions=[conv.ConversationItem.expires_at.set(conv.expiry(item.last_activity_at))])
 
 
-def _ticket(raw: dict[str, Any]) -> None:
 def _list_others() -> int:
     """Put failed updates and customers' profiles stored before their lists existed in them (the
     ``Recorded`` and ``Customers`` indexes); returns how many."""
@@ -206,6 +207,32 @@ def _list_ticket(ticket_or_raw: Any) -> int:
         if not condition_failed(error):
             raise
         return 0  # listed meanwhile (a move lists it), or a second run
+    return 1
+
+
+def _list_conversation(raw: dict[str, Any]) -> int:
+    """Give a conversation of the version before its desk's ``Inbox`` partition and its place in
+    ``Lists`` (conditional on nothing having moved it meanwhile: a message's own write would)."""
+    from pynamodb.exceptions import UpdateError
+
+    from supportbot.support.conversations import ConversationItem
+
+    item = ConversationItem.from_raw_data(raw)
+    keys = ConversationItem.from_raw_data(raw).keep_keys()
+    try:
+        item.update(
+            actions=[
+                ConversationItem.inbox.set(keys.inbox),
+                ConversationItem.list_pk.set(keys.list_pk),
+                ConversationItem.list_sk.set(keys.list_sk),
+            ],
+            condition=ConversationItem.list_pk.does_not_exist()
+            & (ConversationItem.last_activity_at == item.last_activity_at),
+        )
+    except UpdateError as error:
+        if not condition_failed(error):
+            raise
+        return 0
     return 1
 
 
@@ -332,7 +359,7 @@ def _conversations(user_id: int, user: User) -> int:
         if close is not None and "rating" in close:  # a new conversation: counted here, once
             target.rating_counted, rating_counts = True, {"rated": 1, "rating_sum": int(target.rating)}
         with transaction() as write:  # the conversation and what it adds to the counters (stats)
-            write.save(target)
+            write.save(target.keep_keys())
             conv.count(
                 write,
                 total=int(was_live is None),

@@ -210,7 +210,15 @@ def test_tickets_and_ratings_of_the_version_before_counters_are_listed_and_count
     # GIVEN a ticket and a rating as the version with refs (before the lists and counters) wrote them
     store(get_config(), NewMessage(8001, BLINGER, [{"kind": "text", "text": "Hi"}]))
     conversation = conversations.close(conversations.latest(8001), conversations.BY_CUSTOMER)
-    conversation.update(actions=[ConversationItem.status.set("rated"), ConversationItem.rating.set(3)])
+    conversation.update(
+        actions=[
+            ConversationItem.status.set("rated"),
+            ConversationItem.rating.set(3),
+            ConversationItem.inbox.set("C"),
+            ConversationItem.list_pk.remove(),
+            ConversationItem.list_sk.remove(),
+        ]
+    )
     ticket = tickets.open_ticket(8001, "incident", "ticket:8001:x", "Late", {})
     ticket.update(actions=[TicketItem.list_pk.remove(), TicketItem.list_sk.remove()])
     with tickets.transaction() as write:
@@ -228,8 +236,11 @@ def test_tickets_and_ratings_of_the_version_before_counters_are_listed_and_count
         )
     # WHEN the migration runs (twice)
     counts = migrate()
-    assert (counts.tickets, counts.listed) == (3, 6)
-    assert "6 item(s) listed" in str(counts)
+    assert (counts.tickets, counts.listed) == (3, 7)
+    assert "7 item(s) listed" in str(counts)
+    # the conversation is in its desk's inbox and in the list of its status
+    assert conversation.ref in [c.ref for c in ConversationItem.by_activity.query("C#inbox")]
+    assert conversation.ref in [c.ref for c in ConversationItem.by_status.query("C#rated")]
     from supportbot.backend.builtin import CUSTOMERS_KEY, BackendItem
     from supportbot.storage.failed_updates import LISTED, FailedUpdateItem
 

@@ -14,9 +14,7 @@ outgoing echo messages (``support/surfaces.py``).
 
 from __future__ import annotations
 
-import base64
 import functools
-import json
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -67,8 +65,9 @@ TicketRef = Annotated[
 TicketStatus = Literal["open", "in_progress", "closed"]
 TicketOutcome = Literal["photos_sent", "refused", "resolved"]
 TicketKind = Literal["photo", "incident"]
+ConversationStatus = Literal["open", "answered", "closed", "rated"]
+Desk = Literal["blinger", "inbox"]
 TICKETS_SHOWN = 20
-PAGE = 50
 
 
 class Part(BaseModel):
@@ -133,7 +132,7 @@ class Conversation(BaseModel):
 
 class Conversations(BaseModel):
     conversations: list[Conversation]
-    next: str | None = Field(description="Cursor of the next page (pass as ?cursor=), null on the last")
+    next_cursor: str | None = Field(description=pages.NEXT_CURSOR)
 
 
 class Thread(BaseModel):
@@ -261,49 +260,55 @@ def conversation_out(item: ConversationItem) -> Conversation:
     )
 
 
-def _cursor(key: dict[str, Any] | None) -> str | None:
-    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode() if key else None
-
-
-def _uncursor(cursor: str | None) -> dict[str, Any] | None:
-    if not cursor:
-        return None
-    try:
-        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except ValueError:
-        raise FieldError(("query", "cursor"), "not a cursor this API gave") from None
-    if not isinstance(key, dict):
-        raise FieldError(("query", "cursor"), "not a cursor this API gave")
-    return key
-
-
 @router.get(
     "/v1/admin/conversations",
     tags=TAGS,
-    summary="Conversations, newest activity first (a page; pass next as cursor for the next one)",
-    responses={**OK, **UNAUTHORIZED, **INVALID},
+    summary="Conversations, newest activity first, of one status or one desk (a page: pass next_cursor as cursor)",
+    responses={**OK, **UNAUTHORIZED, **BAD_CURSOR, **INVALID},
 )
 def list_conversations(
-    limit: Annotated[int, Query(ge=1, le=200)] = PAGE,
-    cursor: Annotated[str | None, Query(max_length=2000)] = None,
+    limit: pages.Limit = pages.DEFAULT_LIMIT,
+    cursor: pages.Cursor = None,
+    status: Annotated[
+        ConversationStatus | None, Query(description="Only those in this status (no other filter with it)")
+    ] = None,
+    desk: Annotated[
+        Desk | None, Query(description="Only those of this desk (no other filter with it)")
+    ] = None,
     tag: Annotated[
-        str | None, Query(pattern=TAG_PATTERN, description="Only those with this tag (newest first)")
+        str | None,
+        Query(pattern=TAG_PATTERN, description="Only those with this tag (no other filter with it)"),
     ] = None,
     assignee: Annotated[
         str | None,
-        Query(pattern=ASSIGNEE_PATTERN, description='Only those assigned to an operator id, or "me"'),
+        Query(
+            pattern=ASSIGNEE_PATTERN,
+            description='Only those assigned to an operator id, or "me" (no other filter with it)',
+        ),
     ] = None,
 ) -> Conversations:
-    if tag is not None and assignee is not None:
-        raise FieldError(("query", "assignee"), "filter by a tag or by an assignee, not both")
-    after_key = _uncursor(cursor)
+    # Each filter a key condition of its own index: Lists C#<status>, Inbox C#<desk>, the tags'
+    # pointers, Tickets ASSIGNEE#<id>; none: the desks' Inbox partitions merged. No index holds
+    # two of them, so one filter at a time.
+    given = {"status": status, "desk": desk, "tag": tag, "assignee": assignee}
+    named = [name for name, value in given.items() if value is not None]
+    if len(named) > 1:
+        raise FieldError(("query", named[1]), f"filter by one of {', '.join(given)} at a time")
+    scope = f"conversations:{named and named[0]}:{named and given[named[0]]}"
+    found: list[Any]
     if tag is not None:
-        items, after = triage.by_tag(tag.lower(), limit, after_key)
+        pointers, after = pages.page(triage.tag_query(tag.lower()), limit, cursor, scope)
+        found = triage.conversations_of(pointers)
     elif assignee is not None:
-        items, after = triage.by_assignee(assignee_id(assignee), limit, after_key)
+        found, after = pages.page(triage.assignee_query(assignee_id(assignee)), limit, cursor, scope)
+    elif status is not None:
+        found, after = pages.merged(
+            ConversationItem.by_status, [conversations.status_key(status)], limit, cursor, scope
+        )
     else:
-        items, after = conversations.by_activity(limit, after_key)
-    return Conversations(conversations=[conversation_out(item) for item in items], next=_cursor(after))
+        partitions = [conversations.inbox_key(d) for d in ([desk] if desk else conversations.DESKS)]
+        found, after = pages.merged(ConversationItem.by_activity, partitions, limit, cursor, scope)
+    return Conversations(conversations=[conversation_out(item) for item in found], next_cursor=after)
 
 
 def find_conversation(conversation_id: str) -> ConversationItem:
@@ -417,7 +422,7 @@ def list_tickets(
             for k in ([kind] if kind else tickets.KINDS)
             for s in ([status] if status else tickets.STATUSES)
         ]
-        found, after = pages.merged(TicketItem.lists, TicketItem.list_sk, partitions, limit, cursor, scope)
+        found, after = pages.merged(TicketItem.lists, partitions, limit, cursor, scope)
     return Tickets(tickets=[ticket_out(item) for item in found], next_cursor=after)
 
 

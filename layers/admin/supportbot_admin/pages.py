@@ -6,7 +6,7 @@ exists, so ``next_cursor`` is null on the last page (DynamoDB alone would hand b
 a page that happens to end the list). A list filtered by one of two dimensions kept in one
 ``Lists`` partition key (a ticket's ``T#<kind>#<status>``) merges the few partitions of that
 filter (:func:`merged`): one Query each, ``limit + 1`` items each, newest first by the shared
-sort key, the cursor that key. The cursor is where the next page starts after,
+sort key, the cursor where each partition stands. The cursor is where the next page starts after,
 opaque to the client and tamper-safe: ``<base64url JSON>.<base64url HMAC-SHA256>``, signed with
 a key derived from the admin API key (any of its accepted values during a rotation, so no
 cursor breaks then; the bot token when no admin key is set) and bound to the list and its
@@ -99,20 +99,39 @@ def decode(cursor: str | None, scope: str) -> dict[str, Any] | None:
     return key
 
 
-def merged(
-    index: Any, sort_key: Any, partitions: list[str], limit: int, cursor: str | None, scope: str
-) -> tuple[list[Any], str | None]:
-    """One page, newest first by ``sort_key`` (unique across ``partitions``), of the union of the
-    ``index``'s ``partitions``: one Query of at most ``limit + 1`` items each."""
-    after = decode(cursor, scope)
-    condition = None if after is None else sort_key < str(after["after"])
-    found: list[Any] = []
+def merged(index: Any, partitions: list[str], limit: int, cursor: str | None, scope: str) -> tuple[list[Any], str | None]:
+    """One page, newest first by the ``index``'s sort key, of the union of its ``partitions``:
+    one Query of at most ``limit + 1`` items each. The cursor holds where each partition stands
+    (the key of its last item shown; null once it has nothing more), so ties between partitions
+    lose nothing."""
+    model = index._model
+    attributes = list(index.Meta.attributes.values())
+    names = {model._hash_keyname, model._range_keyname, *(a.attr_name for a in attributes)}
+    sort = next(a.attr_name for a in attributes if a.is_range_key)
+    after: dict[str, Any] = decode(cursor, scope) or {}
+    fetched: list[tuple[Any, str]] = []
     for partition in partitions:
-        found += index.query(
-            partition, condition, scan_index_forward=False, limit=limit + 1, page_size=limit + 1
+        if partition in after and after[partition] is None:
+            continue  # nothing more there
+        found = index.query(
+            partition,
+            scan_index_forward=False,
+            limit=limit + 1,
+            page_size=limit + 1,
+            last_evaluated_key=after.get(partition),
         )
-    found.sort(key=lambda item: getattr(item, sort_key.attr_name), reverse=True)
-    items = found[:limit]
-    if len(found) <= limit:
-        return items, None
-    return items, encode({"after": getattr(items[-1], sort_key.attr_name)}, scope)
+        fetched += [(item, partition) for item in found]
+    fetched.sort(key=lambda pair: getattr(pair[0], sort), reverse=True)  # stable: ties by partition
+    shown = fetched[:limit]
+    position = dict(after)
+    for partition in partitions:
+        got = [item for item, p in fetched if p == partition]
+        taken = [item for item, p in shown if p == partition]
+        if len(taken) == len(got) and len(got) <= limit:
+            position[partition] = None  # all it had is shown
+        elif taken:
+            serialized = taken[-1].serialize()
+            position[partition] = {name: serialized[name] for name in names}
+    if all(position.get(partition, "") is None for partition in partitions):
+        return [item for item, _ in shown], None
+    return [item for item, _ in shown], encode(position, scope)

@@ -162,3 +162,35 @@ def test_a_thread_pages_back_through_its_own_messages_only(admin):
         ["old question"],
         None,
     )
+
+
+def test_conversations_page_by_activity_and_by_status_or_desk_through_merged_partitions(admin, monkeypatch):
+    from supportbot.support import conversations
+    from tests.functional.conftest import reset_singletons
+
+    # GIVEN conversations of two desks (the deployment moved from its inbox to Blinger), some closed
+    for n in range(5):
+        customer_writes(2000 + n, f"q{n}")
+    monkeypatch.setenv("SUPPORT_DESK", "blinger")
+    reset_singletons()
+    for n in range(5, 9):
+        customer_writes(2000 + n, f"q{n}")
+    for number in (2, 6, 7):
+        conversations.close(conversations.find(number), conversations.BY_OPERATOR)
+    customer_writes(2000, "q0 again")  # C1's activity is now the newest
+    everyone, sizes = walk(admin, "/conversations", "conversations", 3)
+    assert [c["id"] for c in everyone] == ["C1", "C7", "C6", "C2", "C9", "C8", "C5", "C4", "C3"]
+    assert sizes == [3, 3, 3]
+    for query, expected in (
+        ("desk=inbox", ["C1", "C2", "C5", "C4", "C3"]),
+        ("desk=blinger", ["C7", "C6", "C9", "C8"]),
+        ("status=closed", ["C7", "C6", "C2"]),
+        ("status=open", ["C1", "C9", "C8", "C5", "C4", "C3"]),
+        ("status=rated", []),
+    ):
+        for limit in (1, 2, 100):
+            found, _ = walk(admin, f"/conversations?{query}", "conversations", limit)
+            assert [c["id"] for c in found] == expected, (query, limit)
+    assert admin.call("GET", "/conversations?status=open&desk=inbox")[0] == 422
+    cursor = admin.call("GET", "/conversations?desk=inbox&limit=1")[1]["next_cursor"]
+    assert admin.call("GET", f"/conversations?desk=blinger&cursor={cursor}")[0] == 400

@@ -36,13 +36,14 @@ def test_conversations_are_listed_by_last_activity_with_their_summary(admin):
         ("C1", ANNA, "open", 1),
     ]
     assert body["conversations"][0]["preview"] == "Hello <there>"
-    assert body["next"] is None
+    assert body["next_cursor"] is None
     # A page at a time, with a cursor
     first = admin.call("GET", "/conversations?limit=1")[1]
     assert [c["id"] for c in first["conversations"]] == ["C2"]
-    second = admin.call("GET", f"/conversations?limit=1&cursor={first['next']}")[1]
+    second = admin.call("GET", f"/conversations?limit=1&cursor={first['next_cursor']}")[1]
     assert [c["id"] for c in second["conversations"]] == ["C1"]
-    assert admin.call("GET", "/conversations?cursor=garbage")[0] == 422
+    assert second["next_cursor"] is None
+    assert admin.call("GET", "/conversations?cursor=garbage")[0] == 400
 
 
 def test_a_conversation_by_id_or_by_user_id_shows_its_messages_and_the_tickets(admin):

@@ -53,7 +53,7 @@ def test_tags_are_added_and_removed_and_filter_the_inbox(admin):
     page = admin.call("GET", "/conversations?tag=vip&limit=1")[1]
     assert [
         c["id"]
-        for c in admin.call("GET", f"/conversations?tag=vip&cursor={page['next']}")[1]["conversations"]
+        for c in admin.call("GET", f"/conversations?tag=vip&cursor={page['next_cursor']}")[1]["conversations"]
     ] == ["C1"]
     assert listed("tag=none") == []
     # WHEN a tag is removed

@@ -3,9 +3,10 @@
 The model and its lifecycle (docs/ARCHITECTURE.md, "Conversations"). Keys, in the customer's
 partition of the Conversations table:
 - ``U#<user>`` / ``C#<number>``: the conversation, ``C<number>`` for people (one sequence,
-  ``COUNTER`` / ``conversations``); also in the ``Inbox`` index (``inbox`` = ``C``, by
-  ``last_activity_at``), so the admin inbox lists every conversation, newest activity first, with
-  one Query;
+  ``COUNTER`` / ``conversations``); also in the ``Inbox`` index (``inbox`` = ``C#<desk>``, by
+  ``last_activity_at``) and the ``Lists`` index (``list_pk`` = ``C#<status>``, by ``list_sk``, the
+  same time), so the admin inbox lists every conversation, of one desk or of one status, newest
+  activity first, a page at a time (one Query a desk: ``supportbot_admin/pages.py``);
 - ``U#<user>`` / ``LIVE``: the number of the customer's live (open or answered) conversation; it
   exists only while one does, so two messages racing to start a conversation start one;
 - ``CONV#<number>`` / ``-``: whose conversation ``C<number>`` is (the admin finds it by id).
@@ -75,6 +76,8 @@ LIVE = (OPEN, ANSWERED)
 # Who closed it.
 BY_CUSTOMER, BY_OPERATOR, BY_AUTO = "customer", "operator", "auto"
 INBOX_KEY = "C"
+DESKS = ("blinger", "inbox")
+STATUSES = (OPEN, ANSWERED, CLOSED, RATED)
 SEQUENCE = "conversations"
 PREVIEW_CHARS = 100
 REF = re.compile(r"[Cc](?P<number>\d{1,12})")
@@ -105,6 +108,18 @@ class AssignedIndex(GlobalSecondaryIndex["ConversationItem"]):  # type: ignore[n
     number = NumberAttribute(range_key=True)
 
 
+class ListsIndex(GlobalSecondaryIndex["ConversationItem"]):  # type: ignore[no-untyped-call]
+    """Conversations of one status (``list_pk`` = ``C#<status>``) by last activity (``list_sk``):
+    the table's ``Lists`` index, shared with the tickets' lists."""
+
+    class Meta:
+        index_name = "Lists"
+        projection = AllProjection()
+
+    list_pk = UnicodeAttribute(hash_key=True)
+    list_sk = UnicodeAttribute(range_key=True)
+
+
 class ConversationItem(Model):
     class Meta:
         table_name = TableName("conversations_table")
@@ -112,9 +127,12 @@ class ConversationItem(Model):
     by_activity = InboxIndex()
     assigned = AssignedIndex()
     gsi1pk = UnicodeAttribute(null=True)  # ASSIGNEE#<operator id> while an operator has it
+    by_status = ListsIndex()
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
-    inbox = UnicodeAttribute(default=INBOX_KEY)
+    inbox = UnicodeAttribute(null=True)  # C#<desk>: the Inbox index's partition (keep_keys)
+    list_pk = UnicodeAttribute(null=True)  # C#<status>: the Lists index's partition
+    list_sk = UnicodeAttribute(null=True)  # last_activity_at as stored: the order in Lists
     number = NumberAttribute()
     user_id = NumberAttribute()
     status = UnicodeAttribute(default=OPEN)
@@ -151,6 +169,13 @@ class ConversationItem(Model):
     def live(self) -> bool:
         return self.status in LIVE
 
+    def keep_keys(self) -> ConversationItem:
+        """Set the index keys from the fields they list it by (before a whole item is saved)."""
+        self.inbox = inbox_key(str(self.desk))
+        self.list_pk = status_key(str(self.status))
+        self.list_sk = activity_key(self.last_activity_at)
+        return self
+
 
 class CountsItem(Model):
     """Counters kept on write, in the transactions that change what they count, so the admin's
@@ -185,6 +210,21 @@ def counts() -> CountsItem:
         return CountsItem.get(*COUNTS_KEY, consistent_read=True)
     except CountsItem.DoesNotExist:
         return CountsItem(*COUNTS_KEY, total=0, live=0, undelivered=0, rated=0, rating_sum=0)
+
+
+def inbox_key(desk: str) -> str:
+    """The ``Inbox`` partition of a desk's conversations (the unfiltered inbox merges the desks)."""
+    return f"{INBOX_KEY}#{desk}"
+
+
+def status_key(status: str) -> str:
+    """The ``Lists`` partition of the conversations in ``status``."""
+    return f"{INBOX_KEY}#{status}"
+
+
+def activity_key(moment: datetime) -> str:
+    """``last_activity_at`` as it is stored, the sort key of the ``Lists`` index."""
+    return str(UTCDateTimeAttribute().serialize(moment))  # type: ignore[no-untyped-call]
 
 
 def conversation_key(number: int) -> str:
@@ -250,15 +290,6 @@ def live_number(user_id: int) -> int | None:
         return int(MarkerItem.get(user_key(user_id), LIVE_SK, consistent_read=True).value or 0) or None
     except MarkerItem.DoesNotExist:
         return None
-
-
-def by_activity(limit: int = 50, after: dict[str, Any] | None = None) -> tuple[list[ConversationItem], Any]:
-    """A page of every conversation, newest activity first, and the cursor of the next page."""
-    found = ConversationItem.by_activity.query(
-        INBOX_KEY, scan_index_forward=False, limit=limit, last_evaluated_key=after
-    )
-    items = list(found)
-    return items, found.last_evaluated_key
 
 
 def messages_query(conversation: ConversationItem) -> Callable[..., Any]:
@@ -363,7 +394,7 @@ def summarize(write: TransactWrite, target: Target, item: MessageItem) -> None:
         conversation.preview = preview
         if role == CUSTOMER_ROLE:
             conversation.unread, conversation.last_customer_at = 1, now
-        write.save(conversation, condition=ConversationItem.pk.does_not_exist())
+        write.save(conversation.keep_keys(), condition=ConversationItem.pk.does_not_exist())
         write.save(
             MarkerItem(user_key(target.user_id), LIVE_SK, value=int(conversation.number)),
             condition=MarkerItem.pk.does_not_exist(),
@@ -374,6 +405,7 @@ def summarize(write: TransactWrite, target: Target, item: MessageItem) -> None:
     actions: list[Any] = [
         ConversationItem.last_activity_at.set(now),
         ConversationItem.expires_at.set(expiry(now)),
+        ConversationItem.list_sk.set(activity_key(now)),
         ConversationItem.messages.add(1),
         ConversationItem.version.add(1),
     ]
@@ -385,6 +417,7 @@ def summarize(write: TransactWrite, target: Target, item: MessageItem) -> None:
         # answered -> open (LIFECYCLE); a message to a conversation closed meanwhile is refused.
         actions += [
             ConversationItem.status.set(OPEN),
+            ConversationItem.list_pk.set(status_key(OPEN)),
             ConversationItem.unread.add(1),
             ConversationItem.last_customer_at.set(now),
         ]
@@ -393,6 +426,7 @@ def summarize(write: TransactWrite, target: Target, item: MessageItem) -> None:
         # open -> answered (LIFECYCLE)
         actions += [
             ConversationItem.status.set(ANSWERED),
+            ConversationItem.list_pk.set(status_key(ANSWERED)),
             ConversationItem.unread.set(0),
             ConversationItem.first_answer_at.set(ConversationItem.first_answer_at | now),
         ]
@@ -513,9 +547,11 @@ def _move(
                     conversation,
                     actions=[
                         ConversationItem.status.set(target),
+                        ConversationItem.list_pk.set(status_key(target)),
                         ConversationItem.version.add(1),
                         ConversationItem.last_activity_at.set(now),
                         ConversationItem.expires_at.set(expiry(now)),
+                        ConversationItem.list_sk.set(activity_key(now)),
                         *actions,
                         *([ConversationItem.rating_counted.set(True)] if rating is not None else []),
                     ],

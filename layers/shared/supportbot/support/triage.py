@@ -15,6 +15,7 @@ one transaction conditional on the conversation's version.
 
 from __future__ import annotations
 
+import functools
 import secrets
 from datetime import UTC, datetime
 from typing import Any
@@ -154,22 +155,19 @@ def assign(conversation: ConversationItem, assignee: str | None) -> Conversation
     return conversation
 
 
-def by_tag(tag: str, limit: int, after: dict[str, Any] | None) -> tuple[list[ConversationItem], Any]:
-    """A page of the conversations with the tag, newest first, and the next page's cursor."""
-    found = TagItem.by_filter.query(
-        TAG + tag, scan_index_forward=False, limit=limit, last_evaluated_key=after
-    )
-    pointers = list(found)
+def tag_query(tag: str) -> Any:
+    """The Query of the conversations with the tag, newest first (pointers: :func:`conversations_of`);
+    the admin pages it (``supportbot_admin/pages.py``)."""
+    return functools.partial(TagItem.by_filter.query, TAG + tag, scan_index_forward=False)
+
+
+def conversations_of(pointers: list[TagItem]) -> list[ConversationItem]:
+    """The conversations a page of tag pointers names, in its order (one BatchGetItem)."""
     keys = [(user_key(int(p.user_id)), conversation_key(int(p.number))) for p in pointers]
     got = {(c.pk, c.sk): c for c in ConversationItem.batch_get(keys)} if keys else {}
-    return [got[key] for key in keys if key in got], found.last_evaluated_key
+    return [got[key] for key in keys if key in got]
 
 
-def by_assignee(
-    assignee: str, limit: int, after: dict[str, Any] | None
-) -> tuple[list[ConversationItem], Any]:
-    """A page of the conversations assigned to ``assignee``, newest first."""
-    found = ConversationItem.assigned.query(
-        ASSIGNEE + assignee, scan_index_forward=False, limit=limit, last_evaluated_key=after
-    )
-    return list(found), found.last_evaluated_key
+def assignee_query(assignee: str) -> Any:
+    """The Query of the conversations assigned to ``assignee``, newest first."""
+    return functools.partial(ConversationItem.assigned.query, ASSIGNEE + assignee, scan_index_forward=False)
