@@ -26,10 +26,18 @@ from pydantic import BaseModel, Field, model_validator
 from supportbot.config import get_config
 from supportbot.i18n import SafeHTML, translator
 from supportbot.storage.sessions import customer_language
-from supportbot.support import conversations, tickets, triage
+from supportbot.support import conversations, outbox, tickets, triage
 from supportbot.support.blinger_echo import is_echo
 from supportbot.support.conversations import ConversationItem
-from supportbot.support.messages import BLINGER, CUSTOMER, NOTICE_ROLE, OPERATOR_ROLE, MessageItem
+from supportbot.support.messages import (
+    BLINGER,
+    CUSTOMER,
+    NOTICE_ROLE,
+    OPERATOR_ROLE,
+    MessageItem,
+    load_message,
+    user_key,
+)
 from supportbot.support.surfaces import close_conversation, notify_ticket, tell_customer
 from supportbot.support.tickets import TICKETS_INDEX_KEY, TicketItem
 from supportbot.support.triage import ASSIGNEE_PATTERN, TAG_PATTERN
@@ -68,6 +76,7 @@ TicketKind = Literal["photo", "incident"]
 ConversationStatus = Literal["open", "answered", "closed", "rated"]
 Desk = Literal["blinger", "inbox"]
 TICKETS_SHOWN = 20
+MESSAGE_ID = r"^[0-9]{1,16}\.[0-9]{8}T[0-9]{12}\.[0-9a-f]{1,32}$"
 
 
 class Part(BaseModel):
@@ -80,6 +89,7 @@ class Part(BaseModel):
 
 
 class Message(BaseModel):
+    id: str = Field(description="The message's id in this API (POST /v1/admin/messages/{id}/retry)")
     msg_id: str
     direction: Literal["from_customer", "to_customer", "to_desk"]
     destination: str = Field(description="blinger (support), customer, or warehouse")
@@ -205,6 +215,7 @@ def message_out(item: MessageItem) -> Message:
         for part in item.parts
     ]
     return Message(
+        id=message_id(item),
         msg_id=item.msg_id,
         direction=direction(item),
         destination=item.destination,
@@ -214,6 +225,12 @@ def message_out(item: MessageItem) -> Message:
         created_at=item.created_at,
         sent_at=item.sent_at,
     )
+
+
+def message_id(item: MessageItem) -> str:
+    """``<user>.<time>.<msg_id>``: the message's key, as a path segment."""
+    _, moment, msg = str(item.sk).split("#", 2)
+    return f"{int(item.user_id)}.{moment}.{msg}"
 
 
 def ticket_out(item: TicketItem) -> Ticket:
@@ -446,3 +463,40 @@ def change_ticket(ref: TicketRef, body: StatusChange) -> TicketChanged:
     tickets.move(ticket, body.status, outcome=body.outcome, version=body.version)
     item = notify_ticket(get_config(), ticket)
     return TicketChanged(ticket=ticket_out(ticket), notified=Queued(msg_id=item.msg_id, status=item.status))
+
+
+MessageId = Annotated[
+    str,
+    Path(pattern=MESSAGE_ID, description="A message's id as the thread gives it (<user>.<time>.<msg_id>)"),
+]
+
+
+@router.post(
+    "/v1/admin/messages/<message_id>/retry",
+    tags=TAGS,
+    summary="Deliver a failed message again, from its first part not sent (queued afresh; no longer undelivered)",
+    responses={
+        202: {"description": "Queued for delivery"},
+        **UNAUTHORIZED,
+        **NOT_FOUND,
+        **REFUSED,
+        **INVALID,
+    },
+)
+def retry_message(message_id: MessageId) -> Response[Queued]:
+    user, moment, msg = message_id.split(".")
+    item = load_message(user_key(int(user)), f"M#{moment}#{msg}")
+    if item is None:
+        raise NotFound(f"no message {message_id}")
+    # Not failed (queued, sent, or retried meanwhile): 409 (api.py's handler of RefusedMove).
+    retried = outbox.retry(get_config(), item)
+    number = int(retried.conversation) if retried.conversation else None
+    return Response(
+        202,
+        content_types.APPLICATION_JSON,
+        Queued(
+            msg_id=retried.msg_id,
+            status=retried.status,
+            conversation=conversations.conversation_ref(number) if number else None,
+        ),
+    )

@@ -43,7 +43,9 @@ ORDERS_IMPORT_PATH = "/v1/admin/customers/{phone}/orders/import"
 # What normalize_phone takes, as a pattern the document states: digits with single separators,
 # "+" for international; without it an 11-digit number starting with 8 is Russian (8 → +7).
 PHONE_PATTERN = r"^\+?[1-9](?:[ ()-]?[0-9]){7,14}$"
-PHONE_DESCRIPTION = "E.164 (+79001234567) or with separators (+7 900 123-45-67, 8 (900) 123-45-67); stored as E.164"
+PHONE_DESCRIPTION = (
+    "E.164 (+79001234567) or with separators (+7 900 123-45-67, 8 (900) 123-45-67); stored as E.164"
+)
 # An ISO 8601 time with its UTC offset that is a real time (Feb 29 left out: the pattern knows no leap years).
 TIMESTAMP_PATTERN = (
     r"^[1-9][0-9]{3}-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)"
@@ -86,7 +88,9 @@ class OrderFields(BaseModel):
     status_text: str | None = Field(default=None, max_length=200)
     amount: str = Field(pattern=r"^-?\d{1,15}(\.\d{1,6})?$", description="Decimal string")
     currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217")
-    updated_at: str = Field(max_length=40, pattern=TIMESTAMP_PATTERN, description="ISO 8601 with a UTC offset")
+    updated_at: str = Field(
+        max_length=40, pattern=TIMESTAMP_PATTERN, description="ISO 8601 with a UTC offset"
+    )
     items_count: int | None = Field(default=None, ge=0, le=1_000_000)
     counterparty: str | None = Field(default=None, max_length=200)
 

@@ -99,7 +99,9 @@ def decode(cursor: str | None, scope: str) -> dict[str, Any] | None:
     return key
 
 
-def merged(index: Any, partitions: list[str], limit: int, cursor: str | None, scope: str) -> tuple[list[Any], str | None]:
+def merged(
+    index: Any, partitions: list[str], limit: int, cursor: str | None, scope: str
+) -> tuple[list[Any], str | None]:
     """One page, newest first by the ``index``'s sort key, of the union of its ``partitions``:
     one Query of at most ``limit + 1`` items each. The cursor holds where each partition stands
     (the key of its last item shown; null once it has nothing more), so ties between partitions

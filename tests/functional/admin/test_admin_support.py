@@ -256,3 +256,34 @@ def test_stats_count_users_open_conversations_undelivered_messages_ratings_and_t
         "tickets_by_status": {"open": 1, "in_progress": 1, "closed": 0},
         "tickets_by_kind": {"photo": 1, "incident": 1},
     }
+
+
+def test_retry_queues_a_failed_message_again_once_and_it_is_no_longer_undelivered(admin):
+    from supportbot.support import conversations
+    from supportbot.support.messages import load_message
+
+    customer_writes(ANNA, "Hi")
+    status, queued = admin.call("POST", "/conversations/C1/reply", {"text": "Your order is on its way"})
+    import boto3
+
+    boto3.client("sqs").purge_queue(QueueUrl=admin.queue_url)  # the first delivery, done with
+    reply = next(
+        m for m in admin.call("GET", "/conversations/C1")[1]["messages"] if m["msg_id"] == queued["msg_id"]
+    )
+    item = load_message(*(("U#%d" % ANNA), "M#" + reply["id"].split(".", 1)[1].replace(".", "#")))
+    record_failed(item)
+    thread = admin.call("GET", "/conversations/C1")[1]
+    failed = next(m for m in thread["messages"] if m["id"] == reply["id"])
+    assert (failed["status"], thread["conversation"]["undelivered"]) == ("failed", 1)
+    # WHEN an admin presses Retry
+    status, body = admin.call("POST", f"/messages/{reply['id']}/retry")
+    # THEN it is queued again and no longer counted undelivered
+    assert (status, body) == (202, {"msg_id": queued["msg_id"], "status": "queued", "conversation": "C1"})
+    assert [m["text"] for m in admin.queued()] == ["💬 <b>Support:</b> Your order is on its way"]
+    assert admin.call("GET", "/conversations/C1")[1]["conversation"]["undelivered"] == 0
+    assert conversations.counts().undelivered == 0
+    # AND a second press (or a message that did not fail) is refused, an unknown one is 404
+    status, body = admin.call("POST", f"/messages/{reply['id']}/retry")
+    assert (status, body["status"]) == (409, "queued")
+    assert admin.call("POST", f"/messages/{ANNA}.20260101T000000000000.abc/retry")[0] == 404
+    assert admin.call("POST", "/messages/nonsense/retry")[0] == 422

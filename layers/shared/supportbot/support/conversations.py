@@ -440,15 +440,16 @@ def summarize(write: TransactWrite, target: Target, item: MessageItem) -> None:
     )
 
 
-def count_undelivered(write: TransactWrite, item: MessageItem) -> None:
+def count_undelivered(write: TransactWrite, item: MessageItem, delta: int = 1) -> None:
     """Add to ``write`` one more undelivered message of ``item``'s conversation, and in the
-    counters (the outbox records it failed in the same transaction, so it is counted once)."""
+    counters (the outbox records it failed in the same transaction, so it is counted once); one
+    fewer (``delta=-1``) when an admin retries it."""
     write.update(
         ConversationItem(user_key(int(item.user_id)), conversation_key(int(item.conversation))),
-        actions=[ConversationItem.undelivered.add(1)],
+        actions=[ConversationItem.undelivered.add(delta)],
         condition=ConversationItem.pk.exists(),
     )
-    count(write, undelivered=1)
+    count(write, undelivered=delta)
 
 
 def preview_of(item: MessageItem) -> str:

@@ -36,6 +36,7 @@ import hashlib
 import json
 import math
 import random
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -52,6 +53,7 @@ from supportbot.redact import redact_text
 from supportbot.storage.conditions import condition_failed, transaction_conflict
 from supportbot.storage.transactions import transaction
 from supportbot.support import conversations, once
+from supportbot.support.lifecycle import RefusedMove
 from supportbot.support.messages import (
     BLINGER,
     ECHO,
@@ -182,6 +184,47 @@ def store(config: Config, message: NewMessage, once_key: str | None = None) -> M
             continue
         return item
     raise RuntimeError(f"could not store a message of user {message.user_id}: its conversation kept moving")
+
+
+def retry(config: Config, item: MessageItem, client: Any = None) -> MessageItem:
+    """Deliver a failed message again (an admin's Retry, once the cause is fixed): queued afresh,
+    from the first part not yet sent, and no longer counted undelivered, in one transaction
+    conditional on it still being failed (two presses queue it once). Raises RefusedMove
+    otherwise."""
+    if not config.outbox_queue_url:
+        raise RuntimeError("OUTBOX_QUEUE_URL is not configured")
+    actions: list[Any] = [
+        MessageItem.status.set(QUEUED),
+        MessageItem.reason.remove(),
+        MessageItem.attempts.set(0),
+        MessageItem.holds.set(0),
+        MessageItem.paced_at.remove(),
+    ]
+    try:
+        with transaction() as write:
+            write.update(item, actions=actions, condition=MessageItem.status == FAILED)
+            if item.conversation and not (item.context or {}).get(ECHO):
+                conversations.count_undelivered(write, item, -1)
+    except TransactWriteError as error:
+        if not condition_failed(error):
+            raise
+        item.refresh(consistent_read=True)
+        raise RefusedMove(
+            "message",
+            str(item.status),
+            QUEUED,
+            [],
+            detail=f"only a failed message is retried; this one is {item.status}",
+        ) from None
+    item.refresh(consistent_read=True)
+    # A new deduplication id: the queue would drop a repeat of the first one for five minutes.
+    (client or sqs_client()).send_message(
+        QueueUrl=config.outbox_queue_url,
+        MessageBody=json.dumps(item.key),
+        MessageGroupId=f"user-{item.user_id}",
+        MessageDeduplicationId=f"{item.msg_id}-retry-{secrets.token_hex(4)}",
+    )
+    return item
 
 
 def _stored_before(item: MessageItem, stored: MarkerItem) -> MessageItem:
