@@ -270,7 +270,8 @@ def test_retry_queues_a_failed_message_again_once_and_it_is_no_longer_undelivere
     reply = next(
         m for m in admin.call("GET", "/conversations/C1")[1]["messages"] if m["msg_id"] == queued["msg_id"]
     )
-    item = load_message(*(("U#%d" % ANNA), "M#" + reply["id"].split(".", 1)[1].replace(".", "#")))
+    _, moment, msg_id = reply["id"].split(".")
+    item = load_message(f"U#{ANNA}", f"M#{moment}#{msg_id}")
     record_failed(item)
     thread = admin.call("GET", "/conversations/C1")[1]
     failed = next(m for m in thread["messages"] if m["id"] == reply["id"])
