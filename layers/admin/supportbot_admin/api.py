@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import functools
 import json
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -203,6 +204,27 @@ def openapi_json() -> str:
     return json.dumps(schema, ensure_ascii=False)
 
 
+# What a route's parameter may hold once decoded (Powertools' own pattern for a path segment).
+SEGMENT = re.compile(r"[-._~()'!*:@,;=+&$%<> \[\]{}|^\w]*")
+
+
+def decoded(raw: str) -> str:
+    """The path percent-decoded segment by segment, a segment kept as sent when decoding it would
+    give what no route takes (a slash, a control character): it then fails the route's pattern
+    (422) instead of matching no route (404).
+
+    >>> decoded("/v1/admin/tickets/%D0%A4-12"), decoded("/v1/admin/customers/%2B7900")
+    ('/v1/admin/tickets/Ф-12', '/v1/admin/customers/+7900')
+    >>> decoded("/v1/admin/trees/a%2Fb%14")
+    '/v1/admin/trees/a%2Fb%14'
+    """
+    segments = []
+    for segment in raw.split("/"):
+        plain = unquote(segment)
+        segments.append(plain if "/" not in plain and SEGMENT.fullmatch(plain) else segment)
+    return "/".join(segments)
+
+
 def is_public(path: str) -> bool:
     return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
 
@@ -211,7 +233,7 @@ def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """The admin function's handler: the key and role gate, the routes, the audit of changes."""
     # Path parameters as the client meant them: API Gateway hands the path over percent-encoded
     # ("Ф-12" as "%D0%A4-12", "+7..." as "%2B7..."), and the routes' patterns check decoded text.
-    path = unquote(str(event.get("rawPath") or ""))
+    path = decoded(str(event.get("rawPath") or ""))
     event = {**event, "rawPath": path}
     if is_public(path):
         return app.resolve(event, context)

@@ -242,10 +242,13 @@ def delete_customer(phone: PhonePath) -> Deleted:
     responses={**OK, **UNAUTHORIZED, **INVALID},
 )
 def import_customers(body: Annotated[list[CustomerRecord], Body(max_length=IMPORT_LIMIT)]) -> Imported:
+    # One write per customer: a phone listed twice (in two spellings, say) keeps its last row, and
+    # a batch may not name one item twice.
+    latest = {record.phone: record for record in body}
     with BackendItem.batch_write() as batch:
-        for record in body:
+        for record in latest.values():
             batch.save(profile_item(record.phone, record.user_type, record.name, record.blocked))
-    return Imported(imported=len(body))
+    return Imported(imported=len(latest))
 
 
 @router.put(

@@ -142,3 +142,9 @@ def test_a_bad_orders_import_is_422_and_stores_nothing(admin, body, content_type
 
 def test_orders_import_for_an_unknown_customer_is_404(admin):
     assert admin.call("POST", f"/customers/{PHONE}/orders/import", [order()])[0] == 404
+
+
+def test_a_customer_listed_twice_in_an_import_keeps_the_last_row(admin):
+    rows = [{"phone": "+7 900 000-00-01", "name": "Old"}, {"phone": "89000000001", "name": "New"}]
+    assert admin.call("POST", "/customers/import", rows) == (200, {"imported": 1})
+    assert admin.call("GET", "/customers/+79000000001")[1]["name"] == "New"
