@@ -41,6 +41,9 @@ ROUTES: dict[str, str] = {
     "GET /v1/admin/trees/{tree}/export": ADMIN,
     "POST /v1/admin/trees/{tree}/import": ADMIN,
     # Customers and orders of the built-in backend.
+    "GET /v1/admin/customers": ADMIN,
+    "GET /v1/admin/customers/{phone}": ADMIN,
+    "GET /v1/admin/customers/{phone}/orders": ADMIN,
     "PUT /v1/admin/customers/{phone}": ADMIN,
     "DELETE /v1/admin/customers/{phone}": ADMIN,
     "POST /v1/admin/customers/import": ADMIN,
@@ -79,6 +82,7 @@ ROUTES: dict[str, str] = {
     "POST /v1/admin/conversations/{conversation_id}/tags": OPERATOR,
     "DELETE /v1/admin/conversations/{conversation_id}/tags/{tag}": OPERATOR,
     "PUT /v1/admin/conversations/{conversation_id}/assignee": OPERATOR,
+    "POST /v1/admin/messages/{message_id}/retry": OPERATOR,
     "GET /v1/admin/tickets": OPERATOR,
     "PATCH /v1/admin/tickets/{ref}": OPERATOR,
     "GET /v1/admin/canned-replies": OPERATOR,
