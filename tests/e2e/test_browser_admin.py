@@ -562,3 +562,62 @@ def test_a_broadcast_previewed_test_sent_scheduled_and_cancelled_in_the_page(
         admin.page.screenshot(
             path=str(Path(os.environ["SCREENSHOTS_DIR"]) / "broadcasts.png"), full_page=True
         )
+
+
+SHOTS = Path(os.environ.get("ADMIN_SCREENSHOTS", "")) if os.environ.get("ADMIN_SCREENSHOTS") else None
+
+
+def shot(admin: AdminPage, name: str) -> None:
+    """A screenshot to look at (ADMIN_SCREENSHOTS=<folder>), when asked for."""
+    if SHOTS is not None:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        admin.page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def test_the_inbox_names_the_customer_masks_the_phone_and_pages_customers_orders_and_failures(
+    admin: AdminPage, chat: Any, api: AdminApi
+) -> None:
+    # GIVEN a customer who asked support a question about an order
+    user_id = logged_in_customer(chat)
+    chat.press("💬 Задать вопрос")
+    question = f"Где мой заказ? <b>срочно</b> №{user_id}"
+    chat.send(question)
+    expect(chat.bot_says("✅ Отправлено в поддержку.")).to_be_visible()
+    # WHEN the admin opens the inbox
+    admin.sign_in()
+    admin.tab_conversations.click()
+    item = admin.page.locator(f'[data-testid=conversation-item][data-user-id="{user_id}"]')
+    # THEN it names her, masks her phone and says she is a customer; the preview is plain text
+    masked = f"+7 {CUSTOMER_PHONE[2:5]} ***-{CUSTOMER_PHONE[-4:-2]}-{CUSTOMER_PHONE[-2:]}"
+    expect(item.get_by_test_id("conversation-who")).to_contain_text(f"{CUSTOMER_NAME} · {masked} · customer")
+    expect(item.get_by_test_id("conversation-last")).to_have_text(question)
+    expect(item.get_by_test_id("conversation-status")).to_have_text("open")
+    # AND filtered by status it is among the open ones, and not among the closed
+    admin.inbox_status.select_option("open")
+    expect(item).to_be_visible()
+    admin.inbox_status.select_option("closed")
+    expect(item).to_have_count(0)
+    admin.inbox_status.select_option("")
+    item.click()
+    expect(admin.thread_who).to_contain_text(masked)
+    expect(admin.thread_message.filter(has_text=question)).to_have_attribute(
+        "data-direction", "from_customer"
+    )
+    shot(admin, "inbox")
+    # AND the list reads itself again: a second question shows without a reload
+    chat.send(f"И ещё вопрос №{user_id}")
+    expect(item.get_by_test_id("conversation-last")).to_have_text(f"И ещё вопрос №{user_id}", timeout=40_000)
+    # WHEN the admin browses the customers
+    admin.tab_customers.click()
+    row = admin.page.locator(f'[data-testid=customer-row][data-phone="{CUSTOMER_PHONE}"]')
+    expect(row).to_contain_text(CUSTOMER_NAME)
+    row.get_by_test_id("customer-orders").click()
+    # THEN her orders are listed, a page at a time
+    expect(admin.orders_heading).to_contain_text(CUSTOMER_PHONE)
+    expect(admin.order_row.first).to_be_visible()
+    shot(admin, "customers")
+    # AND failed updates have their page, with Replay
+    admin.tab_failed.click()
+    expect(admin.view_failed).to_be_visible()
+    expect(admin.failed_row.or_(admin.failed_empty)).to_be_visible()
+    shot(admin, "failed")

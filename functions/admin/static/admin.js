@@ -11,6 +11,7 @@ const LANG_STORAGE = 'admin-lang';
 const TREES = ['faq', 'complaints'];
 const ROOT = 'root';
 const TICKET_KINDS = ['incident', 'photo'];
+const REFRESH_MS = 15000; // the inbox reads itself again this often while it is shown
 const TICKET_STATUSES = ['open', 'in_progress', 'answered', 'closed'];
 
 const state = {
@@ -262,6 +263,8 @@ function openTab(tab) {
   if (TREES.includes(tab)) loadTree(tab);
   else if (tab === 'conversations') loadConversations();
   else if (tab === 'tickets') loadTickets();
+  else if (tab === 'customers') loadCustomers();
+  else if (tab === 'failed') loadFailed();
   else if (tab === 'broadcasts') {
     renderBroadcastPreview();
     loadBroadcasts();
@@ -280,6 +283,8 @@ function rerender() {
   if (TREES.includes(state.tab)) renderTree(state.tab);
   else if (state.tab === 'tickets') renderTicketFilters();
   else if (state.tab === 'conversations') loadConversations();
+  else if (state.tab === 'customers') loadCustomers();
+  else if (state.tab === 'failed') loadFailed();
   else if (state.tab === 'broadcasts') loadBroadcasts();
   else if (state.tab === 'stats') loadStats();
   else if (state.tab === 'operators') loadOperators();
@@ -698,39 +703,112 @@ function when(value) {
   return Number.isNaN(date.getTime()) ? String(value) : date.toLocaleString(state.lang);
 }
 
-function conversationLabel(userId) {
-  return t('conv.user', { id: userId });
+/** The customer as people know them: their name, else "User <id>". */
+function conversationLabel(userId, customer) {
+  return customer?.name || t('conv.user', { id: userId });
 }
 
-async function loadConversations() {
+/** +79001234567 → "+7 900 ***-45-67": enough to recognise a customer, not to call them. */
+function maskPhone(phone) {
+  const digits = String(phone || '').replace(/\D/g, '');
+  if (digits.length < 8) return '';
+  const tail = `***-${digits.slice(-4, -2)}-${digits.slice(-2)}`;
+  if (digits.length === 11 && digits.startsWith('7')) return `+7 ${digits.slice(1, 4)} ${tail}`;
+  return `+${digits.slice(0, -7)} ${tail}`;
+}
+
+/** Name, masked phone and type, as one line. */
+function customerLine(userId, customer) {
+  const parts = [conversationLabel(userId, customer)];
+  const phone = maskPhone(customer?.phone);
+  if (phone) parts.push(phone);
+  if (customer?.type) parts.push(label('conv.type', customer.type));
+  return parts.join(' · ');
+}
+
+/** What the list says of a conversation beside its preview: rating, order, unread. */
+function conversationFacts(c) {
+  const facts = [];
+  if (c.rating) facts.push(t('conv.rating', { rating: c.rating }));
+  if (c.order?.number || c.order?.id) facts.push(t('conv.order', { number: c.order.number || c.order.id }));
+  if (c.unread) facts.push(t('conv.unread', { count: c.unread }));
+  facts.push(t('conv.count', { count: c.messages }), when(c.last_activity_at));
+  return facts.join(' · ');
+}
+
+function renderInboxFilters() {
+  for (const [name, values, prefix] of [
+    ['inbox-status', ['open', 'answered', 'closed', 'rated'], 'conv.status'],
+    ['inbox-desk', ['inbox', 'blinger'], 'conv.desk'],
+  ]) {
+    const select = $(name);
+    const chosen = select.value;
+    select.replaceChildren(
+      el('option', { value: '', text: t('conv.any') }),
+      ...values.map((v) => el('option', { value: v, text: label(prefix, v) })),
+    );
+    select.value = chosen;
+  }
+}
+
+/** One filter at a time (each is its own index): the one just chosen clears the others. */
+function keepOneFilter(changed) {
+  const filters = { 'inbox-tag': 'value', 'inbox-mine': 'checked', 'inbox-status': 'value', 'inbox-desk': 'value' };
+  for (const [name, field] of Object.entries(filters)) {
+    if (name !== changed) $(name)[field] = field === 'checked' ? false : '';
+  }
+  loadConversations();
+}
+
+function conversationRow(c) {
+  const id = c.id;
+  return el(
+    'li',
+    { testid: 'conversation-item', dataset: { id, userId: String(c.user_id), status: c.status }, class: id === state.conversation ? 'selected' : '' },
+    el(
+      'button',
+      { type: 'button', class: 'link', onclick: () => openConversation(id) },
+      el('strong', { testid: 'conversation-who', text: `${id} · ${customerLine(c.user_id, c.customer)}` }),
+      el('span', { class: c.open ? 'badge' : 'badge muted', testid: 'conversation-status', text: label('conv.status', c.status) }),
+      c.undelivered ? el('span', { class: 'badge warn', testid: 'conversation-undelivered', text: `⚠️ ${c.undelivered}` }) : '',
+      el('span', { class: 'muted', testid: 'conversation-facts', text: ` ${conversationFacts(c)}` }),
+      el('span', { class: 'preview', testid: 'conversation-last', text: c.preview }),
+    ),
+  );
+}
+
+async function loadConversations(cursor) {
+  renderInboxFilters();
   const query = new URLSearchParams();
   const tag = $('inbox-tag').value.trim().toLowerCase();
   if (tag) query.set('tag', tag);
   else if ($('inbox-mine').checked) query.set('assignee', 'me');
+  else if ($('inbox-status').value) query.set('status', $('inbox-status').value);
+  else if ($('inbox-desk').value) query.set('desk', $('inbox-desk').value);
+  if (typeof cursor === 'string') query.set('cursor', cursor);
   const suffix = query.toString() ? `?${query}` : '';
   const body = await guarded(() => api('GET', `/conversations${suffix}`), false);
   if (body === undefined) return;
-  const conversations = body.conversations;
-  $('conversation-list').replaceChildren(
-    ...conversations.map((c) => {
-      const id = c.id;
-      return el(
-        'li',
-        { testid: 'conversation-item', dataset: { id, userId: String(c.user_id), status: c.status }, class: id === state.conversation ? 'selected' : '' },
-        el(
-          'button',
-          { type: 'button', class: 'link', onclick: () => openConversation(id) },
-          el('strong', { text: `${id} · ${conversationLabel(c.user_id)}` }),
-          el('span', { class: c.open ? 'badge' : 'badge muted', testid: 'conversation-status', text: label('conv.status', c.status) }),
-          el('span', { class: 'muted', text: ` ${t('conv.count', { count: c.messages })} · ${when(c.last_activity_at)}` }),
-          el('span', { class: 'preview', testid: 'conversation-last', text: c.preview }),
-        ),
-      );
-    }),
-  );
-  show($('conversations-empty'), conversations.length === 0);
+  const rows = body.conversations.map(conversationRow);
+  if (typeof cursor === 'string') $('conversation-list').append(...rows);
+  else $('conversation-list').replaceChildren(...rows);
+  show($('conversations-empty'), typeof cursor !== 'string' && rows.length === 0);
+  const more = $('conversations-more');
+  show(more, Boolean(body.next_cursor));
+  more.onclick = body.next_cursor ? () => loadConversations(body.next_cursor) : null;
+  if (typeof cursor === 'string') return;
   if (state.conversation) await openConversation(state.conversation);
   else showThread(false);
+}
+
+/** The inbox reads itself again every REFRESH_MS while it is shown (and the tab is visible). */
+function refreshInbox() {
+  if (state.key && state.tab === 'conversations' && document.visibilityState === 'visible' && !state.refreshing) {
+    state.refreshing = true;
+    loadConversations().finally(() => {
+      state.refreshing = false;
+    });
+  }
 }
 
 function partText(part) {
@@ -751,45 +829,78 @@ function showThread(visible, closable = false) {
   }
 }
 
-/** A message's parts: the customer's as plain text, ours as the Telegram HTML they were sent as. */
+/** A message's parts: the customer's as plain text, ours as the Telegram HTML they were sent as;
+ * photos as thumbnails and files as links (presigned URLs of the copies the bot keeps). */
 function messageBody(message) {
   const outgoing = message.direction === 'to_customer';
   return message.parts.map((part) => {
     const box = el('div', { class: 'body', testid: 'thread-text' });
-    if (outgoing && part.text) box.append(renderTelegramHtml(part.text).fragment);
-    else box.textContent = partText(part);
+    const name = part.file_name || part.kind;
+    if (part.url && part.kind === 'image') {
+      box.append(
+        el('a', { href: part.url, target: '_blank', rel: 'noopener' }, el('img', { class: 'thumb', testid: 'thread-thumb', src: part.url, alt: name })),
+      );
+      if (part.text) box.append(el('div', { text: part.text }));
+    } else if (part.url) {
+      box.append(el('a', { href: part.url, target: '_blank', rel: 'noopener', testid: 'thread-file', text: t('conv.file', { name }) }));
+    } else if (outgoing && part.text) box.append(renderTelegramHtml(part.text).fragment);
+    else if (part.text) box.textContent = part.text;
+    else box.textContent = t(part.file_id || part.file_key ? 'conv.file_missing' : 'conv.file', { name });
     return box;
   });
 }
 
-/** ``id``: C<number>, or a user id (that user's latest conversation, as the API reads it). */
-async function openConversation(id) {
-  const body = await guarded(() => api('GET', `/conversations/${enc(id)}`), false);
+function messageRow(m) {
+  const outgoing = m.direction === 'to_customer';
+  const who = outgoing ? t('conv.out') : m.direction === 'to_desk' ? t('conv.to_desk') : m.destination === 'warehouse' ? t('conv.to_warehouse') : t('conv.in');
+  const status = `${label('delivery', m.status)}${m.reason ? ` (${m.reason})` : ''}`;
+  const retry =
+    m.status === 'failed'
+      ? el('button', { type: 'button', testid: 'message-retry', text: t('conv.retry'), onclick: () => retryMessage(m.id) })
+      : '';
+  return el(
+    'li',
+    { testid: 'thread-message', class: outgoing ? 'out' : m.direction === 'to_desk' ? 'desk' : 'in', dataset: { direction: m.direction, status: m.status, id: m.id } },
+    el('div', { class: 'meta muted', text: `${who} · ${when(m.created_at)} · ${status}` }, retry),
+    ...messageBody(m),
+  );
+}
+
+/** ``id``: C<number>, or a user id (that user's latest conversation, as the API reads it).
+ * ``older``: the cursor of the page before the messages shown (they are prepended). */
+async function openConversation(id, older) {
+  const suffix = older ? `?cursor=${encodeURIComponent(older)}` : '';
+  const body = await guarded(() => api('GET', `/conversations/${enc(id)}${suffix}`), false);
   if (body === undefined) return;
   const conversation = body.conversation;
+  const messages = body.messages.map(messageRow);
+  const olderButton = $('thread-older');
+  show(olderButton, Boolean(body.next_cursor));
+  olderButton.onclick = body.next_cursor ? () => openConversation(conversation.id, body.next_cursor) : null;
+  if (older) {
+    $('conversation-thread').querySelector('[data-testid="thread-message"]')?.before(...messages);
+    return;
+  }
   state.conversation = conversation.id;
   for (const item of document.querySelectorAll('[data-testid="conversation-item"]')) {
     item.classList.toggle('selected', item.dataset.id === conversation.id);
   }
-  $('thread-title').textContent = `${conversation.id} · ${conversationLabel(body.user_id)} · ${label('conv.status', conversation.status)}`;
+  $('thread-title').textContent = `${conversation.id} · ${conversationLabel(body.user_id, conversation.customer)} · ${label('conv.status', conversation.status)}`;
+  $('thread-who').textContent = [customerLine(body.user_id, conversation.customer), conversationFacts(conversation)].join(' · ');
   const tickets = body.tickets.map((ticket) =>
     el('li', { class: 'ticket', testid: 'thread-ticket', text: `${ticket.ref} · ${label('kind', ticket.kind)} · ${ticketState(ticket)} · ${ticket.title}` }),
   );
-  const messages = body.messages.map((m) => {
-    const outgoing = m.direction === 'to_customer';
-    const who = outgoing ? t('conv.out') : m.direction === 'to_desk' ? t('conv.to_desk') : m.destination === 'warehouse' ? t('conv.to_warehouse') : t('conv.in');
-    const status = `${label('delivery', m.status)}${m.reason ? ` (${m.reason})` : ''}`;
-    return el(
-      'li',
-      { testid: 'thread-message', class: outgoing ? 'out' : m.direction === 'to_desk' ? 'desk' : 'in', dataset: { direction: m.direction, status: m.status } },
-      el('div', { class: 'meta muted', text: `${who} · ${when(m.created_at)} · ${status}` }),
-      ...messageBody(m),
-    );
-  });
   $('conversation-thread').replaceChildren(...tickets, ...messages);
   showThread(true, conversation.open);
   renderTriage(conversation);
   await loadNotes(conversation.id);
+}
+
+async function retryMessage(messageId) {
+  const done = await guarded(() => api('POST', `/messages/${enc(messageId)}/retry`));
+  if (done === undefined) return;
+  notice(t('conv.retried'));
+  await loadConversations();
 }
 
 // ---- notes, tags, assignee ----------------------------------------------------------------
@@ -1014,6 +1125,86 @@ async function importOrders() {
   if (done === undefined) return;
   const count = done.imported ?? done.count ?? (Array.isArray(done) ? done.length : done.orders?.length ?? '?');
   result.textContent = t('orders.done', { count });
+}
+
+// ---- customers and their orders ----------------------------------------------------------
+async function loadCustomers(cursor) {
+  const suffix = typeof cursor === 'string' ? `?cursor=${encodeURIComponent(cursor)}` : '';
+  const body = await guarded(() => api('GET', `/customers${suffix}`), false);
+  if (body === undefined) return;
+  const rows = body.customers.map((c) =>
+    el(
+      'tr',
+      { testid: 'customer-row', dataset: { phone: c.phone } },
+      el('td', { text: c.phone }),
+      el('td', { text: c.name }),
+      el('td', { text: `${label('conv.type', c.user_type)}${c.blocked ? ` · ${t('customers.blocked')}` : ''}` }),
+      el('td', {}, el('button', { type: 'button', testid: 'customer-orders', text: t('customers.open'), onclick: () => loadOrders(c.phone) })),
+    ),
+  );
+  if (typeof cursor === 'string') $('customer-list').append(...rows);
+  else $('customer-list').replaceChildren(...rows);
+  show($('customers-empty'), typeof cursor !== 'string' && rows.length === 0);
+  const more = $('customers-more');
+  show(more, Boolean(body.next_cursor));
+  more.onclick = body.next_cursor ? () => loadCustomers(body.next_cursor) : null;
+}
+
+async function loadOrders(phone, cursor) {
+  const suffix = cursor ? `?cursor=${encodeURIComponent(cursor)}` : '';
+  const body = await guarded(() => api('GET', `/customers/${enc(phone)}/orders${suffix}`), false);
+  if (body === undefined) return;
+  const heading = $('orders-heading');
+  heading.textContent = t('customers.orders', { phone });
+  show(heading, true);
+  show($('orders-table'), true);
+  const rows = body.orders.map((o) =>
+    el(
+      'tr',
+      { testid: 'order-row', dataset: { id: o.id } },
+      el('td', { text: o.number }),
+      el('td', { text: o.title }),
+      el('td', { text: o.status_text || o.status || '' }),
+      el('td', { class: 'muted', text: `${o.amount} ${o.currency} · ${when(o.updated_at)}` }),
+    ),
+  );
+  if (cursor) $('order-list').append(...rows);
+  else $('order-list').replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { text: t('customers.no_orders') }))]));
+  const more = $('orders-more');
+  show(more, Boolean(body.next_cursor));
+  more.onclick = body.next_cursor ? () => loadOrders(phone, body.next_cursor) : null;
+}
+
+// ---- failed updates -----------------------------------------------------------------------
+async function loadFailed(cursor) {
+  const suffix = typeof cursor === 'string' ? `?cursor=${encodeURIComponent(cursor)}` : '';
+  const body = await guarded(() => api('GET', `/failed-updates${suffix}`), false);
+  if (body === undefined) return;
+  const rows = body.items.map((f) =>
+    el(
+      'tr',
+      { testid: 'failed-row', dataset: { id: String(f.update_id) } },
+      el('td', { text: String(f.update_id) }),
+      el('td', { text: f.user_id ? String(f.user_id) : '—' }),
+      el('td', { class: 'muted', text: f.error }),
+      el('td', { text: when(f.recorded_at) }),
+      el('td', {}, el('button', { type: 'button', testid: 'failed-replay', text: t('failed.replay'), onclick: () => replay(f.update_id) })),
+    ),
+  );
+  if (typeof cursor === 'string') $('failed-list').append(...rows);
+  else $('failed-list').replaceChildren(...rows);
+  show($('failed-empty'), typeof cursor !== 'string' && rows.length === 0);
+  const more = $('failed-more');
+  show(more, Boolean(body.next_cursor));
+  more.onclick = body.next_cursor ? () => loadFailed(body.next_cursor) : null;
+}
+
+async function replay(updateId) {
+  const done = await guarded(() => api('POST', `/failed-updates/${updateId}/replay`));
+  if (done === undefined) return;
+  if (done.replayed) notice(t('failed.replayed', { id: updateId }));
+  else showError(t('failed.again', { id: updateId, error: done.error }));
+  await loadFailed();
 }
 
 // ---- broadcasts ---------------------------------------------------------------------------
@@ -1376,7 +1567,7 @@ function wire() {
   $('node-delete').addEventListener('click', () => deleteNode(state.tab));
   $('node-move-submit').addEventListener('click', () => moveNode(state.tab));
 
-  $('conversations-reload').addEventListener('click', loadConversations);
+  $('conversations-reload').addEventListener('click', () => loadConversations());
   $('conversation-close').addEventListener('click', closeConversation);
   $('reply-form').addEventListener('submit', (event) => {
     event.preventDefault();
@@ -1412,8 +1603,10 @@ function wire() {
     event.preventDefault();
     loadConversations();
   });
-  $('inbox-tag').addEventListener('change', loadConversations);
-  $('inbox-mine').addEventListener('change', loadConversations);
+  for (const name of ['inbox-tag', 'inbox-mine', 'inbox-status', 'inbox-desk']) {
+    $(name).addEventListener('change', () => keepOneFilter(name));
+  }
+  setInterval(refreshInbox, REFRESH_MS);
   $('tag-add').addEventListener('click', () => changeTag($('tag-input').value, true));
   $('assign-me').addEventListener('click', () => assign('me'));
   $('unassign').addEventListener('click', () => assign(null));

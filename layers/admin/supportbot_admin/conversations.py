@@ -28,6 +28,7 @@ from supportbot.i18n import SafeHTML, translator
 from supportbot.storage.sessions import customer_language
 from supportbot.support import conversations, outbox, tickets, triage
 from supportbot.support.blinger_echo import is_echo
+from supportbot.support.files import presigned_url
 from supportbot.support.conversations import ConversationItem
 from supportbot.support.messages import (
     BLINGER,
@@ -82,6 +83,10 @@ MESSAGE_ID = r"^[0-9]{1,16}\.[0-9]{8}T[0-9]{12}\.[0-9a-f]{1,32}$"
 class Part(BaseModel):
     kind: str
     text: str | None = None
+    url: str | None = Field(
+        default=None,
+        description="Where the page shows the file: a presigned URL of the copy in S3 (a day), never one with the bot token",
+    )
     file_key: str | None = Field(default=None, description="S3 key of a copied attachment")
     file_url: str | None = None
     file_id: str | None = Field(default=None, description="Telegram file_id")
@@ -203,10 +208,12 @@ def direction(item: MessageItem) -> Literal["from_customer", "to_customer", "to_
 
 
 def message_out(item: MessageItem) -> Message:
+    bucket = get_config().attachments_bucket
     parts = [
         Part(
             kind=part.kind,
             text=part.text,
+            url=presigned_url(bucket, part.file_key) if bucket and part.file_key else None,
             file_key=part.file_key,
             file_url=part.file_url,
             file_id=part.file_id,
