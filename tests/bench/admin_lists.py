@@ -225,6 +225,8 @@ def measure(messages: int) -> dict[str, dict[str, float]]:
         variable: f"bench-{variable.lower().replace('_', '-')}"
         for variable in table_definitions(load_template())
     }
+    for name in [n for n in os.environ if n.startswith("AWS_ENDPOINT_URL")]:
+        del os.environ[name]  # an earlier part's local stack: moto is in process here
     os.environ.update(tables)
     os.environ.update({"ADMIN_API_KEY": KEY, "AWS_DEFAULT_REGION": "eu-central-1"})
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):

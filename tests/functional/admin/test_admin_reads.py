@@ -17,6 +17,7 @@ PATH_EXAMPLES = {
     "node_id": "delivery",
     "conversation_id": "C1",
     "phone": "+79000000001",
+    "telegram_id": "1001",
     "broadcast_id": None,  # filled in from the one created
 }
 
