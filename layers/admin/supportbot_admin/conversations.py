@@ -28,8 +28,8 @@ from supportbot.i18n import SafeHTML, translator
 from supportbot.storage.sessions import customer_language
 from supportbot.support import conversations, outbox, tickets, triage
 from supportbot.support.blinger_echo import is_echo
-from supportbot.support.files import presigned_url
 from supportbot.support.conversations import ConversationItem
+from supportbot.support.files import presigned_url
 from supportbot.support.messages import (
     BLINGER,
     CUSTOMER,
