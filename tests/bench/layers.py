@@ -18,8 +18,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 TARGET_MB = 10.0
 # What the shared layer holds besides its bytecode (5.8 MB): a dependency or an asset creeping in
-# shows here before it shows in the cold start.
-FILES_BUDGET_MB = 6.0
+# shows here before it shows in the cold start. 6.0 MB until the operators, canned replies, triage
+# and people modules together passed it by a few KB of our own source (6.006 MB).
+FILES_BUDGET_MB = 6.1
 LAYERS = {"shared": "build-SharedLayer", "admin": "build-AdminLayer"}
 WEBHOOK_LAYERS = ("shared",)
 
