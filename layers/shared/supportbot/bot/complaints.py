@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from statemachine import ANY, PHOTO, TEXT, Action, Button, Family, Screen, State, pages_of
 from supportbot.backend import NotFoundError
 from supportbot.bot.auth import deps, login
-from supportbot.bot.orders import ORDER_ID, local_time, order_label, order_page
-from supportbot.bot.widgets import PAGER, pager_rows
+from supportbot.bot.orders import ORDER_ID, order_label, order_page
+from supportbot.bot.widgets import PAGER, local_time, pager_rows
 from supportbot.content import ROOT, Node, Tree
 from supportbot.i18n import SafeHTML, translator
 from supportbot.support import incidents, tickets

@@ -6,17 +6,14 @@ the platform) sees the orders of their goods with the buyer's city and payout wo
 
 from __future__ import annotations
 
-import contextlib
-from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from statemachine import Action, Button, Nav, Screen, State, pages_of
 from supportbot.backend import NotFoundError, Order, OrdersPage
 from supportbot.bot.auth import deps, login
 from supportbot.bot.support import ASK_ABOUT_ORDER
-from supportbot.bot.widgets import PAGER, pager_rows
+from supportbot.bot.widgets import PAGER, local_time, pager_rows
 from supportbot.i18n import Translator
 
 if TYPE_CHECKING:
@@ -130,16 +127,6 @@ def money(order: Order, t: Translator) -> str:
     if t.language == "ru":
         return f"{amount:,.2f}".replace(",", " ").replace(".", ",") + f" {sign}"
     return f"{sign}{amount:,.2f}" if len(sign) == 1 else f"{amount:,.2f} {sign}"
-
-
-def local_time(iso: str, time_zone: str) -> str:
-    try:
-        moment = datetime.fromisoformat(iso)
-    except ValueError:
-        return iso
-    with contextlib.suppress(ZoneInfoNotFoundError):  # else the system's own offset is still correct
-        moment = moment.astimezone(ZoneInfo(time_zone))
-    return moment.strftime("%d.%m.%Y %H:%M")
 
 
 LIST = Action("orders", to=ORDERS)

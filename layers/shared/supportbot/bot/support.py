@@ -24,6 +24,10 @@ and offers a new question, so a "thanks, found it!" never silently starts a new 
 "End dialog" closes the conversation as the customer's (``support/surfaces.py`` tells Blinger and
 asks for a rating).
 
+Bans (``support/bans.py``): a banned customer's messages are stored as ever, in the conversation
+(the inbox shows them), and never sent to the desk; the first one a ban holds back answers with
+the ban and its end, later ones get no answer at all.
+
 Albums (``support/albums.py``, the collector the warehouse uses too): one stored message per album,
 posted to Blinger part by part, in order, once no part came for a moment. The customer gets one
 confirmation per album.
@@ -33,17 +37,19 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from statemachine import CONTACT, DOCUMENT, PHOTO, TEXT, Action, Button, Kind, Nav, Screen, State
 from supportbot.backend import NotFoundError
 from supportbot.bot.auth import GUEST_DIALOG, deps, guest, login
+from supportbot.bot.widgets import local_time
 from supportbot.i18n import Translator, translator
-from supportbot.support import conversations
+from supportbot.support import bans, conversations
 from supportbot.support.albums import collect
 from supportbot.support.files import MAX_DOWNLOAD, copy_from_telegram
 from supportbot.support.lifecycle import RefusedMove
-from supportbot.support.messages import BLINGER, MarkerItem, NewMessage, load_message, user_key
+from supportbot.support.messages import BANNED, BLINGER, MarkerItem, NewMessage, load_message, user_key
 from supportbot.support.outbox import enqueue
 from supportbot.support.surfaces import close_conversation
 from supportbot.telegram.client import get_bot
@@ -87,6 +93,13 @@ class Closed:
     number: int
 
 
+@dataclass(frozen=True)
+class Banned:
+    """Marks the first message a ban held back: the screen tells the customer until when."""
+
+    until: datetime
+
+
 def render_support(ctx: Context) -> Screen:
     t = deps(ctx).t
     closed = next((effect for effect in ctx.effects if isinstance(effect, Closed)), None)
@@ -96,6 +109,10 @@ def render_support(ctx: Context) -> Screen:
             [[NEW.button(t("support.new_question"))], [Button.home(t("nav.home"))]],
         )
     buttons = [[END.button(t("support.end"))], [Button.home(t("nav.home"))]]
+    banned = next((effect for effect in ctx.effects if isinstance(effect, Banned)), None)
+    if banned is not None:
+        until = local_time(banned.until.isoformat(), deps(ctx).config.time_zone)
+        return Screen(t("support.banned", until=until), buttons)
     if any(isinstance(effect, Sent) for effect in ctx.effects):
         return Screen(t("support.sent"), buttons)
     number = ctx.params.get("number")
@@ -252,8 +269,20 @@ def forward(ctx: Context, parts: list[dict[str, Any]]) -> None:
         album_key=f"tg-album:{d.user.id}:{album_id}" if album_id else None,
     )
     state["c"] = int(item.conversation or 0)
+    if item.status == BANNED:
+        held_back(ctx, d.user.id, once)
+        return
     # One confirmation per album: the first part's.
     ctx.emit(Sent() if first else KeepScreen())
+
+
+def held_back(ctx: Context, user_id: int, once: str) -> None:
+    """A ban kept the message from the desk: told on the ban's first such message, then silence."""
+    ban = bans.active(user_id)
+    if ban is not None and bans.tell_once(ban, once):
+        ctx.emit(Banned(ban.until))
+    else:
+        ctx.emit(KeepScreen())
 
 
 def blinger_context(d: BotDeps, ctx: Context) -> dict[str, Any]:

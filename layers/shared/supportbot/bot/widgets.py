@@ -1,6 +1,11 @@
-"""The screens' shared pieces: the pager (one widget, its route included) and its labels."""
+"""The screens' shared pieces: the pager (one widget, its route included) and its labels, and
+times as the business's clock shows them."""
 
 from __future__ import annotations
+
+import contextlib
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from statemachine import Button, Context, Pager
 from supportbot.bot.auth import deps
@@ -27,3 +32,13 @@ def pager_rows(page: int, pages: int, t: Translator) -> list[list[Button]]:
         return t(f"nav.{control}")
 
     return PAGER.rows(page, pages, label)
+
+
+def local_time(iso: str, time_zone: str) -> str:
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    with contextlib.suppress(ZoneInfoNotFoundError):  # else the system's own offset is still correct
+        moment = moment.astimezone(ZoneInfo(time_zone))
+    return moment.strftime("%d.%m.%Y %H:%M")

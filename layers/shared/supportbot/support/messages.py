@@ -29,6 +29,7 @@ from supportbot.storage.attributes import CompactJSONAttribute
 from supportbot.storage.tables import TableName
 
 QUEUED, SENT, FAILED = "queued", "sent", "failed"
+BANNED = "banned"  # stored, never queued: its sender was banned (bans.py)
 # Destinations: the helpdesk, the customer's Telegram chat, the warehouse group.
 BLINGER, CUSTOMER, WAREHOUSE = "blinger", "customer", "warehouse"
 KINDS = ("text", "image", "file")

@@ -52,10 +52,12 @@ from supportbot.config import Config
 from supportbot.redact import redact_text
 from supportbot.storage.conditions import condition_failed, transaction_conflict
 from supportbot.storage.transactions import transaction
-from supportbot.support import conversations, once
+from supportbot.support import bans, conversations, once
 from supportbot.support.lifecycle import RefusedMove
 from supportbot.support.messages import (
+    BANNED,
     BLINGER,
+    CUSTOMER_ROLE,
     ECHO,
     FAILED,
     QUEUED,
@@ -116,10 +118,17 @@ def enqueue(config: Config, message: NewMessage, client: Any = None, once: str |
 
     With ``once`` (``once.py``), a repeat of the same input stores nothing new: the message stored
     the first time is returned, and queued again (same deduplication id) unless its delivery was
-    already recorded.
+    already recorded. A banned customer's message to the desk is stored (status banned, in its
+    conversation, so the inbox shows it) and never queued (``bans.py``).
     """
     if not config.outbox_queue_url:
         raise RuntimeError("OUTBOX_QUEUE_URL is not configured")
+    if (
+        message.destination == BLINGER
+        and message.effective_role == CUSTOMER_ROLE
+        and bans.active(message.user_id) is not None
+    ):
+        return store(config, message, once, status=BANNED)
     if message.destination != BLINGER:
         # Stored as Telegram will take it: each part one message, so delivery progress (and the
         # one duplicate window) stays per Telegram message.
@@ -140,7 +149,9 @@ def _queue(config: Config, item: MessageItem, client: Any) -> None:
     )
 
 
-def store(config: Config, message: NewMessage, once_key: str | None = None) -> MessageItem:
+def store(
+    config: Config, message: NewMessage, once_key: str | None = None, status: str = QUEUED
+) -> MessageItem:
     """The message, its ``once`` marker and its conversation's change, in one transaction; the
     message stored before for ``once_key`` on a repeat. A conversation that moved meanwhile (closed
     as the customer wrote, another message starting one) is looked up again."""
@@ -158,6 +169,7 @@ def store(config: Config, message: NewMessage, once_key: str | None = None) -> M
             target = conversations.current(message.user_id, role, message.context, config.support_desk)
         conversation = target.new.number if target.new is not None else target.number
         item = new_message_item(message, conversation=int(conversation))
+        item.status = status
         try:
             with transaction() as write:
                 if once_key is not None:
@@ -236,7 +248,8 @@ def _stored_before(item: MessageItem, stored: MarkerItem) -> MessageItem:
 
 
 def append_parts(message: MessageItem, parts: list[dict[str, Any]], once_key: str) -> bool:
-    """Add ``parts`` to a stored message that is still queued (the next photos of an album).
+    """Add ``parts`` to a stored message that is still queued (the next photos of an album), or
+    that a ban held back (the album stays one message there too).
 
     True when they are part of it (now or by an earlier run for the same ``once_key``); False when the
     message is no longer queued: the caller then stores the parts as a message of their own.
@@ -254,7 +267,7 @@ def append_parts(message: MessageItem, parts: list[dict[str, Any]], once_key: st
                     MessageItem.parts.set(MessageItem.parts.append(new_parts)),
                     MessageItem.appended_at.set(datetime.now(UTC)),
                 ],
-                condition=MessageItem.status == QUEUED,
+                condition=MessageItem.status.is_in(QUEUED, BANNED),
             )
     except TransactWriteError as error:
         reasons = [reason.code if reason else None for reason in error.cancellation_reasons]
