@@ -1,6 +1,7 @@
 """People in the admin page, in a real browser against the local stack: an admin adds an operator
 and sees the key once; the operator signs in with it and sees only support work; the audit shows
-who changed what; a reissued key replaces the old one at once.
+who changed what; a reissued key replaces the old one at once; an operator bans a customer from
+the inbox (the customer is told once, what they write is shown "banned") and unbans them.
 
 Skipped when Playwright or Chromium is missing (CI fails such a skip: see the root conftest).
 """
@@ -186,3 +187,67 @@ def test_an_operator_takes_tags_and_notes_a_conversation_and_the_inbox_filters_b
     expect(operator.conversation_item).to_have_count(0)
     # AND the customer never got the note
     expect(chat.bot_says(f"Позвонить в курьерскую службу {marker}")).to_have_count(0)
+
+
+def test_an_operator_bans_a_customer_from_the_inbox_and_unbans_them(
+    admin: Any, context: Any, chat: Any, stack: Any
+) -> None:
+    marker = uuid.uuid4().hex[:6]
+    told = "⛔ Поддержка приостановила приём ваших сообщений"
+    # GIVEN a customer who asked support, and an operator with her conversation open
+    user_id = page_tests.logged_in_customer(chat)
+    chat.press("💬 Задать вопрос")
+    chat.send(f"Где заказ? {marker}")
+    expect(chat.bot_says("✅ Отправлено в поддержку.")).to_have_count(1)
+    key = requests.post(
+        stack.api_url + "/v1/admin/operators",
+        json={"name": f"Olga {marker}", "role": "operator"},
+        headers={"X-Api-Key": page_tests.ADMIN_KEY},
+        timeout=10,
+    ).json()["key"]
+    operator = page_tests.AdminPage(context.new_page(), stack)
+    operator.sign_in(key)
+    item = operator.page.locator(f'[data-testid=conversation-item][data-user-id="{user_id}"]').first
+    item.click()
+    expect(operator.unban).to_be_hidden()
+    # WHEN she bans the customer for 2 hours, confirming
+    operator.ban_hours.fill("2")
+    operator.ban.click()
+    operator.confirm_ok.click()
+    # THEN the thread says until when and by whom, and offers the unban
+    expect(operator.thread_ban).to_contain_text("Banned until")
+    expect(operator.thread_ban).to_contain_text(f"Olga {marker}")
+    expect(operator.unban).to_be_visible()
+    expect(operator.ban).to_be_hidden()
+    # WHEN the customer writes twice
+    chat.send(f"Ответьте! {marker}")
+    expect(chat.bot_says(told)).to_have_count(1)
+    chat.send(f"АУ {marker}")
+    # THEN the inbox shows both, marked banned (kept, not sent to support)
+    item.click()
+    held = operator.thread_message.filter(has_text=f"АУ {marker}")
+    expect(held).to_have_attribute("data-status", "banned")
+    expect(held).to_contain_text("banned, not sent to support")
+    expect(operator.thread_message.filter(has_text=f"Ответьте! {marker}")).to_have_attribute(
+        "data-status", "banned"
+    )
+    operator.page.screenshot(path="/tmp/wt19-ban.png")
+    # WHEN she unbans the customer
+    operator.unban.click()
+    expect(operator.thread_ban).to_be_hidden()
+    expect(operator.ban).to_be_visible()
+    # THEN the customer's next message goes to support, and she was told of the ban only once
+    chat.send(f"Спасибо {marker}")
+    expect(chat.bot_says("✅ Отправлено в поддержку.")).to_have_count(2)
+    expect(chat.bot_says(told)).to_have_count(1)
+    item.click()
+    expect(operator.thread_message.filter(has_text=f"Спасибо {marker}")).not_to_have_attribute(
+        "data-status", "banned"
+    )
+    # AND the audit names her for both changes
+    admin.sign_in()
+    tab(admin, "audit").click()
+    expect(admin.audit_row.first.get_by_test_id("audit-what")).to_have_text(
+        re.compile(r"^DELETE /v1/admin/conversations/C\d+/ban$")
+    )
+    expect(admin.audit_row.first.get_by_test_id("audit-who")).to_contain_text(f"Olga {marker}")

@@ -1,9 +1,12 @@
 """Role escalation: an operator's key against every admin route of the OpenAPI document, then
 generated requests (methods, path tricks, key variants, duplicated headers) checked against the
-route Powertools itself would run. Goal: 0 requests let through, nothing created or changed."""
+route Powertools itself would run. Goal: 0 requests let through, nothing created or changed.
+Bans: generated requests to the ban routes (bodies, ids, keys) never answer 5xx, and a customer is
+banned exactly when a keyed request with valid hours asked for it."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -23,7 +26,10 @@ SEGMENTS = [
     "operators", "audit", "trees", "faq", "nodes", "customers", "import", "orders", "stats",
     "failed-updates", "replay", "key", "conversations", "tickets", "me", "..", ".", "", "%2e%2e",
     "op-000000000000", "1", "OPERATORS", "Operators", "canned-replies", "reorder", "move", "export",
+    "ban", "BAN", "C1",
 ]  # fmt: skip
+BANS = "admin API bans, generated requests"
+CUSTOMER = 100000701
 
 
 @pytest.fixture
@@ -122,3 +128,94 @@ def test_generated_requests_with_an_operator_key_never_reach_an_admin_route(
     figures.count(SECTION, "admin API, generated requests with an operator key", "5xx answers", status >= 500)
     assert not through, (method, path, status)
     assert status < 500
+
+
+@pytest.fixture
+def customer_wrote(admin: Any) -> None:
+    """A customer's conversation C1 for the ban routes to act on."""
+    from tests.functional.admin.test_admin_support import customer_writes
+
+    customer_writes(CUSTOMER, "Hello")
+
+
+def wanted_hours(body: str) -> int | None:
+    """The hours a request body validly asks for (absent: the default 24), else None."""
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(parsed, dict):
+        return None
+    hours = parsed.get("hours", 24)
+    return hours if type(hours) is int and 1 <= hours <= 8760 else None
+
+
+HOURS = st.one_of(
+    st.integers(min_value=-(10**12), max_value=10**12),
+    st.integers(min_value=1, max_value=8760),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=6),
+    st.booleans(),
+    st.none(),
+    st.lists(st.integers(), max_size=2),
+)
+
+
+@given(
+    method=st.sampled_from(["PUT", "DELETE", "POST", "PATCH", "GET"]),
+    target=st.one_of(
+        st.sampled_from(
+            ["C1", "c1", str(CUSTOMER), "C9", "C" + "0" * 13, "1" * 17, "C-1", "%2e%2e", "C1%2F"]
+        ),
+        st.text(min_size=1, max_size=12),
+    ),
+    body=st.one_of(
+        st.builds(lambda hours: json.dumps({"hours": hours}), HOURS),
+        st.sampled_from(["{}", "", "null", "[]", '{"hours": 24, "user_id": 1}']),
+        st.text(max_size=40),
+    ),
+    key=st.sampled_from(["operator", "none", "wrong", "spaced", "admin_guess"]),
+)
+@example(method="PUT", target="C1", body='{"hours": 24}', key="operator")
+@example(method="PUT", target="C1", body='{"hours": 24}', key="none")
+@example(method="PUT", target="C1", body='{"hours": 8761}', key="operator")
+@example(method="DELETE", target=str(CUSTOMER), body="", key="wrong")
+@generated(max_examples=150)
+def test_generated_ban_requests_never_fail_and_ban_only_when_validly_asked(
+    admin, operator_key, customer_wrote, method, target, body, key
+):
+    from supportbot.support import bans
+
+    if method == "DELETE":
+        bans.ban(CUSTOMER, 1, "op-000000000000", "Olga")
+    else:
+        bans.unban(CUSTOMER)
+    was_banned = bans.active(CUSTOMER) is not None
+    headers = {
+        "operator": [("x-api-key", operator_key)],
+        "none": [],
+        "wrong": [("x-api-key", operator_key[:-1] + "x")],
+        "spaced": [("x-api-key", f" {operator_key} ")],
+        "admin_guess": [("x-api-key", ADMIN_KEY + "x")],
+    }[key] + [("content-type", "application/json")]
+    path = (
+        "/v1/admin/conversations/"
+        + target.replace("/", "%2F").replace("?", "%3F").replace("#", "%23")
+        + "/ban"
+    )
+    try:
+        status, _ = raw_call(admin.app, method, path, headers, body)
+    except ValueError:  # a path the event builder refuses never reaches the function
+        return
+    figures.count(SECTION, BANS, "inputs tried")
+    figures.count(SECTION, BANS, "5xx answers", status >= 500)
+    assert status < 500, (method, path, body, status)
+    # What should have happened: only the operator's own key on Anna's conversation
+    keyed = key == "operator" and target in ("C1", "c1", str(CUSTOMER))
+    valid = wanted_hours(body) is not None
+    expected = {"PUT": keyed and valid, "DELETE": was_banned and not keyed}.get(method, was_banned)
+    banned = bans.active(CUSTOMER) is not None
+    through = banned and not was_banned and not (keyed and valid)
+    figures.count(SECTION, BANS, "requests let through", through)
+    figures.count(SECTION, BANS, "state corrupted", banned != expected)
+    assert banned == expected, (method, path, body, key, status)

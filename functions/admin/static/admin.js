@@ -858,9 +858,10 @@ function messageRow(m) {
     m.status === 'failed'
       ? el('button', { type: 'button', testid: 'message-retry', text: t('conv.retry'), onclick: () => retryMessage(m.id) })
       : '';
+  const place = outgoing ? 'out' : m.direction === 'to_desk' ? 'desk' : 'in';
   return el(
     'li',
-    { testid: 'thread-message', class: outgoing ? 'out' : m.direction === 'to_desk' ? 'desk' : 'in', dataset: { direction: m.direction, status: m.status, id: m.id } },
+    { testid: 'thread-message', class: m.status === 'banned' ? `${place} banned` : place, dataset: { direction: m.direction, status: m.status, id: m.id } },
     el('div', { class: 'meta muted', text: `${who} · ${when(m.created_at)} · ${status}` }, retry),
     ...messageBody(m),
   );
@@ -893,6 +894,7 @@ async function openConversation(id, older) {
   $('conversation-thread').replaceChildren(...tickets, ...messages);
   showThread(true, conversation.open);
   renderTriage(conversation);
+  renderBan(body.ban);
   await loadNotes(conversation.id);
 }
 
@@ -901,6 +903,35 @@ async function retryMessage(messageId) {
   if (done === undefined) return;
   notice(t('conv.retried'));
   await loadConversations();
+}
+
+// ---- bans ---------------------------------------------------------------------------------
+function renderBan(ban) {
+  $('thread-ban').textContent = ban ? t('ban.until', { until: when(ban.until), name: ban.by_name }) : '';
+  show($('thread-ban'), Boolean(ban));
+  show($('ban-hours-label'), !ban);
+  show($('ban'), !ban);
+  show($('unban'), Boolean(ban));
+}
+
+async function banCustomer() {
+  const id = state.conversation;
+  const hours = Number($('ban-hours').value);
+  if (!id) return;
+  if (!Number.isInteger(hours) || hours < 1 || hours > 8760) {
+    showError(t('ban.bad_hours'));
+    return;
+  }
+  if (!(await confirmDialog(t('ban.confirm', { hours })))) return;
+  const done = await guarded(() => api('PUT', `/conversations/${enc(id)}/ban`, { hours }));
+  if (done !== undefined) await openConversation(id);
+}
+
+async function unbanCustomer() {
+  const id = state.conversation;
+  if (!id) return;
+  const done = await guarded(() => api('DELETE', `/conversations/${enc(id)}/ban`));
+  if (done !== undefined) await openConversation(id);
 }
 
 // ---- notes, tags, assignee ----------------------------------------------------------------
@@ -1611,6 +1642,8 @@ function wire() {
   $('assign-me').addEventListener('click', () => assign('me'));
   $('unassign').addEventListener('click', () => assign(null));
   $('note-add').addEventListener('click', addNote);
+  $('ban').addEventListener('click', banCustomer);
+  $('unban').addEventListener('click', unbanCustomer);
   $('canned-clear').addEventListener('click', clearCanned);
   $('audit-more').addEventListener('click', () => loadAudit(true));
 }

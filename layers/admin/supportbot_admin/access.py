@@ -3,9 +3,9 @@
 A caller presents a key in ``X-Api-Key``: the bootstrap ``ADMIN_API_KEY`` (an admin, compared in
 constant time), or an operator's personal key (``supportbot/operators.py``: one consistent read of
 its hash). ``ROUTES`` names the least role each route needs; ``admin`` may do everything an
-``operator`` may. Operators work with customers' conversations, tickets and canned replies; content,
-customers, broadcasts, settings and people are the admins'. A route missing from ``ROUTES`` needs
-an admin (fail closed), and a test fails until it is declared.
+``operator`` may. Operators work with customers' conversations, tickets, canned replies and bans;
+content, customers, broadcasts, settings and people are the admins'. A route missing from
+``ROUTES`` needs an admin (fail closed), and a test fails until it is declared.
 
 A route is named as in the OpenAPI document, ``"METHOD /v1/admin/path/{param}"``; parameter names
 do not matter when a request is matched.
@@ -83,6 +83,8 @@ ROUTES: dict[str, str] = {
     "DELETE /v1/admin/conversations/{conversation_id}/tags/{tag}": OPERATOR,
     "PUT /v1/admin/conversations/{conversation_id}/assignee": OPERATOR,
     "POST /v1/admin/messages/{message_id}/retry": OPERATOR,
+    "PUT /v1/admin/conversations/{conversation_id}/ban": OPERATOR,
+    "DELETE /v1/admin/conversations/{conversation_id}/ban": OPERATOR,
     "GET /v1/admin/tickets": OPERATOR,
     "PATCH /v1/admin/tickets/{ref}": OPERATOR,
     "GET /v1/admin/canned-replies": OPERATOR,

@@ -38,6 +38,7 @@ from supportbot.operators import Caller, record_change
 from supportbot.support.lifecycle import RefusedMove, StaleVersion
 from supportbot_admin import (
     access,
+    bans,
     broadcasts,
     canned,
     conversations,
@@ -89,6 +90,7 @@ for area in (
     operators,
     canned,
     triage,
+    bans,
 ):
     app.include_router(area.router)
 

@@ -26,7 +26,7 @@ from pydantic import BaseModel, Field, model_validator
 from supportbot.config import get_config
 from supportbot.i18n import SafeHTML, translator
 from supportbot.storage.sessions import customer_language
-from supportbot.support import conversations, outbox, tickets, triage
+from supportbot.support import bans, conversations, outbox, tickets, triage
 from supportbot.support.blinger_echo import is_echo
 from supportbot.support.conversations import ConversationItem
 from supportbot.support.files import presigned_url
@@ -99,7 +99,9 @@ class Message(BaseModel):
     direction: Literal["from_customer", "to_customer", "to_desk"]
     destination: str = Field(description="blinger (support), customer, or warehouse")
     parts: list[Part]
-    status: str = Field(description="queued, sent or failed (delivery through the outbox)")
+    status: str = Field(
+        description="queued, sent or failed (delivery through the outbox); banned: kept from the desk by a ban"
+    )
     reason: str | None = Field(default=None, description="Why the last delivery attempt failed")
     created_at: datetime
     sent_at: datetime | None = None
@@ -150,9 +152,19 @@ class Conversations(BaseModel):
     next_cursor: str | None = Field(description=pages.NEXT_CURSOR)
 
 
+class Ban(BaseModel):
+    user_id: int
+    until: datetime = Field(description="The customer's messages reach the desk again from then on")
+    at: datetime = Field(description="When it was set")
+    by_id: str = Field(description="The operator who set it")
+    by_name: str
+    told: bool = Field(description="Whether the customer was told (once, on the first message it held back)")
+
+
 class Thread(BaseModel):
     user_id: int
     conversation: Conversation
+    ban: Ban | None = Field(default=None, description="The customer's ban in force, if any")
     messages: list[Message] = Field(
         description="A page of the conversation's messages, oldest first: the newest, then older ones with cursor"
     )
@@ -238,6 +250,17 @@ def message_id(item: MessageItem) -> str:
     """``<user>.<time>.<msg_id>``: the message's key, as a path segment."""
     _, moment, msg = str(item.sk).split("#", 2)
     return f"{int(item.user_id)}.{moment}.{msg}"
+
+
+def ban_out(item: bans.BanItem) -> Ban:
+    return Ban(
+        user_id=int(item.user_id),
+        until=item.until,
+        at=item.at,
+        by_id=item.by_id,
+        by_name=item.by_name,
+        told=item.told is not None,
+    )
 
 
 def ticket_out(item: TicketItem) -> Ticket:
@@ -356,9 +379,11 @@ def get_thread(
     found = find_conversation(conversation_id)
     user_id = int(found.user_id)
     newest, after = pages.page(conversations.messages_query(found), limit, cursor, f"thread:{found.ref}")
+    ban = bans.active(user_id)
     return Thread(
         user_id=user_id,
         conversation=conversation_out(found),
+        ban=ban_out(ban) if ban is not None else None,
         # An echo is Blinger's copy of what the thread already shows (a reply, a notice, a refusal).
         messages=[message_out(m) for m in reversed(newest) if not is_echo(m)],
         next_cursor=after,
