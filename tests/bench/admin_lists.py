@@ -126,7 +126,7 @@ def seed(client: Any, tables: dict[str, str], messages: int) -> dict[str, Any]:
                 last_activity_at=last,
                 messages=MESSAGES_PER_CONVERSATION,
                 preview="Where is my order?",
-            ),
+            ).keep_keys(),
         )
         put(conversations_table, MarkerItem(owner_key(n), "-", value=user_id))
         for m in range(MESSAGES_PER_CONVERSATION):
