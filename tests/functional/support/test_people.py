@@ -97,7 +97,7 @@ def history(harness, desk, monkeypatch):
     # a rated conversation, a failed update kept for replay, the chat's pacing bucket
     dialog = conversations.of_user(VERA)[-1]  # her first: the support dialog
     with transaction() as write:  # one of its messages recorded undelivered, as the outbox does
-        conversations.count_undelivered(write, conversations.messages_of(dialog)[0])
+        conversations.count_undelivered(write, next(iter(conversations.messages_query(dialog)())))
     conversations.close(dialog, conversations.BY_OPERATOR)
     assert rate(VERA, dialog.ref, 5)
     # a broadcast both got, an order notification waiting out its window
@@ -257,7 +257,11 @@ def test_the_export_is_complete_and_the_erase_leaves_no_trace(history, desk):
     # AND the counters kept on write count Olga's conversation alone (live, nothing undelivered),
     # as the conversations left in the table do; the broadcast counts Olga's message alone
     counted = conversations.counts()
-    left = list(conversations.ConversationItem.by_activity.query(conversations.INBOX_KEY))
+    left = [
+        conversation
+        for desk in conversations.DESKS
+        for conversation in conversations.ConversationItem.by_activity.query(conversations.inbox_key(desk))
+    ]
     assert [int(c.user_id) for c in left] == [OLGA]
     assert (int(counted.total), int(counted.live), int(counted.undelivered)) == (1, 1, 0)
     broadcast = BroadcastItem.get(broadcast_key(BROADCAST), "-")
