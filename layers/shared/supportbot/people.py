@@ -17,9 +17,11 @@ Where a person's data is (keys: docs/ARCHITECTURE.md, "Data" and "A person's dat
   ``ref`` is one of their messages, whose ``value`` is one of their tickets or whose key names
   them (``tg:<id>:…``, ``ticket:<id>:…``): one Scan of the table's ``IN#`` items, the only Scan of
   a big table (an erase is rare; the markers have no index and live 30 days);
-- the counters kept on write (``STATS`` / ``conversations``) lose what the person's conversations
-  added: each conversation is deleted in one transaction with that change, conditional on the
-  status and ``undelivered`` read, so a move landing meanwhile is read again, never miscounted;
+- the counters kept on write lose what the person added: each conversation is deleted in one
+  transaction with its share of ``STATS`` / ``conversations`` (total, live, undelivered, rated,
+  rating sum), conditional on the status, ``undelivered`` and rating read, and each ticket with
+  its kind and status in ``STATS`` / ``tickets``, conditional on the status read, so a move
+  landing meanwhile is read again, never miscounted;
 - Notifications table: their pending order notifications (``N#<id>#<order>``) and their
   recipient items of broadcasts (``B#<broadcast>`` / ``R#<id>``), each deleted with its
   broadcast's counters (``total`` and its outcome's) so a broadcast's progress stays right;
@@ -29,8 +31,7 @@ Where a person's data is (keys: docs/ARCHITECTURE.md, "Data" and "A person's dat
 - the attachments bucket: what they sent (``support/<id>/``, ``incidents/<id>/``), any other file
   their messages point at, and exports made for them (``exports/<id>/``).
 
-Sequences (``C…``, ``Ф-…``, ``Ж-…``) only grow: numbers are never reused. Tickets are counted from
-the ``Tickets`` index, so they drop with the person's tickets.
+Sequences (``C…``, ``Ф-…``, ``Ж-…``) only grow: numbers are never reused.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ from supportbot.storage.transactions import transaction
 from supportbot.support import conversations, files, once, tickets
 from supportbot.support.conversations import ConversationItem
 from supportbot.support.messages import MarkerItem, MessageItem, user_key
+from supportbot.support.tickets import TicketItem
 
 # What the bot cannot erase: named in every answer (and the README).
 NOT_ERASED = (
@@ -207,7 +209,7 @@ class Conversations(Store):
             message_sks.update(str(m.sk) for m in messages)
             found.files.update(str(p.file_key) for m in messages for p in m.parts if p.file_key)
             held_tickets = tickets.of_user(user_id)[::-1]
-            found.add(self.name, _pk_sk(held_tickets), "tickets", held_tickets)
+            found.add_counted(self.name, list(held_tickets), "tickets")
             for ticket in held_tickets:
                 ticket_numbers.add(int(ticket.number))
                 pointers: list[str | int] = [int(ticket.number), *([str(ticket.ref)] if ticket.ref else [])]
@@ -237,8 +239,11 @@ class Conversations(Store):
                 yield marker
 
     def erase_counted(self, item: Model) -> None:
-        """Delete a conversation (its live pointer too) and take it out of the counters, in one
-        transaction conditional on what the counters were given for it."""
+        """Delete a conversation (its live pointer too) or a ticket and take it out of the
+        counters, in one transaction conditional on what the counters were given for it."""
+        if isinstance(item, TicketItem):
+            self._erase_ticket(item)
+            return
         conversation = cast(ConversationItem, item)
 
         def attempt() -> None:
@@ -250,15 +255,32 @@ class Conversations(Store):
             same = ConversationItem.undelivered == undelivered
             if not undelivered:  # an item stored before the count existed has none
                 same = same | ConversationItem.undelivered.does_not_exist()
+            rating = None if current.rating is None else int(current.rating)
+            if rating is None:
+                same = same & ConversationItem.rating.does_not_exist()
+            else:
+                same = same & (ConversationItem.rating == rating)
             with transaction() as write:
                 write.delete(current, condition=(ConversationItem.status == current.status) & same)
-                deltas = {"total": -1, "live": -1 if live else 0, "undelivered": -undelivered}
-                conversations.count(write, **{k: v for k, v in deltas.items() if v})
+                conversations.count(write, **conversations.taken_out(current))
                 if live:
                     write.delete(
                         MarkerItem(user_key(int(current.user_id)), conversations.LIVE_SK),
                         condition=MarkerItem.pk.does_not_exist() | (MarkerItem.value == int(current.number)),
                     )
+
+        _retried(attempt)
+
+    @staticmethod
+    def _erase_ticket(ticket: TicketItem) -> None:
+        def attempt() -> None:
+            try:
+                current = TicketItem.get(ticket.pk, ticket.sk, consistent_read=True)
+            except TicketItem.DoesNotExist:
+                return
+            with transaction() as write:
+                write.delete(current, condition=TicketItem.status == current.status)
+                tickets.count(write, str(current.kind), **{str(current.status): -1})
 
         _retried(attempt)
 

@@ -242,6 +242,14 @@ def test_the_export_is_complete_and_the_erase_leaves_no_trace(history, desk):
     ]:
         assert admin.call(method, path, key=operator["key"]) == (403, {"detail": "needs role admin"})
     assert admin.call("GET", f"/people/{VERA}/export")[0] == 200  # nothing was erased
+    # (her rating and her two tickets are in the stats' counters before the erase)
+    before = conversations.counts()
+    assert (int(before.rated), int(before.rating_sum)) == (1, 5)
+    ticket_counts = tickets.counts()
+    assert (
+        sum(int(getattr(ticket_counts, f"{k}_{s}") or 0) for k in tickets.KINDS for s in tickets.STATUSES)
+        == 2
+    )
     # WHEN the admin erases her
     status, answer = admin.call("DELETE", f"/people/{VERA}")
     # THEN the answer counts what went per table and names what the bot cannot erase
@@ -264,6 +272,14 @@ def test_the_export_is_complete_and_the_erase_leaves_no_trace(history, desk):
     ]
     assert [int(c.user_id) for c in left] == [OLGA]
     assert (int(counted.total), int(counted.live), int(counted.undelivered)) == (1, 1, 0)
+    # AND her rating and her tickets are no longer in the stats' counters (Olga has none)
+    assert (int(counted.rated), int(counted.rating_sum)) == (0, 0)
+    ticket_counts = tickets.counts()
+    assert {
+        f"{kind}_{status}": int(getattr(ticket_counts, f"{kind}_{status}") or 0)
+        for kind in tickets.KINDS
+        for status in tickets.STATUSES
+    } == dict.fromkeys((f"{k}_{s}" for k in tickets.KINDS for s in tickets.STATUSES), 0)
     broadcast = BroadcastItem.get(broadcast_key(BROADCAST), "-")
     assert (int(broadcast.total), int(broadcast.sent)) == (1, 1)
     assert RecipientItem.get(broadcast_key(BROADCAST), recipient_key(OLGA)).status == "sent"

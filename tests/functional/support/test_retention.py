@@ -60,8 +60,10 @@ def test_an_expired_conversation_takes_its_messages_pointers_and_counts_with_it_
     with transaction() as write:
         conversations.count_undelivered(write, first)
     conversations.close(conversations.find(1), conversations.BY_OPERATOR)
+    assert conversations.rate(ANN, 1, 4) is not None
     store(CONFIG, question("A new question"))
     assert counted() == (2, 1, 1)
+    assert (int(conversations.counts().rated), int(conversations.counts().rating_sum)) == (1, 4)
     # WHEN DynamoDB's TTL deletes C1 and its stream record is handled
     record = ttl_deletes(1)
     assert handle([record], lambda_context) == {"batchItemFailures": []}
@@ -71,6 +73,7 @@ def test_an_expired_conversation_takes_its_messages_pointers_and_counts_with_it_
     assert conversations.find(1) is None
     assert conversations.find(2) is not None
     assert counted() == (1, 1, 0)
+    assert (int(conversations.counts().rated), int(conversations.counts().rating_sum)) == (0, 0)
     # AND the same record delivered again counts nothing twice
     assert handle([record], lambda_context) == {"batchItemFailures": []}
     assert counted() == (1, 1, 0)

@@ -198,6 +198,20 @@ class CountsItem(Model):
 COUNTS_KEY = ("STATS", "conversations")
 
 
+def taken_out(conversation: ConversationItem) -> dict[str, int]:
+    """What removing ``conversation`` (an erase, its expiry) takes from the counters: its share of
+    every one, the zero ones left out."""
+    rating = None if conversation.rating is None else int(conversation.rating)
+    deltas = {
+        "total": -1,
+        "live": -1 if conversation.status in LIVE else 0,
+        "undelivered": -int(conversation.undelivered or 0),
+        "rated": -1 if rating is not None else 0,
+        "rating_sum": -(rating or 0),
+    }
+    return {name: delta for name, delta in deltas.items() if delta}
+
+
 def count(write: TransactWrite, **deltas: int) -> None:
     """Add to ``write`` the change of the counters (``total=1``, ``live=-1``, ...)."""
     item = CountsItem(*COUNTS_KEY)

@@ -33,16 +33,10 @@ def expired(old: ConversationItem) -> int:
     for _ in range(ATTEMPTS):
         now = datetime.now(UTC)
         live = conversations.live_number(user_id) == number
-        undelivered = int(old.undelivered or 0)
-        deltas = {
-            "total": -1,
-            "live": -1 if old.status in conversations.LIVE else 0,
-            "undelivered": -undelivered,
-        }
         try:
             with transaction() as write:
                 write.save(once.marker(key, now), condition=once.fresh(now))
-                conversations.count(write, **{name: delta for name, delta in deltas.items() if delta})
+                conversations.count(write, **conversations.taken_out(old))
                 write.delete(MarkerItem(conversations.owner_key(number), "-"))
                 if live:
                     write.delete(
