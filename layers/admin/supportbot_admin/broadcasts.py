@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 from supportbot.config import get_config
 from supportbot.notifications import broadcasts
 from supportbot.telegram.html import EntityParseError, parse_text, utf16_len
+from supportbot.telegram.split import MAX_CAPTION, MAX_TEXT
 from supportbot_admin import pages
 from supportbot_admin.errors import (
     BAD_CURSOR,
@@ -37,7 +38,6 @@ from supportbot_admin.errors import (
 
 router = APIGatewayHttpRouter()  # type: ignore[no-untyped-call]
 TAGS = ["broadcasts"]
-MESSAGE_LIMIT, CAPTION_LIMIT = 4096, 1024
 BroadcastId = Annotated[str, Path(pattern=r"^[0-9]{14}-[0-9a-f]{6}$")]
 
 
@@ -99,7 +99,7 @@ def create_broadcast(body: NewBroadcast) -> Response[Created]:
         plain, _ = parse_text(body.text, "HTML")
     except EntityParseError as error:
         raise FieldError(("body", "text"), f"not valid Telegram HTML: {error}") from None
-    limit = CAPTION_LIMIT if body.photo_url else MESSAGE_LIMIT
+    limit = MAX_CAPTION if body.photo_url else MAX_TEXT
     if not plain.strip():
         raise FieldError(("body", "text"), "must not be empty")
     if utf16_len(plain) > limit:

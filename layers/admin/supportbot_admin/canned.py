@@ -25,6 +25,7 @@ from supportbot.i18n import SafeHTML, translator
 from supportbot.storage.conditions import condition_failed
 from supportbot.support.conversations import ConversationItem
 from supportbot.telegram.html import EntityParseError, parse_text, utf16_len
+from supportbot.telegram.split import MAX_TEXT
 from supportbot_admin.access import current_caller
 from supportbot_admin.errors import (
     CONFLICT,
@@ -36,7 +37,7 @@ from supportbot_admin.errors import (
     FieldError,
     NotFound,
 )
-from supportbot_admin.texts import MESSAGE_LIMIT, TITLE_LIMIT
+from supportbot_admin.texts import TITLE_LIMIT
 from supportbot_admin.trees import Language, Translation, plain_title
 
 router = APIGatewayHttpRouter()  # type: ignore[no-untyped-call]
@@ -121,10 +122,10 @@ def check(body: CannedFields) -> dict[str, Any] | None:
             plain, _ = parse_text(sent, "HTML")
         except EntityParseError as error:
             raise FieldError(loc, f"not valid Telegram HTML: {error}") from None
-        if utf16_len(plain) > MESSAGE_LIMIT:
+        if utf16_len(plain) > MAX_TEXT:
             raise FieldError(
                 loc,
-                f"too long for a Telegram message with the longest name and order filled in: {utf16_len(plain)} characters (at most {MESSAGE_LIMIT})",
+                f"too long for a Telegram message with the longest name and order filled in: {utf16_len(plain)} characters (at most {MAX_TEXT})",
             )
     return translations or None
 

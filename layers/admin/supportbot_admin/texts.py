@@ -22,8 +22,8 @@ from __future__ import annotations
 import html
 
 from supportbot.telegram.html import EntityParseError, parse_text, utf16_len
+from supportbot.telegram.split import MAX_TEXT as MESSAGE_LIMIT  # Telegram's limits have one home
 
-MESSAGE_LIMIT = 4096  # Telegram: "1-4096 characters after entities parsing"
 TITLE_LIMIT = 64
 COMPLAINT_RESERVE = 512
 
