@@ -30,7 +30,7 @@ from typing import Any
 from tests.bench.layers import LAYERS, build
 
 ROOT = Path(__file__).resolve().parents[2]
-TARGET_RATIO = 1.5
+TARGET_RATIO = 1.1
 # What the baseline's requirements (pyTelegramBotAPI, pynamodb, requests) unpack to, botocore
 # aside (the Lambda runtime has it, compiled).
 BASELINE_LIBRARIES = ("telebot", "pynamodb", "requests", "urllib3", "idna", "charset_normalizer", "certifi")

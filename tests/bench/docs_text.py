@@ -40,6 +40,11 @@ PYTHONPATH=.:layers/shared .venv/bin/python -m tests.bench --smoke --output /tmp
   mean of its journey steps) priced with `docs/prices.json` (dated list prices: check them).
   Billed Lambda time = measured CPU × 1769 MB / 512 MB (the vCPU share at the template's memory)
   + each request × an assumed in-region latency (the table's `assumptions`).
+- **Idle cost** (`idle.py`): what a deployment with no traffic pays a month, read from
+  `template.yaml`: every SQS event source mapping's pollers (five 20 s long polls, whatever the
+  traffic), every schedule's runs (EventBridge Scheduler and the function run, taken as
+  `idle_scheduled_run_ms`), at the same dated prices; the alarms (per metric they watch), the
+  optional dashboard and stored data (per GB-month) on lines of their own.
 - **Layers** (`layers.py`): each layer built by its Makefile into a temporary folder, as `sam build`
   does; sizes are the sum of file sizes (MB = 10^6 bytes), bytecode included and also shown apart.
   The webhook loads the shared layer only.
@@ -98,7 +103,7 @@ above are the last full run)
   the duplicate window is unchanged (a destination call, then the next write), and the kill tests
   prove it.
 - The cost model prices what a message adds: its send, receive and delete; the pollers' empty
-  receives are a flat monthly cost (the "+ the outbox queue's pollers" lines).
+  receives are a flat monthly cost (the "Idle cost" section).
 - Menu navigation is at the floor: one session read, one one-unit session write, one outbound Bot
   API request (the callback answer rides in the webhook response); FAQ steps read no content (the
   tree is served from memory when warm). Profiled per step (thread-CPU split into botocore calls,

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
-TARGET_MB = 10.0
 # What the shared layer holds besides its bytecode (5.8 MB): a dependency or an asset creeping in
 # shows here before it shows in the cold start. 6.0 MB until the operators, canned replies, triage
 # and people modules together passed it by a few KB of our own source (6.006 MB).
@@ -87,10 +86,10 @@ def report(top: int = 8) -> dict[str, Any]:
     loaded = [figures[layer] for layer in WEBHOOK_LAYERS if layer in figures]
     webhook = sum(f["unzipped"] for f in loaded) / 1e6
     webhook_bytecode = sum(f["bytecode"] for f in loaded) / 1e6
-    met = "met" if webhook < TARGET_MB else "NOT met"
     lines.append(
         f"Layers the Telegram webhook loads: {webhook:.2f} MB unzipped, {webhook - webhook_bytecode:.2f} MB"
-        f" without bytecode (target < {TARGET_MB:g} MB: {met})"
+        f" without bytecode (for information: the bytecode is what halves the cold start, whose ratio is the"
+        " target)"
     )
     return {
         "text": "\n".join(lines),

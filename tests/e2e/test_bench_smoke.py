@@ -33,6 +33,7 @@ def test_every_benchmark_runs_and_writes_its_report(tmp_path: Path) -> None:
         "## Cold start",
         "## Warm CPU",
         "## Cost",
+        "## Idle cost",
         "## Layer sizes",
         "## Load",
         "## Pacing",
