@@ -23,7 +23,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import BaseModel, Field, model_validator
 
-from supportbot.config import get_config
+from supportbot.config import DESKS, get_config
 from supportbot.i18n import SafeHTML, translator
 from supportbot.storage.sessions import customer_language
 from supportbot.support import bans, conversations, outbox, tickets, triage
@@ -75,7 +75,7 @@ TicketStatus = Literal["open", "in_progress", "closed"]
 TicketOutcome = Literal["photos_sent", "refused", "resolved"]
 TicketKind = Literal["photo", "incident"]
 ConversationStatus = Literal["open", "answered", "closed", "rated"]
-Desk = Literal["blinger", "inbox"]
+Desk = Literal["blinger", "telegram", "inbox"]
 TICKETS_SHOWN = 20
 MESSAGE_ID = r"^[0-9]{1,16}\.[0-9]{8}T[0-9]{12}\.[0-9a-f]{1,32}$"
 
@@ -353,7 +353,7 @@ def list_conversations(
             ConversationItem.by_status, [conversations.status_key(status)], limit, cursor, scope
         )
     else:
-        partitions = [conversations.inbox_key(d) for d in ([desk] if desk else conversations.DESKS)]
+        partitions = [conversations.inbox_key(d) for d in ([desk] if desk else DESKS)]
         found, after = pages.merged(ConversationItem.by_activity, partitions, limit, cursor, scope)
     return Conversations(conversations=[conversation_out(item) for item in found], next_cursor=after)
 

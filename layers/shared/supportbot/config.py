@@ -44,8 +44,9 @@ SECRETS_MAX_AGE = 300.0  # seconds a warm function keeps the secrets it read bef
 RETRY_AFTER_FAILED_READ = 30.0  # seconds: SSM failing keeps the secrets read last, and is asked again then
 MAX_NAMES_PER_CALL = 10  # GetParameters takes at most ten names
 SUPPORTED_LANGUAGES = ("ru", "en")
-# Where operators answer (docs/ARCHITECTURE.md, "Desks"): Blinger, or the admin page's inbox.
-DESKS = ("blinger", "inbox")
+# Where operators answer (docs/ARCHITECTURE.md, "Desks"): Blinger, a Telegram forum group (one topic
+# per conversation), or the admin page's inbox.
+DESKS = ("blinger", "telegram", "inbox")
 
 ParameterFetcher = Callable[[list[str]], dict[str, str]]
 T = TypeVar("T")
@@ -80,6 +81,7 @@ class Config:
     blinger_api_token: str | None = None
     blinger_rest_url: str = "https://app.blinger.io/api"
     support_desk: str = "inbox"
+    support_chat_id: int | None = None
     warehouse_chat_id: int | None = None
     outbox_max_attempts: int = 12
     outbox_queue_url: str | None = None
@@ -149,6 +151,7 @@ class Config:
             blinger_api_token=secrets["BLINGER_API_TOKEN"],
             blinger_rest_url=(env.get("BLINGER_REST_URL") or cls.blinger_rest_url).rstrip("/"),
             support_desk=_desk(env),
+            support_chat_id=_chat_id(env, "SUPPORT_CHAT_ID"),
             warehouse_chat_id=_chat_id(env, "WAREHOUSE_CHAT_ID"),
             outbox_max_attempts=_positive_int(env, "OUTBOX_MAX_ATTEMPTS", cls.outbox_max_attempts),
             outbox_queue_url=env.get("OUTBOX_QUEUE_URL") or None,
@@ -190,10 +193,15 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
 
 
 def _desk(env: Mapping[str, str]) -> str:
-    """``SUPPORT_DESK``, else Blinger when its send URL is set, else the admin page's inbox."""
-    desk = env.get("SUPPORT_DESK") or ("blinger" if env.get("BLINGER_API_URL") else "inbox")
+    """``SUPPORT_DESK``, else Blinger when its send URL is set, else the Telegram group when
+    ``SUPPORT_CHAT_ID`` is set, else the admin page's inbox."""
+    desk = env.get("SUPPORT_DESK") or (
+        "blinger" if env.get("BLINGER_API_URL") else "telegram" if env.get("SUPPORT_CHAT_ID") else "inbox"
+    )
     if desk not in DESKS:
         raise ConfigError(f"SUPPORT_DESK must be one of {DESKS}, not {desk!r}")
+    if desk == "telegram" and not env.get("SUPPORT_CHAT_ID"):
+        raise ConfigError("SUPPORT_DESK=telegram needs SUPPORT_CHAT_ID (the support group's chat id)")
     return desk
 
 

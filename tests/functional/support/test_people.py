@@ -15,6 +15,7 @@ import pytest
 from infra.demo import CUSTOMER_PHONE, PARTNER_PHONE
 from infra.template import load_template, table_definitions
 from supportbot.backend.phones import normalize_phone
+from supportbot.config import DESKS
 from supportbot.notifications.store import (
     BroadcastItem,
     PendingOrderItem,
@@ -267,7 +268,7 @@ def test_the_export_is_complete_and_the_erase_leaves_no_trace(history, desk):
     counted = conversations.counts()
     left = [
         conversation
-        for desk in conversations.DESKS
+        for desk in DESKS
         for conversation in conversations.ConversationItem.by_activity.query(conversations.inbox_key(desk))
     ]
     assert [int(c.user_id) for c in left] == [OLGA]

@@ -243,3 +243,36 @@ def test_what_is_built_from_the_configuration_is_built_again_when_a_secret_chang
     # THEN it is built again with the new token
     assert get_token() == ["2:second"]
     get_token.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("env", "desk"),
+    [
+        ({}, "inbox"),
+        ({"SUPPORT_CHAT_ID": "-1001234567890"}, "telegram"),
+        ({"BLINGER_API_URL": "https://blinger.example/send", "SUPPORT_CHAT_ID": "-100123"}, "blinger"),
+        ({"SUPPORT_DESK": "inbox", "SUPPORT_CHAT_ID": "-100123"}, "inbox"),
+        ({"SUPPORT_DESK": "telegram", "SUPPORT_CHAT_ID": "-100123"}, "telegram"),
+        ({"SUPPORT_DESK": "", "SUPPORT_CHAT_ID": ""}, "inbox"),  # the template's empty parameters
+    ],
+)
+def test_the_desk_defaults_to_blinger_then_the_telegram_group_then_the_inbox(env, desk):
+    assert Config.from_environ(env, fetch_parameters=lambda names: {}).support_desk == desk
+
+
+def test_the_support_group_id_is_read_as_a_chat_id():
+    config = Config.from_environ({"SUPPORT_CHAT_ID": "-1001234567890"}, fetch_parameters=lambda names: {})
+    assert config.support_chat_id == -1001234567890
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"SUPPORT_DESK": "telegram"}, "SUPPORT_DESK=telegram needs SUPPORT_CHAT_ID"),
+        ({"SUPPORT_DESK": "zendesk"}, "SUPPORT_DESK must be one of"),
+        ({"SUPPORT_CHAT_ID": "support-group"}, "SUPPORT_CHAT_ID must be a Telegram chat id"),
+    ],
+)
+def test_a_desk_that_cannot_work_names_the_setting(env, message):
+    with pytest.raises(ConfigError, match=message):
+        Config.from_environ(env, fetch_parameters=lambda names: {})

@@ -76,7 +76,6 @@ LIVE = (OPEN, ANSWERED)
 # Who closed it.
 BY_CUSTOMER, BY_OPERATOR, BY_AUTO = "customer", "operator", "auto"
 INBOX_KEY = "C"
-DESKS = ("blinger", "inbox")
 STATUSES = (OPEN, ANSWERED, CLOSED, RATED)
 SEQUENCE = "conversations"
 PREVIEW_CHARS = 100
