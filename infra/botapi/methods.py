@@ -15,7 +15,7 @@ from typing import Any
 
 from infra.botapi.formatting import parse_text
 from infra.botapi.limits import messages_sent
-from infra.botapi.models import JSON, Call, Chat, Message, StoredFile, Webhook
+from infra.botapi.models import JSON, Call, Chat, Message, StoredFile, Topic, Webhook
 from infra.botapi.spec import load_spec
 from infra.botapi.validation import (
     BotApiError,
@@ -25,6 +25,7 @@ from infra.botapi.validation import (
     resolve_method,
     validate_call,
 )
+from infra.botapi.world import CONTENT_KEYS as CONTENT_FIELDS
 from infra.botapi.world import World
 
 Handler = Callable[[World, dict[str, Any]], Any]
@@ -180,10 +181,31 @@ def _text(p: dict[str, Any], key: str, entities_key: str) -> tuple[str, list[JSO
     return parse_text(raw, p.get("parse_mode"))
 
 
+def _thread(chat: Chat, p: dict[str, Any]) -> int | None:
+    """The forum topic a send goes to: it must exist and be open (General, thread 1, is not ours)."""
+    thread_id = p.get("message_thread_id")
+    if thread_id is None or not chat.is_forum:
+        return None  # Telegram ignores a thread id outside forums
+    topic = chat.topics.get(thread_id)
+    if topic is None or topic.deleted:
+        raise BotApiError(400, "Bad Request: message thread not found")
+    if topic.closed and not chat.can_manage_topics:
+        raise BotApiError(400, "Bad Request: TOPIC_CLOSED")
+    return int(thread_id)
+
+
 def _send(world: World, chat: Chat, p: dict[str, Any], **content: Any) -> Message:
     reply_to = _reply_to(world, chat, p)
     markup = p.get("reply_markup")
-    m = world.new_message(chat.id, world.bot.id, reply_markup=markup, reply_to_message_id=reply_to, **content)
+    thread_id = _thread(chat, p)
+    m = world.new_message(
+        chat.id,
+        world.bot.id,
+        reply_markup=markup,
+        reply_to_message_id=reply_to,
+        message_thread_id=thread_id,
+        **content,
+    )
     if markup is not None:
         if "keyboard" in markup:
             chat.reply_keyboard = markup
@@ -495,3 +517,103 @@ def get_chat(world: World, p: dict[str, Any]) -> JSON:
         True,
     )
     return {**chat.to_api(), "accent_color_id": 0, "max_reaction_count": 11, "accepted_gift_types": gifts}
+
+
+# ---- forum topics and copies ------------------------------------------------------------------
+TOPIC_COLORS = (7322096, 16766590, 13338331, 9367192, 16749490, 16478047)
+COPIED = ("text", "raw_text", "parse_mode", "entities", *CONTENT_FIELDS)
+
+
+def _forum(world: World, p: dict[str, Any]) -> Chat:
+    chat = _chat(world, p["chat_id"], sending=False)
+    if not chat.is_forum:
+        raise BotApiError(400, "Bad Request: the chat is not a forum")
+    if not chat.can_manage_topics:
+        raise BotApiError(400, "Bad Request: not enough rights to manage topics")
+    return chat
+
+
+def _topic(world: World, p: dict[str, Any]) -> Topic:
+    topic = _forum(world, p).topics.get(p["message_thread_id"])
+    if topic is None or topic.deleted:
+        raise BotApiError(400, "Bad Request: TOPIC_ID_INVALID")
+    return topic
+
+
+@handler("createForumTopic")
+def create_forum_topic(world: World, p: dict[str, Any]) -> JSON:
+    chat = _chat(world, p["chat_id"], sending=False)
+    if not chat.is_forum:
+        raise BotApiError(400, "Bad Request: the chat is not a forum")
+    if not chat.can_manage_topics:
+        raise BotApiError(400, "Bad Request: not enough rights to create a topic")
+    name = p["name"]
+    if not 1 <= len(name) <= 128:
+        raise BotApiError(400, "Bad Request: TOPIC_NAME_INVALID")
+    color = p.get("icon_color", TOPIC_COLORS[0])
+    if color not in TOPIC_COLORS:
+        raise BotApiError(400, "Bad Request: TOPIC_COLOR_INVALID")
+    created = {"name": name, "icon_color": color}
+    m = world.new_message(chat.id, world.bot.id, forum_topic_created=created)
+    m.message_thread_id = m.message_id
+    topic = Topic(m.message_id, name, color, p.get("icon_custom_emoji_id"))
+    chat.topics[topic.message_thread_id] = topic
+    return topic.to_api()
+
+
+@handler("editForumTopic")
+def edit_forum_topic(world: World, p: dict[str, Any]) -> bool:
+    topic = _topic(world, p)
+    if "name" in p:
+        if not 1 <= len(p["name"]) <= 128:
+            raise BotApiError(400, "Bad Request: TOPIC_NAME_INVALID")
+        topic.name = p["name"]
+    if "icon_custom_emoji_id" in p:
+        topic.icon_custom_emoji_id = p["icon_custom_emoji_id"] or None
+    return True
+
+
+def _set_closed(world: World, p: dict[str, Any], closed: bool) -> bool:
+    topic = _topic(world, p)
+    if topic.closed == closed:
+        raise BotApiError(400, "Bad Request: TOPIC_NOT_MODIFIED")
+    topic.closed = closed
+    return True
+
+
+HANDLERS["closeForumTopic"] = lambda world, p: _set_closed(world, p, closed=True)
+HANDLERS["reopenForumTopic"] = lambda world, p: _set_closed(world, p, closed=False)
+
+
+@handler("deleteForumTopic")
+def delete_forum_topic(world: World, p: dict[str, Any]) -> bool:
+    """The topic and every message in it are gone."""
+    topic = _topic(world, p)
+    topic.deleted = True
+    for m in world.messages.get(int(p["chat_id"]), {}).values():
+        if m.message_thread_id == topic.message_thread_id:
+            m.deleted = True
+    return True
+
+
+@handler("copyMessage")
+def copy_message(world: World, p: dict[str, Any]) -> JSON:
+    """A new message with the original's content and no link to it (no download: file ids)."""
+    source = _chat(world, p["from_chat_id"], sending=False)
+    original = world.messages.get(source.id, {}).get(p["message_id"])
+    if original is None or original.deleted:
+        raise BotApiError(400, "Bad Request: message to copy not found")
+    if original.forum_topic_created is not None:
+        raise BotApiError(400, "Bad Request: message can't be copied")
+    chat = _chat(world, p["chat_id"])
+    content = {key: getattr(original, key) for key in COPIED}
+    if "caption" in p:
+        content.update(_caption(p) or {"caption": None, "raw_caption": None, "caption_entities": []})
+    else:
+        content.update(
+            caption=original.caption,
+            raw_caption=original.raw_caption,
+            caption_entities=original.caption_entities,
+        )
+    m = _send(world, chat, p, **content)
+    return {"message_id": m.message_id}

@@ -44,12 +44,39 @@ class Chat:
     last_name: str | None = None
     members: set[int] = field(default_factory=set)
     reply_keyboard: JSON | None = None  # the custom keyboard the client currently shows
+    is_forum: bool = False  # a supergroup with topics
+    can_manage_topics: bool = False  # the bot is an administrator with this right
+    topics: dict[int, Topic] = field(default_factory=dict)  # by message_thread_id
 
     def to_api(self) -> JSON:
         d: JSON = {"id": self.id, "type": self.type}
         for k in ("title", "username", "first_name", "last_name"):
             if getattr(self, k) is not None:
                 d[k] = getattr(self, k)
+        if self.is_forum:
+            d["is_forum"] = True
+        return d
+
+
+@dataclass
+class Topic:
+    """A forum topic: its id is the message id of the service message that created it."""
+
+    message_thread_id: int
+    name: str
+    icon_color: int
+    icon_custom_emoji_id: str | None = None
+    closed: bool = False
+    deleted: bool = False
+
+    def to_api(self) -> JSON:
+        d: JSON = {
+            "message_thread_id": self.message_thread_id,
+            "name": self.name,
+            "icon_color": self.icon_color,
+        }
+        if self.icon_custom_emoji_id:
+            d["icon_custom_emoji_id"] = self.icon_custom_emoji_id
         return d
 
 
@@ -78,6 +105,8 @@ class Message:
     location: JSON | None = None
     venue: JSON | None = None
     media_group_id: str | None = None
+    message_thread_id: int | None = None  # the forum topic it is in
+    forum_topic_created: JSON | None = None  # the service message that opens a topic
     reply_to_message_id: int | None = None
     edit_date: int | None = None
     deleted: bool = False

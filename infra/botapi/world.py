@@ -32,6 +32,7 @@ from infra.botapi.models import (
     Failure,
     Message,
     StoredFile,
+    Topic,
     User,
     Webhook,
     WorldError,
@@ -114,11 +115,26 @@ class World:
             return user
 
     def add_group(
-        self, chat_id: int, title: str, members: tuple[int, ...] = (), type: str = "supergroup"
+        self,
+        chat_id: int,
+        title: str,
+        members: tuple[int, ...] = (),
+        type: str = "supergroup",
+        *,
+        forum: bool = False,
+        can_manage_topics: bool = True,
     ) -> Chat:
-        """A group the bot is a member of (chat ids of groups are negative)."""
+        """A group the bot is a member of (chat ids of groups are negative); a ``forum`` has
+        topics, which the bot may create and manage when it is an admin with ``can_manage_topics``."""
         with self.lock:
-            chat = Chat(chat_id, type, title=title, members=set(members))
+            chat = Chat(
+                chat_id,
+                type,
+                title=title,
+                members=set(members),
+                is_forum=forum,
+                can_manage_topics=forum and can_manage_topics,
+            )
             self.chats[chat_id] = chat
             self.messages.setdefault(chat_id, {})
             self.touch()
@@ -305,12 +321,26 @@ class World:
             return self.user_update("callback_query", payload)
 
     def group_member_sends_text(
-        self, chat_id: int, user_id: int, text: str, reply_to_message_id: int | None = None
+        self,
+        chat_id: int,
+        user_id: int,
+        text: str,
+        reply_to_message_id: int | None = None,
+        message_thread_id: int | None = None,
     ) -> JSON:
-        """A member writes in a group the bot is in (e.g. the warehouse or support group)."""
+        """A member writes in a group the bot is in (e.g. the warehouse or support group), in a
+        forum's topic when ``message_thread_id`` is given."""
         with self.lock:
             self._group(chat_id, user_id, reply_to_message_id)
-            m = self._incoming(chat_id, user_id, text=text, entities=_command_entities(text))
+            if message_thread_id is not None:
+                self.topic(chat_id, message_thread_id)
+            m = self._incoming(
+                chat_id,
+                user_id,
+                text=text,
+                entities=_command_entities(text),
+                message_thread_id=message_thread_id,
+            )
             m.reply_to_message_id = reply_to_message_id
             return self.user_update("message", self.message_dict(m))
 
@@ -542,6 +572,11 @@ class World:
                 d["edit_date"] = m.edit_date
             if m.media_group_id is not None:
                 d["media_group_id"] = m.media_group_id
+            if m.message_thread_id is not None:
+                d["message_thread_id"] = m.message_thread_id
+                d["is_topic_message"] = True
+            if m.forum_topic_created is not None:
+                d["forum_topic_created"] = m.forum_topic_created
             if with_reply and m.reply_to_message_id is not None:
                 replied = self.messages[m.chat_id].get(m.reply_to_message_id)
                 if replied is not None and not replied.deleted:
@@ -574,6 +609,14 @@ class World:
         self._user(user_id)
         chat.members.add(user_id)
         return chat
+
+    def topic(self, chat_id: int, message_thread_id: int) -> Topic:
+        """A live topic of a forum (a deleted one is gone for its members too)."""
+        chat = self.chats.get(chat_id)
+        topic = chat.topics.get(message_thread_id) if chat is not None else None
+        if topic is None or topic.deleted:
+            raise WorldError(f"no topic {message_thread_id} in chat {chat_id}")
+        return topic
 
     def reply_target(self, chat_id: int, message_id: int) -> Message:
         m = self.messages.get(chat_id, {}).get(message_id)
