@@ -31,6 +31,7 @@ from supportbot.support.blinger_ids import blinger_client_id
 from supportbot.support.files import presigned_url
 from supportbot.support.messages import BLINGER, CLOSE, CUSTOMER, ECHO, WAREHOUSE, MessageItem, Part
 from supportbot.support.outbox import DeliveryError, HeldBack, PermanentDeliveryError
+from supportbot.support.telegram_desk import TOPIC_GONE, TelegramDesk, refused_for
 from supportbot.telegram.replies import inline_markup
 from supportbot.telegram.split import sends
 
@@ -70,6 +71,9 @@ class Destinations:
     def __call__(self, item: MessageItem) -> None:
         self._waited = 0.0
         self._wait_for_album(item)
+        if item.destination == BLINGER and self.config.support_desk == "telegram":
+            self._post_to_topic(item)
+            return
         if item.destination == BLINGER:
             for index in range(int(item.sent_parts), len(item.parts)):
                 self._post_to_blinger(item, item.parts[index])
@@ -87,9 +91,28 @@ class Destinations:
                 mark_bot_blocked(chat_id)
             raise
 
-    def _send_to_chat(self, chat_id: int, item: MessageItem) -> None:
+    def _post_to_topic(self, item: MessageItem) -> None:
+        """Into the conversation's topic of the support group (``telegram_desk.py``); a topic
+        deleted meanwhile is made again and the parts not yet posted go there."""
+        desk = TelegramDesk(self.config, self.bot, self._telegram)
+        chat_id = desk.chat_id
+
+        def pace() -> None:
+            self._pace(chat_id, item, 1)
+
+        thread = desk.topic(item, pace)
+        try:
+            self._send_to_chat(chat_id, item, thread)
+        except PermanentDeliveryError as error:
+            cause = error.__cause__
+            if not (isinstance(cause, ApiTelegramException) and refused_for(cause, TOPIC_GONE)):
+                raise
+            self._send_to_chat(chat_id, item, desk.topic(item, pace, gone=True))
+
+    def _send_to_chat(self, chat_id: int, item: MessageItem, thread: int | None = None) -> None:
         """Every part not yet sent, in order: runs of images as albums of up to ten
-        (``supportbot.telegram.split.sends``), the rest one message each."""
+        (``supportbot.telegram.split.sends``), the rest one message each; into the forum topic
+        ``thread`` when given."""
         done = int(item.sent_parts)
         pending = item.parts[done:]
         for first, count in sends([part.kind for part in pending]):
@@ -97,9 +120,11 @@ class Destinations:
             self._pace(chat_id, item, count)
             if count > 1:
                 media = [self._media(part) for part in item.parts[start : start + count]]
-                self._telegram(lambda media=media: self.bot.send_media_group(chat_id, media))
+                self._telegram(
+                    lambda media=media: self.bot.send_media_group(chat_id, media, message_thread_id=thread)
+                )
             else:
-                self._send_part(chat_id, item, start)
+                self._send_part(chat_id, item, start, thread)
             self._mark_sent_parts(item, start + count)
 
     def _pace(self, chat_id: int, item: MessageItem, messages: int) -> None:
@@ -186,27 +211,39 @@ class Destinations:
     def _telegram_file(self, part: Part) -> str:
         return str(part.file_id or part.file_url or self._file_link(part))
 
-    def _send_part(self, chat_id: int, item: MessageItem, index: int) -> None:
+    def _send_part(self, chat_id: int, item: MessageItem, index: int, thread: int | None = None) -> None:
         part = item.parts[index]
         # The message's buttons go with its last part (a long text arrives as several).
         last = index == len(item.parts) - 1
         markup = inline_markup((item.context or {}).get("buttons") or []) if last else None
         if part.kind == "text":
             self._telegram(
-                lambda: self.bot.send_message(chat_id, part.text, parse_mode="HTML", reply_markup=markup)
+                lambda: self.bot.send_message(
+                    chat_id, part.text, parse_mode="HTML", reply_markup=markup, message_thread_id=thread
+                )
             )
         elif part.kind == "image":
             photo = self._telegram_file(part)
             self._telegram(
                 lambda: self.bot.send_photo(
-                    chat_id, photo, caption=part.text or None, parse_mode="HTML", reply_markup=markup
+                    chat_id,
+                    photo,
+                    caption=part.text or None,
+                    parse_mode="HTML",
+                    reply_markup=markup,
+                    message_thread_id=thread,
                 )
             )
         else:
             document = self._telegram_file(part)
             self._telegram(
                 lambda: self.bot.send_document(
-                    chat_id, document, caption=part.text or None, parse_mode="HTML", reply_markup=markup
+                    chat_id,
+                    document,
+                    caption=part.text or None,
+                    parse_mode="HTML",
+                    reply_markup=markup,
+                    message_thread_id=thread,
                 )
             )
 

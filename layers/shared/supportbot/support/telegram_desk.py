@@ -1,0 +1,118 @@
+"""The Telegram desk (docs/ARCHITECTURE.md, "Desks"): one forum topic per conversation in the
+support group ``SUPPORT_CHAT_ID``, opened by the customer's card; the customer's messages are
+posted into it by the outbox (paced per group chat like every send, ``destinations.py``).
+
+The topic's thread id is the conversation's ``desk_ref``. A topic deleted in the group is made
+again on the next message, with a line saying the earlier history is in the admin inbox, so no
+customer is cut off. Without ``can_manage_topics`` nothing can be posted: the operators are told
+once in the group's General topic and the message is retried with the outbox's delays (dead-lettered
+past ``OUTBOX_MAX_ATTEMPTS``, shown in the admin inbox), never dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pynamodb.exceptions import PutError
+from telebot import TeleBot
+from telebot.apihelper import ApiTelegramException
+
+from supportbot.config import Config
+from supportbot.i18n import translator
+from supportbot.redact import mask_phone
+from supportbot.support import conversations, once
+from supportbot.support.conversations import ConversationItem
+from supportbot.support.messages import MessageItem
+from supportbot.support.outbox import DeliveryError, PermanentDeliveryError
+
+TOPIC_NAME_MAX = 128  # Telegram's limit on a topic's name
+NO_RIGHTS = ("not enough rights", "CHAT_ADMIN_REQUIRED")
+TOPIC_GONE = ("message thread not found", "TOPIC_ID_INVALID", "TOPIC_DELETED")
+
+
+def refused_for(error: ApiTelegramException, reasons: tuple[str, ...]) -> bool:
+    return error.error_code == 400 and any(reason in str(error.description) for reason in reasons)
+
+
+def topic_name(conversation: ConversationItem, context: dict[str, Any], t: Any) -> str:
+    """The customer's name, their type and the conversation's ref, within Telegram's limit."""
+    info = context.get("info") or {}
+    kind = t.raw(f"desk.type_{info.get('user_type', 'guest')}")
+    suffix = f" · {kind} · {conversation.ref}"
+    name = str(context.get("client_name") or t.raw("desk.no_name"))
+    return name[: TOPIC_NAME_MAX - len(suffix)] + suffix
+
+
+def card(conversation: ConversationItem, context: dict[str, Any], t: Any) -> str:
+    """The topic's first post: who writes (for operators: plain text, no markup to escape)."""
+    info = context.get("info") or {}
+    phone = context.get("client_phone")
+    lines = [
+        t.raw("desk.card_title").format(ref=conversation.ref),
+        t.raw("desk.card_name").format(name=context.get("client_name") or t.raw("desk.no_name")),
+        t.raw("desk.card_phone").format(phone=mask_phone(str(phone)) if phone else "—"),
+        t.raw("desk.card_type").format(type=t.raw(f"desk.type_{info.get('user_type', 'guest')}")),
+        t.raw("desk.card_username").format(username=info.get("telegram_username") or "—"),
+        t.raw("desk.card_language").format(language=context.get("language") or "—"),
+    ]
+    return "\n".join(lines)
+
+
+class TelegramDesk:
+    """Finds or makes the topic of a message's conversation, for ``Destinations``."""
+
+    def __init__(self, config: Config, bot: TeleBot, call: Callable[[Callable[[], Any]], Any]) -> None:
+        """``call`` runs a Bot API call with the outbox's reading of Telegram's answers
+        (``Destinations._telegram``: 429 held back, 400 permanent, the rest retried)."""
+        if config.support_chat_id is None:
+            raise PermanentDeliveryError("SUPPORT_CHAT_ID is not set: no support group to post to")
+        self.config = config
+        self.bot = bot
+        self.call = call
+        self.chat_id = config.support_chat_id
+        self.t = translator(config.default_language)  # read by operators
+
+    def conversation_of(self, item: MessageItem) -> ConversationItem:
+        conversation = conversations.get(int(item.user_id), int(item.conversation or 0))
+        if conversation is None:
+            raise PermanentDeliveryError(f"conversation {item.conversation} of the message is gone")
+        return conversation
+
+    def topic(self, item: MessageItem, pace: Callable[[], None], gone: bool = False) -> int:
+        """The conversation's topic: its ``desk_ref``, else (or when ``gone``) a new one with the
+        card, once ``pace`` found room in the group for the card (held back otherwise, nothing made)."""
+        conversation = self.conversation_of(item)
+        if conversation.desk_ref and not gone:
+            return int(conversation.desk_ref)
+        context = item.context or {}
+        pace()
+        name = topic_name(conversation, context, self.t)
+        try:
+            created = self.call(lambda: self.bot.create_forum_topic(self.chat_id, name))
+        except PermanentDeliveryError as error:
+            cause = error.__cause__
+            if not (isinstance(cause, ApiTelegramException) and refused_for(cause, NO_RIGHTS)):
+                raise
+            self.tell_no_rights()
+            # Retried with the outbox's delays: an admin may give the right meanwhile.
+            raise DeliveryError(
+                f"the bot cannot manage topics in the support group: {cause.description}"
+            ) from error
+        thread = int(created.message_thread_id)
+        # Stored before the card is posted: a retry never makes a second topic.
+        conversations.assign(conversation, None, str(thread))
+        lines = [card(conversation, context, self.t)]
+        if gone:
+            lines.append(self.t.raw("desk.topic_recreated"))
+        text = "\n\n".join(lines)
+        self.call(lambda: self.bot.send_message(self.chat_id, text, message_thread_id=thread))
+        return thread
+
+    def tell_no_rights(self) -> None:
+        """Once (a marker per group), in General: what the bot needs."""
+        try:
+            once.marker(f"desk:no-rights:{self.chat_id}").save(condition=once.fresh())
+        except PutError:
+            return  # told already (within the marker's 30 days)
+        self.call(lambda: self.bot.send_message(self.chat_id, self.t.raw("desk.no_rights")))

@@ -1,0 +1,95 @@
+"""The Telegram desk: a support group with one topic per conversation (issue 18), driven through
+the strict Bot API stand-in with the outbox run as its function would."""
+
+from __future__ import annotations
+
+import pytest
+
+from infra.demo import CUSTOMER_PHONE
+from supportbot.support import conversations
+from supportbot.support.messages import SENT, user_messages
+from supportbot.support.outbox import DeliveryError
+from tests.functional.conftest import reset_singletons
+from tests.functional.support.conftest import customer_asked_support
+
+GROUP = -1001234567890
+OPERATOR = 3003
+
+
+@pytest.fixture
+def group(harness, desk, monkeypatch):
+    """The support group as a forum where the bot may manage topics, chosen as the desk."""
+    monkeypatch.setenv("SUPPORT_DESK", "telegram")
+    monkeypatch.setenv("SUPPORT_CHAT_ID", str(GROUP))
+    reset_singletons()
+    return harness.world.add_group(GROUP, "Support", members=(OPERATOR,), forum=True)
+
+
+def topic_texts(world, thread):
+    """What the bot posted in a topic, after the service message that created it."""
+    return [
+        m.text or m.caption
+        for m in world.bot_messages(GROUP)
+        if m.message_thread_id == thread and m.forum_topic_created is None
+    ]
+
+
+def test_a_customer_message_opens_a_topic_with_the_card_and_lands_in_it(harness, desk, group):
+    ann = customer_asked_support(harness, desk, "Where is my parcel?")
+    conversation = conversations.latest(ann.user_id)
+    thread = int(conversation.desk_ref)
+    topic = group.topics[thread]
+    assert topic.name == f"{conversation.customer['name']} · клиент · {conversation.ref}"
+    card, question = topic_texts(harness.world, thread)
+    assert card.splitlines()[:2] == [f"Обращение {conversation.ref}", f"Имя: {conversation.customer['name']}"]
+    assert "Where is my parcel?" in question
+    # the card shows the phone masked
+    assert "*" in card.split("Телефон: ")[1].splitlines()[0]
+    # the next message goes into the same topic: no second topic
+    ann.send("It was due yesterday")
+    desk.run_outbox()
+    assert len(group.topics) == 1
+    assert "It was due yesterday" in topic_texts(harness.world, thread)[-1]
+    assert [m.status for m in user_messages(ann.user_id) if m.destination == "blinger"] == [SENT, SENT]
+
+
+def test_a_deleted_topic_is_made_again_and_the_message_is_not_lost(harness, desk, group):
+    ann = customer_asked_support(harness, desk, "Hello")
+    first = int(conversations.latest(ann.user_id).desk_ref)
+    harness.world.chats[GROUP].topics[first].deleted = True  # an operator deleted it in the group
+    ann.send("Are you there?")
+    desk.run_outbox()
+    second = int(conversations.latest(ann.user_id).desk_ref)
+    assert second != first
+    card, message = topic_texts(harness.world, second)
+    assert "admin inbox" in card or "админ-инбокс" in card
+    assert "Are you there?" in message
+
+
+def test_without_the_right_operators_are_told_once_and_the_message_waits_for_it(harness, desk, group):
+    from supportbot.config import get_config
+    from supportbot.support.destinations import Destinations
+    from supportbot.telegram.client import get_bot
+
+    group.can_manage_topics = False
+    ann = harness.user(100000001, language="en", first_name="Ann")
+    ann.send("/start")
+    ann.share_contact(CUSTOMER_PHONE)
+    ann.tap("💬 Ask a question")
+    ann.send("Hello")
+    with pytest.raises(DeliveryError, match="cannot manage topics"):
+        desk.run_outbox()
+    (stored,) = [m for m in user_messages(ann.user_id) if m.destination == "blinger"]
+    assert (stored.status, stored.attempts) == ("queued", 1)  # retried with the outbox's delays
+    # the retry (as the outbox makes it once the delay passed) fails again without telling again
+    deliver = Destinations(get_config(), get_bot(), album_settle=0)
+    with pytest.raises(DeliveryError, match="cannot manage topics"):
+        deliver(stored)
+    general = [m.text for m in harness.world.bot_messages(GROUP) if m.message_thread_id is None]
+    assert len(general) == 1
+    assert "администратором" in general[0]
+    # an admin gives the bot the right: the next try delivers it into a new topic
+    group.can_manage_topics = True
+    deliver(stored)
+    thread = int(conversations.latest(ann.user_id).desk_ref)
+    assert "Hello" in topic_texts(harness.world, thread)[-1]
