@@ -57,6 +57,8 @@ ROUTES: dict[str, str] = {
     "POST /v1/admin/broadcasts/{broadcast_id}/cancel": ADMIN,
     # Settings and operations.
     "GET /v1/admin/stats": ADMIN,
+    "GET /v1/admin/settings/business-hours": ADMIN,
+    "PUT /v1/admin/settings/business-hours": ADMIN,
     "GET /v1/admin/failed-updates": ADMIN,
     "POST /v1/admin/failed-updates/{update_id}/replay": ADMIN,
     # A person's data: export and erase (issue 23).

@@ -40,6 +40,7 @@ from supportbot_admin import (
     access,
     bans,
     broadcasts,
+    business_hours,
     canned,
     conversations,
     customers,
@@ -91,6 +92,7 @@ for area in (
     canned,
     triage,
     bans,
+    business_hours,
 ):
     app.include_router(area.router)
 

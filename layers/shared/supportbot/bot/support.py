@@ -28,6 +28,9 @@ Bans (``support/bans.py``): a banned customer's messages are stored as ever, in 
 (the inbox shows them), and never sent to the desk; the first one a ban holds back answers with
 the ban and its end, later ones get no answer at all.
 
+Business hours (``support/business_hours.py``): a conversation's first message outside them is
+confirmed with when operators are back, in ``TIME_ZONE`` (named); it reaches the desk as any other.
+
 Albums (``support/albums.py``, the collector the warehouse uses too): one stored message per album,
 posted to Blinger part by part, in order, once no part came for a moment. The customer gets one
 confirmation per album.
@@ -37,15 +40,16 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from statemachine import CONTACT, DOCUMENT, PHOTO, TEXT, Action, Button, Kind, Nav, Screen, State
 from supportbot.backend import NotFoundError
 from supportbot.bot.auth import GUEST_DIALOG, deps, guest, login
 from supportbot.bot.widgets import local_time
 from supportbot.i18n import Translator, translator
-from supportbot.support import bans, conversations
+from supportbot.support import bans, business_hours, conversations
 from supportbot.support.albums import collect
 from supportbot.support.files import MAX_DOWNLOAD, copy_from_telegram
 from supportbot.support.lifecycle import RefusedMove
@@ -87,6 +91,14 @@ class Sent:
 
 
 @dataclass(frozen=True)
+class Away:
+    """Marks a conversation's first message sent outside business hours: when operators are back
+    (None: the schedule never opens)."""
+
+    back: datetime | None
+
+
+@dataclass(frozen=True)
 class Closed:
     """Marks an update that found the dialog's conversation closed (its number)."""
 
@@ -114,7 +126,13 @@ def render_support(ctx: Context) -> Screen:
         until = local_time(banned.until.isoformat(), deps(ctx).config.time_zone)
         return Screen(t("support.banned", until=until), buttons)
     if any(isinstance(effect, Sent) for effect in ctx.effects):
-        return Screen(t("support.sent"), buttons)
+        away = next((effect for effect in ctx.effects if isinstance(effect, Away)), None)
+        if away is None:
+            return Screen(t("support.sent"), buttons)
+        zone = deps(ctx).config.time_zone
+        if away.back is None:
+            return Screen(t("support.away_unknown"), buttons)
+        return Screen(t("support.away", back=local_time(away.back.isoformat(), zone), zone=zone), buttons)
     number = ctx.params.get("number")
     if guest(ctx):
         text = t("support.intro_guest")
@@ -272,7 +290,10 @@ def forward(ctx: Context, parts: list[dict[str, Any]]) -> None:
     if item.status == BANNED:
         held_back(ctx, d.user.id, once)
         return
-    # One confirmation per album: the first part's.
+    # One confirmation per album: the first part's; a conversation's first message outside
+    # business hours is told when operators are back (it is queued for the desk all the same).
+    if first and live is None and not (schedule := business_hours.load()).is_open(now := datetime.now(UTC)):
+        ctx.emit(Away(schedule.next_open(now, ZoneInfo(d.config.time_zone))))
     ctx.emit(Sent() if first else KeepScreen())
 
 
