@@ -32,6 +32,7 @@ EXPORT_DESCRIPTION = (
 class Erased(BaseModel):
     erased: dict[str, int] = Field(description="Items deleted, per table")
     attachments: int = Field(description="Files deleted from the attachments bucket")
+    topics: int = Field(description="Topics deleted in the Telegram desk's support group")
     not_erased: list[str] = Field(description="What the bot cannot erase: ask there")
 
 

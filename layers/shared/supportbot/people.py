@@ -49,6 +49,7 @@ from pynamodb.models import Model
 
 from supportbot.backend.builtin import BackendItem, customer_key
 from supportbot.backend.phones import normalize_phone
+from supportbot.config import get_config
 from supportbot.notifications.store import BroadcastItem, PendingOrderItem, RecipientItem
 from supportbot.pacing import BucketItem, chat_scope
 from supportbot.storage.attributes import CompactJSONAttribute
@@ -455,6 +456,7 @@ def erase(found: Found, bucket: str | None) -> dict[str, Any]:
     """Delete everything found; the answer counts what went, per table, and names what cannot go.
 
     The session goes last: until then an erase cut short finds the phones again from it."""
+    topics, kept = _delete_topics(found.counted.get("conversations", []))
     erased: dict[str, int] = {}
     for store in reversed(STORES):
         for item in found.counted.get(store.name, []):
@@ -465,7 +467,50 @@ def erase(found: Found, bucket: str | None) -> dict[str, Any]:
                 batch.delete(store.model(*key))
         erased[store.name] = len(keys) + len(found.counted.get(store.name, []))
     removed = _delete_objects(bucket, sorted(found.attachments)) if bucket else 0
-    return {"erased": dict(reversed(erased.items())), "attachments": removed, "not_erased": list(NOT_ERASED)}
+    return {
+        "erased": dict(reversed(erased.items())),
+        "attachments": removed,
+        "topics": topics,
+        "not_erased": [*NOT_ERASED, *kept],
+    }
+
+
+def _delete_topics(held: list[Any]) -> tuple[int, list[str]]:
+    """The person's topics in the Telegram desk's support group (``deleteForumTopic``, their
+    messages with them), before the conversations that name them go. A topic already deleted in
+    the group counts as gone; one Telegram refuses is named in the answer, the rest still erased."""
+    config = get_config()
+    threads = sorted(
+        {
+            int(conversation.desk_ref)
+            for conversation in held
+            if isinstance(conversation, ConversationItem)
+            and conversation.desk == "telegram"
+            and str(conversation.desk_ref or "").isdigit()
+        }
+    )
+    if not threads or config.support_chat_id is None:
+        return 0, []
+    # Only an erase of a Telegram-desk customer needs the Bot API client.
+    from requests import RequestException
+    from telebot.apihelper import ApiTelegramException
+
+    from supportbot.support.telegram_desk import TOPIC_GONE, refused_for
+    from supportbot.telegram.client import get_bot
+
+    deleted, kept = 0, []
+    for thread in threads:
+        try:
+            get_bot().delete_forum_topic(config.support_chat_id, thread)
+        except ApiTelegramException as error:
+            if not refused_for(error, TOPIC_GONE):
+                kept.append(f"the support group's topic {thread}: Telegram refused ({error.description})")
+            continue
+        except RequestException as error:
+            kept.append(f"the support group's topic {thread}: Telegram unreachable ({type(error).__name__})")
+            continue
+        deleted += 1
+    return deleted, kept
 
 
 def _listed(bucket: str, prefix: str) -> Iterator[str]:

@@ -93,3 +93,41 @@ def test_without_the_right_operators_are_told_once_and_the_message_waits_for_it(
     deliver(stored)
     thread = int(conversations.latest(ann.user_id).desk_ref)
     assert "Hello" in topic_texts(harness.world, thread)[-1]
+
+
+def erase(user_id):
+    from supportbot import people
+    from tests.functional.support.conftest import BUCKET
+
+    return people.erase(people.find(people.by_telegram_id(user_id), BUCKET), BUCKET)
+
+
+def test_an_erase_deletes_the_persons_topics_with_their_messages(harness, desk, group):
+    ann = customer_asked_support(harness, desk, "Please forget me")
+    thread = int(conversations.latest(ann.user_id).desk_ref)
+    answer = erase(ann.user_id)
+    assert answer["topics"] == 1
+    assert group.topics[thread].deleted
+    in_topic = [m for m in harness.world.messages[GROUP].values() if m.message_thread_id == thread]
+    assert in_topic
+    assert all(m.deleted for m in in_topic)
+    assert not any("topic" in line for line in answer["not_erased"])
+
+
+def test_a_topic_already_gone_does_not_stop_the_erase(harness, desk, group):
+    ann = customer_asked_support(harness, desk, "Hello")
+    thread = int(conversations.latest(ann.user_id).desk_ref)
+    group.topics[thread].deleted = True  # deleted in the group before the erase
+    assert erase(ann.user_id)["topics"] == 0
+    assert conversations.latest(ann.user_id) is None  # the rest was erased
+
+
+def test_a_topic_telegram_refuses_to_delete_is_named_and_the_rest_erased(harness, desk, group):
+    ann = customer_asked_support(harness, desk, "Hello")
+    thread = int(conversations.latest(ann.user_id).desk_ref)
+    group.can_manage_topics = False
+    answer = erase(ann.user_id)
+    assert answer["topics"] == 0
+    assert any(f"topic {thread}" in line and "not enough rights" in line for line in answer["not_erased"])
+    assert not group.topics[thread].deleted
+    assert conversations.latest(ann.user_id) is None
