@@ -93,6 +93,7 @@ class Config:
     notifications_queue_url: str | None = None
     order_events_coalesce_seconds: int = 60
     broadcast_page_size: int = 50
+    spam_limit_per_minute: int = 20
     operator_key_secret: str | None = None
     # (name, value) of each X_PREVIOUS that is set: a tuple, so the configuration stays hashable
     previous_secrets: tuple[tuple[str, str], ...] = ()
@@ -170,6 +171,7 @@ class Config:
                 env, "ORDER_EVENTS_COALESCE_SECONDS", cls.order_events_coalesce_seconds
             ),
             broadcast_page_size=_positive_int(env, "BROADCAST_PAGE_SIZE", cls.broadcast_page_size),
+            spam_limit_per_minute=_positive_int(env, "SPAM_LIMIT_PER_MINUTE", cls.spam_limit_per_minute),
             operator_key_secret=secrets["OPERATOR_KEY_SECRET"],
         )
 

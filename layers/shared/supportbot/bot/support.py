@@ -30,6 +30,8 @@ the ban and its end, later ones get no answer at all.
 
 Business hours (``support/business_hours.py``): a conversation's first message outside them is
 confirmed with when operators are back, in ``TIME_ZONE`` (named); it reaches the desk as any other.
+Past ``SPAM_LIMIT_PER_MINUTE`` messages a minute the customer is asked once to slow down
+(``support/spam.py``); every message is still stored and queued, in order.
 
 Albums (``support/albums.py``, the collector the warehouse uses too): one stored message per album,
 posted to Blinger part by part, in order, once no part came for a moment. The customer gets one
@@ -49,7 +51,7 @@ from supportbot.backend import NotFoundError
 from supportbot.bot.auth import GUEST_DIALOG, deps, guest, login
 from supportbot.bot.widgets import local_time
 from supportbot.i18n import Translator, translator
-from supportbot.support import bans, business_hours, conversations
+from supportbot.support import bans, business_hours, conversations, spam
 from supportbot.support.albums import collect
 from supportbot.support.files import MAX_DOWNLOAD, copy_from_telegram
 from supportbot.support.lifecycle import RefusedMove
@@ -99,6 +101,11 @@ class Away:
 
 
 @dataclass(frozen=True)
+class SlowDown:
+    """Marks the first message past ``SPAM_LIMIT_PER_MINUTE`` in a minute: asked to slow down."""
+
+
+@dataclass(frozen=True)
 class Closed:
     """Marks an update that found the dialog's conversation closed (its number)."""
 
@@ -125,6 +132,8 @@ def render_support(ctx: Context) -> Screen:
     if banned is not None:
         until = local_time(banned.until.isoformat(), deps(ctx).config.time_zone)
         return Screen(t("support.banned", until=until), buttons)
+    if any(isinstance(effect, SlowDown) for effect in ctx.effects):
+        return Screen(t("support.slow_down"), buttons)
     if any(isinstance(effect, Sent) for effect in ctx.effects):
         away = next((effect for effect in ctx.effects if isinstance(effect, Away)), None)
         if away is None:
@@ -294,6 +303,8 @@ def forward(ctx: Context, parts: list[dict[str, Any]]) -> None:
     # business hours is told when operators are back (it is queued for the desk all the same).
     if first and live is None and not (schedule := business_hours.load()).is_open(now := datetime.now(UTC)):
         ctx.emit(Away(schedule.next_open(now, ZoneInfo(d.config.time_zone))))
+    if spam.too_fast(d.user.id, message.message_id, d.config.spam_limit_per_minute):
+        ctx.emit(SlowDown())
     ctx.emit(Sent() if first else KeepScreen())
 
 
