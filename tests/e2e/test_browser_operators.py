@@ -223,9 +223,16 @@ def test_an_operator_bans_a_customer_from_the_inbox_and_unbans_them(
     chat.send(f"Ответьте! {marker}")
     expect(chat.bot_says(told)).to_have_count(1)
     chat.send(f"АУ {marker}")
-    # THEN the inbox shows both, marked banned (kept, not sent to support)
-    item.click()
+    # THEN the inbox shows both, marked banned (kept, not sent to support). Nothing in the chat
+    # confirms the second (she was told once), so the thread is opened again until it is stored.
     held = operator.thread_message.filter(has_text=f"АУ {marker}")
+    for _ in range(20):
+        item.click()
+        try:
+            held.wait_for(timeout=1000)
+            break
+        except sync_api.TimeoutError:
+            continue
     expect(held).to_have_attribute("data-status", "banned")
     expect(held).to_contain_text("banned, not sent to support")
     expect(operator.thread_message.filter(has_text=f"Ответьте! {marker}")).to_have_attribute(
