@@ -30,8 +30,8 @@ the ban and its end, later ones get no answer at all.
 
 Business hours (``support/business_hours.py``): a conversation's first message outside them is
 confirmed with when operators are back, in ``TIME_ZONE`` (named); it reaches the desk as any other.
-Past ``SPAM_LIMIT_PER_MINUTE`` messages a minute the customer is asked once to slow down
-(``support/spam.py``); every message is still stored and queued, in order.
+Past ``SPAM_LIMIT_PER_MINUTE`` messages a minute the customer is asked once a burst to slow down
+(``support/spam.py``, counted in the session); every message is still stored and queued, in order.
 
 Albums (``support/albums.py``, the collector the warehouse uses too): one stored message per album,
 posted to Blinger part by part, in order, once no part came for a moment. The customer gets one
@@ -102,7 +102,7 @@ class Away:
 
 @dataclass(frozen=True)
 class SlowDown:
-    """Marks the first message past ``SPAM_LIMIT_PER_MINUTE`` in a minute: asked to slow down."""
+    """Marks the first message of a burst past ``SPAM_LIMIT_PER_MINUTE``: asked to slow down."""
 
 
 @dataclass(frozen=True)
@@ -303,7 +303,10 @@ def forward(ctx: Context, parts: list[dict[str, Any]]) -> None:
     # business hours is told when operators are back (it is queued for the desk all the same).
     if first and live is None and not (schedule := business_hours.load()).is_open(now := datetime.now(UTC)):
         ctx.emit(Away(schedule.next_open(now, ZoneInfo(d.config.time_zone))))
-    if spam.too_fast(d.user.id, message.message_id, d.config.spam_limit_per_minute):
+    ctx.user_data[spam.KEY], slow = spam.too_fast(
+        ctx.user_data.get(spam.KEY), message.date, d.config.spam_limit_per_minute
+    )
+    if slow:
         ctx.emit(SlowDown())
     ctx.emit(Sent() if first else KeepScreen())
 

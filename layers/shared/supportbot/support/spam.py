@@ -2,51 +2,28 @@
 once to slow down. Nothing is dropped: every message is stored and queued as ever, and the outbox
 delivers them in order, paced (``pacing.py``); this only tells the customer.
 
-A minute is a calendar minute (UTC): the item ``U#<user>`` / ``SPAM#<YYYYmmddHHMM>`` holds the set
-of the Telegram message ids seen in it, so a re-run of the same update (a lost session race) adds
-nothing, and ``told`` is set by a conditional update once: the first message past the limit is
-the one answered, once per minute of a burst. Items expire with DynamoDB's TTL after an hour.
+The count lives in the user's session (``ctx.user_data["spam"]``), which every update already reads
+and saves: it costs no request, and a session race re-runs the handler on the winner's save, so no
+message counts twice. It is ``[minute, count, told]``: the calendar minute (UTC, of Telegram's
+``date``) being counted, its messages so far, and the last minute of a burst the customer was told
+in. A burst goes on while each minute is past the limit or follows one that was: told once.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+KEY = "spam"
 
-from pynamodb.attributes import TTLAttribute, UnicodeAttribute, UnicodeSetAttribute
-from pynamodb.exceptions import UpdateError
-from pynamodb.models import Model
-
-from supportbot.storage.conditions import condition_failed
-from supportbot.storage.tables import TableName
-from supportbot.support.messages import user_key
-
-KEEP = timedelta(hours=1)
+Window = list[int | None]
 
 
-class BurstItem(Model):
-    class Meta:
-        table_name = TableName("conversations_table")
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
-    seen = UnicodeSetAttribute(null=True)
-    told = UnicodeAttribute(null=True)  # the message id the customer was asked to slow down by
-    expires_at = TTLAttribute(null=True)
-
-
-def too_fast(user_id: int, message_id: int, limit: int, now: datetime | None = None) -> bool:
-    """Count ``message_id`` in its minute; True for the one message to answer with "slow down"."""
-    moment = now or datetime.now(UTC)
-    item = BurstItem(user_key(user_id), f"SPAM#{moment.astimezone(UTC):%Y%m%d%H%M}")
-    item.update(actions=[BurstItem.seen.add({str(message_id)}), BurstItem.expires_at.set(moment + KEEP)])
-    if len(item.seen or ()) <= limit:
-        return False
-    if item.told is not None:
-        return item.told == str(message_id)  # a re-run of the update that was answered
-    try:
-        item.update(actions=[BurstItem.told.set(str(message_id))], condition=BurstItem.told.does_not_exist())
-    except UpdateError as error:
-        if not condition_failed(error):
-            raise
-        return False
-    return True
+def too_fast(window: Window | None, sent_at: int, limit: int) -> tuple[Window, bool]:
+    """Count a message sent at ``sent_at`` (epoch seconds): the new window, and True for the one
+    message to answer with "slow down"."""
+    counted, count, told = window or (None, 0, None)
+    # A late, older update counts in the minute being counted: the window never goes back.
+    minute = sent_at // 60 if counted is None else max(sent_at // 60, counted)
+    count = (count or 0) + 1 if minute == counted else 1
+    if count <= limit:
+        return [minute, count, told], False
+    burst_goes_on = told is not None and told >= minute - 1
+    return [minute, count, minute], not burst_goes_on
