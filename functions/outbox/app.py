@@ -21,9 +21,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from supportbot import metrics
 from supportbot.config import Config, PerConfig
 from supportbot.redact import protect
-from supportbot.support.blinger_echo import echo_undelivered
 from supportbot.support.destinations import Destinations
 from supportbot.support.outbox import HeldBack, OutboxConsumer, OutboxRecord
+from supportbot.support.surfaces import report_undelivered
 from supportbot.telegram.client import get_bot
 
 logger = protect(Logger())  # no secret or full phone number in its lines
@@ -31,8 +31,8 @@ processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 
 
 def make_consumer(config: Config) -> OutboxConsumer:
-    # What Telegram refuses for good is reported where it was written (an echo into Blinger).
-    report = functools.partial(echo_undelivered, config)
+    # What Telegram refuses for good is reported where it was written (Blinger, the desk topic).
+    report = functools.partial(report_undelivered, config)
     return OutboxConsumer(config, Destinations(config, get_bot()), undelivered=report)
 
 

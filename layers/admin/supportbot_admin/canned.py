@@ -198,28 +198,14 @@ def delete_reply(reply_id: ReplyId) -> Response[None]:
     return Response(204)
 
 
-def customer_values(conversation: ConversationItem) -> dict[str, str]:
-    """The placeholders' values for a conversation: the customer's name and the order it is about."""
-    values: dict[str, str] = {}
-    name = (conversation.customer or {}).get("name")
-    number = (conversation.order or {}).get("number")
-    if name:
-        values["name"] = str(name)
-    if number:
-        values["order"] = str(number)
-    return values
-
-
 def render(reply_id: str, conversation: ConversationItem, language: str) -> str:
     """The canned reply as this customer gets it (Telegram HTML), or 422 saying what is missing."""
     item = store.get_reply(reply_id)
     if item is None:
         raise FieldError(("body", "canned_id"), f"no canned reply {reply_id}")
-    text = store.localized(item, language).text
-    values = customer_values(conversation)
-    missing = [name for name in store.placeholders(text) if name not in values]
-    if missing:
+    try:
+        return store.render(item, conversation, language)
+    except store.MissingValue as missing:
         raise FieldError(
-            ("body", "canned_id"), f"this customer has no known {{{missing[0]}}}: write the reply yourself"
-        )
-    return store.fill(text, values)
+            ("body", "canned_id"), f"this customer has no known {{{missing.name}}}: write the reply yourself"
+        ) from None

@@ -39,7 +39,7 @@ from supportbot.support.messages import (
     load_message,
     user_key,
 )
-from supportbot.support.surfaces import close_conversation, notify_ticket, tell_customer
+from supportbot.support.surfaces import close_conversation, notify_ticket, reopen_conversation, tell_customer
 from supportbot.support.tickets import TICKETS_INDEX_KEY, TicketItem
 from supportbot.support.triage import ASSIGNEE_PATTERN, TAG_PATTERN
 from supportbot_admin import canned, pages
@@ -441,7 +441,7 @@ def close(conversation_id: ConversationId) -> Conversation:
 )
 def reopen(conversation_id: ConversationId) -> Conversation:
     # Refused (not closed, or the customer has another open one): 409.
-    return conversation_out(conversations.reopen(find_conversation(conversation_id)))
+    return conversation_out(reopen_conversation(get_config(), find_conversation(conversation_id)))
 
 
 @router.get(

@@ -24,6 +24,7 @@ from pynamodb.attributes import JSONAttribute, UnicodeAttribute, UTCDateTimeAttr
 from pynamodb.models import Model
 
 from supportbot.content import translations_of
+from supportbot.support.conversations import ConversationItem
 
 PARTITION = "canned"
 PLACEHOLDERS = ("name", "order")
@@ -57,6 +58,37 @@ def placeholders(text: str) -> list[str]:
 def fill(text: str, values: Mapping[str, str]) -> str:
     """The text with each placeholder replaced by its value, escaped (every one must be given)."""
     return _PLACEHOLDER.sub(lambda match: html.escape(values[match.group(1)], quote=False), text)
+
+
+class MissingValue(Exception):
+    """The reply names a placeholder this customer has no value for."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+def customer_values(conversation: ConversationItem) -> dict[str, str]:
+    """The placeholders' values for a conversation: the customer's name and the order it is about."""
+    values: dict[str, str] = {}
+    name = (conversation.customer or {}).get("name")
+    number = (conversation.order or {}).get("number")
+    if name:
+        values["name"] = str(name)
+    if number:
+        values["order"] = str(number)
+    return values
+
+
+def render(item: CannedReplyItem, conversation: ConversationItem, language: str) -> str:
+    """The reply as this customer gets it (Telegram HTML), in their language; MissingValue names
+    a placeholder without a value (the admin inbox and the Telegram desk send nothing then)."""
+    text = localized(item, language).text
+    values = customer_values(conversation)
+    missing = [name for name in placeholders(text) if name not in values]
+    if missing:
+        raise MissingValue(missing[0])
+    return fill(text, values)
 
 
 def localized(item: CannedReplyItem, language: str) -> Localized:

@@ -12,8 +12,9 @@ Where a person's data is (keys: docs/ARCHITECTURE.md, "Data" and "A person's dat
   ``Phones`` index finds every account that logged in with it;
 - Conversations table: their partition ``U#<id>`` (conversations with their ratings, the live
   pointer, messages, tickets), and the items outside it that name them: each conversation's owner
-  pointer ``CONV#<number>``, each ticket's pointers ``TICKET#<ref>`` / ``TICKET#<number>`` (read
-  from the conversations and tickets found), and the exactly-once markers ``IN#<key>`` whose
+  pointer ``CONV#<number>``, each Telegram-desk topic's pointer ``TOPIC#<chat>#<thread>``, each
+  ticket's pointers ``TICKET#<ref>`` / ``TICKET#<number>`` (read from the conversations and tickets
+  found), and the exactly-once markers ``IN#<key>`` whose
   ``ref`` is one of their messages, whose ``value`` is one of their tickets or whose key names
   them (``tg:<id>:…``, ``ticket:<id>:…``): one Scan of the table's ``IN#`` items, the only Scan of
   a big table (an erase is rare; the markers have no index and live 30 days);
@@ -57,7 +58,7 @@ from supportbot.storage.conditions import condition_failed, transaction_conflict
 from supportbot.storage.failed_updates import FailedUpdateItem
 from supportbot.storage.sessions import SessionItem, sessions_with_phone
 from supportbot.storage.transactions import transaction
-from supportbot.support import conversations, files, once, tickets
+from supportbot.support import conversations, desk_topics, files, once, tickets
 from supportbot.support.conversations import ConversationItem
 from supportbot.support.messages import MarkerItem, MessageItem, user_key
 from supportbot.support.tickets import TicketItem
@@ -205,6 +206,7 @@ class Conversations(Store):
                 if c.rating is not None and c.rated_at is not None
             )
             found.add(self.name, [(conversations.owner_key(int(c.number)), "-") for c in held])
+            found.add(self.name, desk_topics.pointers_of(held, get_config().support_chat_id))
             messages = list(MessageItem.query(pk, MessageItem.sk.startswith("M#")))
             found.add(self.name, _pk_sk(messages), "messages", messages)
             message_sks.update(str(m.sk) for m in messages)

@@ -25,7 +25,7 @@ from supportbot.bot.machine import build_machine
 from supportbot.bot.notifications import NOTIFICATIONS_OFF
 from supportbot.bot.privacy import EraseMe
 from supportbot.bot.support import SUPPORT, relay_edit
-from supportbot.config import Config, PerConfig
+from supportbot.config import Config, PerConfig, get_config
 from supportbot.content import ContentStore, get_content_store
 from supportbot.i18n import Translator, pick_language, translator
 from supportbot.storage.sessions import (
@@ -36,6 +36,7 @@ from supportbot.storage.sessions import (
     load_session,
     save_session,
 )
+from supportbot.support.desk_inbound import is_desk_update, process_desk_update
 from supportbot.support.rating_press import handle_rating_press, is_rating_press
 from supportbot.support.warehouse import is_group_update, process_group_update
 from supportbot.telegram.client import get_bot
@@ -261,9 +262,13 @@ def user_id_of(update: dict[str, Any]) -> int | None:
 
 
 def dispatch(update: types.Update, replay: bool = False) -> dict[str, Any] | None:
-    """Handle a parsed, well-formed update (the webhook's and the admin's replay): the warehouse
-    group's by the warehouse, never by the customers' state machine; every other by the pipeline."""
+    """Handle a parsed, well-formed update (the webhook's and the admin's replay): the Telegram
+    desk's support group's by the desk, any other group's by the warehouse, never by the customers'
+    state machine; every other by the pipeline."""
     if is_group_update(update):
+        config = get_config()
+        if is_desk_update(config, update):
+            return process_desk_update(update)
         return process_group_update(update)
     return get_processor().process(update, replay=replay)
 

@@ -43,16 +43,16 @@ class SupportDesk:
         """Deliver everything the outbox queue holds, as the outbox function's event source
         mapping would (what fails stays in the queue); returns how many were delivered."""
         from supportbot.config import get_config
-        from supportbot.support.blinger_echo import echo_undelivered
         from supportbot.support.destinations import Destinations
         from supportbot.support.outbox import OutboxConsumer, OutboxRecord
+        from supportbot.support.surfaces import report_undelivered
         from supportbot.telegram.client import get_bot
 
         sqs = boto3.client("sqs")
         config = get_config()
         # No wait for albums here: the tests send every part before the outbox runs. What fails
         # for good is reported as the function reports it (functions/outbox/app.py).
-        report = functools.partial(echo_undelivered, config)
+        report = functools.partial(report_undelivered, config)
         destinations = Destinations(config, get_bot(), album_settle=0)
         consumer = OutboxConsumer(config, destinations, client=sqs, undelivered=report)
         delivered = 0

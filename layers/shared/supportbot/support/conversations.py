@@ -51,6 +51,7 @@ from supportbot.storage.tables import TableName
 from supportbot.storage.transactions import transaction
 from supportbot.support.lifecycle import Lifecycle, RefusedMove
 from supportbot.support.messages import (
+    COPY,
     CUSTOMER,
     CUSTOMER_ROLE,
     NOTICE_ROLE,
@@ -469,14 +470,14 @@ def preview_of(item: MessageItem) -> str:
     """Plain text of the message's first part, for the inbox (Telegram HTML stripped from what we
     send a customer; what a customer writes is plain text already)."""
     for part in item.parts:
-        if part.kind == "text" and part.text:
+        if part.kind in ("text", COPY) and part.text:
             text = str(part.text)
             if item.destination == CUSTOMER:
                 text = plain_text(text)
             return " ".join(text.split())[:PREVIEW_CHARS]
         if part.kind == "image":
             return "📷 " + (str(part.text or ""))[: PREVIEW_CHARS - 2]
-        if part.kind == "file":
+        if part.kind in ("file", COPY):
             return "📎 " + str(part.file_name or part.text or "")[: PREVIEW_CHARS - 2]
     return ""
 

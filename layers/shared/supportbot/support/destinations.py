@@ -25,11 +25,23 @@ from telebot import TeleBot, types
 from telebot.apihelper import ApiTelegramException
 
 from supportbot.config import Config
+from supportbot.i18n import translator
 from supportbot.pacing import Pacer, PacingContendedError, chat_rate, chat_scope
 from supportbot.storage.sessions import bot_blocked, mark_bot_blocked
 from supportbot.support.blinger_ids import blinger_client_id
+from supportbot.support.desk_topics import apply_status
 from supportbot.support.files import presigned_url
-from supportbot.support.messages import BLINGER, CLOSE, CUSTOMER, ECHO, WAREHOUSE, MessageItem, Part
+from supportbot.support.messages import (
+    BLINGER,
+    CLOSE,
+    COPY,
+    CUSTOMER,
+    ECHO,
+    TOPIC,
+    WAREHOUSE,
+    MessageItem,
+    Part,
+)
 from supportbot.support.outbox import DeliveryError, HeldBack, PermanentDeliveryError
 from supportbot.support.telegram_desk import TOPIC_GONE, TelegramDesk, refused_for
 from supportbot.telegram.replies import inline_markup
@@ -216,7 +228,23 @@ class Destinations:
         # The message's buttons go with its last part (a long text arrives as several).
         last = index == len(item.parts) - 1
         markup = inline_markup((item.context or {}).get("buttons") or []) if last else None
-        if part.kind == "text":
+        if part.kind == COPY:
+            self._telegram(
+                lambda: self.bot.copy_message(
+                    chat_id,
+                    int(part.from_chat),
+                    int(part.message_id),
+                    reply_markup=markup,
+                    message_thread_id=thread,
+                )
+            )
+        elif part.kind == TOPIC:
+            if thread is None:
+                raise PermanentDeliveryError("a topic's status is only shown in the Telegram desk")
+            apply_status(
+                self.bot, chat_id, thread, item, self._telegram, translator(self.config.default_language)
+            )
+        elif part.kind == "text":
             self._telegram(
                 lambda: self.bot.send_message(
                     chat_id, part.text, parse_mode="HTML", reply_markup=markup, message_thread_id=thread

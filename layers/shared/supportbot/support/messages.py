@@ -38,6 +38,11 @@ KINDS = ("text", "image", "file")
 ECHO = "echo_outgoing"
 # Not content: an instruction to the destination (Blinger's REST call that closes its conversation).
 CLOSE = "close"
+# A Telegram message copied as it is (``copyMessage``, nothing downloaded): ``from_chat`` and
+# ``message_id`` name it, ``text`` is its text or caption as Telegram HTML, ``file_name`` what it is.
+COPY = "copy"
+# Not content: the Telegram desk's topic shows its conversation's status (``desk_topics.py``).
+TOPIC = "topic"
 # What a message does to its conversation (conversations.summarize): a customer's message to
 # support, an operator's answer, or a notice (ticket news, rating requests, warehouse traffic).
 CUSTOMER_ROLE, OPERATOR_ROLE, NOTICE_ROLE = "customer", "operator", "notice"
@@ -52,6 +57,8 @@ class Part(MapAttribute[str, Any]):
     file_url = UnicodeAttribute(null=True)  # a URL given to us (e.g. an operator's image in Blinger)
     file_id = UnicodeAttribute(null=True)  # a Telegram file_id we can resend
     file_name = UnicodeAttribute(null=True)
+    from_chat = NumberAttribute(null=True)  # a copy's source chat
+    message_id = NumberAttribute(null=True)  # a copy's source message
 
 
 class MessageItem(Model):
@@ -129,7 +136,7 @@ def new_message_item(
     moment = now or datetime.now(UTC)
     msg_id = secrets.token_hex(8)
     for part in message.parts:
-        if part.get("kind") not in (*KINDS, CLOSE):
+        if part.get("kind") not in (*KINDS, CLOSE, COPY, TOPIC):
             raise ValueError(f"part kind must be one of {KINDS}, not {part.get('kind')!r}")
     return MessageItem(
         user_key(message.user_id),

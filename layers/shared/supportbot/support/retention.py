@@ -7,7 +7,8 @@ pushes it at no write of its own. Its messages carry no TTL of their own, which 
 to each of them at every push: they go with their conversation. Once DynamoDB's TTL deleted the
 conversation, the table's stream hands that deletion to ``functions/retention`` (its event source
 filters TTL's own deletions of ``C#`` items: nothing else invokes it), and :func:`expired` takes
-what the conversation leaves: it out of the counters, its owner and live pointers, its messages.
+what the conversation leaves: it out of the counters, its owner, live and topic pointers, its
+messages.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from datetime import UTC, datetime
 
 from pynamodb.exceptions import TransactWriteError
 
+from supportbot.config import get_config
 from supportbot.storage.conditions import condition_failed, transaction_conflict
 from supportbot.storage.transactions import transaction
-from supportbot.support import conversations, once
+from supportbot.support import conversations, desk_topics, once
 from supportbot.support.conversations import ConversationItem
 from supportbot.support.messages import MarkerItem, MessageItem, user_key
 
@@ -38,6 +40,8 @@ def expired(old: ConversationItem) -> int:
                 write.save(once.marker(key, now), condition=once.fresh(now))
                 conversations.count(write, **conversations.taken_out(old))
                 write.delete(MarkerItem(conversations.owner_key(number), "-"))
+                for pointer in desk_topics.pointers_of([old], get_config().support_chat_id):
+                    write.delete(MarkerItem(*pointer))
                 if live:
                     write.delete(
                         MarkerItem(user_key(user_id), conversations.LIVE_SK),

@@ -10,7 +10,10 @@ repeated event tells nobody twice:
   thread gets a line asking the operator to close it;
 - a ticket moves: the customer is told in their language;
 - whatever the customer is told outside Blinger (admin replies, ticket notices) is echoed into
-  Blinger's thread when Blinger is the desk (``blinger_echo.py``).
+  Blinger's thread when Blinger is the desk (``blinger_echo.py``);
+- with the Telegram desk, a close or a reopen shows in the conversation's topic (its name, closed
+  or open: ``desk_topics.py``), and an operator's message from the topic that Telegram refused is
+  reported there with the reason (``report_undelivered``, as Blinger's are echoed into its thread).
 """
 
 from __future__ import annotations
@@ -21,9 +24,9 @@ from supportbot.config import Config
 from supportbot.i18n import translator
 from supportbot.storage.sessions import customer_language
 from supportbot.support import conversations
-from supportbot.support.blinger_echo import echo_to_blinger
+from supportbot.support.blinger_echo import echo_to_blinger, echo_undelivered
 from supportbot.support.conversations import ConversationItem
-from supportbot.support.messages import BLINGER, CLOSE, CUSTOMER, NOTICE_ROLE, MessageItem, NewMessage
+from supportbot.support.messages import BLINGER, CLOSE, CUSTOMER, NOTICE_ROLE, TOPIC, MessageItem, NewMessage
 from supportbot.support.outbox import enqueue
 from supportbot.support.rating import rating_buttons
 from supportbot.support.tickets import TicketItem
@@ -70,7 +73,64 @@ def close_conversation(
     )
     if not from_blinger and config.support_desk == "blinger":
         tell_blinger_closed(config, closed, by)
+    show_topic_status(config, closed)
     return closed
+
+
+def reopen_conversation(config: Config, conversation: ConversationItem) -> ConversationItem:
+    """Reopen through the lifecycle (RefusedMove when it is not closed, or the customer has
+    another live one), then show it in the Telegram desk's topic."""
+    reopened = conversations.reopen(conversation)
+    show_topic_status(config, reopened)
+    return reopened
+
+
+def show_topic_status(config: Config, conversation: ConversationItem) -> MessageItem | None:
+    """Queue the conversation's new status to its topic when the Telegram desk has one for it
+    (``desk_topics.apply_status``), once per version of the conversation."""
+    if config.support_desk != "telegram" or not conversation.desk_ref:
+        return None
+    part = {"kind": TOPIC, "text": str(conversation.status)}
+    return tell_desk(
+        config, conversation, part, once=f"out:topic:{conversation.ref}:v{int(conversation.version)}"
+    )
+
+
+def tell_desk(
+    config: Config,
+    conversation: ConversationItem,
+    part: dict[str, Any],
+    once: str | None,
+    buttons: list[list[dict[str, str]]] | None = None,
+) -> MessageItem:
+    """A line for the operators into the conversation's thread at the desk (its topic in the
+    Telegram desk), through the outbox: paced with the desk's other posts; it moves nothing."""
+    context: dict[str, Any] = {"buttons": buttons} if buttons else {}
+    message = NewMessage(
+        int(conversation.user_id),
+        BLINGER,
+        [part],
+        context,
+        role=NOTICE_ROLE,
+        conversation=int(conversation.number),
+    )
+    return enqueue(config, message, once=once)
+
+
+def report_undelivered(config: Config, item: MessageItem, reason: str) -> MessageItem | None:
+    """Tell the operators where they wrote that their message did not reach the customer, why:
+    an echo in Blinger's thread, a line in the Telegram desk's topic. The admin inbox shows its own
+    undelivered messages with their reason, as it shows every stored message's status."""
+    if (item.context or {}).get("via") != "telegram":
+        return echo_undelivered(config, item, reason)
+    conversation = conversations.get(int(item.user_id), int(item.conversation or 0))
+    if conversation is None:
+        return None
+    t = translator(config.default_language)  # read by operators
+    text = t("support.not_delivered", reason=reason)
+    return tell_desk(
+        config, conversation, {"kind": "text", "text": text}, once=f"out:undelivered:{item.msg_id}"
+    )
 
 
 def tell_blinger_closed(config: Config, conversation: ConversationItem, by: str) -> MessageItem:

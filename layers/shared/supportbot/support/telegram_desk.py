@@ -11,6 +11,7 @@ past ``OUTBOX_MAX_ATTEMPTS``, shown in the admin inbox), never dropped.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -21,10 +22,10 @@ from telebot.apihelper import ApiTelegramException
 from supportbot.config import Config
 from supportbot.i18n import translator
 from supportbot.redact import mask_phone
-from supportbot.support import conversations, once
+from supportbot.support import conversations, desk_topics, once
 from supportbot.support.conversations import ConversationItem
 from supportbot.support.messages import MessageItem
-from supportbot.support.outbox import DeliveryError, PermanentDeliveryError
+from supportbot.support.outbox import DeliveryError, HeldBack, PermanentDeliveryError
 
 TOPIC_NAME_MAX = 128  # Telegram's limit on a topic's name
 NO_RIGHTS = ("not enough rights", "CHAT_ADMIN_REQUIRED")
@@ -101,7 +102,7 @@ class TelegramDesk:
             ) from error
         thread = int(created.message_thread_id)
         # Stored before the card is posted: a retry never makes a second topic.
-        conversations.assign(conversation, None, str(thread))
+        desk_topics.link(conversation, self.chat_id, thread)
         lines = [card(conversation, context, self.t)]
         if gone:
             lines.append(self.t.raw("desk.topic_recreated"))
@@ -110,9 +111,14 @@ class TelegramDesk:
         return thread
 
     def tell_no_rights(self) -> None:
-        """Once (a marker per group), in General: what the bot needs."""
-        try:
-            once.marker(f"desk:no-rights:{self.chat_id}").save(condition=once.fresh())
-        except PutError:
+        """Once (a marker per group), in General: what the bot needs. Marked once sent, so a
+        notice Telegram did not take is tried again with the message's next attempt."""
+        key = f"desk:no-rights:{self.chat_id}"
+        if once.claimed(key) is not None:
             return  # told already (within the marker's 30 days)
-        self.call(lambda: self.bot.send_message(self.chat_id, self.t.raw("desk.no_rights")))
+        try:
+            self.call(lambda: self.bot.send_message(self.chat_id, self.t.raw("desk.no_rights")))
+        except (DeliveryError, PermanentDeliveryError, HeldBack):
+            return  # not told: tried again with the message's next attempt
+        with contextlib.suppress(PutError):  # two deliveries told at once: marked by the other
+            once.marker(key).save(condition=once.fresh())

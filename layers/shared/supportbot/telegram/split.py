@@ -143,7 +143,9 @@ def split_parts(parts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for part in parts:
         text = part.get("text")
-        if part.get("kind") == "text" and text:
+        if part.get("kind") in ("copy", "topic"):
+            out.append(part)  # a copy is one Telegram message as it is; a topic's status no message
+        elif part.get("kind") == "text" and text:
             out.extend({**part, "text": piece} for piece in split_html(text))
         elif text and visible_length(text) > MAX_CAPTION:
             out.append({**part, "text": None})
