@@ -3,13 +3,15 @@
     PYTHONPATH=.:layers/shared .venv/bin/python -m infra.localstack [--port 3000] [--telegram-port 8081]
                                                                     [--blinger-port 8082] [--moto-port 5000]
                                                                     [--state-dir DIR] [--fresh] [--no-rate-limits]
+                                                                    [--schedule-seconds N]
 
 Prints the URLs and "ready in N s", then runs until Ctrl-C (SIGINT) or SIGTERM, which stop
 everything and exit 0. Data (tables, buckets, the sandbox's chats, the Blinger console's
 conversations) is kept in ``--state-dir`` across restarts; ``--fresh`` starts clean. The sandbox
-answers 429 over Telegram's flood limits as Telegram does; ``--no-rate-limits`` turns that off. With
-``TELEGRAM_BOT_TOKEN`` in the environment the sandbox is replaced by the real Telegram,
-long-polled (``TELEGRAM_API_URL`` chooses another Bot API server).
+answers 429 over Telegram's flood limits as Telegram does; ``--no-rate-limits`` turns that off.
+Scheduled functions (the auto-close) run on timers of their template's periods, or every
+``--schedule-seconds``. With ``TELEGRAM_BOT_TOKEN`` in the environment the sandbox is replaced by
+the real Telegram, long-polled (``TELEGRAM_API_URL`` chooses another Bot API server).
 """
 
 from __future__ import annotations
@@ -49,6 +51,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_false",
         help="the sandbox answers no 429 for Telegram's flood limits (make run RATE_LIMITS=0)",
     )
+    parser.add_argument(
+        "--schedule-seconds",
+        type=float,
+        default=None,
+        help="run the scheduled functions this often instead of their template's periods",
+    )
     return parser.parse_args(argv)
 
 
@@ -73,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         state_dir=args.state_dir,
         fresh=args.fresh,
         rate_limits=args.rate_limits,
+        schedule_seconds=args.schedule_seconds,
     )
     try:
         stack.start()

@@ -6,8 +6,9 @@ previous run replayed into them and recording resumed: `persistence`), then the 
 ``os.environ`` before ``supportbot`` reads its configuration, then demo data (on a first start
 only: restored data is kept as it was), ``make migrate``'s step (on restored data too, written
 maybe by an earlier version; the same code runs as on a deployed stack), the handlers (imported
-now, so the first chat message is not a cold start), the API, the queue pollers, and last the
-webhook, because setting it starts deliveries to the API.
+now, so the first chat message is not a cold start), the API, the queue pollers, the timers of the
+scheduled functions (`schedules`), and last the webhook, because setting it starts deliveries to
+the API.
 
 Stopping is the reverse, with the queues drained in between: no more updates are delivered, the
 pollers handle what is queued (the sandbox and the console still answer the deliveries), then the
@@ -29,6 +30,7 @@ from infra.localstack.api import LocalApi
 from infra.localstack.aws import MotoServer, apply_environment, aws_environment, client, create_resources
 from infra.localstack.lambdas import LocalFunction, add_import_paths
 from infra.localstack.persistence import LocalState
+from infra.localstack.schedules import Timer, start_timers
 from infra.localstack.sqs_poller import QueuePoller, drain, start_pollers
 from infra.localstack.telegram import LOCAL_TOKEN, WAREHOUSE_CHAT_ID, RealTelegramPoller, Sandbox
 from infra.localstack.template_model import (
@@ -49,7 +51,7 @@ BLINGER_CHANNEL_ID = "telegram"
 DRAIN_SECONDS = 10.0  # how long stopping waits for queued messages to be handled
 
 
-LOCAL_TUNABLES = ("ORDER_EVENTS_COALESCE_SECONDS", "BROADCAST_PAGE_SIZE")
+LOCAL_TUNABLES = ("ORDER_EVENTS_COALESCE_SECONDS", "BROADCAST_PAGE_SIZE", "AUTO_CLOSE_HOURS")
 
 
 @dataclass
@@ -90,10 +92,12 @@ class LocalStack:
         state_dir: Path | None = None,
         fresh: bool = False,
         rate_limits: bool = True,
+        schedule_seconds: float | None = None,
     ) -> None:
         """``state_dir``: keep data across restarts there (`persistence`); None keeps nothing.
         ``fresh``: forget what ``state_dir`` holds first. ``rate_limits``: the sandbox answers 429
-        over Telegram's flood limits (``infra/botapi/limits.py``)."""
+        over Telegram's flood limits (``infra/botapi/limits.py``). ``schedule_seconds``: run the
+        scheduled functions this often instead of their template's periods (`schedules`)."""
         self.ports = ports or Ports()
         self.template_path = template_path
         self.real_token = real_token
@@ -106,6 +110,8 @@ class LocalStack:
         self.blinger: Any = None
         self.api: LocalApi | None = None
         self.pollers: list[QueuePoller] = []
+        self.timers: list[Timer] = []
+        self.schedule_seconds = schedule_seconds
         self.environment: dict[str, str] = {}
         self.state_dir = state_dir
         self.fresh = fresh
@@ -190,6 +196,7 @@ class LocalStack:
         self.api.links = {name: url.split(" ")[0] for name, url in self._page_urls().items()}
         self.api.start()
         self.pollers = start_pollers(model, functions, self.moto.url, {"OutboxFunction": self._on_outbox})
+        self.timers = start_timers(functions, self.schedule_seconds)
         if self.blinger is not None:
             saved = self.state.load("blinger") if self.state else None
             if saved is not None:
@@ -240,6 +247,7 @@ class LocalStack:
         steps: list[tuple[str, Callable[[], None] | None]] = [
             ("Telegram poller", self.telegram_poller.stop if self.telegram_poller else None),
             ("sandbox's deliveries", self.sandbox.pause_deliveries if self.sandbox else None),
+            *[("schedule", timer.stop) for timer in self.timers],
             ("queues", self._drain if self.pollers else None),
             *[("queue poller", poller.stop) for poller in self.pollers],
             ("saved state", self._save if self.state else None),
@@ -256,7 +264,7 @@ class LocalStack:
             except Exception:
                 logger.exception("Stopping the %s failed", name)
         self.telegram_poller = self.sandbox = self.blinger = self.api = self.moto = None
-        self.pollers = []
+        self.pollers, self.timers = [], []
         self.state = None
 
     def _on_request(self, route: HttpRoute, event: dict[str, Any], status: int, ms: float) -> None:

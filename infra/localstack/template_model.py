@@ -1,6 +1,6 @@
 """What the local stack needs to know about ``template.yaml``, resolved for this machine.
 
-The template stays the only list of functions, routes, variables, tables, queues and buckets:
+The template stays the only list of functions, routes, schedules, variables, tables, queues and buckets:
 this module turns it into plain data (`StackModel`) with every intrinsic resolved to its local
 value, so the API server, the resource creator and the queue pollers never read YAML themselves.
 
@@ -24,6 +24,8 @@ anything else fails loudly, naming the place.
 True
 >>> webhook.environment["SESSIONS_TABLE"], webhook.environment["ORDERS_PAGE_SIZE"]
 ('SessionsTable', '5')
+>>> model.functions["AutoCloseFunction"].schedules[0].seconds
+900
 """
 
 from __future__ import annotations
@@ -88,6 +90,27 @@ class SqsSource:
     enabled: bool = True
 
 
+RATE = re.compile(r"rate\((\d+) (minute|minutes|hour|hours|day|days)\)")
+RATE_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
+
+
+@dataclass(frozen=True)
+class ScheduleSource:
+    """One ``Schedule`` / ``ScheduleV2`` event: the function runs every ``seconds``."""
+
+    function: str
+    expression: str
+    seconds: int
+
+
+def rate_seconds(expression: str, where: str) -> int:
+    """``rate(15 minutes)`` → 900; a ``cron(…)`` has no fixed period and is refused here."""
+    found = RATE.fullmatch(expression)
+    if not found:
+        raise TemplateError(f"{where}: only rate(...) schedules run locally, not {expression!r}")
+    return int(found[1]) * RATE_SECONDS[found[2].removesuffix("s")]
+
+
 @dataclass
 class FunctionModel:
     logical_id: str
@@ -99,6 +122,7 @@ class FunctionModel:
     layer_dirs: list[Path]
     routes: list[HttpRoute] = field(default_factory=list)
     sqs_sources: list[SqsSource] = field(default_factory=list)
+    schedules: list[ScheduleSource] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -347,6 +371,10 @@ def _function(
                     enabled=event_props.get("Enabled", True) not in (False, "false"),
                 )
             )
+        elif event["Type"] in ("Schedule", "ScheduleV2"):
+            where = f"{name}.Events.{event_name}"
+            expression = str(event_props.get("Schedule") or event_props.get("ScheduleExpression"))
+            model.schedules.append(ScheduleSource(name, expression, rate_seconds(expression, where)))
     return model
 
 

@@ -94,9 +94,16 @@ class Config:
     order_events_coalesce_seconds: int = 60
     broadcast_page_size: int = 50
     spam_limit_per_minute: int = 20
+    auto_close_hours: int = 24
     operator_key_secret: str | None = None
     # (name, value) of each X_PREVIOUS that is set: a tuple, so the configuration stays hashable
     previous_secrets: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def auto_close_after(self) -> timedelta:
+        """How long an answered conversation may stay silent before it is closed
+        (docs/ARCHITECTURE.md, "Auto-close")."""
+        return timedelta(hours=self.auto_close_hours)
 
     @property
     def message_retention(self) -> timedelta:
@@ -172,6 +179,7 @@ class Config:
             ),
             broadcast_page_size=_positive_int(env, "BROADCAST_PAGE_SIZE", cls.broadcast_page_size),
             spam_limit_per_minute=_positive_int(env, "SPAM_LIMIT_PER_MINUTE", cls.spam_limit_per_minute),
+            auto_close_hours=_positive_int(env, "AUTO_CLOSE_HOURS", cls.auto_close_hours),
             operator_key_secret=secrets["OPERATOR_KEY_SECRET"],
         )
 

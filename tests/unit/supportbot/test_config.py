@@ -22,6 +22,7 @@ def test_defaults_follow_the_architecture():
     assert config.telegram_api_url == "https://api.telegram.org"
     assert config.backend_url is None
     assert config.telegram_webhook_secret is None
+    assert (config.auto_close_hours, config.auto_close_after.total_seconds()) == (24, 24 * 3600)
 
 
 def test_environment_value_wins_over_the_parameter():
@@ -65,6 +66,7 @@ def test_secrets_come_from_ssm_in_one_call(aws):
         ({"ORDERS_PAGE_SIZE": "five"}, "ORDERS_PAGE_SIZE must be a whole number"),
         ({"HISTORY_LIMIT": "0"}, "HISTORY_LIMIT must be at least 1"),
         ({"MESSAGE_RETENTION_DAYS": "0"}, "MESSAGE_RETENTION_DAYS must be at least 1"),
+        ({"AUTO_CLOSE_HOURS": "a day"}, "AUTO_CLOSE_HOURS must be a whole number"),
         ({"DEFAULT_LANGUAGE": "de"}, "DEFAULT_LANGUAGE must be one of"),
     ],
 )

@@ -25,6 +25,7 @@ FUNCTIONS = {
     "BusinessWebhookFunction": "BusinessWebhookReservedConcurrency",
     "NotificationsFunction": "NotificationsReservedConcurrency",
     "RetentionFunction": "RetentionReservedConcurrency",
+    "AutoCloseFunction": "AutoCloseReservedConcurrency",
 }
 
 
@@ -69,8 +70,9 @@ def test_a_customer_key_encrypts_every_store_when_given():
     tables = props("AWS::DynamoDB::Table")
     queues = props("AWS::SQS::Queue")
     log_groups = props("AWS::Logs::LogGroup")
-    # the Pacing, Notifications and Operators tables, the Retention queue and function among them
-    assert (len(tables), len(queues), len(log_groups)) == (8, 5, 8)
+    # the Pacing, Notifications and Operators tables, the Retention queue and function, the
+    # auto-close function among them
+    assert (len(tables), len(queues), len(log_groups)) == (8, 5, 9)
     # GIVEN a customer key: every table, queue, log group, the bucket and the topic use it
     for name, table in tables.items():
         assert resolved(table["SSESpecification"], KEY) == {

@@ -388,3 +388,15 @@ def test_the_retention_function_hears_only_ttls_deletions_of_conversations():
     assert source["DestinationConfig"]["OnFailure"]["Destination"] == {
         "Fn::GetAtt": ["RetentionFailedQueue", "Arn"]
     }
+
+
+def test_the_auto_close_runs_on_a_schedule_with_its_hours_a_parameter():
+    # docs/ARCHITECTURE.md, "Auto-close": the hours every function reads, the run every 15 minutes
+    template = load_template()
+    assert template["Parameters"]["AutoCloseHours"]["Default"] == 24
+    assert global_environment(template)["AUTO_CLOSE_HOURS"] == {"Ref": "AutoCloseHours"}
+    function = template["Resources"]["AutoCloseFunction"]["Properties"]
+    assert function["CodeUri"] == "functions/auto_close/"
+    (event,) = function["Events"].values()
+    assert event["Type"] == "ScheduleV2"
+    assert event["Properties"]["ScheduleExpression"] == "rate(15 minutes)"

@@ -483,14 +483,22 @@ def preview_of(item: MessageItem) -> str:
 
 
 # ---- moves ------------------------------------------------------------------------------------------
-def close(conversation: ConversationItem, by: str) -> ConversationItem:
-    """``open | answered -> closed`` by the customer, an operator or the auto-close timer."""
+def close(
+    conversation: ConversationItem, by: str, only_if: Callable[[ConversationItem], bool] | None = None
+) -> ConversationItem:
+    """``open | answered -> closed`` by the customer, an operator or the auto-close timer.
+
+    ``only_if``: the close is still wanted of the conversation as read (the auto-close's "still
+    due"); the write is then also conditional on nothing having happened in it since that read (its
+    ``list_sk``, set with every message and move), and a conversation read again that no longer
+    passes is a :class:`RefusedMove`, never closed."""
     now = datetime.now(UTC)
     return _move(
         conversation,
         CLOSED,
         [ConversationItem.closed_at.set(now), ConversationItem.closed_by.set(by)],
         live_pointer="delete",
+        only_if=only_if,
     )
 
 
@@ -543,15 +551,20 @@ def _move(
     actions: list[Any],
     live_pointer: str | None = None,
     rating: int | None = None,
+    only_if: Callable[[ConversationItem], bool] | None = None,
 ) -> ConversationItem:
     """Check the table, then write conditionally on the status read; re-read and re-check when
     another move landed in between (a message flipping open/answered, say). A ``rating`` is
-    counted (:func:`rating_deltas`) in the same transaction."""
+    counted (:func:`rating_deltas`) in the same transaction; ``only_if``: see :func:`close`."""
     for _ in range(MOVE_ATTEMPTS):
+        if only_if is not None and not only_if(conversation):
+            raise refused(conversation, target, f"{conversation.ref} changed since it was read")
         LIFECYCLE.check(str(conversation.status), target)
         pointer = MarkerItem(user_key(int(conversation.user_id)), LIVE_SK)
         now = datetime.now(UTC)
         condition = ConversationItem.status == conversation.status
+        if only_if is not None:
+            condition = condition & (ConversationItem.list_sk == conversation.list_sk)
         counted: dict[str, int] = {}
         if rating is not None:
             as_read, counted = rating_deltas(conversation, rating)
@@ -596,17 +609,16 @@ def _move(
                 raise
             other = live_number(int(conversation.user_id)) if live_pointer == "put" else None
             if other is not None and other != int(conversation.number):
-                raise RefusedMove(
-                    "conversation",
-                    str(conversation.status),
-                    target,
-                    LIFECYCLE.allowed(str(conversation.status)),
-                    detail=f"the customer has another open conversation, {conversation_ref(other)}",
-                ) from None
+                detail = f"the customer has another open conversation, {conversation_ref(other)}"
+                raise refused(conversation, target, detail) from None
             conversation.refresh(consistent_read=True)
             continue
         conversation.refresh(consistent_read=True)
         return conversation
-    raise RefusedMove(
-        "conversation", str(conversation.status), target, LIFECYCLE.allowed(str(conversation.status))
-    )
+    raise refused(conversation, target)
+
+
+def refused(conversation: ConversationItem, target: str, detail: str = "") -> RefusedMove:
+    """The refusal of moving ``conversation`` (as read) to ``target``."""
+    status = str(conversation.status)
+    return RefusedMove("conversation", status, target, LIFECYCLE.allowed(status), detail=detail)

@@ -4,7 +4,8 @@ docs/ARCHITECTURE.md, "Surfaces agree". Every message here goes through the outb
 retried, its delivery recorded) and is keyed ``once`` by the move it reports, so a re-run or a
 repeated event tells nobody twice:
 - a conversation closes (the customer ends the dialog, an operator closes it in Blinger or in the
-  admin inbox): the customer is asked to rate it (``rate:C<number>:<n>`` buttons); when the close
+  admin inbox, the auto-close finds it answered and silent for ``AUTO_CLOSE_HOURS``): the customer
+  is asked to rate it (``rate:C<number>:<n>`` buttons); when the close
   did not come from Blinger and Blinger is the desk, Blinger's conversation is closed through its
   REST API (``BLINGER_API_TOKEN`` set and Blinger's id for it known from its events), or else its
   thread gets a line asking the operator to close it;
@@ -18,6 +19,7 @@ repeated event tells nobody twice:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from supportbot.config import Config
@@ -57,16 +59,24 @@ def tell_customer(
 
 
 def close_conversation(
-    config: Config, conversation: ConversationItem, by: str, from_blinger: bool = False
+    config: Config,
+    conversation: ConversationItem,
+    by: str,
+    from_blinger: bool = False,
+    only_if: Callable[[ConversationItem], bool] | None = None,
 ) -> ConversationItem:
-    """Close through the lifecycle (RefusedMove when it is not live), then tell the surfaces."""
-    closed = conversations.close(conversation, by)
+    """Close through the lifecycle (RefusedMove when it is not live, or no longer passes
+    ``only_if``: ``conversations.close``), then tell the surfaces."""
+    closed = conversations.close(conversation, by, only_if=only_if)
     number, user_id = int(closed.number), int(closed.user_id)
     t = translator(customer_language(user_id, config.default_language))
+    auto = by == conversations.BY_AUTO
     tell_customer(
         config,
         user_id,
-        t("support.closed"),
+        t("support.auto_closed", ref=closed.ref, hours=config.auto_close_hours)
+        if auto
+        else t("support.closed"),
         number,
         once=f"out:close:{closed.ref}",
         buttons=rating_buttons(number),
@@ -140,12 +150,12 @@ def tell_blinger_closed(config: Config, conversation: ConversationItem, by: str)
         part = {"kind": CLOSE, "text": str(conversation.desk_ref)}
     else:
         t = translator(config.default_language)  # read by operators
-        key = (
-            "support.customer_ended_line"
-            if by == conversations.BY_CUSTOMER
-            else "support.operator_closed_line"
-        )
-        part = {"kind": "text", "text": t.raw(key).format(ref=conversation.ref)}
+        key = {
+            conversations.BY_CUSTOMER: "support.customer_ended_line",
+            conversations.BY_AUTO: "support.auto_closed_line",
+        }.get(by, "support.operator_closed_line")
+        text = t.raw(key).format(ref=conversation.ref, hours=config.auto_close_hours)
+        part = {"kind": "text", "text": text}
     message = NewMessage(user_id, BLINGER, [part], {}, role=NOTICE_ROLE, conversation=number)
     return enqueue(config, message, once=f"out:blinger-close:{conversation.ref}")
 
