@@ -11,12 +11,12 @@ import json
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from telebot import types
 
 from supportbot import metrics
 from supportbot.config import get_config
+from supportbot.gateway import JSON, request_of, response
 from supportbot.pipeline import apologize, dispatch, user_id_of
 from supportbot.redact import protect
 from supportbot.security import check_secret
@@ -25,27 +25,27 @@ from supportbot.telegram.client import get_bot
 from supportbot.telegram.inputs import update_kind, well_formed
 
 logger = protect(Logger())  # no secret or full phone number in its lines
-app = APIGatewayHttpResolver()
 
 SECRET_HEADER = "x-telegram-bot-api-secret-token"  # noqa: S105 - a header name
 
 
-@app.post("/v1/telegram/webhook")
-def telegram_webhook() -> Response[str]:
+def telegram_webhook(event: dict[str, Any]) -> dict[str, Any]:
+    """POST /v1/telegram/webhook, the one route API Gateway sends here (``supportbot/gateway.py``)."""
+    request = request_of(event)
     accepted = get_config().accepted("TELEGRAM_WEBHOOK_SECRET")
-    denied = check_secret(app.current_event.headers.get(SECRET_HEADER), *accepted)
+    denied = check_secret(request.headers.get(SECRET_HEADER), *accepted)
     if denied is not None:
         logger.warning("Webhook call refused", extra={"status": int(denied)})
         metrics.count(metrics.WEBHOOK_CALLS_REFUSED, Webhook="telegram")
-        return Response(denied, content_types.TEXT_PLAIN, denied.phrase)
-    update = parse_update(app.current_event.decoded_body)
+        return response(denied, denied.phrase)
+    update = parse_update(request.text)
     if update is None:
-        return Response(200, content_types.TEXT_PLAIN, "ignored")
+        return response(200, "ignored")
     answer = process(update)
     if answer is None:
-        return Response(200, content_types.TEXT_PLAIN, "ok")
+        return response(200, "ok")
     # The webhook response may carry one Bot API call (here: the callback query's answer).
-    return Response(200, content_types.APPLICATION_JSON, json.dumps(answer, ensure_ascii=False))
+    return response(200, json.dumps(answer, ensure_ascii=False), JSON)
 
 
 def parse_update(body: str | None) -> dict[str, Any] | None:
@@ -93,4 +93,4 @@ def _record_and_apologize(update: dict[str, Any], error: Exception) -> None:
 @logger.inject_lambda_context(clear_state=True)
 @metrics.flushed
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return telegram_webhook(event)

@@ -35,6 +35,7 @@ TARGET_RATIO = 1.1
 # aside (the Lambda runtime has it, compiled).
 BASELINE_LIBRARIES = ("telebot", "pynamodb", "requests", "urllib3", "idna", "charset_normalizer", "certifi")
 NO_BYTECODE = " (no bytecode)"
+POWERTOOLS, RESOLVER = "aws_lambda_powertools", "aws_lambda_powertools.event_handler"
 
 Handler = tuple[Path, str, list[Path]]  # folder, module, folders put before it on the path
 
@@ -146,6 +147,25 @@ def import_profile(handler: Handler, stand_ins: Any, top: int) -> list[tuple[str
     return [(name, own, cumulative) for name, (own, cumulative) in ranked[:top]]
 
 
+def resolver_cost(layer: Path, runs: int) -> float:
+    """Median ms that importing Powertools' event handler adds to its package (the webhooks' Logger
+    already imports that), from the built layer: what the webhooks stopped paying
+    (``supportbot/gateway.py``); the admin API keeps the resolver."""
+    samples = []
+    for _ in range(max(runs, 3)):
+        done = subprocess.run(
+            [sys.executable, "-X", "importtime", "-c", f"import {POWERTOOLS}; import {RESOLVER}"],
+            env={"PYTHONPATH": str(layer), "PYTHONDONTWRITEBYTECODE": "1", "PATH": os.environ.get("PATH", "")},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        line = next(line for line in done.stderr.splitlines() if line.rstrip().endswith("| " + RESOLVER))
+        samples.append(int(line.split("|")[1]) / 1000)
+    return statistics.median(samples)
+
+
 def measure(runs: int, stand_ins: Any, started: dict[str, Handler]) -> dict[str, dict[str, Any]]:
     samples: dict[str, list[dict[str, Any]]] = {kind: [] for kind in started}
     for run in range(runs + 1):  # run 0 warms the OS file cache, not counted
@@ -170,6 +190,7 @@ def report(runs: int, top: int = 12) -> dict[str, Any]:
         started = handlers(Path(folder))
         figures = measure(runs, stand_ins, started)
         profiles = {kind: import_profile(started[kind], stand_ins, top) for kind in ("product", "baseline")}
+        resolver_ms = resolver_cost(started["product"][2][0], runs)
     ratio = figures["product"]["total_ms"] / figures["baseline"]["total_ms"]
     bare_ratio = figures["product" + NO_BYTECODE]["total_ms"] / figures["baseline" + NO_BYTECODE]["total_ms"]
     lines = [
@@ -191,6 +212,10 @@ def report(runs: int, top: int = 12) -> dict[str, Any]:
     for kind, profile in profiles.items():
         lines.append(f"Heaviest imports, {kind} (package: self ms summed / cumulative ms):")
         lines.append("  " + ", ".join(f"{name} {own:.0f}/{cum:.0f}" for name, own, cum in profile))
+    lines.append(
+        f"Powertools' event handler (the resolver) would add {resolver_ms:.0f} ms to a webhook's import:"
+        " the webhooks read their event without it (supportbot/gateway.py); the admin API keeps it"
+    )
     heavy = {name for name, _, _ in profiles["product"]}
     boto3_absent = not figures["product"]["boto3"] and "boto3" not in heavy
     lines.append(f"boto3 on the webhook path: {'absent (ok)' if boto3_absent else 'PRESENT'}")
@@ -201,6 +226,7 @@ def report(runs: int, top: int = 12) -> dict[str, Any]:
         "bare_ratio": bare_ratio,
         "profiles": profiles,
         "boto3_absent": boto3_absent,
+        "resolver_ms": resolver_ms,
     }
 
 

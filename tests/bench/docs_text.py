@@ -74,6 +74,12 @@ FINDINGS = """\
   the ban lookup before its transaction, two conversation updates after it), login ~2.4× and the
   order lists ~1.8–2.0×; the whole journey 1.52×. The cold start is 1.34× (the shared layer grew
   to 11.25 MB with the new modules at import). The mix costs 1.92× the bare handler's.
+- The webhooks (Telegram, Blinger, the business system) no longer import Powertools' event
+  handler (`supportbot/gateway.py` reads their one route's event): its package imports every
+  resolver it has, AppSync's with asyncio among them, ~100 modules the webhook never used; the
+  cold start table's "Powertools' event handler" line measures what it would add. The admin API
+  keeps it (many routes, validation, OpenAPI). Anti-spam counts in the session instead of an
+  UpdateItem per support message.
 - Not done yet, in the order they would pay: the support message's reads and updates folded into
   its one transaction (the conversation's change already rides in it; the ban lookup and the
   answer-time update do not); a page-limited order Query (a sort key by update time and a stored
