@@ -7,6 +7,7 @@ and the webhook deliverer (a method call in the webhook's answer) both go throug
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 from collections.abc import Callable
@@ -50,6 +51,8 @@ WEBHOOK_CONFLICT = (
     "Conflict: can't use getUpdates method while webhook is active; "
     "use deleteWebhook to delete the webhook first"
 )
+# The content that carries a caption (editMessageCaption refuses the rest).
+CAPTIONED = ("photo", "document", "audio", "video", "voice")
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are exactly "
     "the same as a current content and reply markup of the message"
@@ -357,7 +360,7 @@ def edit_message_text(world: World, p: dict[str, Any]) -> JSON:
 @handler("editMessageCaption")
 def edit_message_caption(world: World, p: dict[str, Any]) -> JSON:
     m = _editable(world, p)
-    if m.photo is None and m.document is None:
+    if all(getattr(m, key) is None for key in CAPTIONED):
         raise BotApiError(400, "Bad Request: there is no caption in the message to edit")
     c = _caption(p)
     return _edited(
@@ -522,6 +525,7 @@ def get_chat(world: World, p: dict[str, Any]) -> JSON:
 # ---- forum topics and copies ------------------------------------------------------------------
 TOPIC_COLORS = (7322096, 16766590, 13338331, 9367192, 16749490, 16478047)
 COPIED = ("text", "raw_text", "parse_mode", "entities", *CONTENT_FIELDS)
+MAX_COPIES = 100  # copyMessages: "a list of 1-100 identifiers"
 
 
 def _forum(world: World, p: dict[str, Any]) -> Chat:
@@ -596,15 +600,60 @@ def delete_forum_topic(world: World, p: dict[str, Any]) -> bool:
     return True
 
 
-@handler("copyMessage")
-def copy_message(world: World, p: dict[str, Any]) -> JSON:
-    """A new message with the original's content and no link to it (no download: file ids)."""
+def _original(world: World, p: dict[str, Any], message_id: int) -> Message:
     source = _chat(world, p["from_chat_id"], sending=False)
-    original = world.messages.get(source.id, {}).get(p["message_id"])
+    original = world.messages.get(source.id, {}).get(message_id)
     if original is None or original.deleted:
         raise BotApiError(400, "Bad Request: message to copy not found")
     if original.forum_topic_created is not None:
         raise BotApiError(400, "Bad Request: message can't be copied")
+    return original
+
+
+@handler("copyMessages")
+def copy_messages(world: World, p: dict[str, Any]) -> list[JSON]:
+    """Copies of several messages, in order; those not found or not copyable are skipped, and an
+    album's copies are an album again (a media group of their own)."""
+    ids = p["message_ids"]
+    if not 1 <= len(ids) <= MAX_COPIES:
+        raise BotApiError(
+            400, "Bad Request: too many messages to copy" if ids else "Bad Request: no messages to copy"
+        )
+    if any(later <= earlier for earlier, later in itertools.pairwise(ids)):
+        raise BotApiError(400, "Bad Request: message identifiers must be in strictly increasing order")
+    originals = []
+    for message_id in ids:
+        try:
+            originals.append(_original(world, p, message_id))
+        except BotApiError:
+            continue  # "If some of the specified messages can't be found or copied, they are skipped"
+    if not originals:
+        raise BotApiError(400, "Bad Request: message to copy not found")
+    chat = _chat(world, p["chat_id"])
+    _thread(chat, p)  # a topic gone refuses the whole call before anything is posted
+    groups: dict[str, str] = {}
+    out = []
+    for original in originals:
+        content = {key: getattr(original, key) for key in COPIED}
+        if p.get("remove_caption"):
+            content.update(caption=None, raw_caption=None, caption_entities=[])
+        else:
+            content.update(
+                caption=original.caption,
+                raw_caption=original.raw_caption,
+                caption_entities=original.caption_entities,
+            )
+        if original.media_group_id is not None:
+            group = groups.setdefault(original.media_group_id, str(13_000_000_000_000_000 + world.next_id()))
+            content["media_group_id"] = group
+        out.append({"message_id": _send(world, chat, p, **content).message_id})
+    return out
+
+
+@handler("copyMessage")
+def copy_message(world: World, p: dict[str, Any]) -> JSON:
+    """A new message with the original's content and no link to it (no download: file ids)."""
+    original = _original(world, p, p["message_id"])
     chat = _chat(world, p["chat_id"])
     content = {key: getattr(original, key) for key in COPIED}
     if "caption" in p:

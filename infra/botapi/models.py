@@ -101,6 +101,8 @@ class Message:
     contact: JSON | None = None
     sticker: JSON | None = None
     voice: JSON | None = None
+    audio: JSON | None = None
+    video: JSON | None = None
     video_note: JSON | None = None
     location: JSON | None = None
     venue: JSON | None = None

@@ -42,7 +42,18 @@ from infra.botapi.validation import check_object
 __all__ = ["Call", "CallbackQuery", "Chat", "Message", "StoredFile", "User", "Webhook", "World", "WorldError"]
 
 # What a user's message may carry besides text, in the order Message lists them in the spec.
-CONTENT_KEYS = ("document", "photo", "sticker", "video_note", "voice", "contact", "location", "venue")
+CONTENT_KEYS = (
+    "document",
+    "photo",
+    "sticker",
+    "video_note",
+    "voice",
+    "audio",
+    "video",
+    "contact",
+    "location",
+    "venue",
+)
 _OWN = object()  # default for user_sends_contact(contact_user_id=...): the sender's own id
 _COMMAND = re.compile(r"/[A-Za-z0-9_]{1,32}(@[A-Za-z0-9_]+)?")
 
@@ -267,22 +278,15 @@ class World:
             f = self.store_file(
                 data, kind, file_name=fields.get("file_name"), mime_type=fields.get("mime_type")
             )
-            m = self._incoming(user_id, user_id)
+            media = {"file_id": f.file_id, "file_unique_id": f.file_unique_id, "file_size": len(f.data)}
+            m = self._incoming(user_id, user_id, **{kind: media | fields})
             self._set_caption(m, caption)
-            payload = self.message_dict(m)
-            payload[kind] = {
-                "file_id": f.file_id,
-                "file_unique_id": f.file_unique_id,
-                "file_size": len(f.data),
-                **fields,
-            }
-            return self.emit("message", payload)
+            return self.emit("message", self.message_dict(m))
 
     def user_sends_location(self, user_id: int, latitude: float, longitude: float) -> JSON:
         with self.lock:
-            payload = self.message_dict(self._incoming(user_id, user_id))
-            payload["location"] = {"latitude": latitude, "longitude": longitude}
-            return self.emit("message", payload)
+            m = self._incoming(user_id, user_id, location={"latitude": latitude, "longitude": longitude})
+            return self.emit("message", self.message_dict(m))
 
     def user_presses(
         self, user_id: int, message_id: int, callback_data: str, chat_id: int | None = None
@@ -408,6 +412,21 @@ class World:
                 m.entities = _command_entities(text)
             else:
                 raise WorldError(f"message {message_id} has no text to edit")
+            m.edit_date = self.now()
+            return self.user_update("edited_message", self.message_dict(m))
+
+    def user_edits_photo(
+        self, user_id: int, message_id: int, data: bytes, caption: str | None = None
+    ) -> JSON:
+        """The user replaces the photo of a message of theirs (a new file; the caption kept unless
+        given): Telegram sends an ``edited_message`` update."""
+        with self.lock:
+            m = self.messages.get(user_id, {}).get(message_id)
+            if m is None or m.deleted or m.sender_id != user_id or m.photo is None:
+                raise WorldError(f"user {user_id} has no photo message {message_id} to edit")
+            m.photo = self.photo_sizes(self.store_file(data, "photo", mime_type="image/jpeg"))
+            if caption is not None:
+                m.caption = m.raw_caption = caption
             m.edit_date = self.now()
             return self.user_update("edited_message", self.message_dict(m))
 

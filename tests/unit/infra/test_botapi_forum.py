@@ -138,3 +138,104 @@ def test_what_cannot_be_copied_is_refused(forum: World) -> None:
         403,
         "Forbidden: bot was blocked by the user",
     )
+
+
+def test_an_album_is_copied_as_one_album_and_what_is_gone_is_skipped(forum: World) -> None:
+    thread = call(forum, "createForumTopic", chat_id=GROUP, name="Ann")[1]["message_thread_id"]
+    first = forum.user_sends_photo(USER_ID, b"one", caption="both lids", media_group_id="g1")["message"]
+    second = forum.user_sends_photo(USER_ID, b"two", media_group_id="g1")["message"]
+    gone = forum.user_sends_text(USER_ID, "typo")["message"]
+    forum.messages[USER_ID][gone["message_id"]].deleted = True
+    ids = [first["message_id"], second["message_id"], gone["message_id"]]
+    status, copies = call(
+        forum, "copyMessages", chat_id=GROUP, from_chat_id=USER_ID, message_ids=ids, message_thread_id=thread
+    )
+    assert status == 200
+    check_object("Array of MessageId", copies)
+    assert len(copies) == 2  # the deleted one is skipped, as Telegram does
+    one, two = (forum.message(GROUP, copy["message_id"]) for copy in copies)
+    assert (one.photo, one.caption, two.photo) == (first["photo"], "both lids", second["photo"])
+    assert one.media_group_id == two.media_group_id
+    assert one.media_group_id not in (None, "g1")  # an album of its own
+    assert {one.message_thread_id, two.message_thread_id} == {thread}
+    status, bare = call(
+        forum, "copyMessages", chat_id=GROUP, from_chat_id=USER_ID, message_ids=ids[:1], remove_caption=True
+    )
+    assert (status, forum.message(GROUP, bare[0]["message_id"]).caption) == (200, None)
+
+
+def test_copy_messages_refuses_bad_lists_and_a_topic_gone(forum: World) -> None:
+    text = forum.user_sends_text(USER_ID, "hello")["message"]["message_id"]
+    later = forum.user_sends_text(USER_ID, "again")["message"]["message_id"]
+    refusals = [
+        ([], "Bad Request: no messages to copy"),
+        (list(range(1, 102)), "Bad Request: too many messages to copy"),
+        ([later, text], "Bad Request: message identifiers must be in strictly increasing order"),
+        ([999], "Bad Request: message to copy not found"),
+    ]
+    for ids, description in refusals:
+        assert call(forum, "copyMessages", chat_id=GROUP, from_chat_id=USER_ID, message_ids=ids) == (
+            400,
+            description,
+        )
+    thread = call(forum, "createForumTopic", chat_id=GROUP, name="Ann")[1]["message_thread_id"]
+    call(forum, "deleteForumTopic", chat_id=GROUP, message_thread_id=thread)
+    posted = len(forum.messages[GROUP])
+    assert call(
+        forum,
+        "copyMessages",
+        chat_id=GROUP,
+        from_chat_id=USER_ID,
+        message_ids=[text],
+        message_thread_id=thread,
+    ) == (400, "Bad Request: message thread not found")
+    assert len(forum.messages[GROUP]) == posted  # nothing was posted
+
+
+def test_every_kind_a_customer_sends_is_copied_as_what_it_is(forum: World) -> None:
+    sent = [
+        forum.user_sends_media(USER_ID, "voice", b"ogg", duration=2),
+        forum.user_sends_media(USER_ID, "video", b"mp4", caption="the box", duration=2, width=1, height=1),
+        forum.user_sends_media(USER_ID, "video_note", b"mp4", duration=2, length=1),
+        forum.user_sends_media(USER_ID, "sticker", b"webp", emoji="👍", width=1, height=1, type="regular"),
+        forum.user_sends_location(USER_ID, 55.75, 37.61),
+    ]
+    for update in sent:
+        original = update["message"]
+        status, copy = call(
+            forum, "copyMessage", chat_id=GROUP, from_chat_id=USER_ID, message_id=original["message_id"]
+        )
+        assert status == 200
+        copied = forum.message_dict(forum.message(GROUP, copy["message_id"]))
+        kind = next(k for k in ("voice", "video", "video_note", "sticker", "location") if k in original)
+        assert copied[kind] == original[kind]
+        assert copied.get("caption") == original.get("caption")
+
+
+def test_a_caption_is_edited_on_any_captioned_media_and_refused_on_the_rest(forum: World) -> None:
+    voice = forum.user_sends_media(USER_ID, "voice", b"ogg", duration=2)["message"]["message_id"]
+    sticker = forum.user_sends_media(USER_ID, "sticker", b"webp", emoji="👍")["message"]["message_id"]
+    copies = [
+        call(forum, "copyMessage", chat_id=GROUP, from_chat_id=USER_ID, message_id=m)[1]["message_id"]
+        for m in (voice, sticker)
+    ]
+    status, edited = call(
+        forum, "editMessageCaption", chat_id=GROUP, message_id=copies[0], caption="late words"
+    )
+    assert (status, edited["caption"]) == (200, "late words")
+    assert call(forum, "editMessageCaption", chat_id=GROUP, message_id=copies[1], caption="x") == (
+        400,
+        "Bad Request: there is no caption in the message to edit",
+    )
+
+
+def test_a_user_replaces_a_photo(forum: World) -> None:
+    photo = forum.user_sends_photo(USER_ID, b"old", caption="lid")["message"]
+    edited = forum.user_edits_photo(USER_ID, photo["message_id"], b"new")["edited_message"]
+    assert edited["photo"] != photo["photo"]
+    assert (edited["caption"], "edit_date" in edited) == ("lid", True)
+    assert forum.user_edits_photo(USER_ID, photo["message_id"], b"newer", caption="lid, again")[
+        "edited_message"
+    ]["caption"] == ("lid, again")
+    with pytest.raises(WorldError, match="no photo message"):
+        forum.user_edits_photo(USER_ID, 999, b"x")

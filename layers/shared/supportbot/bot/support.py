@@ -4,9 +4,12 @@ Everything the customer sends in the dialog is stored and queued for Blinger thr
 operators' answers come back through the Blinger webhook. Texts go as texts; photos and stickers
 as images, documents, voice messages, audios, videos and video notes as files (each copied to our
 bucket: Blinger gets a link to our copy); a location as a text with a map link, a shared contact
-as a text. A caption follows its file as a text. An edit of a message already relayed (Telegram's
+as a text. A caption follows its file as a text. Every part names the customer's Telegram message
+it came from (``message_id``): the Telegram desk copies that message as what it is instead
+(``support/telegram_desk.py``). An edit of a message already relayed (Telegram's
 ``edited_message``) goes to the desk as "edited: ..." wherever the customer is by then
-(``relay_edit``): the operator has the earlier words and must not act on them.
+(``relay_edit``): the operator has the earlier words and must not act on them; the Telegram desk
+edits its copy instead where it can.
 
 Guests (not logged in: before login, or after a phone the shop does not know) have the same
 dialog in a state of its own, outside the login guard (``GUEST_DIALOG``): no order is attached,
@@ -55,7 +58,15 @@ from supportbot.support import bans, business_hours, conversations, spam
 from supportbot.support.albums import collect
 from supportbot.support.files import MAX_DOWNLOAD, copy_from_telegram
 from supportbot.support.lifecycle import RefusedMove
-from supportbot.support.messages import BANNED, BLINGER, MarkerItem, NewMessage, load_message, user_key
+from supportbot.support.messages import (
+    BANNED,
+    BLINGER,
+    MessageItem,
+    NewMessage,
+    load_message,
+    user_key,
+)
+from supportbot.support.once import claimed
 from supportbot.support.outbox import enqueue
 from supportbot.support.surfaces import close_conversation
 from supportbot.telegram.client import get_bot
@@ -283,6 +294,16 @@ def forward(ctx: Context, parts: list[dict[str, Any]]) -> None:
         ctx.emit(Closed(int(closed)))
         return
     album_id = message.media_group_id
+    # The desk in Telegram copies the message itself (support/telegram_desk.py); others take the parts.
+    media = media_unique_id(message)
+    parts = [
+        {
+            **part,
+            "message_id": message.message_id,
+            **({"file_unique_id": media} if part["kind"] != "text" else {}),
+        }
+        for part in parts
+    ]
     intro = state.pop("intro", None)
     if intro:
         parts = [{"kind": "text", "text": intro}, *parts]
@@ -309,6 +330,17 @@ def forward(ctx: Context, parts: list[dict[str, Any]]) -> None:
     if slow:
         ctx.emit(SlowDown())
     ctx.emit(Sent() if first else KeepScreen())
+
+
+def media_unique_id(message: types.Message) -> str | None:
+    """The file a message carries (its largest photo, its document, voice...), None for none."""
+    if message.photo:
+        return str(max(message.photo, key=lambda size: size.width * size.height).file_unique_id)
+    for field in ("document", *MEDIA):
+        media = getattr(message, field, None)
+        if media is not None:
+            return str(media.file_unique_id)
+    return None
 
 
 def held_back(ctx: Context, user_id: int, once: str) -> None:
@@ -351,18 +383,40 @@ def relay_edit(config: Config, message: types.Message) -> bool:
     text = message.text if message.text is not None else message.caption
     if user is None or text is None or message.chat.type != "private":
         return False
-    try:
-        marker = MarkerItem.get(f"IN#tg:{user.id}:{message.message_id}", "-")
-    except MarkerItem.DoesNotExist:
-        return False
-    first = load_message(user_key(user.id), marker.ref) if marker.ref else None
+    first = relayed(user.id, message)
     if first is None or first.destination != BLINGER:
         return False
     edited = translator(config.default_language).raw("support.edited").format(text=text)
     context = {k: v for k, v in (first.context or {}).items() if k != "album"}
+    edit = copy_edit(first, message, text)
+    if config.support_desk == "telegram" and edit is not None:
+        context["edit"] = edit
     once = f"tg:{user.id}:{message.message_id}:edit:{message.edit_date or message.date}"
     enqueue(config, NewMessage(user.id, BLINGER, [{"kind": "text", "text": edited}], context), once=once)
     return True
+
+
+def relayed(user_id: int, message: types.Message) -> MessageItem | None:
+    """The stored message that holds ``message``: its own, or its album's (an album's first part
+    is stored under the album's key, ``forward``)."""
+    keys = [f"tg:{user_id}:{message.message_id}"]
+    if message.media_group_id:
+        keys.append(f"tg-album:{user_id}:{message.media_group_id}")
+    for key in keys:
+        marker = claimed(key)
+        if marker is not None and marker.ref:
+            return load_message(user_key(user_id), str(marker.ref))
+    return None
+
+
+def copy_edit(first: MessageItem, message: types.Message, text: str) -> dict[str, Any] | None:
+    """What the Telegram desk needs to edit its copy of the message (``first`` holds it): None
+    when the edit replaced the file, which an edit of the copy cannot show ("edited:" is posted)."""
+    stored = [part for part in first.parts if part.message_id == message.message_id]
+    if any(part.file_unique_id and part.file_unique_id != media_unique_id(message) for part in stored):
+        return None
+    field = "text" if message.text is not None else "caption"
+    return {"of": first.sk, "message_id": message.message_id, "field": field, "text": text}
 
 
 def telegram_message(ctx: Context) -> types.Message:

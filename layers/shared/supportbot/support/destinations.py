@@ -43,7 +43,7 @@ from supportbot.support.messages import (
     Part,
 )
 from supportbot.support.outbox import DeliveryError, HeldBack, PermanentDeliveryError
-from supportbot.support.telegram_desk import TOPIC_GONE, TelegramDesk, refused_for
+from supportbot.support.telegram_desk import TOPIC_GONE, TelegramDesk, posts, refused
 from supportbot.telegram.replies import inline_markup
 from supportbot.telegram.split import sends
 
@@ -112,14 +112,31 @@ class Destinations:
         def pace() -> None:
             self._pace(chat_id, item, 1)
 
+        if desk.edit_copy(item):
+            self._mark_sent_parts(item, len(item.parts))
+            return
         thread = desk.topic(item, pace)
         try:
-            self._send_to_chat(chat_id, item, thread)
+            self._copy_to_topic(desk, item, thread)
         except PermanentDeliveryError as error:
-            cause = error.__cause__
-            if not (isinstance(cause, ApiTelegramException) and refused_for(cause, TOPIC_GONE)):
+            if not refused(error, TOPIC_GONE):
                 raise
-            self._send_to_chat(chat_id, item, desk.topic(item, pace, gone=True))
+            self._copy_to_topic(desk, item, desk.topic(item, pace, gone=True))
+
+    def _copy_to_topic(self, desk: TelegramDesk, item: MessageItem, thread: int) -> None:
+        """Every part not yet posted, in order: the customer's messages copied as what they are
+        (an album's in one ``copyMessages``), the rest (an order's intro) posted from the part;
+        a message the customer deleted before it was copied is posted from its stored parts."""
+        chat_id = desk.chat_id
+        album = bool((item.context or {}).get("album"))
+        for first, count, sources in posts(item.parts, int(item.sent_parts), album):
+            self._pace(chat_id, item, len(sources) or 1)
+            if not sources:
+                self._send_part(chat_id, item, first, thread)
+            elif not desk.copy(item, sources, thread):
+                for index in range(first, first + count):
+                    self._send_part(chat_id, item, index, thread)
+            self._mark_sent_parts(item, first + count)
 
     def _send_to_chat(self, chat_id: int, item: MessageItem, thread: int | None = None) -> None:
         """Every part not yet sent, in order: runs of images as albums of up to ten
@@ -299,4 +316,7 @@ class Destinations:
         duplicate window stays what it was (a destination call, then the next write)."""
         item.sent_parts = count
         if count < len(item.parts):
-            item.update(actions=[MessageItem.sent_parts.set(count), MessageItem.paced_at.remove()])
+            actions: list[Any] = [MessageItem.sent_parts.set(count), MessageItem.paced_at.remove()]
+            if item.external:  # the copies made so far (telegram_desk.py)
+                actions.append(MessageItem.external.set(item.external))
+            item.update(actions=actions)

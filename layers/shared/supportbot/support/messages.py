@@ -58,7 +58,10 @@ class Part(MapAttribute[str, Any]):
     file_id = UnicodeAttribute(null=True)  # a Telegram file_id we can resend
     file_name = UnicodeAttribute(null=True)
     from_chat = NumberAttribute(null=True)  # a copy's source chat
-    message_id = NumberAttribute(null=True)  # a copy's source message
+    # A copy's source message; for a customer's part, the Telegram message in their chat it came
+    # from (a file and its caption share one): the Telegram desk copies it instead of the part.
+    message_id = NumberAttribute(null=True)
+    file_unique_id = UnicodeAttribute(null=True)  # that message's file: an edit replacing it is told apart
 
 
 class MessageItem(Model):

@@ -426,6 +426,8 @@ class OutboxConsumer:
             MessageItem.paced_at.remove(),  # a booked send time is used once
         ]
         actions.append(MessageItem.reason.remove() if reason is None else MessageItem.reason.set(reason))
+        if item.external:  # ids the destination gave back (the Telegram desk's copies)
+            actions.append(MessageItem.external.set(item.external))
         condition = None
         if status == SENT:
             actions.append(MessageItem.sent_at.set(datetime.now(UTC)))

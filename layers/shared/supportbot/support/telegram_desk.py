@@ -24,16 +24,46 @@ from supportbot.i18n import translator
 from supportbot.redact import mask_phone
 from supportbot.support import conversations, desk_topics, once
 from supportbot.support.conversations import ConversationItem
-from supportbot.support.messages import MessageItem
+from supportbot.support.messages import KINDS, MessageItem, Part, load_message
 from supportbot.support.outbox import DeliveryError, HeldBack, PermanentDeliveryError
 
 TOPIC_NAME_MAX = 128  # Telegram's limit on a topic's name
 NO_RIGHTS = ("not enough rights", "CHAT_ADMIN_REQUIRED")
 TOPIC_GONE = ("message thread not found", "TOPIC_ID_INVALID", "TOPIC_DELETED")
+COPY_GONE = ("message to copy not found",)  # the customer deleted it before it was copied
+NOT_MODIFIED = ("message is not modified",)
+MAX_COPIES = 100  # copyMessages takes 1-100 message ids
 
 
 def refused_for(error: ApiTelegramException, reasons: tuple[str, ...]) -> bool:
     return error.error_code == 400 and any(reason in str(error.description) for reason in reasons)
+
+
+def posts(parts: list[Part], start: int, album: bool) -> list[tuple[int, int, list[int]]]:
+    """The posts that put ``parts[start:]`` into the topic, in order: (first part, parts covered,
+    the customer's message ids to copy, none: posted from the part). A message's parts (a file and
+    its caption) are one copy; an album's messages are copied together (``copyMessages``: ids in
+    increasing order, at most ``MAX_COPIES``), so the topic shows them as one album."""
+    out: list[tuple[int, int, list[int]]] = []
+    index = start
+    while index < len(parts):
+        # A customer's own part names its message; a copy of another chat's (``COPY``) goes as is.
+        source = parts[index].message_id if parts[index].kind in KINDS else None
+        end = index + 1
+        if source is None:
+            out.append((index, 1, []))
+            index = end
+            continue
+        while end < len(parts) and parts[end].message_id == source:
+            end += 1
+        ids = out[-1][2] if out else []
+        if album and ids and int(source) > ids[-1] and len(ids) < MAX_COPIES:
+            first, _, _ = out.pop()
+            out.append((first, end - first, [*ids, int(source)]))
+        else:
+            out.append((index, end - index, [int(source)]))
+        index = end
+    return out
 
 
 def topic_name(conversation: ConversationItem, context: dict[str, Any], t: Any) -> str:
@@ -92,14 +122,11 @@ class TelegramDesk:
         try:
             created = self.call(lambda: self.bot.create_forum_topic(self.chat_id, name))
         except PermanentDeliveryError as error:
-            cause = error.__cause__
-            if not (isinstance(cause, ApiTelegramException) and refused_for(cause, NO_RIGHTS)):
+            if not refused(error, NO_RIGHTS):
                 raise
             self.tell_no_rights()
             # Retried with the outbox's delays: an admin may give the right meanwhile.
-            raise DeliveryError(
-                f"the bot cannot manage topics in the support group: {cause.description}"
-            ) from error
+            raise DeliveryError(f"the bot cannot manage topics in the support group: {error}") from error
         thread = int(created.message_thread_id)
         # Stored before the card is posted: a retry never makes a second topic.
         desk_topics.link(conversation, self.chat_id, thread)
@@ -122,3 +149,63 @@ class TelegramDesk:
             return  # not told: tried again with the message's next attempt
         with contextlib.suppress(PutError):  # two deliveries told at once: marked by the other
             once.marker(key).save(condition=once.fresh())
+
+    def copy(self, item: MessageItem, sources: list[int], thread: int) -> bool:
+        """Copy the customer's messages ``sources`` into the topic (``copyMessage``, an album's with
+        ``copyMessages``), keeping which copy is which for their edits (``external["copies"]``);
+        False when the customer deleted them first (the stored parts are posted instead)."""
+        user = int(item.user_id)
+        try:
+            if len(sources) == 1:
+                made = [
+                    self.call(
+                        lambda: self.bot.copy_message(
+                            self.chat_id, user, sources[0], message_thread_id=thread
+                        )
+                    )
+                ]
+            else:
+                made = self.call(
+                    lambda: self.bot.copy_messages(self.chat_id, user, sources, message_thread_id=thread)
+                )
+        except PermanentDeliveryError as error:
+            if refused(error, COPY_GONE):
+                return False
+            raise
+        # Telegram skips an album's messages deleted meanwhile: then no copy can be told apart
+        # (their edits are posted as "edited:").
+        if len(made) == len(sources):
+            copies = {**((item.external or {}).get("copies") or {})}
+            copies.update({str(source): int(m.message_id) for source, m in zip(sources, made, strict=True)})
+            item.external = {**(item.external or {}), "copies": copies}
+        return True
+
+    def edit_copy(self, item: MessageItem) -> bool:
+        """A customer's edit (``context["edit"]``, ``bot/support.py``) made on the topic's copy of
+        their message: True when the copy shows it; False when Telegram cannot edit it (no copy
+        known, the copy gone with its topic): the "edited:" text is posted instead."""
+        edit = (item.context or {}).get("edit")
+        if not edit or int(item.sent_parts):
+            return False
+        original = load_message(item.pk, str(edit["of"]))
+        copy = (
+            ((original.external or {}).get("copies") or {}).get(str(edit["message_id"])) if original else None
+        )
+        if copy is None:
+            return False
+        text, message_id = str(edit["text"]), int(copy)
+        try:
+            if edit["field"] == "text":
+                self.call(lambda: self.bot.edit_message_text(text, self.chat_id, message_id))
+            else:
+                self.call(lambda: self.bot.edit_message_caption(text, self.chat_id, message_id))
+        except PermanentDeliveryError as error:
+            # Not modified: the copy shows these words already (an edit back, a re-run).
+            return refused(error, NOT_MODIFIED)
+        return True
+
+
+def refused(error: PermanentDeliveryError, reasons: tuple[str, ...]) -> bool:
+    """Whether the outbox's permanent failure is Telegram's 400 for one of ``reasons``."""
+    cause = error.__cause__
+    return isinstance(cause, ApiTelegramException) and refused_for(cause, reasons)
