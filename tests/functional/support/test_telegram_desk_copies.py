@@ -252,3 +252,91 @@ def test_an_album_whose_ids_do_not_increase_is_copied_in_several_calls(harness, 
     (album,) = [m for m in user_messages(ANN) if (m.context or {}).get("album")]
     assert set(album.external["copies"]) == {str(second), str(first)}
     assert w.calls_to("copyMessages") == []
+
+
+# ---- the customer's card ---------------------------------------------------------------------
+def card_of(world, user_id: int) -> list[str]:
+    thread = topic_of(user_id)
+    return next(
+        m.text
+        for m in world.bot_messages(GROUP)
+        if m.message_thread_id == thread and m.forum_topic_created is None
+    ).splitlines()
+
+
+def ask_about_order(harness, desk, text: str = "The kettle leaks"):
+    from infra.demo import CUSTOMER_PHONE
+
+    ann = harness.user(ANN, language="en", first_name="Ann")
+    harness.world.users[ANN].username = "ann_k"
+    ann.send("/start")
+    ann.share_contact(CUSTOMER_PHONE)
+    ann.tap("📦 My orders")
+    ann.tap("💬 Contact support about this order", ann.tap("№10265 · ₽1,234.50"))
+    ann.send(text)
+    return ann
+
+
+def test_the_card_shows_who_writes_the_order_with_its_status_open_tickets_and_last_orders(harness, desk):
+    from infra.demo import CUSTOMER_PHONE
+    from supportbot.backend import make_backend
+    from supportbot.bot.orders import status_words
+    from supportbot.config import get_config
+    from supportbot.i18n import translator
+    from supportbot.support import tickets
+
+    tickets.open_ticket(ANN, tickets.INCIDENT, "test:incident", "Broken kettle", {})
+    ask_about_order(harness, desk)
+    desk.run_outbox()
+    conversation = conversations.latest(ANN)
+    backend, ru = make_backend(get_config()), translator("ru")
+    token = backend.auth_by_phone(CUSTOMER_PHONE, ANN).token
+    order = backend.get_order(token, "A10000")
+    recent = backend.list_orders(token, 1, 3).items
+    assert len(recent) == 3
+    (ticket,) = tickets.of_user(ANN)
+    assert card_of(harness.world, ANN) == [
+        f"Обращение {conversation.ref}",
+        f"Имя: {conversation.customer['name']}",
+        f"Телефон: {card_of(harness.world, ANN)[2].split(': ')[1]}",
+        "Тип: клиент",
+        "Telegram: @ann_k",
+        "Язык: en",
+        f"Заказ: №10265, {status_words(order, ru)}",
+        f"Открытые заявки: {ticket.label} Broken kettle",
+        "Последние заказы: " + "; ".join(f"№{o.number} {status_words(o, ru)}" for o in recent),
+    ]
+    assert CUSTOMER_PHONE not in "\n".join(card_of(harness.world, ANN))  # masked
+
+
+def test_the_card_goes_without_the_orders_when_the_shop_does_not_answer(harness, desk, monkeypatch):
+    from supportbot.backend import UnavailableError
+    from supportbot.backend.builtin import BuiltinBackend
+
+    def down(*args, **kwargs):
+        raise UnavailableError("the business system is down")
+
+    ask_about_order(harness, desk)
+    # down once the question is asked
+    monkeypatch.setattr(BuiltinBackend, "get_order", down)
+    monkeypatch.setattr(BuiltinBackend, "list_orders", down)
+    desk.run_outbox()
+    lines = card_of(harness.world, ANN)
+    assert lines[-3:] == [
+        "Заказ: №10265, —",
+        "Открытые заявки: —",
+        "Заказы: система магазина не ответила",
+    ]
+    assert [m.status for m in user_messages(ANN) if m.destination == "blinger"] == [SENT]  # not held back
+
+
+def test_a_guests_card_has_no_orders(harness, desk):
+    emma = harness.user(ANN, language="en", first_name="Emma")
+    emma.send("/start")
+    emma.send("💬 Write to support")
+    emma.send("Do you ship to Kazan?")
+    desk.run_outbox()
+    lines = card_of(harness.world, ANN)
+    assert lines[1:4] == ["Имя: Emma", "Телефон: —", "Тип: гость"]
+    assert lines[-1] == "Открытые заявки: —"
+    assert not any(line.startswith(("Заказ", "Последние")) for line in lines)

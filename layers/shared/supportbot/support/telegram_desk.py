@@ -15,14 +15,18 @@ import contextlib
 from collections.abc import Callable
 from typing import Any
 
+from aws_lambda_powertools import Logger
 from pynamodb.exceptions import PutError
 from telebot import TeleBot
 from telebot.apihelper import ApiTelegramException
 
+from supportbot.backend import Backend, BackendError, make_backend
 from supportbot.config import Config
-from supportbot.i18n import translator
+from supportbot.i18n import Translator, translator
 from supportbot.redact import mask_phone
+from supportbot.storage.sessions import Auth, load_session
 from supportbot.support import conversations, desk_topics, once
+from supportbot.support import tickets as ticket_store
 from supportbot.support.conversations import ConversationItem
 from supportbot.support.messages import KINDS, MessageItem, Part, load_message
 from supportbot.support.outbox import DeliveryError, HeldBack, PermanentDeliveryError
@@ -33,6 +37,8 @@ TOPIC_GONE = ("message thread not found", "TOPIC_ID_INVALID", "TOPIC_DELETED")
 COPY_GONE = ("message to copy not found",)  # the customer deleted it before it was copied
 NOT_MODIFIED = ("message is not modified",)
 MAX_COPIES = 100  # copyMessages takes 1-100 message ids
+RECENT_ORDERS = 3  # the card's "last orders"
+logger = Logger(child=True)
 
 
 def refused_for(error: ApiTelegramException, reasons: tuple[str, ...]) -> bool:
@@ -66,36 +72,83 @@ def posts(parts: list[Part], start: int, album: bool) -> list[tuple[int, int, li
     return out
 
 
-def topic_name(conversation: ConversationItem, context: dict[str, Any], t: Any) -> str:
-    """The customer's name, their type and the conversation's ref, within Telegram's limit."""
+def who(context: dict[str, Any], t: Translator) -> tuple[str, str]:
+    """The customer's name and type (customer, partner, guest) as operators read them."""
     info = context.get("info") or {}
-    kind = t.raw(f"desk.type_{info.get('user_type', 'guest')}")
+    return str(context.get("client_name") or t.raw("desk.no_name")), t.raw(
+        f"desk.type_{info.get('user_type', 'guest')}"
+    )
+
+
+def topic_name(conversation: ConversationItem, context: dict[str, Any], t: Translator) -> str:
+    """The customer's name, their type and the conversation's ref, within Telegram's limit."""
+    name, kind = who(context, t)
     suffix = f" · {kind} · {conversation.ref}"
-    name = str(context.get("client_name") or t.raw("desk.no_name"))
     return name[: TOPIC_NAME_MAX - len(suffix)] + suffix
 
 
-def card(conversation: ConversationItem, context: dict[str, Any], t: Any) -> str:
-    """The topic's first post: who writes (for operators: plain text, no markup to escape)."""
+def card(conversation: ConversationItem, context: dict[str, Any], t: Translator, shop: list[str]) -> str:
+    """The topic's first post: who writes, then ``shop`` (``shop_lines``: their order and
+    tickets), for operators (plain text, no markup to escape)."""
     info = context.get("info") or {}
     phone = context.get("client_phone")
+    name, kind = who(context, t)
     lines = [
         t.raw("desk.card_title").format(ref=conversation.ref),
-        t.raw("desk.card_name").format(name=context.get("client_name") or t.raw("desk.no_name")),
+        t.raw("desk.card_name").format(name=name),
         t.raw("desk.card_phone").format(phone=mask_phone(str(phone)) if phone else "—"),
-        t.raw("desk.card_type").format(type=t.raw(f"desk.type_{info.get('user_type', 'guest')}")),
+        t.raw("desk.card_type").format(type=kind),
         t.raw("desk.card_username").format(username=info.get("telegram_username") or "—"),
         t.raw("desk.card_language").format(language=context.get("language") or "—"),
+        *shop,
     ]
     return "\n".join(lines)
+
+
+def shop_lines(backend: Backend, user_id: int, context: dict[str, Any], t: Translator) -> list[str]:
+    """The card's lines from the shop: the order the conversation is about with its status, the
+    customer's open tickets and their last few orders. Orders are read with the customer's login
+    (a guest has none); the business system down or the login expired leaves the orders out (the
+    order named by its number): the card never waits for the shop."""
+    from supportbot.bot.orders import status_words  # the order screens' words for a status
+
+    about = context.get("order") or {}
+    order_line = recent_line = None
+    auth = Auth.from_dict(load_session(user_id).auth)
+    if auth is not None:
+        try:
+            if about.get("id"):
+                order = backend.get_order(auth.token, str(about["id"]))
+                order_line = t.raw("desk.card_order").format(
+                    number=order.number, status=status_words(order, t)
+                )
+            recent = backend.list_orders(auth.token, 1, RECENT_ORDERS).items
+            shown = "; ".join(f"№{order.number} {status_words(order, t)}" for order in recent)
+            recent_line = t.raw("desk.card_recent").format(orders=shown or "—")
+        except BackendError as error:
+            logger.warning("The card goes without the shop's orders", extra={"reason": type(error).__name__})
+            recent_line = t.raw("desk.card_orders_unavailable")
+    if order_line is None and about.get("id"):
+        order_line = t.raw("desk.card_order").format(number=about.get("number") or about["id"], status="—")
+    tickets = [ticket for ticket in ticket_store.of_user(user_id) if ticket.status != ticket_store.CLOSED]
+    listed = ", ".join(f"{ticket.label} {ticket.title}".strip() for ticket in tickets)
+    tickets_line = t.raw("desk.card_tickets").format(tickets=listed or "—")
+    return [line for line in (order_line, tickets_line, recent_line) if line]
 
 
 class TelegramDesk:
     """Finds or makes the topic of a message's conversation, for ``Destinations``."""
 
-    def __init__(self, config: Config, bot: TeleBot, call: Callable[[Callable[[], Any]], Any]) -> None:
+    def __init__(
+        self,
+        config: Config,
+        bot: TeleBot,
+        call: Callable[[Callable[[], Any]], Any],
+        backend: Backend | None = None,
+    ) -> None:
         """``call`` runs a Bot API call with the outbox's reading of Telegram's answers
-        (``Destinations._telegram``: 429 held back, 400 permanent, the rest retried)."""
+        (``Destinations._telegram``: 429 held back, 400 permanent, the rest retried); ``backend``
+        is the shop's system the card reads orders from (by default the configured one)."""
         if config.support_chat_id is None:
             raise PermanentDeliveryError("SUPPORT_CHAT_ID is not set: no support group to post to")
         self.config = config
@@ -103,6 +156,14 @@ class TelegramDesk:
         self.call = call
         self.chat_id = config.support_chat_id
         self.t = translator(config.default_language)  # read by operators
+        self._backend = backend
+
+    @property
+    def backend(self) -> Backend:
+        """Made on first use: only a new topic's card reads the shop."""
+        if self._backend is None:
+            self._backend = make_backend(self.config)
+        return self._backend
 
     def conversation_of(self, item: MessageItem) -> ConversationItem:
         conversation = conversations.get(int(item.user_id), int(item.conversation or 0))
@@ -130,7 +191,9 @@ class TelegramDesk:
         thread = int(created.message_thread_id)
         # Stored before the card is posted: a retry never makes a second topic.
         desk_topics.link(conversation, self.chat_id, thread)
-        lines = [card(conversation, context, self.t)]
+        lines = [
+            card(conversation, context, self.t, shop_lines(self.backend, int(item.user_id), context, self.t))
+        ]
         if gone:
             lines.append(self.t.raw("desk.topic_recreated"))
         text = "\n\n".join(lines)
