@@ -174,3 +174,356 @@ def test_the_topic_pointer_finds_the_conversation_and_an_erase_deletes_it(harnes
     assert desk_topics.conversation_of(GROUP, thread).number == conversations.latest(ann.user_id).number
     people.erase(people.find(people.by_telegram_id(ann.user_id), BUCKET), BUCKET)
     assert desk_topics.conversation_of(GROUP, thread) is None
+
+
+# ---- commands ---------------------------------------------------------------------------------------
+@pytest.fixture
+def olga(harness):
+    """The member OPERATOR is the operator Olga (matched by telegram_id)."""
+    from supportbot import operators
+
+    bootstrap = operators.Caller(operators.BOOTSTRAP_ID, "bootstrap", operators.ADMIN)
+    operator, _ = operators.create_operator("Olga", operators.OPERATOR, OPERATOR, "test-secret", bootstrap)
+    return operator
+
+
+def command(harness, desk, ann, text, member=OPERATOR):
+    """``member`` writes ``text`` in Ann's topic; the outbox runs; returns the bot's answer there."""
+    thread = thread_of(ann.user_id)
+    before = len(topic_posts(harness, thread))
+    harness.deliver(harness.world.member_sends(GROUP, member, message_thread_id=thread, text=text))
+    desk.run_outbox()
+    posts = topic_posts(harness, thread)[before:]
+    return posts[-1] if posts else None
+
+
+def customer_texts(harness, ann, before):
+    return [m.text for m in to_customer(harness, ann.user_id)[before:]]
+
+
+def test_close_asks_the_customer_to_rate_and_reopen_opens_it_again(harness, desk, ann):
+    before = len(to_customer(harness, ann.user_id))
+    answer = command(harness, desk, ann, "/close")
+    conversation = conversations.latest(ann.user_id)
+    assert (conversation.status, conversation.closed_by) == (conversations.CLOSED, conversations.BY_OPERATOR)
+    assert f"{conversation.ref} закрыто" in answer
+    (rate,) = to_customer(harness, ann.user_id)[before:]
+    assert harness.world.buttons(rate)  # the rating buttons, as the inbox's Close sends
+    topic = harness.world.chats[GROUP].topics[thread_of(ann.user_id)]
+    assert topic.closed
+    assert topic.name.startswith(desk_topics.CLOSED_MARK)
+    assert "Не сделано" in command(harness, desk, ann, "/close")  # closed already
+    answer = command(harness, desk, ann, "/reopen")
+    assert conversations.latest(ann.user_id).status == conversations.OPEN
+    assert "снова открыто" in answer
+    assert not topic.closed
+    assert not topic.name.startswith(desk_topics.CLOSED_MARK)
+    assert "Не сделано" in command(harness, desk, ann, "/reopen")  # open already
+
+
+def test_notes_from_the_topic_are_the_inbox_notes_and_never_reach_the_customer(harness, desk, ann, olga):
+    from supportbot.support import triage
+
+    before = len(to_customer(harness, ann.user_id))
+    assert "Заметка сохранена" in command(harness, desk, ann, "/note Asked for a refund twice")
+    assert "Заметка сохранена" in command(harness, desk, ann, "# VIP customer")
+    notes = triage.notes_of(conversations.latest(ann.user_id))
+    assert [(n.text, n.author_id, n.author_name) for n in notes] == [
+        ("Asked for a refund twice", olga.operator_id, "Olga"),
+        ("VIP customer", olga.operator_id, "Olga"),
+    ]
+    assert "/note" in command(harness, desk, ann, "/note")  # nothing to note: how to
+    # a photo captioned as a note is neither a note nor sent
+    thread = thread_of(ann.user_id)
+    photo = harness.world.photo_sizes(harness.world.store_file(b"img", "photo"))
+    harness.deliver(
+        harness.world.member_sends(GROUP, OPERATOR, message_thread_id=thread, photo=photo, caption="#secret")
+    )
+    desk.run_outbox()
+    assert "только текст" in topic_posts(harness, thread)[-1]
+    assert customer_texts(harness, ann, before) == []
+    assert len(triage.notes_of(conversations.latest(ann.user_id))) == 2
+
+
+def test_a_member_who_is_no_operator_is_refused_where_an_operator_is_needed(harness, desk, ann, olga):
+    from supportbot.support import bans, triage
+
+    for text in ("/note hi", "# hi", "/ban", "/unban", "/assign", "/assign me"):
+        assert "вы не оператор" in command(harness, desk, ann, text, member=STRANGER), text
+    assert triage.notes_of(conversations.latest(ann.user_id)) == []
+    assert bans.active(ann.user_id) is None
+    assert conversations.latest(ann.user_id).assignee is None
+
+
+def test_ban_and_unban_from_the_topic(harness, desk, ann, olga):
+    from supportbot.support import bans
+
+    assert "заблокирован на 24" in command(harness, desk, ann, "/ban")
+    ban = bans.active(ann.user_id)
+    assert (ban.by_id, ban.by_name) == (olga.operator_id, "Olga")
+    assert "на 3 ч" in command(harness, desk, ann, "/ban 3")
+    for wrong in ("/ban 0", "/ban soon", f"/ban {bans.MAX_HOURS + 1}"):
+        assert "/ban часы" in command(harness, desk, ann, wrong)
+    # while banned, what she writes is stored and not posted here
+    posts = len(topic_posts(harness, thread_of(ann.user_id)))
+    ann.send("Let me in")
+    desk.run_outbox()
+    assert len(topic_posts(harness, thread_of(ann.user_id))) == posts
+    assert "Блокировка снята" in command(harness, desk, ann, "/unban")
+    assert bans.active(ann.user_id) is None
+    assert "не заблокирован" in command(harness, desk, ann, "/unban")
+
+
+def test_tags_from_the_topic(harness, desk, ann):
+    from supportbot.support import triage
+
+    assert command(harness, desk, ann, "/tag Refund") == "Метки: #refund"
+    assert command(harness, desk, ann, "/tag urgent") == "Метки: #refund #urgent"
+    assert command(harness, desk, ann, "/tag -refund") == "Метки: #urgent"
+    assert command(harness, desk, ann, "/tag -urgent") == "Метки: —"
+    assert "/tag метка" in command(harness, desk, ann, "/tag")
+    assert "/tag метка" in command(harness, desk, ann, "/tag no spaces")
+    for n in range(triage.TAG_LIMIT):
+        command(harness, desk, ann, f"/tag t{n}")
+    assert "не больше" in command(harness, desk, ann, "/tag one-more")
+    assert conversations.latest(ann.user_id).tags == [f"t{n}" for n in range(triage.TAG_LIMIT)]
+
+
+def test_assign_me_or_an_operator_by_name(harness, desk, ann, olga):
+    from supportbot import operators
+
+    bootstrap = operators.Caller(operators.BOOTSTRAP_ID, "bootstrap", operators.ADMIN)
+    pavel, _ = operators.create_operator("Pavel", operators.OPERATOR, None, "test-secret", bootstrap)
+    assert command(harness, desk, ann, "/assign me") == "Обращение назначено: Olga."
+    assert conversations.latest(ann.user_id).assignee == olga.operator_id
+    assert command(harness, desk, ann, "/assign pavel") == "Обращение назначено: Pavel."
+    assert conversations.latest(ann.user_id).assignee == pavel.operator_id
+    assert command(harness, desk, ann, f"/assign {OPERATOR}") == "Обращение назначено: Olga."
+    assert command(harness, desk, ann, "/assign") == "Обращение назначено: Olga."
+    assert "Нет оператора «nobody»" in command(harness, desk, ann, "/assign nobody")
+
+
+def test_unknown_commands_get_the_help(harness, desk, ann):
+    before = len(to_customer(harness, ann.user_id))
+    for text in ("/start", "/what@test_support_bot now"):
+        assert "/close" in command(harness, desk, ann, text)
+    assert customer_texts(harness, ann, before) == []
+
+
+def test_order_shows_the_customers_order_to_the_operator(harness, desk, ann):
+    from infra.demo import NEWEST_NUMBER
+
+    before = len(to_customer(harness, ann.user_id))
+    card = command(harness, desk, ann, f"/order {NEWEST_NUMBER}")
+    assert card.splitlines()[0] == f"📦 Заказ №{NEWEST_NUMBER}: Электрический чайник"
+    assert "Статус: " in card
+    # an older one, on a later page of her orders
+    assert command(harness, desk, ann, f"/order №{NEWEST_NUMBER - 25}").startswith(
+        f"📦 Заказ №{NEWEST_NUMBER - 25}"
+    )
+    assert "нет №1" in command(harness, desk, ann, "/order 1")
+    assert "/order номер" in command(harness, desk, ann, "/order")
+    assert customer_texts(harness, ann, before) == []  # for the operator only
+
+
+def test_order_without_the_customers_login_or_the_business_system(harness, desk, ann, monkeypatch):
+    from supportbot.backend import UnauthorizedError, UnavailableError
+    from supportbot.backend.builtin import BuiltinBackend
+
+    def unavailable(*args):
+        raise UnavailableError("down")
+
+    monkeypatch.setattr(BuiltinBackend, "list_orders", unavailable)
+    assert "недоступна" in command(harness, desk, ann, "/order 10265")
+
+    def expired(*args):
+        raise UnauthorizedError("expired")
+
+    monkeypatch.setattr(BuiltinBackend, "list_orders", expired)
+    assert "не вошёл" in command(harness, desk, ann, "/order 10265")
+    from supportbot.storage.sessions import load_session
+
+    session = load_session(ann.user_id)
+    session.auth = None
+    session.save()
+    assert "не вошёл" in command(harness, desk, ann, "/order 10265")
+
+
+def canned_reply(node_id, title, text, translations=None):
+    from datetime import UTC, datetime
+
+    from supportbot.canned import CannedReplyItem
+
+    item = CannedReplyItem(
+        node_id=node_id,
+        title=title,
+        text=text,
+        translations=translations,
+        updated_at=datetime.now(UTC),
+        updated_by="bootstrap",
+    )
+    item.save()
+    return item
+
+
+def test_canned_lists_replies_in_the_customers_language_and_a_press_sends_one(harness, desk, ann):
+    world = harness.world
+    assert "Готовых ответов пока нет" in command(harness, desk, ann, "/canned")
+    canned_reply(
+        "aaaaaaaaaaaa",
+        "Доставка",
+        "Здравствуйте, {name}! Посылка в пути.",
+        {"en": {"title": "Delivery", "text": "Hello, {name}! Your parcel is on its way."}},
+    )
+    canned_reply("bbbbbbbbbbbb", "Заказ", "Заказ {order} уже собран.")
+    command(harness, desk, ann, "/canned")
+    thread = thread_of(ann.user_id)
+    picker = [m for m in world.bot_messages(GROUP) if m.message_thread_id == thread][-1]
+    assert world.buttons(picker) == [["Delivery"], ["Заказ"]]  # Ann speaks English
+    before = len(to_customer(harness, ann.user_id))
+    data = picker.inline_markup["inline_keyboard"][0][0]["callback_data"]
+    harness.deliver(world.user_presses(OPERATOR, picker.message_id, data, chat_id=GROUP))
+    desk.run_outbox()
+    name = conversations.latest(ann.user_id).customer["name"]
+    (sent,) = to_customer(harness, ann.user_id)[before:]
+    assert sent.text == f"💬 Support: Hello, {name}! Your parcel is on its way."
+    assert world.callback_answers[-1]["text"] == "Отправлено: Delivery"
+    assert "Delivery" in topic_posts(harness, thread)[-1]  # the topic shows what was sent
+    conversation = conversations.latest(ann.user_id)
+    assert conversation.status == conversations.ANSWERED
+    # a reply naming a value the customer lacks is refused, nothing sent
+    second = picker.inline_markup["inline_keyboard"][1][0]["callback_data"]
+    harness.deliver(world.user_presses(OPERATOR, picker.message_id, second, chat_id=GROUP))
+    desk.run_outbox()
+    assert "{order}" in world.callback_answers[-1]["text"]
+    assert len(to_customer(harness, ann.user_id)[before:]) == 1
+
+
+def test_a_canned_button_of_a_reply_deleted_since_says_so(harness, desk, ann):
+    world = harness.world
+    reply = canned_reply("cccccccccccc", "Hello", "Hello!")
+    command(harness, desk, ann, "/canned")
+    thread = thread_of(ann.user_id)
+    picker = [m for m in world.bot_messages(GROUP) if m.message_thread_id == thread][-1]
+    reply.delete()
+    data = picker.inline_markup["inline_keyboard"][0][0]["callback_data"]
+    harness.deliver(world.user_presses(OPERATOR, picker.message_id, data, chat_id=GROUP))
+    assert world.callback_answers[-1]["text"] == "Этого ответа или обращения больше нет."
+
+
+def test_a_button_of_another_kind_in_the_group_is_answered_and_ignored(harness, desk, ann):
+    world = harness.world
+    card = next(
+        m for m in world.bot_messages(GROUP) if m.message_thread_id == thread_of(ann.user_id) and m.text
+    )
+    card.reply_markup = {"inline_keyboard": [[{"text": "x", "callback_data": "-|other:1"}]]}
+    harness.deliver(world.user_presses(OPERATOR, card.message_id, "-|other:1", chat_id=GROUP))
+    assert "text" not in world.callback_answers[-1]
+
+
+# ---- the topic's status --------------------------------------------------------------------------
+def close_from_the_inbox(ann):
+    from supportbot.config import get_config
+    from supportbot.support.surfaces import close_conversation
+
+    return close_conversation(get_config(), conversations.latest(ann.user_id), conversations.BY_OPERATOR)
+
+
+def test_a_close_elsewhere_shows_in_the_topic_and_a_topic_closed_by_hand_is_left_so(harness, desk, ann):
+    topic = harness.world.chats[GROUP].topics[thread_of(ann.user_id)]
+    topic.closed = True  # an operator closed it in Telegram first
+    close_from_the_inbox(ann)
+    desk.run_outbox()
+    assert topic.closed
+    assert topic.name.startswith(desk_topics.CLOSED_MARK)
+    (status,) = [m for m in user_messages(ann.user_id) if m.parts[0].kind == "topic"]
+    assert status.status == SENT
+
+
+def test_a_close_after_the_topic_was_deleted_makes_no_topic_for_it(harness, desk, ann):
+    group = harness.world.chats[GROUP]
+    group.topics[thread_of(ann.user_id)].deleted = True
+    close_from_the_inbox(ann)
+    desk.run_outbox()
+    assert len(group.topics) == 1  # not made again just to be closed
+    (status,) = [m for m in user_messages(ann.user_id) if m.parts[0].kind == "topic"]
+    assert status.status == SENT
+
+
+def test_a_status_telegram_refuses_otherwise_is_a_failed_desk_post(harness, desk, ann):
+    harness.world.fail_next("editForumTopic", 400, "Bad Request: CHAT_ADMIN_REQUIRED")
+    close_from_the_inbox(ann)
+    desk.run_outbox()
+    (status,) = [m for m in user_messages(ann.user_id) if m.parts[0].kind == "topic"]
+    assert status.status == FAILED
+    assert "CHAT_ADMIN_REQUIRED" in status.reason
+
+
+def test_a_status_of_a_conversation_erased_meanwhile_does_nothing(harness, desk, ann):
+    from supportbot.i18n import translator
+    from supportbot.support.messages import TOPIC, NewMessage, new_message_item
+    from supportbot.telegram.client import get_bot
+
+    number = int(conversations.latest(ann.user_id).number) + 1000  # erased since the topic was found
+    item = new_message_item(NewMessage(ann.user_id, "blinger", [{"kind": TOPIC}]), conversation=number)
+    calls = len(harness.world.calls)
+    desk_topics.apply_status(
+        get_bot(), GROUP, thread_of(ann.user_id), item, lambda call: call(), translator("ru")
+    )
+    assert harness.world.calls[calls:] == []
+
+
+def test_a_topic_status_is_shown_only_at_the_telegram_desk(harness, desk, ann):
+    from supportbot.config import get_config
+    from supportbot.support.destinations import Destinations
+    from supportbot.support.messages import TOPIC, NewMessage
+    from supportbot.support.outbox import PermanentDeliveryError, store
+    from supportbot.telegram.client import get_bot
+
+    item = store(get_config(), NewMessage(ann.user_id, "customer", [{"kind": TOPIC, "text": "closed"}]))
+    with pytest.raises(PermanentDeliveryError, match="only shown in the Telegram desk"):
+        Destinations(get_config(), get_bot(), album_settle=0)(item)
+
+
+# ---- races and leftovers -------------------------------------------------------------------------
+@pytest.mark.parametrize("text", ["/tag urgent", "/assign me"])
+def test_a_change_landing_meanwhile_asks_to_send_the_command_again(
+    harness, desk, ann, olga, monkeypatch, text
+):
+    from supportbot.support import triage
+
+    def changed(*args, **kwargs):
+        raise triage.Changed
+
+    monkeypatch.setattr(triage, "set_tag", changed)
+    monkeypatch.setattr(triage, "assign", changed)
+    assert "повторите команду" in command(harness, desk, ann, text)
+
+
+def test_a_topic_whose_conversation_is_gone_is_ignored(harness, desk, ann):
+    before = len(to_customer(harness, ann.user_id))
+    thread = thread_of(ann.user_id)
+    conversations.latest(ann.user_id).delete()  # by hand: its pointer stays
+    harness.deliver(harness.world.member_sends(GROUP, OPERATOR, message_thread_id=thread, text="Hello?"))
+    desk.run_outbox()
+    assert to_customer(harness, ann.user_id)[before:] == []
+
+
+def test_order_looks_through_the_newest_pages_only(harness, desk, ann, monkeypatch):
+    from infra.demo import NEWEST_NUMBER
+    from supportbot.support import desk_inbound
+
+    monkeypatch.setattr(desk_inbound, "ORDER_PAGES", 1)
+    assert f"нет №{NEWEST_NUMBER - 25}" in command(harness, desk, ann, f"/order {NEWEST_NUMBER - 25}")
+
+
+def test_an_undelivered_message_of_a_conversation_gone_is_told_nowhere(harness, desk, ann):
+    from supportbot.config import get_config
+    from supportbot.support.messages import NewMessage, new_message_item
+    from supportbot.support.surfaces import report_undelivered
+
+    item = new_message_item(
+        NewMessage(ann.user_id, CUSTOMER, [{"kind": "text", "text": "x"}], {"via": "telegram"}),
+        conversation=999,
+    )
+    assert report_undelivered(get_config(), item, "gone") is None

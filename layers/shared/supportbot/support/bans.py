@@ -10,7 +10,7 @@ no answer. ``unban`` deletes the item; a ban past its ``until`` is simply no lon
 stays until the next ban of that customer replaces it).
 
 One home for the rules: the admin inbox's buttons (``supportbot_admin/bans.py``) call ``ban`` and
-``unban``, and the Telegram desk's ``/ban [hours]`` and ``/unban`` are to call the same two.
+``unban``, and so do the Telegram desk's ``/ban [hours]`` and ``/unban`` (``desk_inbound.py``).
 """
 
 from __future__ import annotations

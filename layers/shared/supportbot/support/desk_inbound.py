@@ -347,9 +347,8 @@ def topic_of(message: types.Message) -> int | None:
 
 
 def sender_name(user: types.User | None) -> str:
-    if user is None:
-        return "—"
-    return " ".join(part for part in (user.first_name, user.last_name) if part) or str(user.id)
+    # Every member's message and press has a sender; "—" only keeps the types honest.
+    return (" ".join(p for p in (user.first_name, user.last_name) if p) or str(user.id)) if user else "—"
 
 
 def order_card(config: Config, user_id: int, number: str, t: Translator) -> str:

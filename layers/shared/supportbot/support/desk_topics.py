@@ -115,6 +115,10 @@ def apply_status(
 
     from supportbot.support.telegram_desk import TOPIC_GONE, refused_for
 
+    def refused(error: PermanentDeliveryError, reasons: tuple[str, ...]) -> bool:
+        cause = error.__cause__
+        return isinstance(cause, ApiTelegramException) and refused_for(cause, reasons)
+
     conversation = conversations.get(int(item.user_id), int(item.conversation or 0))
     if conversation is None:
         return
@@ -128,10 +132,7 @@ def apply_status(
         try:
             call(step)
         except PermanentDeliveryError as error:
-            cause = error.__cause__
-            if not isinstance(cause, ApiTelegramException):
-                raise
-            if refused_for(cause, TOPIC_GONE):
+            if refused(error, TOPIC_GONE):
                 return
-            if not refused_for(cause, NOT_MODIFIED):
+            if not refused(error, NOT_MODIFIED):
                 raise
