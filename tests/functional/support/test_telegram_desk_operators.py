@@ -129,6 +129,23 @@ def test_each_kind_of_operator_message_reaches_the_customer_as_it_is(harness, de
     assert conversations.latest(ann.user_id).status == conversations.ANSWERED
 
 
+def test_an_operators_album_reaches_the_customer_as_one_album(harness, desk, ann):
+    world = harness.world
+    before = len(to_customer(harness, ann.user_id))
+    for n, caption in enumerate(("Front", None, None)):
+        photo = world.photo_sizes(world.store_file(b"img%d" % n, "photo"))
+        in_topic(harness, ann, photo=photo, caption=caption, media_group_id="album-1")
+    desk.run_outbox()
+    got = to_customer(harness, ann.user_id)[before:]
+    assert len(got) == 3
+    assert len({m.media_group_id for m in got}) == 1
+    assert got[0].media_group_id is not None
+    assert got[0].caption == "Front"
+    assert len(world.calls_to("copyMessages")) == 1
+    (answer,) = [m for m in user_messages(ann.user_id) if m.role == OPERATOR_ROLE]
+    assert ([p.kind for p in answer.parts], answer.status) == (["copy"] * 3, SENT)
+
+
 def test_a_message_the_customer_cannot_get_is_told_in_the_topic(harness, desk, ann):
     harness.world.block(ann.user_id)
     in_topic(harness, ann, text="Hello?")

@@ -1,4 +1,5 @@
-"""The one album collector, for the customer's albums to support and the warehouse's to customers.
+"""The one album collector: the customer's albums to support, the warehouse's and the Telegram
+desk operators' to customers.
 
 Telegram delivers an album as one update per photo, sharing ``media_group_id``. The first part
 stored becomes the album's message (``once`` key = the album's key); every later part is appended

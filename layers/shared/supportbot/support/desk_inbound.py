@@ -37,11 +37,11 @@ from supportbot.config import Config, PerConfig
 from supportbot.i18n import SafeHTML, Translator, translator
 from supportbot.storage.sessions import Auth, customer_language, load_session
 from supportbot.support import bans, conversations, desk_topics, triage
+from supportbot.support.albums import collect
 from supportbot.support.answer_time import ANSWER, record_first_answer
 from supportbot.support.conversations import ConversationItem
 from supportbot.support.lifecycle import RefusedMove
 from supportbot.support.messages import COPY, CUSTOMER, OPERATOR_ROLE, NewMessage
-from supportbot.support.outbox import enqueue
 from supportbot.support.surfaces import close_conversation, reopen_conversation, tell_customer, tell_desk
 from supportbot.telegram.client import get_bot
 from supportbot.telegram.replies import callback_answer
@@ -136,10 +136,19 @@ class Desk:
             "via": "telegram",  # a refusal by Telegram is told in the topic (surfaces.report_undelivered)
             "operator": sender_name(message.from_user),
         }
+        album = message.media_group_id
+        if album:
+            context["album"] = album
         new = NewMessage(
             user_id, CUSTOMER, [part], context, role=OPERATOR_ROLE, conversation=int(conversation.number)
         )
-        enqueue(self.config, new, once=self.key(message))
+        # An album's messages are one stored message, copied together (one copyMessages).
+        collect(
+            self.config,
+            new,
+            part_key=self.key(message),
+            album_key=f"desk-album:{self.chat_id}:{album}" if album else None,
+        )
 
     # ---- commands -------------------------------------------------------------------------------
     def command(self, message: types.Message, conversation: ConversationItem, name: str, args: str) -> None:

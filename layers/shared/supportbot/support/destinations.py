@@ -147,8 +147,18 @@ class Destinations:
         for first, count in sends([part.kind for part in pending]):
             start = done + first
             self._pace(chat_id, item, count)
-            if count > 1:
-                media = [self._media(part) for part in item.parts[start : start + count]]
+            run = item.parts[start : start + count]
+            if count > 1 and run[0].kind == COPY:
+                # An album's messages, copied together so they arrive as one album again.
+                ids = [int(part.message_id) for part in run]
+                source = int(run[0].from_chat)
+                self._telegram(
+                    lambda ids=ids, source=source: self.bot.copy_messages(
+                        chat_id, source, ids, message_thread_id=thread
+                    )
+                )
+            elif count > 1:
+                media = [self._media(part) for part in run]
                 self._telegram(
                     lambda media=media: self.bot.send_media_group(chat_id, media, message_thread_id=thread)
                 )

@@ -157,15 +157,16 @@ def split_parts(parts: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def sends(kinds: list[str]) -> Iterator[tuple[int, int]]:
     """The Telegram calls for parts of these kinds, as ``(first, count)`` ranges of the list: a
-    run of two or more images goes as albums of at most ``MAX_ALBUM``, anything else one by one.
+    run of two or more images goes as albums of at most ``MAX_ALBUM``, and so does a run of copies
+    (an album's messages, ``copyMessages``); anything else one by one.
 
-    >>> list(sends(["image"] * 12 + ["text", "image"]))
-    [(0, 10), (10, 2), (12, 1), (13, 1)]
+    >>> list(sends(["image"] * 12 + ["text", "image", "copy", "copy"]))
+    [(0, 10), (10, 2), (12, 1), (13, 1), (14, 2)]
     """
     i = 0
     while i < len(kinds):
         run = 1
-        while kinds[i] == "image" and i + run < len(kinds) and kinds[i + run] == "image":
+        while kinds[i] in ("image", "copy") and i + run < len(kinds) and kinds[i + run] == kinds[i]:
             run += 1
         if run == 1:
             yield i, 1
