@@ -33,6 +33,8 @@ the ban and its end, later ones get no answer at all.
 
 Business hours (``support/business_hours.py``): a conversation's first message outside them is
 confirmed with when operators are back, in ``TIME_ZONE`` (named); it reaches the desk as any other.
+Inside them it is confirmed with the place in the queue and the expected wait
+(``support/waiting.py``), once: a re-run of that update finds the conversation live.
 Past ``SPAM_LIMIT_PER_MINUTE`` messages a minute the customer is asked once a burst to slow down
 (``support/spam.py``, counted in the session); every message is still stored and queued, in order.
 
@@ -54,7 +56,7 @@ from supportbot.backend import NotFoundError
 from supportbot.bot.auth import GUEST_DIALOG, deps, guest, login
 from supportbot.bot.widgets import local_time
 from supportbot.i18n import Translator, translator
-from supportbot.support import bans, business_hours, conversations, spam
+from supportbot.support import bans, business_hours, conversations, spam, waiting
 from supportbot.support.albums import collect
 from supportbot.support.files import MAX_DOWNLOAD, copy_from_telegram
 from supportbot.support.lifecycle import RefusedMove
@@ -148,7 +150,8 @@ def render_support(ctx: Context) -> Screen:
     if any(isinstance(effect, Sent) for effect in ctx.effects):
         away = next((effect for effect in ctx.effects if isinstance(effect, Away)), None)
         if away is None:
-            return Screen(t("support.sent"), buttons)
+            queue = next((effect for effect in ctx.effects if isinstance(effect, waiting.Waiting)), None)
+            return Screen(sent_text(t, queue), buttons)
         zone = deps(ctx).config.time_zone
         if away.back is None:
             return Screen(t("support.away_unknown"), buttons)
@@ -159,6 +162,25 @@ def render_support(ctx: Context) -> Screen:
     else:
         text = t("support.intro_order", number=number) if number else t("support.intro")
     return Screen(text, buttons)
+
+
+def sent_text(t: Translator, queue: waiting.Waiting | None) -> str:
+    """The confirmation; a conversation's first message inside the hours adds the place in the
+    queue when others wait ahead, and how long operators take now when they answered lately."""
+    lines = [t("support.sent")]
+    if queue is not None and queue.over:
+        lines.append(t("support.queue_over", bound=waiting.QUEUE_BOUND))
+    elif queue is not None and queue.position > 1:
+        lines.append(t("support.queue_position", position=queue.position))
+    if queue is not None and queue.wait is not None:
+        minutes = max(1, round(queue.wait / 60))
+        wait = (
+            t("support.wait_minutes", n=minutes)
+            if minutes < 60
+            else t("support.wait_hours", n=round(minutes / 60))
+        )
+        lines.append(t("support.expected_wait", wait=wait))
+    return "\n".join(lines)
 
 
 def open_dialog(ctx: Context) -> Nav:
@@ -322,8 +344,12 @@ def forward(ctx: Context, parts: list[dict[str, Any]]) -> None:
         return
     # One confirmation per album: the first part's; a conversation's first message outside
     # business hours is told when operators are back (it is queued for the desk all the same).
-    if first and live is None and not (schedule := business_hours.load()).is_open(now := datetime.now(UTC)):
-        ctx.emit(Away(schedule.next_open(now, ZoneInfo(d.config.time_zone))))
+    if first and live is None:
+        now, schedule = datetime.now(UTC), business_hours.load()
+        if schedule.is_open(now):
+            ctx.emit(waiting.waiting(now))  # the place in the queue and the expected wait, once
+        else:
+            ctx.emit(Away(schedule.next_open(now, ZoneInfo(d.config.time_zone))))
     ctx.user_data[spam.KEY], slow = spam.too_fast(
         ctx.user_data.get(spam.KEY), message.date, d.config.spam_limit_per_minute
     )

@@ -155,6 +155,7 @@ class ConversationItem(Model):
     rating = NumberAttribute(null=True)
     rated_at = UTCDateTimeAttribute(null=True)
     rating_counted = BooleanAttribute(null=True)  # its rating is in the counters (rating_deltas)
+    answer_sampled = BooleanAttribute(null=True)  # its first answer time is kept (support/waiting.py)
     tags = CompactJSONAttribute(null=True)  # a list of strings
     # MESSAGE_RETENTION_DAYS after last_activity_at, set wherever that is (no write of its own):
     # DynamoDB's TTL deletes the conversation, then functions/retention its messages

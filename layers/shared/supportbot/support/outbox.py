@@ -52,7 +52,7 @@ from supportbot.config import Config
 from supportbot.redact import redact_text
 from supportbot.storage.conditions import condition_failed, transaction_conflict
 from supportbot.storage.transactions import transaction
-from supportbot.support import bans, conversations, once
+from supportbot.support import bans, conversations, once, waiting
 from supportbot.support.lifecycle import RefusedMove
 from supportbot.support.messages import (
     BANNED,
@@ -60,6 +60,7 @@ from supportbot.support.messages import (
     CUSTOMER_ROLE,
     ECHO,
     FAILED,
+    OPERATOR_ROLE,
     QUEUED,
     SENT,
     MarkerItem,
@@ -194,8 +195,19 @@ def store(
             # Gone or closed meanwhile, or another message started one: find the current one.
             message.conversation, message.live = None, False
             continue
+        if role == OPERATOR_ROLE:
+            sample_answer(message.user_id, int(conversation))
         return item
     raise RuntimeError(f"could not store a message of user {message.user_id}: its conversation kept moving")
+
+
+def sample_answer(user_id: int, number: int) -> None:
+    """A conversation's first answer adds its answer time to the expected wait's samples
+    (``waiting.py``); the message is stored whatever happens to that figure."""
+    try:
+        waiting.sample_first_answer(user_id, number)
+    except Exception:
+        logger.exception("The answer time of C%d could not be sampled", number)
 
 
 def retry(config: Config, item: MessageItem, client: Any = None) -> MessageItem:
