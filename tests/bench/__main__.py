@@ -111,6 +111,12 @@ def render(parts: dict, command: str, seconds: float) -> str:
         f" {burst['seconds']:.0f} s (≥ {paced['minimum']:.0f} s), {burst['refused_429']} × 429,"
         f" {burst['dead_lettered']} dead-lettered, {burst['attempts_over_one']} extra attempts |"
         f" {mark(paced['passed'] and burst['refused_429'] == 0 and burst['seconds'] >= paced['minimum'])} |",
+        f"| Telegram desk: {paced['desk']['figures']['customers']} customers at once, a topic each: 0 lost, 0 dead-lettered,"
+        f" no 429, drained no faster than 20/min and within {pacing.SLACK:.0f} s of the pacer's pace |"
+        f" {paced['desk']['figures']['seconds']:.0f} s for {paced['desk']['figures']['posts']} posts"
+        f" (≥ {paced['desk']['figures']['minimum']:.0f} s, ≤ {paced['desk']['target']:.0f} s),"
+        f" {paced['desk']['figures']['lost']} lost, {paced['desk']['figures']['dead_lettered']} dead-lettered,"
+        f" {paced['desk']['figures']['refused_429']} × 429 | {mark(paced['desk']['met'])} |",
         f"| Broadcast to {sent['recipients']} on the local stack: ≥ 90 % of the 25/s allowed, 0 lost, 0 duplicates |"
         f" {sent['rate']:.1f}/s ({sent['share']:.0%}), {sent['lost']} lost, {sent['duplicates']} duplicates,"
         f" {sent['refused_429']} × 429 | {mark(sent['share'] >= 0.9 and sent['lost'] == 0 and sent['duplicates'] == 0)} |",
