@@ -15,7 +15,8 @@ deliverer then posts to the bot's webhook (or getUpdates hands out).
                                         the 429s the bot got for this chat (`rate_limited`);
                                         {"changed": false} when nothing changed within the wait
     POST users/<id> {phone_number?, first_name?, last_name?}   change a user
-    POST chats/<id>/messages {user_id, text, reply_to_message_id?}
+    POST chats/<id>/messages {user_id, text, reply_to_message_id?}   every send takes
+                                        message_thread_id? too: a forum topic to write in
     POST chats/<id>/edit {user_id, message_id, text}   edit an own text message (edited_message)
     POST chats/<id>/contact {user_id, contact_user_id? | phone_number + first_name + last_name?}
                                         own contact by default (every user has a phone number),
@@ -51,7 +52,7 @@ from collections.abc import Callable
 from typing import Any
 
 from infra.botapi.formatting import utf16_len
-from infra.botapi.models import JSON, Chat, Message, User, WorldError
+from infra.botapi.models import JSON, Chat, Message, Topic, User, WorldError
 from infra.botapi.render import render_html
 from infra.botapi.validation import UploadedFile
 from infra.botapi.world import World
@@ -210,11 +211,15 @@ def render_message(world: World, m: Message) -> JSON:
         contact=m.contact,
         sticker=_sticker_view(world, m.sticker),
         voice=_media_view(world, m.voice),
+        audio=_media_view(world, m.audio),
+        video=_media_view(world, m.video),
         video_note=_media_view(world, m.video_note),
         location=m.location,
         venue=m.venue,
         inline_keyboard=_inline_keyboard(m.inline_markup),
         media_group_id=m.media_group_id,
+        message_thread_id=m.message_thread_id,
+        topic_created=(m.forum_topic_created or {}).get("name"),
         reply_to=_reply_to(world, m),
     )
     return out
@@ -254,7 +259,7 @@ def _sticker_view(world: World, sticker: JSON | None) -> JSON | None:
 
 
 def _media_view(world: World, media: JSON | None) -> JSON | None:
-    """A voice message or video note: its duration and where the page can play it."""
+    """A voice message, audio, video or video note: its duration and where the page can play it."""
     if not media:
         return None
     f = world.files.get(media["file_id"])
@@ -279,6 +284,12 @@ def snippet(m: Message) -> str:
         return "🎤 Voice message"
     if m.video_note:
         return "⏺ Video message"
+    if m.video:
+        return "🎬 Video"
+    if m.audio:
+        return "🎵 Audio"
+    if m.forum_topic_created:
+        return "🗂 Topic created: " + str(m.forum_topic_created.get("name") or "")
     if m.venue:
         return "📍 " + str(m.venue.get("title") or "Venue")
     if m.location:
@@ -380,6 +391,28 @@ def _chat(world: World, chat: Chat) -> JSON:
         "members": sorted(chat.members),
         "last_message": snippet(last)[:80] if last else None,
         "last_message_id": last.message_id if last else None,
+        "is_forum": chat.is_forum,
+        "topics": [_topic(box, topic) for topic in chat.topics.values() if not topic.deleted],
+    }
+
+
+def _topic(box: dict[int, Message], topic: Topic) -> JSON:
+    """A forum topic as the page lists it: its name, whether it is closed, its newest message."""
+    last = next(
+        (
+            m
+            for m in reversed(box.values())
+            if m.message_thread_id == topic.message_thread_id and not m.deleted
+        ),
+        None,
+    )
+    return {
+        "id": topic.message_thread_id,
+        "name": topic.name,
+        "icon_color": topic.icon_color,
+        "icon_custom_emoji_id": topic.icon_custom_emoji_id,
+        "closed": topic.closed,
+        "last_message": snippet(last)[:80] if last else None,
     }
 
 
@@ -480,7 +513,10 @@ def act(world: World, chat_id: int, action: str, body: dict[str, Any]) -> JSON:
         if chat.type == "private" and chat_id != user.id:
             raise SandboxError(403, f"user {user.id} cannot write in {chat_id}'s private chat")
         reply_to = _optional_int(body.get("reply_to_message_id"), "reply_to_message_id")
-        send = functools.partial(world.member_sends, chat_id, user.id, reply_to_message_id=reply_to)
+        thread = _optional_int(body.get("message_thread_id"), "message_thread_id")
+        send = functools.partial(
+            world.member_sends, chat_id, user.id, reply_to_message_id=reply_to, message_thread_id=thread
+        )
         match action:
             case "messages":
                 updates = [send(text=_text(body.get("text"), "text"))]

@@ -1,6 +1,6 @@
 """A World as JSON and back: what the local stack's sandbox saves on stop and loads on start.
 
-Kept: users, chats (members, the keyboard shown), messages, files (base64), callback queries and
+Kept: users, chats (members, the keyboard shown, a forum's topics), messages, files (base64), callback queries and
 their answers, bot commands, updates not yet delivered (delivered after the restart, as Telegram
 keeps them) and the id counters (so ids keep growing). Not kept: the log of calls and of every
 update ever produced (test aids), injected failures, the webhook (set again on start).
@@ -21,7 +21,7 @@ import base64
 import dataclasses
 from typing import Any
 
-from infra.botapi.models import JSON, CallbackQuery, Chat, Message, StoredFile, User
+from infra.botapi.models import JSON, CallbackQuery, Chat, Message, StoredFile, Topic, User
 from infra.botapi.world import World
 
 FORMAT = 1
@@ -57,7 +57,9 @@ def restore(world: World, data: dict[str, Any]) -> None:
         for raw in data["users"]:
             world.users[raw["id"]] = User(**raw)
         for raw in data["chats"]:
-            world.chats[raw["id"]] = Chat(**(raw | {"members": set(raw["members"])}))
+            # A forum's topics come back keyed by their thread ids (JSON keys are strings).
+            topics = {int(thread): Topic(**topic) for thread, topic in (raw.get("topics") or {}).items()}
+            world.chats[raw["id"]] = Chat(**(raw | {"members": set(raw["members"]), "topics": topics}))
             world.messages.setdefault(raw["id"], {})
         for raw in data["messages"]:
             world.messages.setdefault(raw["chat_id"], {})[raw["message_id"]] = Message(**raw)

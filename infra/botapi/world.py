@@ -380,19 +380,31 @@ class World:
         reply_to_message_id: int | None = None,
         media_group_id: str | None = None,
         caption: str | None = None,
+        message_thread_id: int | None = None,
         **content: Any,
     ) -> JSON:
         """A user sends anything a Telegram client can (`content`: one of CONTENT_KEYS with its
-        object, or text) in their private chat (`chat_id` = `user_id`) or in a group."""
+        object, or text) in their private chat (`chat_id` = `user_id`) or in a group, in a forum's
+        topic when ``message_thread_id`` is given."""
         with self.lock:
             if chat_id == user_id:
                 if reply_to_message_id is not None:
                     self.reply_target(chat_id, reply_to_message_id)
+                if message_thread_id is not None:
+                    raise WorldError("a private chat has no topics")
             else:
                 self._group(chat_id, user_id, reply_to_message_id)
+                if message_thread_id is not None:
+                    self.topic(chat_id, message_thread_id)
             if "text" in content:
                 content["entities"] = _command_entities(content["text"])
-            m = self._incoming(chat_id, user_id, media_group_id=media_group_id, **content)
+            m = self._incoming(
+                chat_id,
+                user_id,
+                media_group_id=media_group_id,
+                message_thread_id=message_thread_id,
+                **content,
+            )
             m.reply_to_message_id = reply_to_message_id
             self._set_caption(m, caption)
             return self.user_update("message", self.message_dict(m))

@@ -32,7 +32,13 @@ from infra.localstack.lambdas import LocalFunction, add_import_paths
 from infra.localstack.persistence import LocalState
 from infra.localstack.schedules import Timer, start_timers
 from infra.localstack.sqs_poller import QueuePoller, drain, start_pollers
-from infra.localstack.telegram import LOCAL_TOKEN, WAREHOUSE_CHAT_ID, RealTelegramPoller, Sandbox
+from infra.localstack.telegram import (
+    LOCAL_TOKEN,
+    SUPPORT_CHAT_ID,
+    WAREHOUSE_CHAT_ID,
+    RealTelegramPoller,
+    Sandbox,
+)
 from infra.localstack.template_model import (
     HttpRoute,
     StackModel,
@@ -51,7 +57,7 @@ BLINGER_CHANNEL_ID = "telegram"
 DRAIN_SECONDS = 10.0  # how long stopping waits for queued messages to be handled
 
 
-LOCAL_TUNABLES = ("ORDER_EVENTS_COALESCE_SECONDS", "BROADCAST_PAGE_SIZE", "AUTO_CLOSE_HOURS")
+LOCAL_TUNABLES = ("ORDER_EVENTS_COALESCE_SECONDS", "BROADCAST_PAGE_SIZE", "AUTO_CLOSE_HOURS", "SUPPORT_DESK")
 
 
 @dataclass
@@ -160,6 +166,7 @@ class LocalStack:
                 "TELEGRAM_BOT_TOKEN": LOCAL_TOKEN,
                 "TELEGRAM_API_URL": self.sandbox.url,
                 "WAREHOUSE_CHAT_ID": str(WAREHOUSE_CHAT_ID),
+                "SUPPORT_CHAT_ID": str(SUPPORT_CHAT_ID),
             }
         self.blinger = _blinger_console(
             self.ports.blinger, self.api_url + BLINGER_WEBHOOK_PATH, overrides.get("BLINGER_API_TOKEN")

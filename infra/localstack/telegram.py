@@ -32,12 +32,16 @@ PARTNER_USER_ID = 1002
 WAREHOUSE_USER_ID = 1003
 WAREHOUSE_USER_PHONE = "+79000001003"  # every Telegram account has one (their contact shares it)
 WAREHOUSE_CHAT_ID = -1_001_999_000_001  # the bot's WAREHOUSE_CHAT_ID in the sandbox
+SUPPORT_CHAT_ID = -1_001_999_000_002  # the bot's SUPPORT_CHAT_ID: the Telegram desk's forum
+# The demo support group's two operators: (user id, first name, last name, phone).
+OPERATORS = ((1004, "Ольга", "Оператор", "+79000001004"), (1005, "Иван", "Оператор", "+79000001005"))
 POLL_TIMEOUT = 25
 
 
 def add_demo_users(world: World) -> None:
     """The demo customer and partner have opened the bot (with their demo phone numbers); a
-    warehouse worker and the bot are in the warehouse group, where photo requests go.
+    warehouse worker and the bot are in the warehouse group, where photo requests go; two
+    operators and the bot are in the support group.
 
     infra.demo is imported here, not at the top: it imports supportbot, whose table names are
     read at import, and the local stack sets them only once moto is up.
@@ -56,6 +60,22 @@ def add_demo_users(world: World) -> None:
         phone_number=WAREHOUSE_USER_PHONE,
     )
     world.add_group(WAREHOUSE_CHAT_ID, "Склад", members=(WAREHOUSE_USER_ID,))
+    add_support_group(world)
+
+
+def add_support_group(world: World) -> None:
+    """The demo support group (``SUPPORT_DESK=telegram``): a forum where the bot is an admin with
+    ``can_manage_topics``, and two operators. Added to a world saved before it existed, too."""
+    if SUPPORT_CHAT_ID in world.chats:
+        return
+    for user_id, first_name, last_name, phone in OPERATORS:
+        if user_id not in world.users:
+            world.add_user(
+                user_id, first_name=first_name, last_name=last_name, language_code="ru", phone_number=phone
+            )
+    world.add_group(
+        SUPPORT_CHAT_ID, "Поддержка", members=tuple(user_id for user_id, *_ in OPERATORS), forum=True
+    )
 
 
 class Sandbox:
@@ -77,6 +97,7 @@ class Sandbox:
         """Serve (the world of a previous run when ``saved``, else the demo users) and set the webhook."""
         if saved is not None:
             restore(self.world, saved)
+            add_support_group(self.world)
         else:
             add_demo_users(self.world)
         self.server.start()

@@ -12,6 +12,7 @@ const ui = {
   messages: $("messages"), toasts: $("toasts"), keyboard: $("reply-keyboard"),
   input: $("text-input"), send: $("send-button"), attach: $("attach-button"), attachMenu: $("attach-menu"),
   replyPreview: $("reply-preview"), replyText: $("reply-preview-text"), phone: $("phone-edit"),
+  topics: $("topics"),
 };
 const STICKERS = ["👍", "😀", "😂", "❤️", "😢", "😡", "🔥", "🎉", "🙏", "📦"]; // sandbox.py STICKERS
 
@@ -26,6 +27,8 @@ const state = {
   answersSeen: null,   // highest callback answer seq already shown (null: not loaded yet)
   refusalsSeen: null,  // highest 429 seq already shown (same rule)
   chatPoll: null,      // AbortController of the chat's long poll
+  topic: null,         // a forum's topic shown (message_thread_id; null: General)
+  lastAnswer: null,    // the chat's last feed, shown again when another topic is chosen
 };
 
 // ---- HTTP ---------------------------------------------------------------------------------------
@@ -96,7 +99,7 @@ function renderSidebar(world) {
     "data-testid": "group-item", "data-chat-id": c.id, class: c.id === state.chatId ? "active" : null,
     onclick: () => selectGroup(c.id),
   }, el("span", { class: "name", text: c.title }),
-  el("span", { class: "sub", text: `${c.id} · ${c.members.length} members` }))));
+  el("span", { class: "sub", text: `${c.id} · ${c.members.length} members` + (c.is_forum ? ` · ${c.topics.length} topic${c.topics.length === 1 ? "" : "s"}` : "") }))));
   renderActing();
 }
 
@@ -156,6 +159,8 @@ async function openChat(chatId) {
   state.chatPoll = controller;
   state.chatId = chatId;
   state.chat = null;
+  state.topic = null;
+  state.lastAnswer = null;
   state.bubbles.clear();
   state.answersSeen = null;
   state.refusalsSeen = null;
@@ -184,16 +189,24 @@ async function openChat(chatId) {
 function renderChat(answer) {
   const chat = answer.chat;
   state.chat = chat;
+  state.lastAnswer = answer;
   const group = chat.type !== "private";
+  const forum = Boolean(chat.is_forum);
+  if (forum && state.topic !== null && !chat.topics.some((t) => t.id === state.topic)) state.topic = null; // deleted
   ui.title.textContent = chat.title;
-  ui.subtitle.textContent = group ? `group ${chat.id} · ${chat.members.length} members` : `private chat with the bot · ${chat.id}`;
+  const topic = forum && chat.topics.find((t) => t.id === state.topic);
+  ui.subtitle.textContent = group
+    ? `${forum ? "forum" : "group"} ${chat.id} · ${chat.members.length} members` + (forum ? ` · ${topic ? "topic " + topic.name : "General"}` : "")
+    : `private chat with the bot · ${chat.id}`;
   ui.actingBox.hidden = !group;
   renderActing();
+  renderTopics(forum ? chat : null);
   const following = atBottom();
   let added = false;
   const visible = new Set();
   for (const m of answer.messages) {
     if (m.deleted) continue;
+    if (forum && (m.message_thread_id ?? null) !== state.topic) continue; // another topic's
     visible.add(m.message_id);
     const sig = JSON.stringify(m) + "|" + state.userId;
     const known = state.bubbles.get(m.message_id);
@@ -210,13 +223,42 @@ function renderChat(answer) {
   for (const [id, known] of state.bubbles) {
     if (!visible.has(id)) { known.node.remove(); state.bubbles.delete(id); } // deleted live
   }
-  if (!state.bubbles.size) ui.messages.replaceChildren(el("div", { class: "empty", text: "No messages yet: say /start" }));
+  if (!state.bubbles.size) {
+    const empty = forum ? "No messages in this topic yet" : "No messages yet: say /start";
+    ui.messages.replaceChildren(el("div", { class: "empty", text: empty }));
+  }
   else ui.messages.querySelector(".empty")?.remove();
   if (added || following) scrollToNewest();
   renderKeyboard(answer.reply_keyboard);
   showAnswers(answer.callback_answers);
   showRefusals(answer.rate_limited, answer.rate_limited_count);
 }
+
+// A forum's topics, as Telegram lists them: General first, then each topic (🔒 once closed), with
+// its newest message; choosing one shows only its messages and sends into it.
+function renderTopics(chat) {
+  ui.topics.hidden = !chat;
+  if (!chat) { ui.topics.replaceChildren(); return; }
+  const entries = [{ id: null, name: "General", last_message: null, closed: false }, ...chat.topics];
+  ui.topics.replaceChildren(...entries.map((t) => el("button", {
+    type: "button", class: t.id === state.topic ? "active" : "", "data-testid": "topic", "data-topic-id": t.id ?? "",
+    "data-closed": t.closed ? "true" : null, title: t.name, onclick: () => selectTopic(t.id),
+  }, el("b", { text: (t.closed ? "🔒 " : "") + t.name }), t.last_message ? el("span", { class: "sub", text: t.last_message }) : null)));
+}
+
+function selectTopic(id) {
+  if (id === state.topic) return;
+  state.topic = id;
+  setReplyTo(null);
+  setEditing(null);
+  state.bubbles.clear();
+  ui.messages.replaceChildren();
+  if (state.lastAnswer) renderChat(state.lastAnswer);
+  scrollToNewest();
+}
+
+// What a send needs to go into the topic shown (nothing outside forums, or in General).
+const topicPart = () => (state.chat && state.chat.is_forum && state.topic !== null ? { message_thread_id: state.topic } : {});
 
 // The chat follows the newest message unless the viewer scrolled up to read older ones; images
 // that load later grow the list, so they scroll it again.
@@ -240,6 +282,10 @@ function rerenderAll() {
 }
 
 function bubble(m, group) {
+  if (m.topic_created) {
+    return el("div", { class: "msg service", "data-testid": "message", "data-message-id": m.message_id,
+      "data-service": "topic-created", text: `🗂 Topic created: ${m.topic_created}` });
+  }
   const mine = !m.from_bot && m.from.id === state.userId;
   const node = el("div", {
     class: "msg " + (m.from_bot ? "bot" : mine ? "me" : "other"), "data-testid": "message",
@@ -268,6 +314,11 @@ function bubble(m, group) {
   if (m.voice) {
     node.append(el("div", { class: "media", "data-testid": "message-voice" }, `🎤 ${m.voice.duration} s `,
       m.voice.url ? el("audio", { controls: true, preload: "none", src: m.voice.url }) : null));
+  }
+  for (const [kind, icon] of [["audio", "🎵"], ["video", "🎬"]]) {
+    if (!m[kind]) continue;
+    node.append(el("div", { class: "media", "data-testid": `message-${kind}` }, `${icon} ${m[kind].duration ?? "?"} s `,
+      m[kind].url ? el(kind, { controls: true, preload: "none", src: m[kind].url }) : null));
   }
   if (m.video_note) {
     node.append(el("div", { class: "media", "data-testid": "message-video-note" },
@@ -363,7 +414,7 @@ function showRefusals(refusals, total) {
 async function act(action, data) {
   if (state.userId === null || state.chatId === null) { toast("Choose a user first", "error"); return null; }
   try {
-    return await post(`chats/${state.chatId}/${action}`, { user_id: state.userId, ...data });
+    return await post(`chats/${state.chatId}/${action}`, { user_id: state.userId, ...topicPart(), ...data });
   } catch (e) {
     toast(e.message, "error");
     return null;
@@ -467,6 +518,7 @@ async function sendFiles(kind, files) {
   if (caption && (kind === "photo" || kind === "document") && !state.editing) form.append("caption", caption);
   if (kind === "voice" || kind === "video_note") form.append("duration", String(await mediaDuration(files[0])));
   if (state.replyTo) form.append("reply_to_message_id", String(state.replyTo.message_id));
+  for (const [name, value] of Object.entries(topicPart())) form.append(name, String(value));
   try {
     await api(`chats/${state.chatId}/files`, { method: "POST", body: form });
     if (form.has("caption")) ui.input.value = "";

@@ -1,0 +1,92 @@
+"""The Telegram desk in the web chat (issue 18), on the local stack with ``SUPPORT_DESK=telegram``
+(Playwright + Debian's Chromium): the customer asks in her chat; the demo support group, a forum
+with two operators, shows the conversation as a topic of its own (the card, then her message,
+copied); an operator answers in the topic and the customer sees the answer in her chat.
+
+Skipped when Playwright or Chromium is not installed. Screenshots of each step go to
+tests/e2e/screenshots/ (``SCREENSHOTS_DIR``), failing or not: they are what a person checks.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from infra.demo import CUSTOMER_NAME, CUSTOMER_PHONE
+from infra.localstack.telegram import OPERATORS, SUPPORT_CHAT_ID
+from tests.e2e.conftest import StackProcess, start_stack
+
+sync_api = pytest.importorskip("playwright.sync_api")
+journey = importlib.import_module("tests.e2e.test_browser_journey")  # skips when Chromium is missing
+browser, context = journey.browser, journey.context  # its fixtures
+SCREENSHOTS, WebChat, expect = journey.SCREENSHOTS, journey.WebChat, journey.expect
+
+pytestmark = pytest.mark.slow
+ASK, SENT = "💬 Задать вопрос", "✅ Отправлено в поддержку. Ответ придёт в этот чат."
+QUESTION, ANSWER = "Где мой заказ? Жду с понедельника", "Ваш заказ в пути, будет завтра"
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackProcess]:
+    """A stack whose desk is the Telegram support group (the sandbox's demo forum)."""
+    running = start_stack(tmp_path_factory.mktemp("desk"), {"SUPPORT_DESK": "telegram"})
+    try:
+        yield running
+    finally:
+        rc = running.stop()
+    if rc != 0 or "Traceback" in running.log:
+        pytest.fail(f"the local stack exited with {rc} or logged a traceback:\n{running.log[-5000:]}")
+
+
+def shot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"desk-{name}.png"), full_page=True)
+
+
+def test_a_question_becomes_a_topic_the_operator_answers_in_and_the_customer_reads(context, stack):
+    page = context.new_page()
+    chat = WebChat(page, stack)
+    # GIVEN the customer logged in, in the support dialog
+    customer = chat.new_user("Ирина", CUSTOMER_PHONE, "ru")
+    chat.log_in(CUSTOMER_NAME, CUSTOMER_PHONE)
+    chat.press(ASK)
+    # WHEN she asks
+    chat.send(QUESTION)
+    expect(chat.bot_says(SENT)).to_be_visible()
+    # THEN the support group (a forum with two operators) has a topic named after her
+    group = page.locator(f"[data-testid=group-item][data-chat-id='{SUPPORT_CHAT_ID}']")
+    expect(group).to_contain_text("2 members · 1 topic")
+    group.click()
+    topic = page.get_by_test_id("topic").filter(
+        has_text=re.compile(rf"^{re.escape(CUSTOMER_NAME)} · клиент · C\d+")
+    )
+    expect(topic).to_be_visible()
+    topic.click()
+    expect(page.get_by_test_id("chat-subtitle")).to_contain_text("topic " + CUSTOMER_NAME)
+    texts = page.locator("[data-testid=message][data-from=bot]").get_by_test_id("message-text")
+    # AND it opens with her card, then her message as she wrote it (copied, no retyping)
+    expect(texts.first).to_contain_text("Обращение C")
+    expect(texts.first).to_contain_text("Открытые заявки")
+    expect(texts.last).to_have_text(QUESTION)
+    shot(page, "1-topic")
+    # WHEN an operator answers in the topic
+    operator_id = OPERATORS[0][0]
+    page.get_by_test_id("acting-user").select_option(str(operator_id))
+    chat.send(ANSWER)
+    mine = page.locator(f"[data-testid=message][data-sender-id='{operator_id}']").get_by_test_id(
+        "message-text"
+    )
+    expect(mine).to_have_text(ANSWER)
+    # General shows none of it
+    page.get_by_test_id("topic").filter(has_text="General").click()
+    expect(page.locator("[data-testid=message]").filter(has_text=ANSWER)).to_have_count(0)
+    expect(page.locator(".empty")).to_have_text("No messages in this topic yet")
+    shot(page, "2-answered")
+    # THEN the customer reads the answer in her chat
+    page.locator(f"[data-testid=user-item][data-user-id='{customer}']").click()
+    expect(chat.bot_says(ANSWER)).to_be_visible()
+    expect(chat.bot_says(ANSWER)).to_have_count(1)
+    shot(page, "3-customer")
