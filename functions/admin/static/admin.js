@@ -269,6 +269,7 @@ function openTab(tab) {
     renderBroadcastPreview();
     loadBroadcasts();
   } else if (tab === 'stats') loadStats();
+  else if (tab === 'hours') loadHours();
   else if (tab === 'operators') loadOperators();
   else if (tab === 'audit') loadAudit();
   else if (tab === 'canned') {
@@ -287,6 +288,7 @@ function rerender() {
   else if (state.tab === 'failed') loadFailed();
   else if (state.tab === 'broadcasts') loadBroadcasts();
   else if (state.tab === 'stats') loadStats();
+  else if (state.tab === 'hours') renderHours(hoursBody());
   else if (state.tab === 'operators') loadOperators();
   else if (state.tab === 'audit') loadAudit();
   else if (state.tab === 'canned') renderCannedList();
@@ -1367,6 +1369,137 @@ async function loadStats() {
   $('stats').replaceChildren(...rows);
 }
 
+// ---- business hours -----------------------------------------------------------------------
+// GET|PUT /settings/business-hours: {} is always open; a day missing from `week` is closed. The
+// form keeps what is typed (the API checks it and names a bad field); a language change redraws it
+// from what the form holds.
+const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+
+async function loadHours() {
+  const body = await guarded(() => api('GET', '/settings/business-hours'), false);
+  if (body !== undefined) renderHours(body);
+}
+
+/** The schedule the form holds, as the API takes it. */
+function hoursBody() {
+  if ($('hours-always').checked) return {};
+  const week = {};
+  for (const row of $('hours-days').querySelectorAll('[data-testid=hours-day]')) {
+    const ranges = [...row.querySelectorAll('[data-testid=hours-range]')].map((range) => [
+      $('hours-start', range).value.trim(),
+      $('hours-end', range).value.trim(),
+    ]);
+    if (ranges.length) week[row.dataset.day] = ranges;
+  }
+  const holidays = [...$('hours-holidays').querySelectorAll('[data-testid=hours-holiday-date]')]
+    .map((input) => input.value)
+    .filter(Boolean);
+  return { week, holidays };
+}
+
+function hoursRange(cell, [start, end] = ['', '']) {
+  const clock = (testid, value, placeholder, label) =>
+    el('input', { type: 'text', testid, value, placeholder, maxlength: 5, size: 5, inputmode: 'numeric', 'aria-label': label });
+  const remove = () => {
+    range.remove();
+    renderHoursState();
+  };
+  const range = el(
+    'span',
+    { class: 'hours-range', testid: 'hours-range' },
+    clock('hours-start', start, '09:00', t('hours.start')),
+    ' – ',
+    clock('hours-end', end, '18:00', t('hours.end')),
+    el('button', { type: 'button', class: 'link', testid: 'hours-range-remove', text: t('hours.remove'), onclick: remove }),
+  );
+  cell.insertBefore(range, $('hours-closed', cell));
+  return range;
+}
+
+function hoursHoliday(date = '') {
+  const item = el(
+    'li',
+    { testid: 'hours-holiday' },
+    el('input', { type: 'date', testid: 'hours-holiday-date', value: date, 'aria-label': t('hours.holiday') }),
+    ' ',
+    el('button', { type: 'button', class: 'link', testid: 'hours-holiday-remove', text: t('hours.remove'), onclick: () => item.remove() }),
+  );
+  $('hours-holidays').append(item);
+  return item;
+}
+
+function renderHours(body) {
+  $('hours-always').checked = !('week' in body) && !('holidays' in body);
+  const row = (day) => {
+    const cell = el('td', {}, el('span', { class: 'muted', testid: 'hours-closed', text: t('hours.closed') }));
+    for (const range of (body.week || {})[day] || []) hoursRange(cell, range);
+    const add = () => {
+      hoursRange(cell).querySelector('input').focus();
+      renderHoursState();
+    };
+    return el(
+      'tr',
+      { testid: 'hours-day', dataset: { day } },
+      el('th', { text: t(`day.${day}`) }),
+      cell,
+      el('td', {}, el('button', { type: 'button', testid: 'hours-range-add', text: t('hours.add_range'), onclick: add })),
+    );
+  };
+  $('hours-days').replaceChildren(...DAYS.map(row));
+  $('hours-holidays').replaceChildren();
+  for (const date of body.holidays || []) hoursHoliday(date);
+  renderHoursState();
+}
+
+/** Closed days say so; the week is greyed out while always open; a week with no hours warns. */
+function renderHoursState() {
+  const always = $('hours-always').checked;
+  let ranges = 0;
+  for (const row of $('hours-days').querySelectorAll('[data-testid=hours-day]')) {
+    const count = row.querySelectorAll('[data-testid=hours-range]').length;
+    ranges += count;
+    show($('hours-closed', row), count === 0);
+  }
+  const controls = ['hours-week', 'hours-holidays-box'].map((id) => `[data-testid=${id}] :is(input, button)`);
+  for (const control of document.querySelectorAll(controls.join(', '))) control.disabled = always;
+  show($('hours-never'), !always && ranges === 0);
+}
+
+async function saveHours() {
+  for (const input of $('view-hours').querySelectorAll('[aria-invalid]')) input.removeAttribute('aria-invalid');
+  const save = async () => {
+    try {
+      return await api('PUT', '/settings/business-hours', hoursBody());
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 422) markHoursFields(error.body);
+      throw error;
+    }
+  };
+  const saved = await guarded(save);
+  if (saved === undefined) return;
+  renderHours(saved);
+  notice(t('hours.saved'));
+}
+
+/** The inputs a 422 names (`loc`: body, week, <day>, <range>[, 0 start | 1 end], or body,
+ * holidays, <n>) are marked, the first focused: the banner says why. */
+function markHoursFields(body) {
+  const marked = [];
+  for (const item of Array.isArray(body?.detail) ? body.detail : []) {
+    const [where, ...loc] = (item.loc || []).filter((part) => part !== 'body');
+    if (where === 'week') {
+      const row = $('hours-days').querySelector(`[data-day="${loc[0]}"]`);
+      const range = row?.querySelectorAll('[data-testid=hours-range]')[loc[1]];
+      const names = loc[2] === 1 ? ['hours-end'] : loc[2] === 0 ? ['hours-start'] : ['hours-start', 'hours-end'];
+      if (range) marked.push(...names.map((name) => $(name, range)));
+    } else if (where === 'holidays') {
+      marked.push($('hours-holidays').querySelectorAll('[data-testid=hours-holiday-date]')[loc[0]]);
+    }
+  }
+  for (const input of marked.filter(Boolean)) input.setAttribute('aria-invalid', 'true');
+  marked.find(Boolean)?.focus();
+}
+
 // ---- canned replies -----------------------------------------------------------------------
 async function loadCanned() {
   const body = await guarded(() => api('GET', '/canned-replies'), false);
@@ -1610,6 +1743,13 @@ function wire() {
     importOrders();
   });
   $('stats-reload').addEventListener('click', loadStats);
+  $('hours-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    saveHours();
+  });
+  $('hours-always').addEventListener('change', renderHoursState);
+  $('hours-holiday-add').addEventListener('click', () => hoursHoliday().querySelector('input').focus());
+  $('hours-reload').addEventListener('click', loadHours);
   $('broadcast-form').addEventListener('input', renderBroadcastPreview);
   $('broadcast-form').addEventListener('submit', (event) => {
     event.preventDefault();

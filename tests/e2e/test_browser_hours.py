@@ -1,0 +1,154 @@
+"""The admin page's business-hours editor in Chromium, against the running local stack: a weekly
+schedule with a range across midnight and a holiday is saved as the API's body, a bad time is
+refused naming the field with nothing saved, what was saved comes back after a reload, and a
+schedule closed now makes the customer's first message of a conversation the away message.
+
+The schedule is the deployment's one setting: every test leaves it always open (``{}``), as the
+other browser tests expect. Screenshots to look at: ADMIN_SCREENSHOTS=<folder>.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.e2e.conftest import StackProcess
+
+sync_api = pytest.importorskip("playwright.sync_api")
+admin_page = pytest.importorskip("tests.e2e.test_browser_admin")
+
+pytestmark = pytest.mark.slow
+
+expect = sync_api.expect
+AdminPage, AdminApi, shot = admin_page.AdminPage, admin_page.AdminApi, admin_page.shot
+browser, context, chat, admin = admin_page.browser, admin_page.context, admin_page.chat, admin_page.admin
+logged_in_customer = admin_page.logged_in_customer
+PATH = "/settings/business-hours"
+DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+@pytest.fixture
+def hours(stack: StackProcess) -> Iterator[AdminApi]:
+    """The admin API; the schedule always open before and after the test."""
+    client = AdminApi(stack)
+    client("PUT", PATH, {})
+    yield client
+    client("PUT", PATH, {})
+
+
+def day(admin: AdminPage, name: str) -> Any:
+    return admin.page.locator(f'[data-testid=hours-day][data-day="{name}"]')
+
+
+def add_range(admin: AdminPage, name: str, start: str, end: str) -> None:
+    row = day(admin, name)
+    row.get_by_test_id("hours-range-add").click()
+    range_ = row.get_by_test_id("hours-range").last
+    range_.get_by_test_id("hours-start").fill(start)
+    range_.get_by_test_id("hours-end").fill(end)
+
+
+def open_editor(admin: AdminPage, sign_in: bool = True) -> None:
+    if sign_in:
+        admin.sign_in()
+    admin.tab_hours.click()
+    expect(admin.view_hours).to_be_visible()
+    expect(admin.hours_day).to_have_count(7)  # the schedule read: the form is drawn from it
+
+
+def test_a_week_with_a_night_range_and_a_holiday_is_saved_as_the_apis_body(
+    admin: AdminPage, hours: AdminApi
+) -> None:
+    # GIVEN no schedule: the editor says always open, the week greyed out
+    open_editor(admin)
+    expect(admin.hours_always).to_be_checked()
+    expect(day(admin, "mon").get_by_test_id("hours-range-add")).to_be_disabled()
+    # WHEN the admin turns the schedule on: nothing set yet warns that it never opens
+    admin.hours_always.uncheck()
+    expect(admin.hours_never).to_be_visible()
+    # AND sets weekdays 09:00-18:00, Friday night 22:00-02:00 too, and New Year's Eve as a holiday
+    for name in DAYS[:5]:
+        add_range(admin, name, "09:00", "18:00")
+    add_range(admin, "fri", "22:00", "02:00")
+    expect(admin.hours_never).to_be_hidden()
+    expect(day(admin, "sat").get_by_test_id("hours-closed")).to_be_visible()
+    expect(day(admin, "mon").get_by_test_id("hours-closed")).to_be_hidden()
+    admin.hours_holiday_add.click()
+    admin.hours_holiday_date.last.fill("2026-12-31")
+    admin.hours_save.click()
+    admin.saved()
+    # THEN the API holds exactly that
+    weekdays = {name: [["09:00", "18:00"]] for name in DAYS[:5]}
+    expected = {
+        "week": weekdays | {"fri": [["09:00", "18:00"], ["22:00", "02:00"]]},
+        "holidays": ["2026-12-31"],
+    }
+    assert hours("GET", PATH) == expected
+    shot(admin, "business-hours")
+    # AND a reload (the key kept in the tab's session) shows it again
+    admin.page.reload()
+    open_editor(admin, sign_in=False)
+    expect(admin.hours_always).not_to_be_checked()
+    expect(day(admin, "fri").get_by_test_id("hours-range")).to_have_count(2)
+    expect(day(admin, "fri").get_by_test_id("hours-end").last).to_have_value("02:00")
+    expect(admin.hours_holiday_date).to_have_value("2026-12-31")
+    # WHEN a range is removed and the holiday too THEN the save says so
+    day(admin, "fri").get_by_test_id("hours-range-remove").last.click()
+    admin.hours_holiday_remove.click()
+    admin.hours_save.click()
+    admin.saved()
+    assert hours("GET", PATH) == {"week": weekdays, "holidays": []}
+    # AND "always open" saves {} again
+    admin.hours_always.check()
+    admin.hours_save.click()
+    admin.saved()
+    assert hours("GET", PATH) == {}
+
+
+def test_a_bad_time_is_refused_naming_the_field_and_nothing_is_saved(
+    admin: AdminPage, hours: AdminApi
+) -> None:
+    open_editor(admin)
+    admin.hours_always.uncheck()
+    add_range(admin, "tue", "25:00", "18:00")
+    admin.hours_save.click()
+    expect(admin.error_banner).to_be_visible()
+    expect(admin.error_text).to_contain_text("week.tue.0.0")
+    assert hours("GET", PATH) == {}
+    # AND the typed values are still there to fix, the bad one marked and focused
+    start = day(admin, "tue").get_by_test_id("hours-start")
+    expect(start).to_have_value("25:00")
+    expect(start).to_have_attribute("aria-invalid", "true")
+    expect(start).to_be_focused()
+    expect(day(admin, "tue").get_by_test_id("hours-end")).not_to_have_attribute("aria-invalid", "true")
+    shot(admin, "business-hours-refused")
+    # WHEN it is fixed THEN it saves, and the mark is gone
+    start.fill("09:00")
+    admin.hours_save.click()
+    admin.saved()
+    expect(day(admin, "tue").get_by_test_id("hours-start")).not_to_have_attribute("aria-invalid", "true")
+    assert hours("GET", PATH) == {"week": {"tue": [["09:00", "18:00"]]}, "holidays": []}
+
+
+def test_a_schedule_closed_now_gives_the_customer_the_away_message(
+    admin: AdminPage, chat: Any, hours: AdminApi
+) -> None:
+    # GIVEN a schedule open only on another weekday than today in Moscow (the demo's TIME_ZONE)
+    today = datetime.now(ZoneInfo("Europe/Moscow"))
+    other = DAYS[(today + timedelta(days=3)).weekday()]
+    open_editor(admin)
+    admin.hours_always.uncheck()
+    add_range(admin, other, "10:00", "11:00")
+    admin.hours_save.click()
+    admin.saved()
+    # WHEN a customer asks support
+    logged_in_customer(chat)
+    chat.press("💬 Задать вопрос")
+    chat.send("Вы работаете?")
+    # THEN she is told operators are away and when they are back
+    expect(chat.bot_says("🌙 Отправлено в поддержку, но сейчас операторы не работают.")).to_be_visible()
+    expect(chat.bot_says("10:00")).to_be_visible()
