@@ -191,12 +191,16 @@ def test_an_edited_caption_edits_the_copy_and_a_replaced_photo_is_posted_as_edit
     harness.deliver(w.user_edits_text(ANN, photo, "the lid, cracked"))
     desk.run_outbox()
     assert w.message(GROUP, copy.message_id).caption == "the lid, cracked"
-    # WHEN she replaces the photo itself: a copy cannot show another file, so the words are posted
+    # WHEN she replaces the photo itself: a copy cannot show another file, so the words are posted,
+    # then the message as it is now
     w.clock = lambda: 2_000_000_000
-    harness.deliver(w.user_edits_photo(ANN, photo, b"other jpeg", caption="this one"))
+    edited = w.user_edits_photo(ANN, photo, b"other jpeg", caption="this one")["edited_message"]
+    harness.deliver(w.updates[-1])
     desk.run_outbox()
-    assert "this one" in in_topic(w, thread)[-1].text
-    assert w.message(GROUP, copy.message_id).caption == "the lid, cracked"
+    words, again = in_topic(w, thread)[-2:]
+    assert "this one" in words.text
+    assert (again.photo, again.caption) == (edited["photo"], "this one")
+    assert w.message(GROUP, copy.message_id).caption == "the lid, cracked"  # the earlier copy stays
     assert len(w.calls_to("editMessageCaption")) == 1
 
 

@@ -63,6 +63,7 @@ from supportbot.support.lifecycle import RefusedMove
 from supportbot.support.messages import (
     BANNED,
     BLINGER,
+    COPY,
     MessageItem,
     NewMessage,
     load_message,
@@ -414,11 +415,22 @@ def relay_edit(config: Config, message: types.Message) -> bool:
         return False
     edited = translator(config.default_language).raw("support.edited").format(text=text)
     context = {k: v for k, v in (first.context or {}).items() if k != "album"}
+    parts: list[dict[str, Any]] = [{"kind": "text", "text": edited}]
     edit = copy_edit(first, message, text)
     if config.support_desk == "telegram" and edit is not None:
         context["edit"] = edit
+    elif config.support_desk == "telegram":
+        # The file itself was replaced, which no edit of the copy shows: after the words, the
+        # message as it is now (copied again).
+        copy = {
+            "kind": COPY,
+            "from_chat": user.id,
+            "message_id": message.message_id,
+            "text": message.html_caption,
+        }
+        parts.append({**copy, "file_name": message.content_type})
     once = f"tg:{user.id}:{message.message_id}:edit:{message.edit_date or message.date}"
-    enqueue(config, NewMessage(user.id, BLINGER, [{"kind": "text", "text": edited}], context), once=once)
+    enqueue(config, NewMessage(user.id, BLINGER, parts, context), once=once)
     return True
 
 
@@ -437,7 +449,8 @@ def relayed(user_id: int, message: types.Message) -> MessageItem | None:
 
 def copy_edit(first: MessageItem, message: types.Message, text: str) -> dict[str, Any] | None:
     """What the Telegram desk needs to edit its copy of the message (``first`` holds it): None
-    when the edit replaced the file, which an edit of the copy cannot show ("edited:" is posted)."""
+    when the edit replaced the file, which an edit of the copy cannot show ("edited:" is posted,
+    then the message copied again)."""
     stored = [part for part in first.parts if part.message_id == message.message_id]
     if any(part.file_unique_id and part.file_unique_id != media_unique_id(message) for part in stored):
         return None

@@ -12,6 +12,7 @@ past ``OUTBOX_MAX_ATTEMPTS``, shown in the admin inbox), never dropped.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -139,16 +140,9 @@ def shop_lines(backend: Backend, user_id: int, context: dict[str, Any], t: Trans
 class TelegramDesk:
     """Finds or makes the topic of a message's conversation, for ``Destinations``."""
 
-    def __init__(
-        self,
-        config: Config,
-        bot: TeleBot,
-        call: Callable[[Callable[[], Any]], Any],
-        backend: Backend | None = None,
-    ) -> None:
+    def __init__(self, config: Config, bot: TeleBot, call: Callable[[Callable[[], Any]], Any]) -> None:
         """``call`` runs a Bot API call with the outbox's reading of Telegram's answers
-        (``Destinations._telegram``: 429 held back, 400 permanent, the rest retried); ``backend``
-        is the shop's system the card reads orders from (by default the configured one)."""
+        (``Destinations._telegram``: 429 held back, 400 permanent, the rest retried)."""
         if config.support_chat_id is None:
             raise PermanentDeliveryError("SUPPORT_CHAT_ID is not set: no support group to post to")
         self.config = config
@@ -156,14 +150,12 @@ class TelegramDesk:
         self.call = call
         self.chat_id = config.support_chat_id
         self.t = translator(config.default_language)  # read by operators
-        self._backend = backend
 
-    @property
+    @functools.cached_property
     def backend(self) -> Backend:
-        """Made on first use: only a new topic's card reads the shop."""
-        if self._backend is None:
-            self._backend = make_backend(self.config)
-        return self._backend
+        """The shop's system the card reads orders from, made on first use: only a new topic's
+        card reads it."""
+        return make_backend(self.config)
 
     def conversation_of(self, item: MessageItem) -> ConversationItem:
         conversation = conversations.get(int(item.user_id), int(item.conversation or 0))
