@@ -147,6 +147,8 @@ def wanted_hours(body: str) -> int | None:
     if not isinstance(parsed, dict):
         return None
     hours = parsed.get("hours", 24)
+    if type(hours) is float and hours.is_integer():  # 2.0 is JSON Schema's integer 2
+        hours = int(hours)
     return hours if type(hours) is int and 1 <= hours <= 8760 else None
 
 

@@ -773,6 +773,9 @@ function conversationRow(c) {
       el('strong', { testid: 'conversation-who', text: `${id} · ${customerLine(c.user_id, c.customer)}` }),
       el('span', { class: c.open ? 'badge' : 'badge muted', testid: 'conversation-status', text: label('conv.status', c.status) }),
       c.undelivered ? el('span', { class: 'badge warn', testid: 'conversation-undelivered', text: `⚠️ ${c.undelivered}` }) : '',
+      c.banned_until
+        ? el('span', { class: 'badge warn', testid: 'conversation-banned', title: t('ban.until_short', { until: when(c.banned_until) }), text: `⛔ ${t('ban.badge')}` })
+        : '',
       el('span', { class: 'muted', testid: 'conversation-facts', text: ` ${conversationFacts(c)}` }),
       el('span', { class: 'preview', testid: 'conversation-last', text: c.preview }),
     ),
@@ -926,14 +929,14 @@ async function banCustomer() {
   }
   if (!(await confirmDialog(t('ban.confirm', { hours })))) return;
   const done = await guarded(() => api('PUT', `/conversations/${enc(id)}/ban`, { hours }));
-  if (done !== undefined) await openConversation(id);
+  if (done !== undefined) await loadConversations(); // the inbox marks the ban; the thread is opened again
 }
 
 async function unbanCustomer() {
   const id = state.conversation;
   if (!id) return;
   const done = await guarded(() => api('DELETE', `/conversations/${enc(id)}/ban`));
-  if (done !== undefined) await openConversation(id);
+  if (done !== undefined) await loadConversations();
 }
 
 // ---- notes, tags, assignee ----------------------------------------------------------------
@@ -1686,8 +1689,8 @@ async function loadAudit(more = false) {
   );
   if (more) $('audit-list').append(...rows);
   else $('audit-list').replaceChildren(...rows);
-  state.auditCursor = body.cursor;
-  show($('audit-more'), Boolean(body.cursor));
+  state.auditCursor = body.next_cursor;
+  show($('audit-more'), Boolean(body.next_cursor));
   show($('audit-empty'), !more && rows.length === 0);
 }
 

@@ -32,14 +32,18 @@ from supportbot.security import check_secret
 ROUTES: dict[str, str] = {
     # Content: the FAQ and complaint trees.
     "GET /v1/admin/trees/{tree}": ADMIN,
-    "POST /v1/admin/trees/{tree}/nodes": ADMIN,
+    # The writes of a node's fields are per tree (a complaint step has fields an FAQ node has not).
+    "POST /v1/admin/trees/faq/nodes": ADMIN,
+    "POST /v1/admin/trees/complaints/nodes": ADMIN,
     "GET /v1/admin/trees/{tree}/nodes/{node_id}": ADMIN,
-    "PUT /v1/admin/trees/{tree}/nodes/{node_id}": ADMIN,
+    "PUT /v1/admin/trees/faq/nodes/{node_id}": ADMIN,
+    "PUT /v1/admin/trees/complaints/nodes/{node_id}": ADMIN,
     "DELETE /v1/admin/trees/{tree}/nodes/{node_id}": ADMIN,
     "POST /v1/admin/trees/{tree}/nodes/{node_id}/move": ADMIN,
     "POST /v1/admin/trees/{tree}/reorder": ADMIN,
     "GET /v1/admin/trees/{tree}/export": ADMIN,
-    "POST /v1/admin/trees/{tree}/import": ADMIN,
+    "POST /v1/admin/trees/faq/import": ADMIN,
+    "POST /v1/admin/trees/complaints/import": ADMIN,
     # Customers and orders of the built-in backend.
     "GET /v1/admin/customers": ADMIN,
     "GET /v1/admin/customers/{phone}": ADMIN,

@@ -33,7 +33,7 @@ from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn
 from aws_lambda_powertools.event_handler.openapi.swagger_ui import html as swagger_html
 from pynamodb.exceptions import PynamoDBException
 
-from supportbot.config import get_config
+from supportbot.config import SUPPORTED_LANGUAGES, get_config
 from supportbot.operators import Caller, record_change
 from supportbot.support.lifecycle import RefusedMove, StaleVersion
 from supportbot_admin import (
@@ -121,7 +121,9 @@ def _invalid(error: RequestValidationError) -> Response[Any]:
 
 @app.exception_handler(FieldError)  # type: ignore[untyped-decorator]
 def _field_error(error: FieldError) -> Response[Any]:
-    return _json(422, {"statusCode": 422, "detail": error.problems})
+    if error.status == 422:
+        return _json(422, {"statusCode": 422, "detail": error.problems})
+    return _json(error.status, {"statusCode": error.status, "message": error.msg, "detail": error.problems})
 
 
 @app.get(OPENAPI_PATH, include_in_schema=False)
@@ -200,12 +202,27 @@ def openapi_json() -> str:
         )
     )
     customers.document_import_body(schema)
+    document_translations(schema, get_config().default_language)
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
             role, _ = access.required(method, path)
             operation["x-required-role"] = role
             operation["description"] = f"Needs role {role}. " + operation.get("description", "")
     return json.dumps(schema, ensure_ascii=False)
+
+
+def document_translations(node: Any, default: str) -> None:
+    """A body's ``translations`` are the languages other than the default (its own title and text
+    are the default's): the key enum pydantic writes from ``Language`` loses the default here."""
+    if isinstance(node, dict):
+        names = node.get("propertyNames")
+        if isinstance(names, dict) and set(names.get("enum", ())) == set(SUPPORTED_LANGUAGES):
+            names["enum"] = [language for language in names["enum"] if language != default]
+        for value in node.values():
+            document_translations(value, default)
+    elif isinstance(node, list):
+        for value in node:
+            document_translations(value, default)
 
 
 # What a route's parameter may hold once decoded (Powertools' own pattern for a path segment).

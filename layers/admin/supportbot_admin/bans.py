@@ -4,9 +4,11 @@ shows the ban in force; the messages it held back are in the thread with status 
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 from supportbot.support import bans
 from supportbot_admin.access import current_caller
@@ -18,8 +20,13 @@ TAGS = ["conversations"]
 BASE = "/v1/admin/conversations/<conversation_id>/ban"
 
 
+def _whole(hours: Any) -> Any:
+    """1.0 is the integer 1 (JSON Schema's integer says so); true is not a number of hours."""
+    return int(hours) if isinstance(hours, float) and hours.is_integer() else hours
+
+
 class NewBan(BaseModel):
-    hours: int = Field(
+    hours: Annotated[int, BeforeValidator(_whole)] = Field(
         default=bans.DEFAULT_HOURS,
         ge=1,
         le=bans.MAX_HOURS,

@@ -34,6 +34,8 @@ from supportbot_admin.errors import (
     Conflict,
     FieldError,
     NotFound,
+    RuleError,
+    rule,
 )
 
 router = APIGatewayHttpRouter()  # type: ignore[no-untyped-call]
@@ -48,13 +50,15 @@ class Audience(BaseModel):
 
 class UrlButton(BaseModel):
     text: str = Field(min_length=1, max_length=64)
-    url: str = Field(pattern=r"^https?://[^\s]{1,2000}$")
+    url: str = Field(pattern=r"^https?://[!-~]{1,2000}$", description="An http(s) URL (ASCII)")
 
 
 class NewBroadcast(BaseModel):
     text: str = Field(min_length=1, description="Telegram HTML")
     audience: Audience = Field(default_factory=lambda: Audience(user_type=None, language=None))
-    photo_url: str | None = Field(None, pattern=r"^https://[^\s]{1,2000}$")
+    photo_url: str | None = Field(
+        None, pattern=r"^https://[!-~]{1,2000}$", description="An https URL (ASCII)"
+    )
     button: UrlButton | None = None
     start_at: datetime | None = Field(None, description="ISO 8601 with a time zone; absent or past: now")
     test_chat_id: int | None = Field(None, description="Send to this chat only, now (a test)")
@@ -92,19 +96,26 @@ class Broadcasts(BaseModel):
     "/v1/admin/broadcasts",
     tags=TAGS,
     summary="Create a broadcast (or a test send); answered at once, sent by a background job",
-    responses={201: {"description": "Created"}, **UNAUTHORIZED, **INVALID},
+    responses={
+        201: {"description": "Created"},
+        **UNAUTHORIZED,
+        **rule(
+            "Text Telegram would refuse: markup that does not parse, nothing left once parsed, or too long"
+        ),
+        **INVALID,
+    },
 )
 def create_broadcast(body: NewBroadcast) -> Response[Created]:
     try:
         plain, _ = parse_text(body.text, "HTML")
     except EntityParseError as error:
-        raise FieldError(("body", "text"), f"not valid Telegram HTML: {error}") from None
+        raise RuleError(("body", "text"), f"not valid Telegram HTML: {error}") from None
     limit = MAX_CAPTION if body.photo_url else MAX_TEXT
     if not plain.strip():
-        raise FieldError(("body", "text"), "must not be empty")
+        raise RuleError(("body", "text"), "must not be empty")
     if utf16_len(plain) > limit:
         what = "a photo's caption" if body.photo_url else "a Telegram message"
-        raise FieldError(
+        raise RuleError(
             ("body", "text"), f"too long for {what}: {utf16_len(plain)} characters (at most {limit})"
         )
     if body.start_at is not None and body.start_at.tzinfo is None:

@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from supportbot.support import business_hours
-from supportbot_admin.errors import INVALID, UNAUTHORIZED, FieldError, Responses
+from supportbot_admin.errors import INVALID, UNAUTHORIZED, Responses, RuleError, rule
 
 router = APIGatewayHttpRouter()  # type: ignore[no-untyped-call]
 TAGS = ["settings"]
@@ -61,11 +61,18 @@ def get_business_hours() -> dict[str, Any]:
     PATH,
     tags=TAGS,
     summary="Replace the business hours ({} = always open)",
-    responses={**SCHEDULE, **UNAUTHORIZED, **INVALID},
+    responses={
+        **SCHEDULE,
+        **UNAUTHORIZED,
+        **rule("A range whose end is its start, a range starting at 24:00, or a date not in the calendar"),
+        **INVALID,
+    },
 )
 def put_business_hours(body: BusinessHours) -> dict[str, Any]:
     try:
         schedule = business_hours.Schedule.parse(body.model_dump(exclude_unset=True))
     except business_hours.ScheduleError as error:
-        raise FieldError(("body", *error.loc), error.msg) from None
+        # The shape passed the schema: what is left is a rule it cannot state (an empty range,
+        # a range starting at 24:00, a date not in the calendar).
+        raise RuleError(("body", *error.loc), error.msg) from None
     return business_hours.save(schedule).body

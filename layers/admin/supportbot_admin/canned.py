@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 from pynamodb.exceptions import PutError
 
 from supportbot import canned as store
@@ -36,9 +36,10 @@ from supportbot_admin.errors import (
     Conflict,
     FieldError,
     NotFound,
+    RuleError,
+    rule,
 )
-from supportbot_admin.texts import TITLE_LIMIT
-from supportbot_admin.trees import Language, Translation, plain_title
+from supportbot_admin.trees import Language, Title, Translation
 
 router = APIGatewayHttpRouter()  # type: ignore[no-untyped-call]
 TAGS = ["canned replies"]
@@ -51,18 +52,13 @@ ReplyId = Annotated[str, Path(pattern=r"^[a-z0-9]{12}$", description="The canned
 
 
 class CannedFields(BaseModel):
-    title: str = Field(min_length=1, max_length=TITLE_LIMIT, description="What the picker shows (plain)")
+    title: Title = Field(description="What the picker shows (plain)")
     text: str = Field(
         min_length=1, max_length=REPLY_LIMIT, description="Telegram HTML; may name {name} and {order}"
     )
     translations: dict[Language, Translation] | None = Field(
         default=None, description='By language, e.g. {"en": {"title": "...", "text": "..."}}'
     )
-
-    @field_validator("title")
-    @classmethod
-    def _plain_title(cls, title: str) -> str:
-        return plain_title(title)
 
 
 class CannedUpdate(CannedFields):
@@ -108,7 +104,7 @@ def check(body: CannedFields) -> dict[str, Any] | None:
     translations = translations_of(
         {language: t.model_dump() for language, t in (body.translations or {}).items()}
     )
-    if default in translations:
+    if default in translations:  # the document's translations leave the default out (api.py)
         raise FieldError(("body", "translations", default), "the default language is the reply's own text")
     for language, given in translations.items():
         if "text" in given:
@@ -116,14 +112,14 @@ def check(body: CannedFields) -> dict[str, Any] | None:
     for loc, text, language in versions:
         unknown = [name for name in store.placeholders(text) if name not in store.PLACEHOLDERS]
         if unknown:
-            raise FieldError(loc, f"unknown placeholder {{{unknown[0]}}}: use {{name}} or {{order}}")
+            raise RuleError(loc, f"unknown placeholder {{{unknown[0]}}}: use {{name}} or {{order}}")
         sent = translator(language)("support.operator", text=SafeHTML(store.fill(text, SAMPLES)))
         try:
             plain, _ = parse_text(sent, "HTML")
         except EntityParseError as error:
-            raise FieldError(loc, f"not valid Telegram HTML: {error}") from None
+            raise RuleError(loc, f"not valid Telegram HTML: {error}") from None
         if utf16_len(plain) > MAX_TEXT:
-            raise FieldError(
+            raise RuleError(
                 loc,
                 f"too long for a Telegram message with the longest name and order filled in: {utf16_len(plain)} characters (at most {MAX_TEXT})",
             )
@@ -144,7 +140,14 @@ def list_replies() -> CannedReplies:
     BASE,
     tags=TAGS,
     summary="Add a canned reply (checked as Telegram HTML, placeholders filled)",
-    responses={201: {"description": "Created"}, **UNAUTHORIZED, **INVALID},
+    responses={
+        201: {"description": "Created"},
+        **UNAUTHORIZED,
+        **rule(
+            "Text Telegram would refuse (markup that does not parse, too long with the longest {name} and {order}), or an unknown placeholder"
+        ),
+        **INVALID,
+    },
 )
 def create_reply(body: CannedFields) -> Response[CannedReply]:
     item = store.CannedReplyItem(
@@ -164,7 +167,16 @@ def create_reply(body: CannedFields) -> Response[CannedReply]:
     f"{BASE}/<reply_id>",
     tags=TAGS,
     summary="Replace a canned reply's texts (needs the version read)",
-    responses={**OK, **UNAUTHORIZED, **NOT_FOUND, **CONFLICT, **INVALID},
+    responses={
+        **OK,
+        **UNAUTHORIZED,
+        **NOT_FOUND,
+        **CONFLICT,
+        **rule(
+            "Text Telegram would refuse (markup that does not parse, too long with the longest {name} and {order}), or an unknown placeholder"
+        ),
+        **INVALID,
+    },
 )
 def update_reply(reply_id: ReplyId, body: CannedUpdate) -> CannedReply:
     translations = check(body)
@@ -199,13 +211,12 @@ def delete_reply(reply_id: ReplyId) -> Response[None]:
 
 
 def render(reply_id: str, conversation: ConversationItem, language: str) -> str:
-    """The canned reply as this customer gets it (Telegram HTML), or 422 saying what is missing."""
+    """The canned reply as this customer gets it (Telegram HTML); 404 without it, 409 saying what
+    this customer has not given."""
     item = store.get_reply(reply_id)
     if item is None:
-        raise FieldError(("body", "canned_id"), f"no canned reply {reply_id}")
+        raise NotFound(f"no canned reply {reply_id}")
     try:
         return store.render(item, conversation, language)
     except store.MissingValue as missing:
-        raise FieldError(
-            ("body", "canned_id"), f"this customer has no known {{{missing.name}}}: write the reply yourself"
-        ) from None
+        raise Conflict(f"this customer has no known {{{missing.name}}}: write the reply yourself") from None

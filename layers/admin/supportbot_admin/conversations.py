@@ -21,7 +21,7 @@ from typing import Annotated, Any, Literal
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from supportbot.config import DESKS, get_config
 from supportbot.i18n import SafeHTML, translator
@@ -51,8 +51,9 @@ from supportbot_admin.errors import (
     OK,
     REFUSED,
     UNAUTHORIZED,
-    FieldError,
     NotFound,
+    RuleError,
+    rule,
 )
 from supportbot_admin.texts import plain_text_problem
 
@@ -144,6 +145,10 @@ class Conversation(BaseModel):
     preview: str
     rating: int | None = None
     tags: list[str] = Field(default_factory=list)
+    banned_until: datetime | None = Field(
+        default=None,
+        description="While the customer is banned: until when (their messages stay off the desk)",
+    )
     version: int
 
 
@@ -172,21 +177,25 @@ class Thread(BaseModel):
     tickets: list[Ticket] = Field(description=f"The customer's newest {TICKETS_SHOWN} tickets")
 
 
-class Reply(BaseModel):
-    """What the operator typed, or a canned reply (filled in for the customer, in their language)."""
+class TextReply(BaseModel):
+    """What the operator typed."""
 
-    text: str | None = Field(
-        default=None, min_length=1, max_length=4000, description="Plain text (escaped when sent)"
-    )
-    canned_id: str | None = Field(
-        default=None, pattern=r"^[a-z0-9]{12}$", description="A canned reply to send instead of a text"
+    model_config = ConfigDict(extra="forbid")  # not with canned_id: one or the other
+
+    text: str = Field(
+        min_length=1, max_length=4000, pattern=r"\S", description="Plain text (escaped when sent), not blank"
     )
 
-    @model_validator(mode="after")
-    def _one_of(self) -> Reply:
-        if (self.text is None) == (self.canned_id is None):
-            raise ValueError("give either text or canned_id")
-        return self
+
+class CannedReply(BaseModel):
+    """A canned reply, filled in for the customer, in their language."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    canned_id: str = Field(pattern=r"^[a-z0-9]{12}$", description="A canned reply to send instead of a text")
+
+
+Reply = TextReply | CannedReply
 
 
 class Queued(BaseModel):
@@ -280,10 +289,14 @@ def ticket_out(item: TicketItem) -> Ticket:
     )
 
 
-def conversation_out(item: ConversationItem) -> Conversation:
+def conversation_out(item: ConversationItem, banned: dict[int, bans.BanItem] | None = None) -> Conversation:
+    """The conversation as answered; ``banned``: the bans in force already read for a page (else
+    its customer's is read, one GetItem)."""
+    user_id = int(item.user_id)
+    ban = bans.active(user_id) if banned is None else banned.get(user_id)
     return Conversation(
         id=item.ref,
-        user_id=int(item.user_id),
+        user_id=user_id,
         status=item.status,  # type: ignore[arg-type]
         open=item.live,
         desk=item.desk,
@@ -303,6 +316,7 @@ def conversation_out(item: ConversationItem) -> Conversation:
         preview=item.preview or "",
         rating=int(item.rating) if item.rating is not None else None,
         tags=list(item.tags or []),
+        banned_until=None if ban is None else ban.until,
         version=int(item.version),
     )
 
@@ -311,7 +325,12 @@ def conversation_out(item: ConversationItem) -> Conversation:
     "/v1/admin/conversations",
     tags=TAGS,
     summary="Conversations, newest activity first, of one status or one desk (a page: pass next_cursor as cursor)",
-    responses={**OK, **UNAUTHORIZED, **BAD_CURSOR, **INVALID},
+    responses={
+        **OK,
+        **UNAUTHORIZED,
+        **rule("Two filters at once (they are exclusive)", cursor=True),
+        **INVALID,
+    },
 )
 def list_conversations(
     limit: pages.Limit = pages.DEFAULT_LIMIT,
@@ -340,7 +359,7 @@ def list_conversations(
     given = {"status": status, "desk": desk, "tag": tag, "assignee": assignee}
     named = [name for name, value in given.items() if value is not None]
     if len(named) > 1:
-        raise FieldError(("query", named[1]), f"filter by one of {', '.join(given)} at a time")
+        raise RuleError(("query", named[1]), f"filter by one of {', '.join(given)} at a time")
     scope = f"conversations:{named and named[0]}:{named and given[named[0]]}"
     found: list[Any]
     if tag is not None:
@@ -355,7 +374,11 @@ def list_conversations(
     else:
         partitions = [conversations.inbox_key(d) for d in ([desk] if desk else DESKS)]
         found, after = pages.merged(ConversationItem.by_activity, partitions, limit, cursor, scope)
-    return Conversations(conversations=[conversation_out(item) for item in found], next_cursor=after)
+    banned = bans.active_of(int(item.user_id) for item in found)
+    return Conversations(
+        conversations=[conversation_out(item, banned) for item in found],
+        next_cursor=after,
+    )
 
 
 def find_conversation(conversation_id: str) -> ConversationItem:
@@ -382,7 +405,7 @@ def get_thread(
     ban = bans.active(user_id)
     return Thread(
         user_id=user_id,
-        conversation=conversation_out(found),
+        conversation=conversation_out(found, {} if ban is None else {user_id: ban}),
         ban=ban_out(ban) if ban is not None else None,
         # An echo is Blinger's copy of what the thread already shows (a reply, a notice, a refusal).
         messages=[message_out(m) for m in reversed(newest) if not is_echo(m)],
@@ -395,20 +418,29 @@ def get_thread(
     "/v1/admin/conversations/<conversation_id>/reply",
     tags=TAGS,
     summary="Reply as the operator: stored, delivered to the customer through the outbox (and echoed to Blinger)",
-    responses={202: {"description": "Queued for delivery"}, **UNAUTHORIZED, **NOT_FOUND, **INVALID},
+    responses={
+        202: {"description": "Queued for delivery"},
+        **UNAUTHORIZED,
+        **NOT_FOUND,
+        409: {
+            "description": "The canned reply names what this customer has not given (their {name}, an {order})"
+        },
+        **rule("Longer than a reply once counted as Telegram counts (UTF-16)"),
+        **INVALID,
+    },
 )
 def reply(conversation_id: ConversationId, body: Reply) -> Response[Queued]:
-    problem = None if body.text is None else plain_text_problem(body.text, 4000)
+    problem = plain_text_problem(body.text, 4000) if isinstance(body, TextReply) else None
     if problem:
-        raise FieldError(("body", "text"), problem)
+        raise RuleError(("body", "text"), problem)  # too long in UTF-16 units, which the schema cannot count
     found = find_conversation(conversation_id)
     user_id = int(found.user_id)
     config = get_config()
     language = customer_language(user_id, config.default_language)
     said = (
         body.text.strip()
-        if body.text is not None
-        else SafeHTML(canned.render(str(body.canned_id), found, language))
+        if isinstance(body, TextReply)
+        else SafeHTML(canned.render(body.canned_id, found, language))
     )
     text = translator(language)("support.operator", text=said)
     item = tell_customer(

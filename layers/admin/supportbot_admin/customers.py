@@ -33,7 +33,17 @@ from supportbot.backend.phones import normalize_phone
 from supportbot.config import get_config
 from supportbot.notifications.order_events import builtin_order_changed
 from supportbot_admin import pages
-from supportbot_admin.errors import BAD_CURSOR, INVALID, NOT_FOUND, OK, UNAUTHORIZED, FieldError, NotFound
+from supportbot_admin.errors import (
+    BAD_CURSOR,
+    INVALID,
+    NOT_FOUND,
+    OK,
+    UNAUTHORIZED,
+    FieldError,
+    NotFound,
+    RuleError,
+    rule,
+)
 
 router = APIGatewayHttpRouter()  # type: ignore[no-untyped-call]
 TAGS = ["customers"]
@@ -54,7 +64,6 @@ TIMESTAMP_PATTERN = (
 )
 
 PhonePath = Annotated[str, Path(max_length=40, pattern=PHONE_PATTERN, description=PHONE_DESCRIPTION)]
-OrderIdPath = Annotated[str, Path(max_length=64)]
 
 
 class CustomerFields(BaseModel):
@@ -101,7 +110,9 @@ class OrderFields(BaseModel):
         return value
 
 
-OrderId = Annotated[str, Field(pattern=r"^[A-Za-z0-9._~-]{1,32}$", description="1-32 URL-safe characters")]
+ORDER_ID_PATTERN = r"^[A-Za-z0-9._~-]{1,32}$"
+OrderId = Annotated[str, Field(pattern=ORDER_ID_PATTERN, description="1-32 URL-safe characters")]
+OrderIdPath = Annotated[str, Path(pattern=ORDER_ID_PATTERN, description="1-32 URL-safe characters")]
 
 
 class OrderRecord(OrderFields):
@@ -255,15 +266,18 @@ def import_customers(body: Annotated[list[CustomerRecord], Body(max_length=IMPOR
     "/v1/admin/customers/<phone>/orders/<order_id>",
     tags=TAGS,
     summary="Create or replace one order of a customer",
-    responses={**OK, **UNAUTHORIZED, **NOT_FOUND, **INVALID},
+    responses={
+        **OK,
+        **UNAUTHORIZED,
+        **NOT_FOUND,
+        **rule("The body's id is not the path's order id"),
+        **INVALID,
+    },
 )
 def put_order(phone: PhonePath, order_id: OrderIdPath, body: OrderBody) -> OrderRecord:
     if body.id is not None and body.id != order_id:
-        raise FieldError(("body", "id"), "must be the path's order id (or left out)")
-    try:
-        record = OrderRecord(**{**body.model_dump(), "id": order_id})
-    except ValidationError:
-        raise FieldError(("path", "order_id"), "must be 1-32 URL-safe characters") from None
+        raise RuleError(("body", "id"), "must be the path's order id (or left out)")
+    record = OrderRecord(**{**body.model_dump(), "id": order_id})  # the path's id has OrderId's pattern
     canonical = existing_customer(phone)
     # A new order or a new status reaches the customer as the business system's event would.
     changed = functools.partial(builtin_order_changed, get_config())
@@ -290,13 +304,22 @@ ORDER_LIST = TypeAdapter(list[OrderRecord])
     "/v1/admin/customers/<phone>/orders/import",
     tags=TAGS,
     summary="Create or replace many orders: a JSON list, or CSV with a header row (text/csv)",
-    responses={**OK, **UNAUTHORIZED, **NOT_FOUND, **INVALID},
+    responses={
+        **OK,
+        **UNAUTHORIZED,
+        **NOT_FOUND,
+        **rule(
+            "An order id twice, or a CSV row that is not an order (its cells are read as OrderRecord's fields)"
+        ),
+        **INVALID,
+    },
 )
 def import_orders(phone: PhonePath) -> OrdersImported:
     event = router.current_event  # the body is parsed here: JSON or CSV
     content_type = (event.headers.get("content-type") or "application/json").split(";")[0].strip().lower()
     raw = event.decoded_body or ""
-    if content_type == "text/csv":
+    is_csv = content_type == "text/csv"
+    if is_csv:
         rows: Any = csv_rows(raw)
     elif content_type == "application/json":
         try:
@@ -314,12 +337,15 @@ def import_orders(phone: PhonePath) -> OrdersImported:
     try:
         records = ORDER_LIST.validate_python(rows)
     except ValidationError as error:
+        # A JSON list is checked as the document states; a CSV's cells are text the document
+        # cannot describe further than its header row.
         first = error.errors()[0]
-        raise FieldError(("body", *first["loc"]), first["msg"], first["type"]) from None
+        refusal = RuleError if is_csv else FieldError
+        raise refusal(("body", *first["loc"]), first["msg"], first["type"]) from None
     ids = [record.id for record in records]
     if len(set(ids)) != len(ids):
         duplicate = next(i for i, order_id in enumerate(ids) if ids.index(order_id) != i)
-        raise FieldError(("body", duplicate, "id"), f"order id {ids[duplicate]!r} appears twice", "duplicate")
+        raise RuleError(("body", duplicate, "id"), f"order id {ids[duplicate]!r} appears twice", "duplicate")
     orders = [to_order(record, ("body", index)) for index, record in enumerate(records)]
     canonical = existing_customer(phone)
     count = BuiltinBackend().import_orders(canonical, orders)
@@ -340,15 +366,21 @@ def csv_rows(raw: str) -> list[dict[str, Any]]:
         for row in reader:
             record: dict[str, Any] = {k: v for k, v in row.items() if k is not None and v not in (None, "")}
             if None in row:
-                raise FieldError(("body", len(rows)), "more cells than the header names", "csv_row")
+                raise RuleError(("body", len(rows)), "more cells than the header names", "csv_row")
             if "items_count" in record:
                 record["items_count"] = (
                     int(record["items_count"]) if record["items_count"].isdigit() else record["items_count"]
                 )
             rows.append(record)
     except csv.Error as error:
-        raise FieldError(("body", len(rows)), f"not CSV: {error}", "csv_invalid") from None
+        raise RuleError(("body", len(rows)), f"not CSV: {error}", "csv_invalid") from None
     return rows
+
+
+def csv_header_pattern() -> str:
+    """What csv_rows takes as a header row: OrderRecord's field names, comma-separated, unquoted."""
+    name = "(?:" + "|".join(sorted(OrderRecord.model_fields)) + ")"
+    return f"^{name}(?:,{name})*(?:\\r?\\n|$)"
 
 
 def document_import_body(schema: dict[str, Any]) -> None:
@@ -362,7 +394,11 @@ def document_import_body(schema: dict[str, Any]) -> None:
                 "schema": {"type": "array", "items": {"$ref": "#/components/schemas/OrderRecord"}}
             },
             "text/csv": {
-                "schema": {"type": "string", "description": "A header row naming OrderRecord's fields"}
+                "schema": {
+                    "type": "string",
+                    "pattern": csv_header_pattern(),
+                    "description": "A header row naming OrderRecord's fields, then one order a row",
+                }
             },
         },
     }

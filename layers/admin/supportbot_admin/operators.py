@@ -11,24 +11,25 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 
 from supportbot import operators as store
 from supportbot.config import get_config
+from supportbot_admin import pages
 from supportbot_admin.access import current_caller
 from supportbot_admin.errors import (
+    BAD_CURSOR,
     CONFLICT,
     INVALID,
     NOT_FOUND,
     OK,
     UNAUTHORIZED,
     Conflict,
-    FieldError,
     NotFound,
 )
-from supportbot_admin.trees import plain_title
+from supportbot_admin.trees import Title
 
 router = APIGatewayHttpRouter()  # type: ignore[no-untyped-call]
 TAGS = ["operators"]
@@ -39,7 +40,7 @@ Role = Literal["admin", "operator"]
 
 
 class NewOperator(BaseModel):
-    name: str = Field(min_length=1, max_length=64, description="Shown in the audit and to colleagues")
+    name: Title = Field(description="Shown in the audit and to colleagues")
     role: Role
     telegram_id: int | None = Field(
         default=None,
@@ -47,11 +48,6 @@ class NewOperator(BaseModel):
         le=2**53,
         description="Their Telegram user id (the Telegram desk knows them by it)",
     )
-
-    @field_validator("name")
-    @classmethod
-    def _plain_name(cls, name: str) -> str:
-        return plain_title(name)
 
 
 class Operator(BaseModel):
@@ -93,7 +89,7 @@ class Change(BaseModel):
 
 class Audit(BaseModel):
     changes: list[Change] = Field(description="Newest first")
-    cursor: str | None = Field(description="Pass as ?cursor= for the next page; null on the last")
+    next_cursor: str | None = Field(description=pages.NEXT_CURSOR)
 
 
 def operator_out(item: store.OperatorItem) -> Operator:
@@ -138,7 +134,7 @@ def create_operator(body: NewOperator) -> Response[IssuedKey]:
     except store.NoKeySecret:
         raise _no_secret() from None
     except store.OperatorConflict as error:
-        raise FieldError(("body", "telegram_id"), str(error), "value_error.duplicate") from None
+        raise Conflict(str(error)) from None  # another operator's Telegram id: the table's state
     issued = IssuedKey(id=item.operator_id, name=item.name, role=body.role, key=key)
     return Response(201, content_types.APPLICATION_JSON, issued)
 
@@ -181,17 +177,11 @@ def reissue_key(operator_id: OperatorId) -> IssuedKey:
 @router.get(
     "/v1/admin/audit",
     tags=TAGS,
-    summary="Changes made through the admin API (who, when, what), newest first, a page at a time",
-    responses={**OK, **UNAUTHORIZED, **INVALID},
+    summary="Changes made through the admin API (who, when, what), newest first (a page: pass next_cursor as cursor)",
+    responses={**OK, **UNAUTHORIZED, **BAD_CURSOR, **INVALID},
 )
-def audit(
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=200, description="From the previous page")] = None,
-) -> Audit:
-    try:
-        items, following = store.audit_page(limit, cursor)
-    except store.BadCursor as error:
-        raise FieldError(("query", "cursor"), str(error)) from None
+def audit(limit: pages.Limit = pages.DEFAULT_LIMIT, cursor: pages.Cursor = None) -> Audit:
+    items, after = pages.page(store.audit_query(), limit, cursor, "audit")
     return Audit(
         changes=[
             Change(
@@ -206,5 +196,5 @@ def audit(
             )
             for item in items
         ],
-        cursor=following,
+        next_cursor=after,
     )

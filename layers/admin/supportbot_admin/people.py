@@ -23,7 +23,7 @@ router = APIGatewayHttpRouter()  # type: ignore[no-untyped-call]
 TAGS = ["people"]
 TelegramIdPath = Annotated[int, Path(ge=1, description="The person's Telegram user id")]
 EXPORT_DESCRIPTION = (
-    "JSON with person, sessions, conversations, messages, tickets, ratings, failed_updates and "
+    "JSON with person, sessions, conversations, messages, tickets, ratings, bans, failed_updates and "
     "attachments (presigned links, 24 h); over 5.5 MB, {export_url, bytes}: a presigned link to the "
     "same JSON in the bucket (24 h), since Lambda answers at most 6 MB"
 )
@@ -36,8 +36,8 @@ class Erased(BaseModel):
     not_erased: list[str] = Field(description="What the bot cannot erase: ask there")
 
 
-def _found(person: people.Person) -> people.Found:
-    found = people.find(person, get_config().attachments_bucket)
+def _found(person: people.Person, erasing: bool = True) -> people.Found:
+    found = people.find(person, get_config().attachments_bucket, erasing)
     if found.empty:
         raise NotFound("nothing is stored about this person")
     return found
@@ -51,7 +51,9 @@ def _found(person: people.Person) -> people.Found:
     responses={**OK, **UNAUTHORIZED, **NOT_FOUND, **INVALID},
 )
 def export_person(telegram_id: TelegramIdPath) -> dict[str, Any]:
-    return people.export_body(_found(people.by_telegram_id(telegram_id)), get_config().attachments_bucket)
+    return people.export_body(
+        _found(people.by_telegram_id(telegram_id), erasing=False), get_config().attachments_bucket
+    )
 
 
 @router.delete(
@@ -72,7 +74,9 @@ def erase_person(telegram_id: TelegramIdPath) -> Erased:
     responses={**OK, **UNAUTHORIZED, **NOT_FOUND, **INVALID},
 )
 def export_by_phone(phone: PhonePath) -> dict[str, Any]:
-    return people.export_body(_found(people.by_phone(phone_of(phone))), get_config().attachments_bucket)
+    return people.export_body(
+        _found(people.by_phone(phone_of(phone)), erasing=False), get_config().attachments_bucket
+    )
 
 
 @router.delete(

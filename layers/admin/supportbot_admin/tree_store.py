@@ -4,7 +4,7 @@ A node's ``path`` is its ancestry ("/" at the top, "/a1/b2/" below b2), so a nod
 every node whose path starts with ``path + node_id + "/"``. A move rewrites the moved node's path
 and every descendant's in one transaction (each write conditional on the version read), so the bot
 never sees half a move; DynamoDB's transactions hold 100 writes, which bounds a move, a cascade
-delete and a reorder to 100 nodes (far beyond an FAQ section; refused with 422 past that).
+delete and a reorder to 100 nodes (far beyond an FAQ section; refused with 409 past that).
 An import is checked as a whole before anything is written, then written in transactions of 100.
 """
 
@@ -22,7 +22,7 @@ from supportbot.config import get_config
 from supportbot.content import ROOT, ContentItem, translations_of
 from supportbot.storage.conditions import condition_failed
 from supportbot.storage.transactions import transaction
-from supportbot_admin.errors import Conflict, FieldError, NotFound
+from supportbot_admin.errors import Conflict, FieldError, NotFound, RuleError
 from supportbot_admin.texts import COMPLAINT_RESERVE, text_problem
 
 FAQ, COMPLAINTS = "faq", "complaints"
@@ -75,13 +75,13 @@ class LoadedTree:
         prefix = subtree_prefix(item)
         return [other for other in self.items.values() if other.path.startswith(prefix)]
 
-    def path_for_parent(self, parent_id: str, loc: Loc) -> str:
+    def path_for_parent(self, parent_id: str) -> str:
         """The ``path`` of a child of ``parent_id`` (422 on ``loc`` when there is no such parent)."""
         if parent_id == ROOT:
             return "/"
         parent = self.items.get(parent_id) if valid_node_id(parent_id) else None
         if parent is None:
-            raise FieldError(loc, f"no node {parent_id[:40]!r} in the {self.name} tree", "unknown_parent")
+            raise Conflict(f"parent_id: no node {parent_id[:40]!r} in the {self.name} tree")
         return subtree_prefix(parent)
 
     def next_position(self, parent_id: str) -> int:
@@ -101,12 +101,12 @@ def check_fields(tree: str, fields: dict[str, Any], loc: Loc) -> None:
                 raise FieldError((*loc, name), "only complaint steps have this field", "faq_node")
     low, high = fields.get("min_length"), fields.get("max_length")
     if low is not None and high is not None and low > high:
-        raise FieldError((*loc, "max_length"), "must not be less than min_length", "range")
+        raise RuleError((*loc, "max_length"), "must not be less than min_length", "range")
     reserve = COMPLAINT_RESERVE if tree == COMPLAINTS else 0
     title, text = fields.get("title") or "", fields.get("text") or ""
     problem = text_problem(text, title, reserve)
     if problem:
-        raise FieldError((*loc, "text"), problem, "telegram_text")
+        raise RuleError((*loc, "text"), problem, "telegram_text")
     default = get_config().default_language
     for language, given in (fields.get("translations") or {}).items():
         here = (*loc, "translations", language)
@@ -117,7 +117,7 @@ def check_fields(tree: str, fields: dict[str, Any], loc: Loc) -> None:
         # What a user of this language sees: each field missing here is the default language's.
         problem = text_problem(given.get("text") or text, given.get("title") or title, reserve)
         if problem:
-            raise FieldError((*here, "text" if given.get("text") else "title"), problem, "telegram_text")
+            raise RuleError((*here, "text" if given.get("text") else "title"), problem, "telegram_text")
 
 
 def create(
@@ -127,7 +127,7 @@ def create(
     if node_id is not None and not valid_node_id(node_id):
         raise FieldError(("body", "node_id"), f"{ROOT!r} names the top level, not a node", "reserved")
     loaded = load(tree)
-    path = loaded.path_for_parent(parent_id, ("body", "parent_id"))
+    path = loaded.path_for_parent(parent_id)
     item = ContentItem(
         tree,
         node_id or new_node_id(),
@@ -174,7 +174,7 @@ def delete(tree: str, node_id: str, cascade: bool, version: int | None) -> list[
     if below and not cascade:
         raise Conflict(f"node {node_id!r} has {len(below)} nodes below it: delete with cascade=true")
     doomed = [item, *below]
-    _limit(doomed, ("query", "cascade"), "delete")
+    _limit(doomed, "delete")
     with _transaction() as transaction:
         for node in doomed:
             transaction.delete(node)  # conditional on the version read: nothing changed meanwhile
@@ -186,12 +186,12 @@ def move(tree: str, node_id: str, parent_id: str, position: int | None, version:
     item = loaded.node(node_id)
     _check_version(item, version)
     if parent_id == node_id or any(node.node_id == parent_id for node in loaded.descendants(item)):
-        raise FieldError(("body", "parent_id"), "the move would create a cycle", "cycle")
-    new_path = loaded.path_for_parent(parent_id, ("body", "parent_id"))
+        raise Conflict("parent_id: the move would create a cycle")
+    new_path = loaded.path_for_parent(parent_id)
     old_prefix = subtree_prefix(item)
     new_prefix = f"{new_path}{node_id}/"
     below = loaded.descendants(item)
-    _limit([item, *below], ("body", "parent_id"), "move")
+    _limit([item, *below], "move")
     if position is None:
         position = int(item.position) if parent_of(item) == parent_id else loaded.next_position(parent_id)
     with _transaction() as transaction:
@@ -206,16 +206,12 @@ def move(tree: str, node_id: str, parent_id: str, position: int | None, version:
 def reorder(tree: str, parent_id: str, order: Sequence[str]) -> list[ContentItem]:
     """Give ``parent_id``'s children the positions of ``order`` (which must name each exactly once)."""
     loaded = load(tree)
-    loaded.path_for_parent(parent_id, ("body", "parent_id"))
+    loaded.path_for_parent(parent_id)
     children = loaded.children(parent_id)
     ids = [child.node_id for child in children]
     if sorted(order) != sorted(ids) or len(set(order)) != len(order):
-        raise FieldError(
-            ("body", "order"),
-            f"must list each child of {parent_id!r} once: {', '.join(ids) or 'none'}",
-            "order",
-        )
-    _limit(children, ("body", "order"), "reorder")
+        raise Conflict(f"order: must list each child of {parent_id!r} once: {', '.join(ids) or 'none'}")
+    _limit(children, "reorder")
     by_id = {child.node_id: child for child in children}
     changed = [
         (by_id[node_id], index) for index, node_id in enumerate(order) if by_id[node_id].position != index
@@ -247,7 +243,7 @@ def import_nodes(tree: str, nodes: Sequence[ImportNode], replace: bool) -> tuple
         if not valid_node_id(node.node_id):
             raise FieldError((*loc, "node_id"), f"{ROOT!r} names the top level, not a node", "reserved")
         if list(given).index(node.node_id) != index:
-            raise FieldError((*loc, "node_id"), f"node id {node.node_id!r} appears twice", "duplicate")
+            raise RuleError((*loc, "node_id"), f"node id {node.node_id!r} appears twice", "duplicate")
         check_fields(tree, node.fields, loc)
     kept = {} if replace else {k: v for k, v in loaded.items.items() if k not in given}
     paths = _import_paths(given, kept)
@@ -272,7 +268,7 @@ def import_nodes(tree: str, nodes: Sequence[ImportNode], replace: bool) -> tuple
 
 
 def _import_paths(given: dict[str, ImportNode], kept: dict[str, ContentItem]) -> dict[str, str]:
-    """Each imported node's path; 422 for a parent that exists nowhere or a cycle."""
+    """Each imported node's path; 409 for a parent that exists nowhere, 400 for a cycle."""
     paths: dict[str, str] = {}
     order = list(given)
 
@@ -284,14 +280,14 @@ def _import_paths(given: dict[str, ImportNode], kept: dict[str, ContentItem]) ->
         if node.parent_id == ROOT:
             path = "/"
         elif node.parent_id in seen or node.parent_id == node_id:
-            raise FieldError(loc, "the parents form a cycle", "cycle")
+            raise RuleError(loc, "the parents form a cycle", "cycle")
         elif node.parent_id in given:
             path = f"{path_of(node.parent_id, (*seen, node_id))}{node.parent_id}/"
         elif node.parent_id in kept:
             path = subtree_prefix(kept[node.parent_id])
         else:
-            raise FieldError(
-                loc, f"no node {node.parent_id[:40]!r} in the import or the tree", "unknown_parent"
+            raise Conflict(
+                f"nodes.{order.index(node_id)}.parent_id: no node {node.parent_id[:40]!r} in the import or the tree"
             )
         paths[node_id] = path
         return path
@@ -323,11 +319,9 @@ def _check_version(item: ContentItem, version: int) -> None:
         raise Conflict(f"node {item.node_id!r} is at version {item.version}, not {version}: reload it")
 
 
-def _limit(items: Sequence[ContentItem], loc: Loc, what: str) -> None:
+def _limit(items: Sequence[ContentItem], what: str) -> None:
     if len(items) > TRANSACTION_LIMIT:
-        raise FieldError(
-            loc, f"cannot {what} {len(items)} nodes at once (at most {TRANSACTION_LIMIT})", "too_many"
-        )
+        raise Conflict(f"cannot {what} {len(items)} nodes at once (at most {TRANSACTION_LIMIT})")
 
 
 def _chunks(actions: Iterable[tuple[str, ContentItem]]) -> Iterable[list[tuple[str, ContentItem]]]:

@@ -8,16 +8,17 @@ from typing import Annotated, Any, Literal
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from supportbot.config import SUPPORTED_LANGUAGES, get_config
 from supportbot.content import ROOT, ContentItem, translations_of
 from supportbot_admin import tree_store
-from supportbot_admin.errors import CONFLICT, INVALID, NOT_FOUND, OK, UNAUTHORIZED
+from supportbot_admin.errors import CONFLICT, INVALID, NOT_FOUND, OK, UNAUTHORIZED, Responses, rule
 from supportbot_admin.texts import TITLE_LIMIT
 
 router = APIGatewayHttpRouter()  # type: ignore[no-untyped-call]
 BASE = "/v1/admin/trees/<tree>"
+FAQ_BASE, COMPLAINTS_BASE = f"/v1/admin/trees/{tree_store.FAQ}", f"/v1/admin/trees/{tree_store.COMPLAINTS}"
 TAGS = ["trees"]
 
 TreeName = Literal["faq", "complaints"]
@@ -28,7 +29,8 @@ NodeId = Annotated[
         min_length=1,
         max_length=tree_store.NODE_ID_MAX,
         pattern=r"^[A-Za-z0-9_-]+$",
-        description="Letters, digits, _ and -; at most 16 (it travels in button data)",
+        description=f'Letters, digits, _ and -; at most 16 (it travels in button data); not "{ROOT}"',
+        json_schema_extra={"not": {"const": ROOT}},
     ),
 ]
 ParentId = Annotated[
@@ -44,6 +46,10 @@ Position = Annotated[int, Field(ge=0, le=1_000_000)]
 Version = Annotated[int, Field(ge=1, le=2**31, description="The node's version as read (optimistic locking)")]
 
 
+# One line, not blank: what plain_title keeps (a control character or only spaces never passes).
+TITLE_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+
+
 def plain_title(title: str) -> str:
     title = title.strip()
     if not title:
@@ -53,38 +59,33 @@ def plain_title(title: str) -> str:
     return title
 
 
+Title = Annotated[
+    str, Field(min_length=1, max_length=TITLE_LIMIT, pattern=TITLE_PATTERN), AfterValidator(plain_title)
+]
+
+
 class Translation(BaseModel):
     """A node in another language than the default; a field left out shows the default's."""
 
-    title: str | None = Field(default=None, min_length=1, max_length=TITLE_LIMIT, description="Button text")
+    model_config = ConfigDict(extra="forbid")
+
+    title: Title | None = Field(default=None, description="Button text")
     text: str | None = Field(default=None, max_length=20_000, description="Telegram HTML")
 
-    @field_validator("title")
-    @classmethod
-    def _plain_title(cls, title: str | None) -> str | None:
-        return None if title is None else plain_title(title)
 
+class FaqFields(BaseModel):
+    """What an admin edits in an FAQ node. ``title`` and ``text`` are the default language's
+    (``text`` is Telegram HTML); ``translations`` the other languages'. A field of a complaint
+    step is no FAQ node's (422: each tree's operations have a body of their own)."""
 
-class NodeFields(BaseModel):
-    """What an admin edits. ``title`` and ``text`` are the default language's (``text`` is Telegram
-    HTML); ``translations`` the other languages'; the complaint fields are for the complaint tree."""
+    model_config = ConfigDict(extra="forbid")
 
-    title: str = Field(min_length=1, max_length=TITLE_LIMIT, description="Button text (plain)")
+    title: Title = Field(description="Button text (plain)")
     text: str = Field(default="", max_length=20_000, description="Telegram HTML shown under the title")
     translations: dict[Language, Translation] | None = Field(
         default=None,
         description='By language, e.g. {"en": {"title": "...", "text": "..."}}; not the default language',
     )
-    ask: Literal["text", "photo", "order"] | None = None
-    required: bool | None = None
-    min_length: int | None = Field(default=None, ge=0, le=4096)
-    max_length: int | None = Field(default=None, ge=1, le=4096)
-    submit: bool | None = None
-
-    @field_validator("title")
-    @classmethod
-    def _plain_title(cls, title: str) -> str:
-        return plain_title(title)
 
     def fields(self) -> dict[str, Any]:
         fields = self.model_dump(include=set(tree_store.EDITABLE) - {"translations"})
@@ -95,15 +96,57 @@ class NodeFields(BaseModel):
         return fields
 
 
-class NodeCreate(NodeFields):
+class ComplaintFields(FaqFields):
+    """A complaint step: an FAQ node's fields and what the step asks the customer for."""
+
+    ask: Literal["text", "photo", "order"] | None = None
+    required: bool | None = None
+    min_length: int | None = Field(default=None, ge=0, le=4096)
+    max_length: int | None = Field(
+        default=None, ge=1, le=4096, description="Not less than min_length (else 400)"
+    )
+    submit: bool | None = None
+
+
+class Placed(BaseModel):
     node_id: NodeId | None = Field(default=None, description="Generated when not given")
     parent_id: ParentId = ROOT
     position: Position | None = Field(default=None, description="Default: after the last sibling")
 
 
-class NodeUpdate(NodeFields):
+class Edited(BaseModel):
     version: Version
     position: Position | None = Field(default=None, description="Unchanged when not given")
+
+
+class Exportable(BaseModel):
+    node_id: NodeId
+    parent_id: ParentId = ROOT
+    position: Position = 0
+
+
+class FaqCreate(FaqFields, Placed):
+    pass
+
+
+class ComplaintCreate(ComplaintFields, Placed):
+    pass
+
+
+class FaqUpdate(FaqFields, Edited):
+    pass
+
+
+class ComplaintUpdate(ComplaintFields, Edited):
+    pass
+
+
+class FaqExport(FaqFields, Exportable):
+    pass
+
+
+class ComplaintExport(ComplaintFields, Exportable):
+    pass
 
 
 class MoveRequest(BaseModel):
@@ -114,17 +157,18 @@ class MoveRequest(BaseModel):
 
 class ReorderRequest(BaseModel):
     parent_id: ParentId = ROOT
-    order: list[NodeId] = Field(max_length=tree_store.TRANSACTION_LIMIT, description="Every child, once each")
+    order: list[NodeId] = Field(
+        max_length=tree_store.TRANSACTION_LIMIT, description="Every child, once each (else 409, naming them)"
+    )
 
 
-class ExportNode(NodeFields):
-    node_id: NodeId
-    parent_id: ParentId = ROOT
-    position: Position = 0
+class FaqImport(BaseModel):
+    nodes: list[FaqExport] = Field(max_length=2000)
+    replace: bool = Field(default=False, description="Delete every node the import does not name")
 
 
-class ImportRequest(BaseModel):
-    nodes: list[ExportNode] = Field(max_length=2000)
+class ComplaintImport(BaseModel):
+    nodes: list[ComplaintExport] = Field(max_length=2000)
     replace: bool = Field(default=False, description="Delete every node the import does not name")
 
 
@@ -168,7 +212,7 @@ class Reordered(BaseModel):
 
 class Exported(BaseModel):
     tree: str
-    nodes: list[ExportNode]
+    nodes: list[FaqExport | ComplaintExport]
 
 
 class Imported(BaseModel):
@@ -228,15 +272,34 @@ def get_tree(tree: TreeName) -> TreeOut:
     )
 
 
-@router.post(
-    f"{BASE}/nodes",
-    tags=TAGS,
-    summary="Create a node",
-    responses={201: {"description": "Created"}, **UNAUTHORIZED, **CONFLICT, **INVALID},
-)
-def create_node(tree: TreeName, body: NodeCreate) -> Response[Node]:
+def _create(tree: str, body: FaqCreate | ComplaintCreate) -> Response[Node]:
     item = tree_store.create(tree, body.fields(), body.node_id, body.parent_id, body.position)
     return Response(201, content_types.APPLICATION_JSON, node_out(item))
+
+
+TEXT_RULES = (
+    "text (with the title as its heading) Telegram would refuse: markup that does not parse, "
+    "or too long once parsed; a complaint step's max_length below its min_length"
+)
+CREATED: Responses = {
+    201: {"description": "Created"},
+    **UNAUTHORIZED,
+    **CONFLICT,
+    **rule(TEXT_RULES),
+    **INVALID,
+}
+
+
+# Each tree has its own writes: what a node holds differs (a complaint step asks for something),
+# and a body's schema cannot depend on a path parameter.
+@router.post(f"{FAQ_BASE}/nodes", tags=TAGS, summary="Create an FAQ node", responses=CREATED)
+def create_faq_node(body: FaqCreate) -> Response[Node]:
+    return _create(tree_store.FAQ, body)
+
+
+@router.post(f"{COMPLAINTS_BASE}/nodes", tags=TAGS, summary="Create a complaint step", responses=CREATED)
+def create_complaint_node(body: ComplaintCreate) -> Response[Node]:
+    return _create(tree_store.COMPLAINTS, body)
 
 
 @router.get(
@@ -249,14 +312,30 @@ def get_node(tree: TreeName, node_id: str) -> Node:
     return node_out(tree_store.load(tree).node(node_id))
 
 
+UPDATED: Responses = {**OK, **UNAUTHORIZED, **NOT_FOUND, **CONFLICT, **CREATED, **INVALID}
+UPDATED.pop(201)
+
+
 @router.put(
-    f"{BASE}/nodes/<node_id>",
+    f"{FAQ_BASE}/nodes/<node_id>",
     tags=TAGS,
-    summary="Edit a node (its version as read; 409 when it changed meanwhile)",
-    responses={**OK, **UNAUTHORIZED, **NOT_FOUND, **CONFLICT, **INVALID},
+    summary="Edit an FAQ node (its version as read; 409 when it changed meanwhile)",
+    responses=UPDATED,
 )
-def update_node(tree: TreeName, node_id: str, body: NodeUpdate) -> Node:
-    return node_out(tree_store.update(tree, node_id, body.fields(), body.position, body.version))
+def update_faq_node(node_id: str, body: FaqUpdate) -> Node:
+    return node_out(tree_store.update(tree_store.FAQ, node_id, body.fields(), body.position, body.version))
+
+
+@router.put(
+    f"{COMPLAINTS_BASE}/nodes/<node_id>",
+    tags=TAGS,
+    summary="Edit a complaint step (its version as read; 409 when it changed meanwhile)",
+    responses=UPDATED,
+)
+def update_complaint_node(node_id: str, body: ComplaintUpdate) -> Node:
+    return node_out(
+        tree_store.update(tree_store.COMPLAINTS, node_id, body.fields(), body.position, body.version)
+    )
 
 
 @router.delete(
@@ -304,23 +383,43 @@ def reorder_children(tree: TreeName, body: ReorderRequest) -> Reordered:
     responses={**OK, **UNAUTHORIZED, **INVALID},
 )
 def export_tree(tree: TreeName) -> Exported:
-    nodes = [
-        ExportNode(node_id=n.node_id, parent_id=n.parent_id, position=n.position, **n.fields)
+    shape = FaqExport if tree == tree_store.FAQ else ComplaintExport
+    nodes: list[FaqExport | ComplaintExport] = [
+        shape(node_id=n.node_id, parent_id=n.parent_id, position=n.position, **n.fields)
         for n in tree_store.export(tree)
     ]
     return Exported(tree=tree, nodes=nodes)
 
 
-@router.post(
-    f"{BASE}/import",
-    tags=TAGS,
-    summary="Create or overwrite nodes (replace=true: the tree becomes exactly these); checked whole first",
-    responses={**OK, **UNAUTHORIZED, **CONFLICT, **INVALID},
-)
-def import_tree(tree: TreeName, body: ImportRequest) -> Imported:
+def _import(tree: str, body: FaqImport | ComplaintImport) -> Imported:
     nodes = [
         tree_store.ImportNode(node.node_id, node.parent_id, node.position, node.fields())
         for node in body.nodes
     ]
     written, deleted = tree_store.import_nodes(tree, nodes, body.replace)
     return Imported(written=written, deleted=deleted)
+
+
+IMPORTED: Responses = {
+    **OK,
+    **UNAUTHORIZED,
+    **CONFLICT,
+    **rule(f"A node id twice, parents in a cycle, or: {TEXT_RULES}"),
+    **INVALID,
+}
+IMPORT_SUMMARY = "Create or overwrite {} (replace=true: the tree becomes exactly these); checked whole first"
+
+
+@router.post(f"{FAQ_BASE}/import", tags=TAGS, summary=IMPORT_SUMMARY.format("FAQ nodes"), responses=IMPORTED)
+def import_faq(body: FaqImport) -> Imported:
+    return _import(tree_store.FAQ, body)
+
+
+@router.post(
+    f"{COMPLAINTS_BASE}/import",
+    tags=TAGS,
+    summary=IMPORT_SUMMARY.format("complaint steps"),
+    responses=IMPORTED,
+)
+def import_complaints(body: ComplaintImport) -> Imported:
+    return _import(tree_store.COMPLAINTS, body)

@@ -22,7 +22,17 @@ from supportbot_admin.conversations import (
     conversation_out,
     find_conversation,
 )
-from supportbot_admin.errors import CONFLICT, INVALID, NOT_FOUND, OK, UNAUTHORIZED, Conflict, FieldError
+from supportbot_admin.errors import (
+    CONFLICT,
+    INVALID,
+    NOT_FOUND,
+    OK,
+    UNAUTHORIZED,
+    Conflict,
+    NotFound,
+    RuleError,
+    rule,
+)
 from supportbot_admin.texts import plain_text_problem
 
 router = APIGatewayHttpRouter()  # type: ignore[no-untyped-call]
@@ -34,7 +44,9 @@ Tag = Annotated[str, Path(pattern=TAG_PATTERN, description="Letters, digits, _ a
 
 
 class NewNote(BaseModel):
-    text: str = Field(min_length=1, max_length=NOTE_LIMIT, description="Plain text, for colleagues only")
+    text: str = Field(
+        min_length=1, max_length=NOTE_LIMIT, pattern=r"\S", description="Plain text, for colleagues only"
+    )
 
 
 class Note(BaseModel):
@@ -80,12 +92,18 @@ def list_notes(conversation_id: ConversationId) -> Notes:
     f"{BASE}/notes",
     tags=TAGS,
     summary="Add an internal note (never sent to the customer)",
-    responses={201: {"description": "Added"}, **UNAUTHORIZED, **NOT_FOUND, **INVALID},
+    responses={
+        201: {"description": "Added"},
+        **UNAUTHORIZED,
+        **NOT_FOUND,
+        **rule("Longer than a note once counted as Telegram counts (UTF-16)"),
+        **INVALID,
+    },
 )
 def add_note(conversation_id: ConversationId, body: NewNote) -> Response[Note]:
     problem = plain_text_problem(body.text, NOTE_LIMIT)
     if problem:
-        raise FieldError(("body", "text"), problem)
+        raise RuleError(("body", "text"), problem)  # too long in UTF-16 units, which the schema cannot count
     caller = current_caller()
     item = triage.add_note(find_conversation(conversation_id), body.text.strip(), caller.id, caller.name)
     return Response(201, content_types.APPLICATION_JSON, note_out(item))
@@ -101,7 +119,7 @@ def add_tag(conversation_id: ConversationId, body: NewTag) -> Conversation:
     found = find_conversation(conversation_id)
     tag = body.tag.lower()
     if tag not in (found.tags or []) and len(found.tags or []) >= triage.TAG_LIMIT:
-        raise FieldError(("body", "tag"), f"a conversation has at most {triage.TAG_LIMIT} tags")
+        raise Conflict(f"tag: a conversation has at most {triage.TAG_LIMIT} tags")
     try:
         return conversation_out(triage.set_tag(found, tag, present=True))
     except triage.Changed:
@@ -133,7 +151,7 @@ def set_assignee(conversation_id: ConversationId, body: Assignment) -> Conversat
     found = find_conversation(conversation_id)
     assignee = None if body.assignee is None else assignee_id(body.assignee)
     if assignee not in (None, BOOTSTRAP.id) and operators.get_operator(assignee) is None:
-        raise FieldError(("body", "assignee"), f"no operator {assignee}")
+        raise NotFound(f"no operator {assignee}")
     try:
         return conversation_out(triage.assign(found, assignee))
     except triage.Changed:

@@ -27,11 +27,9 @@ invalidates every operator key (reissue them); the bootstrap ``ADMIN_API_KEY`` i
 
 from __future__ import annotations
 
-import base64
-import binascii
+import functools
 import hashlib
 import hmac
-import json
 import os
 import secrets
 from dataclasses import dataclass
@@ -259,29 +257,6 @@ def record_change(caller: Caller, method: str, route: str, path: str, status: in
     return item
 
 
-class BadCursor(ValueError):
-    """A cursor this API did not hand out."""
-
-
-def audit_page(limit: int, cursor: str | None) -> tuple[list[AuditItem], str | None]:
-    """The newest changes first, ``limit`` at most, after ``cursor``; and the next page's cursor."""
-    start = None if cursor is None else {"pk": {"S": AUDIT}, "sk": {"S": _decode(cursor)}}
-    found = AuditItem.query(AUDIT, scan_index_forward=False, limit=limit, last_evaluated_key=start)
-    items = list(found)
-    last = found.last_evaluated_key
-    return items, None if not last else _encode(last["sk"]["S"])
-
-
-def _encode(sk: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"sk": sk}).encode()).decode().rstrip("=")
-
-
-def _decode(cursor: str) -> str:
-    try:
-        data: Any = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (binascii.Error, ValueError):
-        raise BadCursor("not a cursor of this list") from None
-    sk = data.get("sk") if isinstance(data, dict) else None
-    if not isinstance(sk, str) or not 20 <= len(sk) <= 60:
-        raise BadCursor("not a cursor of this list")
-    return sk
+def audit_query() -> Any:
+    """The Query of the changes, newest first; the admin pages it (``supportbot_admin/pages.py``)."""
+    return functools.partial(AuditItem.query, AUDIT, scan_index_forward=False)

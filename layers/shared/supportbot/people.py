@@ -17,7 +17,8 @@ Where a person's data is (keys: docs/ARCHITECTURE.md, "Data" and "A person's dat
   found), and the exactly-once markers ``IN#<key>`` whose
   ``ref`` is one of their messages, whose ``value`` is one of their tickets or whose key names
   them (``tg:<id>:…``, ``ticket:<id>:…``): one Scan of the table's ``IN#`` items, the only Scan of
-  a big table (an erase is rare; the markers have no index and live 30 days);
+  a big table, made by an erase only (an erase is rare; the markers have no index and live 30
+  days; an export leaves them out: a marker is bookkeeping, no data about the person);
 - the counters kept on write lose what the person added: each conversation is deleted in one
   transaction with its share of ``STATS`` / ``conversations`` (total, live, undelivered, rated,
   rating sum), conditional on the status, ``undelivered`` and rating read, and each ticket with
@@ -59,6 +60,7 @@ from supportbot.storage.failed_updates import FailedUpdateItem
 from supportbot.storage.sessions import SessionItem, sessions_with_phone
 from supportbot.storage.transactions import transaction
 from supportbot.support import conversations, desk_topics, files, once, tickets
+from supportbot.support.bans import BAN_SK, BanItem
 from supportbot.support.conversations import ConversationItem
 from supportbot.support.messages import MarkerItem, MessageItem, user_key
 from supportbot.support.tickets import TicketItem
@@ -105,6 +107,7 @@ class Found:
     and the items whose erase changes counters (erased one by one, with them)."""
 
     person: Person
+    erasing: bool = True  # False for an export: what only an erase needs is not looked for
     keys: dict[str, set[Key]] = field(default_factory=dict)
     sections: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     counted: dict[str, list[Model]] = field(default_factory=dict)
@@ -221,7 +224,15 @@ class Conversations(Store):
             # conversations go with their counters.
             rest = MarkerItem.query(pk, attributes_to_get=["pk", "sk"])
             found.add(self.name, [k for k in _pk_sk(rest) if not str(k[1]).startswith("C#")])
-        found.add(self.name, _pk_sk(self._markers(found.person.telegram_ids, message_sks, ticket_numbers)))
+            try:  # an operator's ban of them, in force or run out: data about them, exported whole
+                ban = BanItem.get(pk, BAN_SK, consistent_read=True)
+            except BanItem.DoesNotExist:
+                continue
+            found.add(self.name, _pk_sk([ban]), "bans", [ban])
+        if found.erasing:
+            found.add(
+                self.name, _pk_sk(self._markers(found.person.telegram_ids, message_sks, ticket_numbers))
+            )
 
     @staticmethod
     def _markers(user_ids: set[int], message_sks: set[str], ticket_numbers: set[int]) -> Iterator[MarkerItem]:
@@ -388,8 +399,8 @@ STORES: tuple[Store, ...] = (
 
 
 # ---- finding, exporting, erasing ------------------------------------------------------------------
-def find(person: Person, bucket: str | None) -> Found:
-    found = Found(person)
+def find(person: Person, bucket: str | None, erasing: bool = True) -> Found:
+    found = Found(person, erasing)
     for store in STORES:
         store.find(found)
     if bucket:
@@ -428,6 +439,7 @@ def export(found: Found, bucket: str | None) -> dict[str, Any]:
         "messages": sections.get("messages", []),
         "tickets": sections.get("tickets", []),
         "ratings": sections.get("ratings", []),
+        "bans": sections.get("bans", []),
         "notifications": sections.get("notifications", []),
         "broadcasts": sections.get("broadcasts", []),
         "failed_updates": sections.get("failed_updates", []),

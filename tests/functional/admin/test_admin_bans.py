@@ -125,3 +125,30 @@ def test_a_ban_and_an_unban_are_in_the_audit_with_who_set_them(admin):
         ("DELETE", "/v1/admin/conversations/C1/ban", "Olga", 204),
         ("PUT", "/v1/admin/conversations/C1/ban", "Olga", 200),
     ]
+
+
+def test_hours_as_a_whole_number_written_with_a_point_are_taken(admin):
+    # JSON Schema's integer includes 2.0: the document calls it valid, so the API takes it
+    customer_sends(ANNA, "Hi", 1)
+    status, ban = admin.call("PUT", "/conversations/C1/ban", {"hours": 2.0})
+    assert status == 200, ban
+    until = datetime.fromisoformat(ban["until"])
+    assert timedelta(hours=1, minutes=59) < until - datetime.now(UTC) <= timedelta(hours=2)
+
+
+def test_the_inbox_marks_the_banned_customers_conversations_and_only_while_banned(admin):
+    customer_sends(ANNA, "Where is my order?", 1)
+    customer_sends(BORIS, "Hello", 2)
+    # WHEN Anna is banned
+    ban = admin.call("PUT", "/conversations/C1/ban", {"hours": 5})[1]
+    # THEN her row of the inbox says until when, Boris's says nothing, on every filter's page
+    for query in ("", "?status=open", "?desk=inbox"):
+        rows = admin.call("GET", f"/conversations{query}")[1]["conversations"]
+        assert {c["id"]: c["banned_until"] for c in rows} == {"C1": ban["until"], "C2": None}, query
+    assert admin.call("GET", "/conversations/C1")[1]["conversation"]["banned_until"] == ban["until"]
+    assert admin.call("POST", "/conversations/C1/close")[1]["banned_until"] == ban["until"]
+    # WHEN she is unbanned THEN the mark is gone
+    assert admin.call("DELETE", "/conversations/C1/ban")[0] == 204
+    rows = admin.call("GET", "/conversations")[1]["conversations"]
+    assert [c["banned_until"] for c in rows] == [None, None]
+    assert admin.call("GET", "/conversations/C1")[1]["conversation"]["banned_until"] is None

@@ -79,11 +79,14 @@ def test_orders_one_by_one_and_deleted(admin):
         (order(currency="rub"), "currency"),
         (order(updated_at="2026-11-20 10:15"), "updated_at"),
         (order(items_count=-1), "items_count"),
-        (order("B-2"), "id"),
     ]:
         status, body = admin.call("PUT", f"/customers/{PHONE}/orders/A-1", bad)
         assert status == 422, bad
         assert body["detail"][0]["loc"][-1] == field
+    # AND a body id other than the path's: valid by the document, against a rule it cannot state
+    status, body = admin.call("PUT", f"/customers/{PHONE}/orders/A-1", order("B-2"))
+    assert status == 400, body
+    assert body["detail"][0]["loc"] == ["body", "id"]
     assert admin.call("PUT", f"/customers/{PHONE}/orders/bad%20id", order(id=None))[0] == 422
     assert admin.call("PUT", "/customers/+79990000000/orders/A-1", order())[0] == 404
     # WHEN deleted THEN gone; again: 404
@@ -112,30 +115,35 @@ def test_orders_import_as_json_or_csv(admin):
 
 
 @pytest.mark.parametrize(
-    ("body", "content_type", "loc"),
+    ("body", "content_type", "loc", "expected"),
     [
-        ("[{", "application/json", ["body"]),
-        ({"not": "a list"}, "application/json", ["body"]),
-        ([{"id": "A-1"}], "application/json", ["body", 0, "number"]),
-        ([{**order("A-1")}, {**order("A-1")}], "application/json", ["body", 1, "id"]),
-        ("id,number,colour\nA,1,red\n", "text/csv", ["body"]),
+        ("[{", "application/json", ["body"], 422),
+        ({"not": "a list"}, "application/json", ["body"], 422),
+        ([{"id": "A-1"}], "application/json", ["body", 0, "number"], 422),
+        # Valid by the document, against what it cannot state (an id twice, a CSV row's cells): 400
+        ([{**order("A-1")}, {**order("A-1")}], "application/json", ["body", 1, "id"], 400),
+        ("id,number,colour\nA,1,red\n", "text/csv", ["body"], 422),
         (
             "id,number,title,amount,currency,updated_at\nA-1,1,x,1.0,RUB,2026-01-01T00:00:00Z,extra\n",
             "text/csv",
             ["body", 0],
+            400,
         ),
         (
             "id,number,title,amount,currency,updated_at\nA-1,1,x,abc,RUB,2026-01-01T00:00:00Z\n",
             "text/csv",
             ["body", 0, "amount"],
+            400,
         ),
-        ("<xml/>", "application/xml", ["header", "content-type"]),
+        ("<xml/>", "application/xml", ["header", "content-type"], 422),
     ],
 )
-def test_a_bad_orders_import_is_422_and_stores_nothing(admin, body, content_type, loc):
+def test_a_bad_orders_import_is_refused_naming_the_field_and_stores_nothing(
+    admin, body, content_type, loc, expected
+):
     admin.call("PUT", f"/customers/{PHONE}", {"name": "Ann"})
     status, answer = admin.call("POST", f"/customers/{PHONE}/orders/import", body, content_type=content_type)
-    assert status == 422, answer
+    assert status == expected, answer
     assert answer["detail"][0]["loc"] == loc
     assert login_orders()[1] == []
 
@@ -148,3 +156,15 @@ def test_a_customer_listed_twice_in_an_import_keeps_the_last_row(admin):
     rows = [{"phone": "+7 900 000-00-01", "name": "Old"}, {"phone": "89000000001", "name": "New"}]
     assert admin.call("POST", "/customers/import", rows) == (200, {"imported": 1})
     assert admin.call("GET", "/customers/+79000000001")[1]["name"] == "New"
+
+
+def test_the_document_states_the_orders_csv_header(admin):
+    import re
+
+    document = admin.call("GET", "/openapi.json", key=None)[1]
+    body = document["paths"]["/v1/admin/customers/{phone}/orders/import"]["post"]["requestBody"]
+    header = re.compile(body["content"]["text/csv"]["schema"]["pattern"])
+    assert header.match("id,number,title,amount,currency,updated_at\nA-1,1,x,1,RUB,2026-01-01T00:00:00Z\n")
+    assert header.match("id,status")
+    assert not header.match("id,colour\n")
+    assert not header.match('"id",number\n')

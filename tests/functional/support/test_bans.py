@@ -144,3 +144,20 @@ def test_a_ban_lasts_at_least_an_hour_and_at_most_a_year(aws, hours):
     with pytest.raises(ValueError, match="a ban lasts 1 to 8760 hours"):
         bans.ban(ANN, hours, "op-000000000001", "Olga")
     assert bans.active(ANN) is None
+
+
+def test_a_message_held_back_by_a_ban_does_not_start_a_wait_for_an_answer(harness, desk, ann):
+    from supportbot.support.answer_time import waiting_since
+
+    # GIVEN Ann's question answered by the operator: nothing of hers waits
+    assert desk.forward(desk.blinger.reply(f"tg-{ANN}", "text", "Tomorrow"))[0] == 200
+    assert waiting_since(ANN) is None
+    # WHEN she is banned and writes: the desk never gets it, so nobody waits on it
+    bans.ban(ANN, 24, "op-000000000001", "Olga")
+    ann.send("Hello?")
+    assert waiting_since(ANN) is None
+    # AND once unbanned, her next message is what waits (from its own time, not the banned one's)
+    bans.unban(ANN)
+    ann.send("Are you there?")
+    waiting = [m for m in user_messages(ANN) if m.destination == BLINGER and m.status != BANNED]
+    assert waiting_since(ANN) == waiting[-1].created_at

@@ -363,3 +363,22 @@ def test_delete_my_data_in_the_bot_erases_everything_and_start_begins_from_nothi
     # AND /start begins from nothing: the login screen
     start = vera.send("/start")
     assert "номер" in start.text.lower()
+
+
+def test_an_operator_s_ban_is_exported_whole_and_erased(history):
+    from supportbot.support import bans
+
+    ban = bans.ban(VERA, 24, "op-000000000001", "Olga")
+    admin = admin_client()
+    status, export = admin.call("GET", f"/people/{VERA}/export")
+    assert status == 200, export
+    (exported,) = export["bans"]
+    assert (exported["sk"], exported["user_id"], exported["by_id"], exported["by_name"]) == (
+        "BAN",
+        VERA,
+        "op-000000000001",
+        "Olga",
+    )
+    assert datetime.fromisoformat(exported["until"]) == ban.until
+    assert admin.call("DELETE", f"/people/{VERA}")[0] == 200
+    assert bans.active(VERA) is None

@@ -15,6 +15,7 @@ One home for the rules: the admin inbox's buttons (``supportbot_admin/bans.py``)
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
@@ -69,6 +70,14 @@ def active(user_id: int, now: datetime | None = None) -> BanItem | None:
     except BanItem.DoesNotExist:
         return None
     return item if item.until > (now or datetime.now(UTC)) else None
+
+
+def active_of(user_ids: Iterable[int], now: datetime | None = None) -> dict[int, BanItem]:
+    """The bans in force of many customers (a page of the inbox): one BatchGetItem, by user id."""
+    keys = [(user_key(user_id), BAN_SK) for user_id in dict.fromkeys(user_ids)]
+    moment = now or datetime.now(UTC)
+    found = BanItem.batch_get(keys) if keys else []
+    return {int(item.user_id): item for item in found if item.until > moment}
 
 
 def unban(user_id: int, now: datetime | None = None) -> bool:
