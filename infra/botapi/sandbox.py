@@ -455,7 +455,8 @@ def create_user(world: World, body: dict[str, Any]) -> User:
 
 
 def update_user(world: World, user_id: int, body: dict[str, Any]) -> User:
-    """Change a user's phone number (what their contact shares) or names."""
+    """Change a user's phone number (what their contact shares) or names, or block the bot
+    (``blocked_bot``: sends to them fail with 403 until they write again, as on Telegram)."""
     with world.lock:
         user = world.users.get(user_id)
         if user is None or user.is_bot:
@@ -469,6 +470,8 @@ def update_user(world: World, user_id: int, body: dict[str, Any]) -> User:
             user.first_name = world.chats[user_id].first_name = first_name
         if "last_name" in body:
             user.last_name = world.chats[user_id].last_name = str(body["last_name"] or "").strip() or None
+        if "blocked_bot" in body:
+            user.blocked_bot = body["blocked_bot"] is True
         world.touch()
         return user
 

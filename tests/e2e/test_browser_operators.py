@@ -219,6 +219,8 @@ def test_an_operator_bans_a_customer_from_the_inbox_and_unbans_them(
     expect(operator.thread_ban).to_contain_text(f"Olga {marker}")
     expect(operator.unban).to_be_visible()
     expect(operator.ban).to_be_hidden()
+    # AND the inbox marks her conversation banned
+    expect(item.get_by_test_id("conversation-banned")).to_have_text("⛔ banned", timeout=20_000)
     # WHEN the customer writes twice
     chat.send(f"Ответьте! {marker}")
     expect(chat.bot_says(told)).to_have_count(1)
@@ -238,11 +240,12 @@ def test_an_operator_bans_a_customer_from_the_inbox_and_unbans_them(
     expect(operator.thread_message.filter(has_text=f"Ответьте! {marker}")).to_have_attribute(
         "data-status", "banned"
     )
-    operator.page.screenshot(path="/tmp/wt19-ban.png")
+    operator.page.screenshot(path="/tmp/wt15-ban.png")
     # WHEN she unbans the customer
     operator.unban.click()
     expect(operator.thread_ban).to_be_hidden()
     expect(operator.ban).to_be_visible()
+    expect(item.get_by_test_id("conversation-banned")).to_have_count(0, timeout=20_000)
     # THEN the customer's next message goes to support, and she was told of the ban only once
     chat.send(f"Спасибо {marker}")
     expect(chat.bot_says("✅ Отправлено в поддержку.")).to_have_count(2)

@@ -549,3 +549,15 @@ def test_editing_an_own_text_message_sends_edited_message(world: World, sandbox:
     r = requests.post(sandbox.base + f"chats/{USER_ID}/edit",
                       json={"user_id": USER_ID, "message_id": bots["message_id"], "text": "x"}, timeout=5)  # fmt: skip
     assert r.status_code == 400
+
+
+def test_a_user_who_blocks_the_bot_gets_nothing_until_they_write_again(
+    world: World, sandbox: Sandbox
+) -> None:
+    user = sandbox.post("users", 201, first_name="Ann")
+    sandbox.post(f"users/{user['id']}", blocked_bot=True)
+    reply = dispatch(world, TOKEN, "sendMessage", {"chat_id": user["id"], "text": "Hi"})
+    assert (reply.status, reply.body["description"]) == (403, "Forbidden: bot was blocked by the user")
+    # WHEN they write to the bot again THEN they have unblocked it
+    sandbox.post(f"chats/{user['id']}/messages", user_id=user["id"], text="hello")
+    assert _bot_call(world, "sendMessage", chat_id=user["id"], text="Hi")["text"] == "Hi"
