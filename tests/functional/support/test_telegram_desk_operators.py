@@ -144,6 +144,89 @@ def test_an_operators_album_reaches_the_customer_as_one_album(harness, desk, ann
     assert len(world.calls_to("copyMessages")) == 1
     (answer,) = [m for m in user_messages(ann.user_id) if m.role == OPERATOR_ROLE]
     assert ([p.kind for p in answer.parts], answer.status) == (["copy"] * 3, SENT)
+    # the album's first photo is stored under the album's key: its caption's edit finds it too
+    first = next(
+        m for m in world.messages[GROUP].values() if m.sender_id == OPERATOR and m.caption == "Front"
+    )
+    harness.deliver(world.user_edits_text(OPERATOR, first.message_id, "Front side", chat_id=GROUP))
+    assert to_customer(harness, ann.user_id)[before:][0].caption == "Front side"
+
+
+def operator_message(harness, ann):
+    """The operator's latest message in the group."""
+    return [m for m in harness.world.messages[GROUP].values() if m.sender_id == OPERATOR][-1]
+
+
+def test_an_operators_edit_edits_the_customers_copy_and_the_inbox_text(harness, desk, ann):
+    world = harness.world
+    before = len(to_customer(harness, ann.user_id))
+    in_topic(harness, ann, text="It left on Monday")
+    desk.run_outbox()
+    mine = operator_message(harness, ann)
+    harness.deliver(world.user_edits_text(OPERATOR, mine.message_id, "It left on Tuesday", chat_id=GROUP))
+    (copy,) = to_customer(harness, ann.user_id)[before:]
+    assert copy.text == "It left on Tuesday"
+    (answer,) = [m for m in user_messages(ann.user_id) if m.role == OPERATOR_ROLE]
+    assert answer.parts[0].text == "It left on Tuesday"
+    # the same edit delivered again changes nothing and says nothing
+    posts = len(topic_posts(harness, thread_of(ann.user_id)))
+    harness.deliver(world.updates[-1])
+    desk.run_outbox()
+    assert len(topic_posts(harness, thread_of(ann.user_id))) == posts
+
+
+def test_an_edit_before_the_copy_is_made_goes_with_the_copy(harness, desk, ann):
+    world = harness.world
+    before = len(to_customer(harness, ann.user_id))
+    photo = world.photo_sizes(world.store_file(b"img", "photo"))
+    in_topic(harness, ann, photo=photo, caption="Box")
+    harness.deliver(
+        world.user_edits_text(
+            OPERATOR, operator_message(harness, ann).message_id, "Box, opened", chat_id=GROUP
+        )
+    )
+    desk.run_outbox()
+    (copy,) = to_customer(harness, ann.user_id)[before:]
+    assert copy.caption == "Box, opened"
+    # and a later edit of the caption edits the copy's caption
+    harness.deliver(
+        world.user_edits_text(
+            OPERATOR, operator_message(harness, ann).message_id, "Box, sealed", chat_id=GROUP
+        )
+    )
+    assert to_customer(harness, ann.user_id)[before:][0].caption == "Box, sealed"
+
+
+def test_an_edit_telegram_refuses_is_told_in_the_topic(harness, desk, ann):
+    world = harness.world
+    in_topic(harness, ann, text="Hello")
+    desk.run_outbox()
+    world.fail_next("editMessageText", 400, "Bad Request: message can't be edited")
+    harness.deliver(
+        world.user_edits_text(OPERATOR, operator_message(harness, ann).message_id, "Hi", chat_id=GROUP)
+    )
+    desk.run_outbox()
+    assert "message can't be edited" in topic_posts(harness, thread_of(ann.user_id))[-1]
+
+
+def test_edits_of_commands_notes_and_outside_topics_change_nothing(harness, desk, ann, olga):
+    from supportbot.support import triage
+
+    world = harness.world
+    command(harness, desk, ann, "# first thought")
+    posts = len(topic_posts(harness, thread_of(ann.user_id)))
+    harness.deliver(
+        world.user_edits_text(OPERATOR, operator_message(harness, ann).message_id, "# second", chat_id=GROUP)
+    )
+    harness.deliver(world.group_member_sends_text(GROUP, OPERATOR, "In General"))
+    harness.deliver(
+        world.user_edits_text(
+            OPERATOR, operator_message(harness, ann).message_id, "Still General", chat_id=GROUP
+        )
+    )
+    desk.run_outbox()
+    assert len(topic_posts(harness, thread_of(ann.user_id))) == posts
+    assert [n.text for n in triage.notes_of(conversations.latest(ann.user_id))] == ["first thought"]
 
 
 def test_a_message_the_customer_cannot_get_is_told_in_the_topic(harness, desk, ann):
@@ -324,6 +407,9 @@ def test_unknown_commands_get_the_help(harness, desk, ann):
     before = len(to_customer(harness, ann.user_id))
     for text in ("/start", "/what@test_support_bot now"):
         assert "/close" in command(harness, desk, ann, text)
+    # another bot's command in the group is neither ours nor the customer's
+    assert command(harness, desk, ann, "/close@other_bot") is None
+    assert conversations.latest(ann.user_id).live
     assert customer_texts(harness, ann, before) == []
 
 

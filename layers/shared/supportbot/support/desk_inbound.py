@@ -30,18 +30,27 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from telebot import TeleBot, types
+from telebot.apihelper import ApiTelegramException
 
 from statemachine import SESSIONLESS, callback_data, sessionless_arg
 from supportbot import canned, operators
 from supportbot.config import Config, PerConfig
 from supportbot.i18n import SafeHTML, Translator, translator
 from supportbot.storage.sessions import Auth, customer_language, load_session
-from supportbot.support import bans, conversations, desk_topics, triage
+from supportbot.support import bans, conversations, desk_topics, once, triage
 from supportbot.support.albums import collect
 from supportbot.support.answer_time import ANSWER, record_first_answer
 from supportbot.support.conversations import ConversationItem
 from supportbot.support.lifecycle import RefusedMove
-from supportbot.support.messages import COPY, CUSTOMER, OPERATOR_ROLE, NewMessage
+from supportbot.support.messages import (
+    COPY,
+    CUSTOMER,
+    OPERATOR_ROLE,
+    MessageItem,
+    NewMessage,
+    load_message,
+    user_key,
+)
 from supportbot.support.surfaces import close_conversation, reopen_conversation, tell_customer, tell_desk
 from supportbot.telegram.client import get_bot
 from supportbot.telegram.replies import callback_answer
@@ -65,7 +74,7 @@ RELAYED = (
     "dice",
     "poll",
 )
-COMMAND = re.compile(r"/(?P<name>[A-Za-z_]{1,32})(?:@\w+)?(?:\s+(?P<args>.*))?", re.DOTALL)
+COMMAND = re.compile(r"/(?P<name>[A-Za-z_]{1,32})(?:@(?P<to>\w+))?(?:\s+(?P<args>.*))?", re.DOTALL)
 CANNED = "canned"  # the picker's buttons: -|canned:<conversation number>:<reply id>
 CANNED_ARG = re.compile(r"(?P<number>\d{1,12}):(?P<reply>[a-z0-9]{12})", re.ASCII)
 CANNED_BUTTONS = 30
@@ -95,6 +104,9 @@ class Desk:
     def process(self, update: types.Update) -> dict[str, Any] | None:
         if update.callback_query is not None:
             return self.on_button(update.callback_query)
+        if update.edited_message is not None:
+            self.on_edit(update.edited_message)
+            return None
         message = update.message
         thread = topic_of(message) if message is not None else None
         if message is None or thread is None:
@@ -108,6 +120,8 @@ class Desk:
         said = message.text if message.content_type == "text" else message.caption
         said = said or ""
         command = COMMAND.fullmatch(said.strip()) if message.content_type == "text" else None
+        if command is not None and command["to"] and not self.for_us(command["to"]):
+            return None  # another bot's command: neither ours nor for the customer
         if command is not None:
             self.command(message, conversation, command["name"].lower(), (command["args"] or "").strip())
         elif said.startswith("#"):
@@ -149,6 +163,48 @@ class Desk:
             part_key=self.key(message),
             album_key=f"desk-album:{self.chat_id}:{album}" if album else None,
         )
+
+    def on_edit(self, message: types.Message) -> None:
+        """An operator's edit of a message the customer got edits the customer's copy (and the
+        stored text the inbox shows); one not copied yet needs nothing (a copy is of the message as
+        it is then). What Telegram cannot edit (a copy too old, the customer gone) is told."""
+        thread = topic_of(message)
+        conversation = desk_topics.conversation_of(self.chat_id, thread) if thread is not None else None
+        if conversation is None:
+            return
+        stored = self.relayed(message, int(conversation.user_id))
+        if stored is None:
+            return  # a command's or a note's edit: nothing was sent
+        index = next(i for i, part in enumerate(stored.parts) if part.message_id == message.message_id)
+        text = message.html_text if message.content_type == "text" else message.html_caption
+        stored.update(actions=[MessageItem.parts[index]["text"].set(text or None)])
+        copy = ((stored.external or {}).get("copies") or {}).get(str(message.message_id))
+        if copy is None:
+            return  # not copied yet (or an album's copies not told apart: its first copy shows it)
+        user = int(conversation.user_id)
+        try:
+            if message.content_type == "text":
+                self.bot.edit_message_text(text, user, int(copy), parse_mode="HTML")
+            else:
+                self.bot.edit_message_caption(text or "", user, int(copy), parse_mode="HTML")
+        except ApiTelegramException as error:
+            if "message is not modified" in str(error.description):
+                return
+            key = f"{self.key(message)}:edit:{message.edit_date or message.date}"
+            self.say(
+                message, conversation, self.t("desk.edit_failed", reason=str(error.description)), key=key
+            )
+
+    def relayed(self, message: types.Message, user_id: int) -> MessageItem | None:
+        """The stored message that took ``message`` to the customer: its own, or its album's."""
+        keys = [self.key(message)]
+        if message.media_group_id:
+            keys.append(f"desk-album:{self.chat_id}:{message.media_group_id}")
+        for key in keys:
+            marker = once.claimed(key)
+            if marker is not None and marker.ref:
+                return load_message(user_key(user_id), str(marker.ref))
+        return None
 
     # ---- commands -------------------------------------------------------------------------------
     def command(self, message: types.Message, conversation: ConversationItem, name: str, args: str) -> None:
@@ -333,15 +389,20 @@ class Desk:
         conversation: ConversationItem,
         text: str,
         buttons: list[list[dict[str, str]]] | None = None,
+        key: str | None = None,
     ) -> None:
-        """Answer in the topic (Telegram HTML), once per message answered."""
+        """Answer in the topic (Telegram HTML), once per message (or ``key``) answered."""
         tell_desk(
             self.config,
             conversation,
             {"kind": "text", "text": text},
-            once=f"{self.key(message)}:answer",
+            once=f"{key or self.key(message)}:answer",
             buttons=buttons,
         )
+
+    def for_us(self, addressee: str) -> bool:
+        """Whether ``/command@addressee`` names this bot (getMe, once per bot client)."""
+        return addressee.lower() == str(self.bot.user.username or "").lower()
 
     def key(self, message: types.Message) -> str:
         return f"desk:{self.chat_id}:{message.message_id}"

@@ -41,6 +41,7 @@ from supportbot.support.messages import (
     WAREHOUSE,
     MessageItem,
     Part,
+    keep_copies,
 )
 from supportbot.support.outbox import DeliveryError, HeldBack, PermanentDeliveryError
 from supportbot.support.telegram_desk import TOPIC_GONE, TelegramDesk, posts, refused
@@ -152,11 +153,12 @@ class Destinations:
                 # An album's messages, copied together so they arrive as one album again.
                 ids = [int(part.message_id) for part in run]
                 source = int(run[0].from_chat)
-                self._telegram(
+                made = self._telegram(
                     lambda ids=ids, source=source: self.bot.copy_messages(
                         chat_id, source, ids, message_thread_id=thread
                     )
                 )
+                keep_copies(item, ids, made)
             elif count > 1:
                 media = [self._media(part) for part in run]
                 self._telegram(
@@ -256,7 +258,7 @@ class Destinations:
         last = index == len(item.parts) - 1
         markup = inline_markup((item.context or {}).get("buttons") or []) if last else None
         if part.kind == COPY:
-            self._telegram(
+            made = self._telegram(
                 lambda: self.bot.copy_message(
                     chat_id,
                     int(part.from_chat),
@@ -265,6 +267,7 @@ class Destinations:
                     message_thread_id=thread,
                 )
             )
+            keep_copies(item, [int(part.message_id)], [made])
         elif part.kind == TOPIC:
             if thread is None:
                 raise PermanentDeliveryError("a topic's status is only shown in the Telegram desk")

@@ -155,6 +155,17 @@ def new_message_item(
     )
 
 
+def keep_copies(item: MessageItem, sources: list[int], made: list[Any]) -> None:
+    """Which copy is which (``external["copies"]``: source message id → the copy's), written with
+    the delivery's progress, so an edit of the source can edit its copy. Telegram skips an album's
+    messages deleted meanwhile: then no copy of it can be told apart, and none is kept."""
+    if len(made) != len(sources):
+        return
+    copies = {**((item.external or {}).get("copies") or {})}
+    copies.update({str(source): int(m.message_id) for source, m in zip(sources, made, strict=True)})
+    item.external = {**(item.external or {}), "copies": copies}
+
+
 def load_message(pk: str, sk: str) -> MessageItem | None:
     try:
         return MessageItem.get(pk, sk, consistent_read=True)

@@ -29,7 +29,7 @@ from supportbot.storage.sessions import Auth, load_session
 from supportbot.support import conversations, desk_topics, once
 from supportbot.support import tickets as ticket_store
 from supportbot.support.conversations import ConversationItem
-from supportbot.support.messages import KINDS, MessageItem, Part, load_message
+from supportbot.support.messages import KINDS, MessageItem, Part, keep_copies, load_message
 from supportbot.support.outbox import DeliveryError, HeldBack, PermanentDeliveryError
 
 TOPIC_NAME_MAX = 128  # Telegram's limit on a topic's name
@@ -227,12 +227,7 @@ class TelegramDesk:
             if refused(error, COPY_GONE):
                 return False
             raise
-        # Telegram skips an album's messages deleted meanwhile: then no copy can be told apart
-        # (their edits are posted as "edited:").
-        if len(made) == len(sources):
-            copies = {**((item.external or {}).get("copies") or {})}
-            copies.update({str(source): int(m.message_id) for source, m in zip(sources, made, strict=True)})
-            item.external = {**(item.external or {}), "copies": copies}
+        keep_copies(item, sources, made)  # none when Telegram skipped some: edits then post "edited:"
         return True
 
     def edit_copy(self, item: MessageItem) -> bool:
