@@ -630,3 +630,13 @@ def test_an_undelivered_message_of_a_conversation_gone_is_told_nowhere(harness, 
         conversation=999,
     )
     assert report_undelivered(get_config(), item, "gone") is None
+
+
+def test_the_bots_answers_in_the_topic_are_no_customer_waiting(harness, desk, ann):
+    from supportbot.support.answer_time import waiting_since
+
+    assert waiting_since(ann.user_id) is not None  # her question waits
+    in_topic(harness, ann, text="On its way")
+    desk.run_outbox()
+    command(harness, desk, ann, "/tag parcel")  # the bot answers in the topic: a notice to the desk
+    assert waiting_since(ann.user_id) is None

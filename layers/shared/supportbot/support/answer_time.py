@@ -4,7 +4,9 @@ A question is the customer's run of messages to the helpdesk since the operator 
 is answered by the next operator reply, which is stored marked ``answer`` in its context. The wait
 is measured from the run's oldest message, looking back over the customer's newest ``LOOK_BACK``
 stored messages (an older start is not seen: the wait is then under-counted, never invented).
-A message held back by a ban (status ``banned``) never reached the desk, so nobody waited on it.
+A message held back by a ban (status ``banned``) never reached the desk, so nobody waited on it;
+nor did a notice to the desk (an echo in Blinger, the Telegram desk's answers to commands): only the
+customer's own messages wait (role ``customer``, or none: stored before roles).
 Told when the reply arrives, before it is stored; a repeated Blinger call finds that reply and
 measures nothing again. Measured here until the conversation model keeps its own first reply.
 """
@@ -14,7 +16,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from supportbot import metrics
-from supportbot.support.messages import BANNED, BLINGER, CUSTOMER, MessageItem, user_key
+from supportbot.support.messages import BANNED, BLINGER, CUSTOMER, CUSTOMER_ROLE, MessageItem, user_key
 
 ANSWER = "answer"  # context flag of an operator's reply to the customer
 LOOK_BACK = 20
@@ -29,7 +31,7 @@ def waiting_since(user_id: int) -> datetime | None:
     for item in newest_first:
         if item.destination == CUSTOMER and (item.context or {}).get(ANSWER):
             break
-        if item.destination == BLINGER and item.status != BANNED:
+        if item.destination == BLINGER and item.status != BANNED and item.role in (None, CUSTOMER_ROLE):
             oldest = item.created_at
     return oldest
 
