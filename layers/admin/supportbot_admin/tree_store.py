@@ -94,11 +94,8 @@ def load(tree: str) -> LoadedTree:
 
 
 def check_fields(tree: str, fields: dict[str, Any], loc: Loc) -> None:
-    """The rules pydantic cannot know: which tree allows what, and what Telegram would refuse."""
-    if tree == FAQ:
-        for name in COMPLAINT_FIELDS:
-            if fields.get(name) is not None:
-                raise FieldError((*loc, name), "only complaint steps have this field", "faq_node")
+    """The rules pydantic cannot know: one field against another, and what Telegram would refuse
+    (which tree has which fields is each tree's body model, ``trees.py``)."""
     low, high = fields.get("min_length"), fields.get("max_length")
     if low is not None and high is not None and low > high:
         raise RuleError((*loc, "max_length"), "must not be less than min_length", "range")
