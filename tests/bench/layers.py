@@ -18,8 +18,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 # What the shared layer holds besides its bytecode (5.8 MB): a dependency or an asset creeping in
 # shows here before it shows in the cold start. 6.0 MB until the operators, canned replies, triage
-# and people modules together passed it by a few KB of our own source (6.006 MB).
-FILES_BUDGET_MB = 6.1
+# and people modules together passed it by a few KB of our own source (6.006 MB); 6.1 MB until
+# issue 18's Telegram desk (its inbound side, copies, card) and issue 20's auto-close and queue
+# position passed it by 19 KB of our own source (6.119 MB), no dependency or asset added.
+FILES_BUDGET_MB = 6.2
 LAYERS = {"shared": "build-SharedLayer", "admin": "build-AdminLayer"}
 WEBHOOK_LAYERS = ("shared",)
 
