@@ -270,6 +270,7 @@ function openTab(tab) {
     loadBroadcasts();
   } else if (tab === 'stats') loadStats();
   else if (tab === 'hours') loadHours();
+  else if (tab === 'reports') loadReports();
   else if (tab === 'operators') loadOperators();
   else if (tab === 'audit') loadAudit();
   else if (tab === 'canned') {
@@ -289,6 +290,7 @@ function rerender() {
   else if (state.tab === 'broadcasts') loadBroadcasts();
   else if (state.tab === 'stats') loadStats();
   else if (state.tab === 'hours') renderHours(hoursBody());
+  else if (state.tab === 'reports') loadReports();
   else if (state.tab === 'operators') loadOperators();
   else if (state.tab === 'audit') loadAudit();
   else if (state.tab === 'canned') renderCannedList();
@@ -1503,6 +1505,68 @@ function markHoursFields(body) {
   marked.find(Boolean)?.focus();
 }
 
+// ---- reports --------------------------------------------------------------------------------
+// GET /reports (figures per opening week), /reports/charts/<name> (SVG drawn by the API, shown as
+// images from blob: URLs: the page's key goes in a header, which an <img> cannot send) and
+// /reports/csv.
+const CHARTS = ['weeks', 'hours', 'weekdays', 'ratings'];
+
+function duration(seconds) {
+  if (seconds === null || seconds === undefined) return '—';
+  if (seconds < 60) return t('reports.duration_s', { n: Math.round(seconds) });
+  if (seconds < 5400) return t('reports.duration_m', { n: Math.round(seconds / 60) });
+  return t('reports.duration_h', { n: Math.round(seconds / 360) / 10 });
+}
+
+async function loadReports() {
+  const weeks = $('reports-weeks').value;
+  const body = await guarded(() => api('GET', `/reports?weeks=${weeks}`), false);
+  if (body === undefined) return;
+  const row = (name, text, value) => [
+    el('dt', { text }),
+    el('dd', { testid: 'report-total', dataset: { total: name }, text: String(value) }),
+  ];
+  $('reports-totals').replaceChildren(
+    ...row('opened', t('reports.total_opened'), body.opened),
+    ...row('first_answer', t('reports.first_answer'), duration(body.first_answer_seconds)),
+    ...row('resolution', t('reports.resolution'), duration(body.resolution_seconds)),
+    ...row('rating', t('reports.rating'), body.rating_average ?? '—'),
+    ...row('ratings', t('reports.ratings'), Object.values(body.ratings).join(' · ')),
+  );
+  $('reports-rows').replaceChildren(
+    ...body.weeks.map((week) =>
+      el(
+        'tr',
+        { testid: 'report-week', dataset: { week: week.week } },
+        el('td', { text: `${week.week} (${week.starts})` }),
+        el('td', { testid: 'report-opened', text: String(week.opened) }),
+        el('td', { text: String(week.answered) }),
+        el('td', { testid: 'report-first-answer', text: duration(week.first_answer_seconds) }),
+        el('td', { text: String(week.resolved) }),
+        el('td', { text: duration(week.resolution_seconds) }),
+        el('td', { text: String(week.rated) }),
+        el('td', { testid: 'report-rating', text: String(week.rating_average ?? '—') }),
+      ),
+    ),
+  );
+  for (const name of CHARTS) {
+    const svg = await guarded(() => api('GET', `/reports/charts/${name}?weeks=${weeks}&lang=${state.lang}`), false);
+    if (svg === undefined) return;
+    const image = $(`report-chart-${name}`);
+    if (image.src.startsWith('blob:')) URL.revokeObjectURL(image.src);
+    image.src = URL.createObjectURL(new Blob([svg], { type: 'image/svg+xml' }));
+    image.alt = t(`reports.chart_${name}`);
+  }
+}
+
+async function downloadReport() {
+  const text = await guarded(() => api('GET', `/reports/csv?weeks=${$('reports-weeks').value}`));
+  if (text === undefined) return;
+  const link = el('a', { href: URL.createObjectURL(new Blob([text], { type: 'text/csv' })), download: 'report.csv' });
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+}
+
 // ---- canned replies -----------------------------------------------------------------------
 async function loadCanned() {
   const body = await guarded(() => api('GET', '/canned-replies'), false);
@@ -1753,6 +1817,9 @@ function wire() {
   $('hours-always').addEventListener('change', renderHoursState);
   $('hours-holiday-add').addEventListener('click', () => hoursHoliday().querySelector('input').focus());
   $('hours-reload').addEventListener('click', loadHours);
+  $('reports-weeks').addEventListener('change', loadReports);
+  $('reports-reload').addEventListener('click', loadReports);
+  $('reports-csv').addEventListener('click', downloadReport);
   $('broadcast-form').addEventListener('input', renderBroadcastPreview);
   $('broadcast-form').addEventListener('submit', (event) => {
     event.preventDefault();

@@ -63,6 +63,10 @@ ROUTES: dict[str, str] = {
     "GET /v1/admin/stats": ADMIN,
     "GET /v1/admin/settings/business-hours": ADMIN,
     "PUT /v1/admin/settings/business-hours": ADMIN,
+    # Reports (issue 20).
+    "GET /v1/admin/reports": ADMIN,
+    "GET /v1/admin/reports/csv": ADMIN,
+    "GET /v1/admin/reports/charts/{chart_name}": ADMIN,
     "GET /v1/admin/failed-updates": ADMIN,
     "POST /v1/admin/failed-updates/{update_id}/replay": ADMIN,
     # A person's data: export and erase (issue 23).

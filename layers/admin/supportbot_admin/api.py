@@ -47,6 +47,7 @@ from supportbot_admin import (
     failed_updates,
     operators,
     people,
+    reports,
     stats,
     trees,
     triage,
@@ -93,6 +94,7 @@ for area in (
     triage,
     bans,
     business_hours,
+    reports,
 ):
     app.include_router(area.router)
 

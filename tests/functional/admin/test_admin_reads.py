@@ -18,6 +18,7 @@ PATH_EXAMPLES = {
     "conversation_id": "C1",
     "phone": "+79000000001",
     "telegram_id": "1001",
+    "chart_name": "hours",
     "broadcast_id": None,  # filled in from the one created
 }
 # A person's export still Scans three small tables that have no index by person (pending order

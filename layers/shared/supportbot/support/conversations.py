@@ -49,6 +49,7 @@ from supportbot.storage.attributes import CompactJSONAttribute
 from supportbot.storage.conditions import condition_failed, transaction_conflict
 from supportbot.storage.tables import TableName
 from supportbot.storage.transactions import transaction
+from supportbot.support import reports
 from supportbot.support.lifecycle import Lifecycle, RefusedMove
 from supportbot.support.messages import (
     COPY,
@@ -416,6 +417,7 @@ def summarize(write: TransactWrite, target: Target, item: MessageItem) -> None:
         )
         write.save(MarkerItem(owner_key(int(conversation.number)), "-", value=target.user_id))
         count(write, total=1, live=1)
+        reports.opened(write, now)
         return
     actions: list[Any] = [
         ConversationItem.last_activity_at.set(now),
@@ -588,6 +590,15 @@ def _move(
                 )
                 if counted:
                     count(write, **counted)
+                if rating is not None:
+                    old = (
+                        int(conversation.rating)
+                        if conversation.rating_counted and conversation.rating is not None
+                        else None
+                    )
+                    reports.rated(write, conversation.opened_at, old, rating, counted)
+                if target == CLOSED:
+                    reports.resolved(write, conversation.opened_at, now)
                 if live_pointer == "delete":
                     write.delete(
                         pointer,

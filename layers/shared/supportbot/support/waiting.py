@@ -28,6 +28,7 @@ from pynamodb.models import Model
 from supportbot.storage.attributes import CompactJSONAttribute
 from supportbot.storage.conditions import condition_failed
 from supportbot.storage.tables import TableName
+from supportbot.support import reports
 from supportbot.support.conversations import OPEN, ConversationItem, conversation_key, status_key
 from supportbot.support.messages import user_key
 
@@ -77,6 +78,7 @@ def sample_first_answer(user_id: int, number: int) -> float | None:
     answered = conversation.first_answer_at  # set: the condition said so
     seconds = max(0.0, (answered - conversation.opened_at).total_seconds())
     add_sample(answered, seconds)
+    reports.answered(conversation.opened_at, seconds)
     return seconds
 
 

@@ -1,16 +1,26 @@
-"""The admin page's business-hours editor in Chromium, against the running local stack: a weekly
-schedule with a range across midnight and a holiday is saved as the API's body, a bad time is
-refused naming the field with nothing saved, what was saved comes back after a reload, and a
-schedule closed now makes the customer's first message of a conversation the away message.
+"""The admin page's business-hours editor and reports in Chromium, against the running local stack.
 
-The schedule is the deployment's one setting: every test leaves it always open (``{}``), as the
-other browser tests expect. Screenshots to look at: ADMIN_SCREENSHOTS=<folder>.
+Business hours: a weekly schedule with a range across midnight and a holiday is saved as the API's
+body, a bad time is refused naming the field with nothing saved, what was saved comes back after a
+reload, and a schedule closed now makes the customer's first message of a conversation the away
+message. The schedule is the deployment's one setting: every test leaves it always open (``{}``),
+as the other browser tests expect.
+
+Reports: after a customer's question is answered, closed and rated, the Reports tab shows the API's
+figures, its four SVG charts drawn by the API (shown from blob: URLs, allowed by the page's CSP),
+and downloads the CSV. The stack is shared with the other browser tests, so the figures are
+compared with the API's own, not with constants (tests/functional/admin/test_admin_reports.py holds
+the hand-computed fixture).
+
+Screenshots to look at: ADMIN_SCREENSHOTS=<folder>.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,6 +39,7 @@ browser, context, chat, admin = admin_page.browser, admin_page.context, admin_pa
 logged_in_customer = admin_page.logged_in_customer
 PATH = "/settings/business-hours"
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+CHARTS = ["weeks", "hours", "weekdays", "ratings"]
 
 
 @pytest.fixture
@@ -152,3 +163,57 @@ def test_a_schedule_closed_now_gives_the_customer_the_away_message(
     # THEN she is told operators are away and when they are back
     expect(chat.bot_says("🌙 Отправлено в поддержку, но сейчас операторы не работают.")).to_be_visible()
     expect(chat.bot_says("10:00")).to_be_visible()
+
+
+# ---- reports ----------------------------------------------------------------------------------
+def test_the_reports_tab_shows_the_figures_charts_and_csv(
+    admin: AdminPage, chat: Any, stack: StackProcess, tmp_path: Path
+) -> None:
+    api = AdminApi(stack)
+    # GIVEN a customer's question, answered and closed from the admin API, then rated 5 in the chat
+    user_id = logged_in_customer(chat)
+    chat.press("💬 Задать вопрос")
+    chat.send(f"Отчёт? {api.marker}")
+    expect(chat.bot_says("✅ Отправлено в поддержку.")).to_be_visible()
+    ref = next(c["id"] for c in api("GET", "/conversations")["conversations"] if c["user_id"] == user_id)
+    api("POST", f"/conversations/{ref}/reply", {"text": "Готово"}, status=202)
+    api("POST", f"/conversations/{ref}/close")
+    expect(chat.bot_says("Разговор с поддержкой завершён.")).to_be_visible(timeout=20_000)
+    chat.press("5")
+    expect(chat.bot_says("Ваша оценка: 5")).to_be_visible(timeout=20_000)
+    # WHEN the admin opens Reports
+    admin.sign_in()
+    admin.tab_reports.click()
+    expect(admin.view_reports).to_be_visible()
+    # THEN the totals and this week's row are the API's figures, the rating among them
+    figures = api("GET", "/reports?weeks=8")
+    assert figures["opened"] >= 1
+    assert figures["ratings"]["5"] >= 1
+    totals = admin.page.get_by_test_id("report-total")
+    expect(totals.and_(admin.page.locator('[data-total="opened"]'))).to_have_text(str(figures["opened"]))
+    week = figures["weeks"][-1]
+    row = admin.page.locator(f'[data-testid=report-week][data-week="{week["week"]}"]')
+    expect(row.get_by_test_id("report-opened")).to_have_text(str(week["opened"]))
+    expect(row.get_by_test_id("report-rating")).to_have_text(f"{week['rating_average']:g}")  # JS: 5.0 is 5
+    expect(admin.report_week).to_have_count(8)
+    # AND each chart is drawn (an image 640 px wide, from the page's own blob)
+    for name in CHARTS:
+        image = admin.page.get_by_test_id(f"report-chart-{name}")
+        expect(image).to_have_attribute("src", re.compile(r"^blob:"))
+        admin.page.wait_for_function(
+            "(el) => el.complete && el.naturalWidth === 640", arg=image.element_handle(), timeout=10_000
+        )
+    expect(admin.error_banner).to_be_hidden()
+    shot(admin, "reports")
+    # AND the CSV downloads with a row per week
+    with admin.page.expect_download() as download:
+        admin.reports_csv.click()
+    saved = tmp_path / "report.csv"
+    download.value.save_as(saved)
+    lines = saved.read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("week,starts,opened,answered,first_answer_seconds")
+    assert len(lines) == 1 + 8
+    assert lines[-1].startswith(f"{week['week']},{week['starts']},{week['opened']},")
+    # AND four weeks asked for are four rows
+    admin.reports_weeks.select_option("4")
+    expect(admin.report_week).to_have_count(4)
