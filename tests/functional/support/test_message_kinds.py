@@ -164,3 +164,15 @@ def test_an_edit_of_a_relayed_message_reaches_the_desk_and_other_edits_do_not(ha
     harness.deliver(harness.world.user_edits_text(ANN, other["message"]["message_id"], "hello!"))
     # THEN nothing goes to the desk
     assert desk.queued() == 0
+
+
+def test_a_photo_replaced_without_words_is_nothing_blinger_can_show(harness, desk, ann):
+    # GIVEN Ann sent support a photo without a caption
+    ann.tap(ASK)
+    photo = harness.world.user_sends_photo(ANN, b"jpeg")["message"]["message_id"]
+    harness.deliver(harness.world.updates[-1])
+    desk.run_outbox()
+    # WHEN she replaces it (no words before or after) THEN nothing is queued: an edit reaches
+    # Blinger as its words, and there are none (the Telegram desk copies the new photo instead)
+    harness.deliver(harness.world.user_edits_photo(ANN, photo, b"other jpeg"))
+    assert desk.queued() == 0

@@ -344,3 +344,21 @@ def test_a_guests_card_has_no_orders(harness, desk):
     assert lines[1:4] == ["Имя: Emma", "Телефон: —", "Тип: гость"]
     assert lines[-1] == "Открытые заявки: —"
     assert not any(line.startswith(("Заказ", "Последние")) for line in lines)
+
+
+def test_a_photo_replaced_without_words_reaches_the_topic(harness, desk):
+    ann = customer_asked_support(harness, desk, "Hello")
+    thread = topic_of(ann.user_id)
+    w = harness.world
+    photo = w.user_sends_photo(ANN, b"jpeg")["message"]["message_id"]
+    harness.deliver(w.updates[-1])
+    desk.run_outbox()
+    posted = len(in_topic(w, thread))
+    # WHEN she replaces the photo, no caption before or after
+    edited = w.user_edits_photo(ANN, photo, b"other jpeg")["edited_message"]
+    harness.deliver(w.updates[-1])
+    desk.run_outbox()
+    # THEN the topic is told, and gets the new photo
+    words, again = in_topic(w, thread)[posted:]
+    assert words.text == "✏️ Изменено: другой файл, ниже"
+    assert again.photo == edited["photo"]

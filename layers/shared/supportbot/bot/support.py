@@ -408,15 +408,19 @@ def relay_edit(config: Config, message: types.Message) -> bool:
     Idempotent per edit (a redelivered update queues nothing new)."""
     user = message.from_user
     text = message.text if message.text is not None else message.caption
-    if user is None or text is None or message.chat.type != "private":
+    if user is None or message.chat.type != "private":
         return False
     first = relayed(user.id, message)
     if first is None or first.destination != BLINGER:
         return False
-    edited = translator(config.default_language).raw("support.edited").format(text=text)
+    edit = copy_edit(first, message, text or "")
+    # Without words only a replaced file is news, and only the Telegram desk can show it.
+    if text is None and (edit is not None or config.support_desk != "telegram"):
+        return False
+    t = translator(config.default_language)
+    edited = t.raw("support.edited").format(text=text if text is not None else t.raw("support.edited_file"))
     context = {k: v for k, v in (first.context or {}).items() if k != "album"}
     parts: list[dict[str, Any]] = [{"kind": "text", "text": edited}]
-    edit = copy_edit(first, message, text)
     if config.support_desk == "telegram" and edit is not None:
         context["edit"] = edit
     elif config.support_desk == "telegram":
