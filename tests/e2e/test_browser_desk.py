@@ -1,7 +1,8 @@
 """The Telegram desk in the web chat (issue 18), on the local stack with ``SUPPORT_DESK=telegram``
 (Playwright + Debian's Chromium): the customer asks in her chat; the demo support group, a forum
 with two operators, shows the conversation as a topic of its own (the card, then her message,
-copied); an operator answers in the topic and the customer sees the answer in her chat.
+copied, and her photo with the caption as she edited it); an operator answers in the topic and
+the customer sees the answer in her chat.
 
 Skipped when Playwright or Chromium is not installed. Screenshots of each step go to
 tests/e2e/screenshots/ (``SCREENSHOTS_DIR``), failing or not: they are what a person checks.
@@ -26,6 +27,11 @@ SCREENSHOTS, WebChat, expect = journey.SCREENSHOTS, journey.WebChat, journey.exp
 
 pytestmark = pytest.mark.slow
 ASK, SENT = "💬 Задать вопрос", "✅ Отправлено в поддержку. Ответ придёт в этот чат."
+# A 1x1 PNG (the sandbox keeps the bytes; the page shows them)
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c63f8cfc0f01f0005000100ff89993d1d0000000049454e44ae426082"
+)
 QUESTION, ANSWER = "Где мой заказ? Жду с понедельника", "Ваш заказ в пути, будет завтра"
 
 
@@ -53,9 +59,20 @@ def test_a_question_becomes_a_topic_the_operator_answers_in_and_the_customer_rea
     customer = chat.new_user("Ирина", CUSTOMER_PHONE, "ru")
     chat.log_in(CUSTOMER_NAME, CUSTOMER_PHONE)
     chat.press(ASK)
-    # WHEN she asks
+    # WHEN she asks, and sends a photo with a caption, whose caption she then edits
     chat.send(QUESTION)
     expect(chat.bot_says(SENT)).to_be_visible()
+    page.get_by_test_id("text-input").fill("Коробка")
+    page.get_by_test_id("photo-input").set_input_files(
+        files=[{"name": "box.png", "mimeType": "image/png", "buffer": PNG}]
+    )
+    mine = page.locator("[data-testid=message][data-from=user]").filter(
+        has=page.get_by_test_id("message-photo")
+    )
+    expect(mine.get_by_test_id("message-caption")).to_have_text("Коробка")
+    mine.get_by_test_id("edit-action").click()
+    chat.send("Коробка помята")
+    expect(mine.get_by_test_id("message-caption")).to_have_text("Коробка помята")
     # THEN the support group (a forum with two operators) has a topic named after her
     group = page.locator(f"[data-testid=group-item][data-chat-id='{SUPPORT_CHAT_ID}']")
     expect(group).to_contain_text("2 members · 1 topic")
@@ -71,6 +88,12 @@ def test_a_question_becomes_a_topic_the_operator_answers_in_and_the_customer_rea
     expect(texts.first).to_contain_text("Обращение C")
     expect(texts.first).to_contain_text("Открытые заявки")
     expect(texts.last).to_have_text(QUESTION)
+    # AND her photo is there once, with its caption as she edited it
+    photo = page.locator("[data-testid=message][data-from=bot]").filter(
+        has=page.get_by_test_id("message-photo")
+    )
+    expect(photo.get_by_test_id("message-caption")).to_have_text("Коробка помята")
+    expect(photo).to_have_count(1)
     shot(page, "1-topic")
     # WHEN an operator answers in the topic
     operator_id = OPERATORS[0][0]

@@ -340,7 +340,7 @@ function bubble(m, group) {
   node.append(el("div", { class: "meta" },
     el("button", { type: "button", "data-testid": "reply-action", title: "Reply",
       onclick: () => setReplyTo(m), text: "↩" }),
-    mine && m.text !== null && m.text !== undefined ? el("button", { type: "button", "data-testid": "edit-action",
+    mine && ((m.text !== null && m.text !== undefined) || m.caption) ? el("button", { type: "button", "data-testid": "edit-action",
       title: "Edit", onclick: () => setEditing(m), text: "✎" }) : null,
     m.edit_date ? el("span", { "data-testid": "message-edited", text: "edited " }) : null,
     time(m.date)));
@@ -443,11 +443,12 @@ function setReplyTo(m) {
 // Editing an own text message: the composer holds its text; sending makes an edited_message.
 function setEditing(m) {
   if (m) setReplyTo(null);
-  state.editing = m ? { message_id: m.message_id, text: m.text } : null;
+  const words = m ? m.text ?? m.caption : null; // a text, or a file's caption
+  state.editing = m ? { message_id: m.message_id, text: words } : null;
   ui.replyPreview.hidden = !m && !state.replyTo;
   if (m) {
     ui.replyText.textContent = `Edit: ${snippet(m)}`;
-    ui.input.value = m.text;
+    ui.input.value = words;
     ui.input.focus();
   } else if (!state.replyTo) {
     ui.replyText.textContent = "";
