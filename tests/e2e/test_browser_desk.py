@@ -2,7 +2,8 @@
 (Playwright + Debian's Chromium): the customer asks in her chat; the demo support group, a forum
 with two operators, shows the conversation as a topic of its own (the card, then her message,
 copied, and her photo with the caption as she edited it); an operator answers in the topic and
-the customer sees the answer in her chat.
+the customer sees the answer in her chat; the operator closes it with /close in the topic and the
+customer rates the help.
 
 Skipped when Playwright or Chromium is not installed. Screenshots of each step go to
 tests/e2e/screenshots/ (``SCREENSHOTS_DIR``), failing or not: they are what a person checks.
@@ -113,3 +114,24 @@ def test_a_question_becomes_a_topic_the_operator_answers_in_and_the_customer_rea
     expect(chat.bot_says(ANSWER)).to_be_visible()
     expect(chat.bot_says(ANSWER)).to_have_count(1)
     shot(page, "3-customer")
+    # WHEN the operator closes it from the topic
+    page.locator(f"[data-testid=group-item][data-chat-id='{SUPPORT_CHAT_ID}']").click()
+    page.get_by_test_id("topic").filter(
+        has_text=re.compile(rf"{re.escape(CUSTOMER_NAME)} · клиент · C\d+")
+    ).click()
+    page.get_by_test_id("acting-user").select_option(str(operator_id))
+    chat.send("/close")
+    # THEN the topic says so and shows the conversation closed in its name
+    expect(chat.bot_says(re.compile(r"Обращение C\d+ закрыто"))).to_be_visible()
+    # (the sandbox marks a closed topic 🔒; its name starts with ✅)
+    closed = page.get_by_test_id("topic").filter(
+        has_text=re.compile(rf"^🔒 ✅ {re.escape(CUSTOMER_NAME)} · ")
+    )
+    expect(closed).to_be_visible()
+    shot(page, "4-closed")
+    # AND the customer is asked to rate the help, and her rating is acknowledged
+    page.locator(f"[data-testid=user-item][data-user-id='{customer}']").click()
+    chat.expect_screen("Разговор с поддержкой завершён.", buttons=tuple("12345"))
+    chat.press("5")
+    expect(chat.bot_says("Ваша оценка: 5 из 5. Спасибо!")).to_be_visible()
+    shot(page, "5-rated")
