@@ -155,7 +155,11 @@ def resolver_cost(layer: Path, runs: int) -> float:
     for _ in range(max(runs, 3)):
         done = subprocess.run(
             [sys.executable, "-X", "importtime", "-c", f"import {POWERTOOLS}; import {RESOLVER}"],
-            env={"PYTHONPATH": str(layer), "PYTHONDONTWRITEBYTECODE": "1", "PATH": os.environ.get("PATH", "")},
+            env={
+                "PYTHONPATH": str(layer),
+                "PYTHONDONTWRITEBYTECODE": "1",
+                "PATH": os.environ.get("PATH", ""),
+            },
             capture_output=True,
             text=True,
             timeout=60,
