@@ -176,6 +176,7 @@ def test_the_reports_tab_shows_the_figures_charts_and_csv(
     chat.send(f"Отчёт? {api.marker}")
     expect(chat.bot_says("✅ Отправлено в поддержку.")).to_be_visible()
     ref = next(c["id"] for c in api("GET", "/conversations")["conversations"] if c["user_id"] == user_id)
+    api("PUT", f"/conversations/{ref}/assignee", {"assignee": "me"})  # the first answer is attributed to it
     api("POST", f"/conversations/{ref}/reply", {"text": "Готово"}, status=202)
     api("POST", f"/conversations/{ref}/close")
     expect(chat.bot_says("Разговор с поддержкой завершён.")).to_be_visible(timeout=20_000)
@@ -214,6 +215,15 @@ def test_the_reports_tab_shows_the_figures_charts_and_csv(
     assert lines[0].startswith("week,starts,opened,answered,first_answer_seconds")
     assert len(lines) == 1 + 8
     assert lines[-1].startswith(f"{week['week']},{week['starts']},{week['opened']},")
+    # AND the first answers by operator are the API's, and download as CSV too
+    assert figures["operators"]
+    expect(admin.report_operator).to_have_count(len(figures["operators"]))
+    expect(admin.reports_operators_empty).to_be_hidden()
+    with admin.page.expect_download() as download:
+        admin.reports_csv_operators.click()
+    by_operator = tmp_path / "by-operator.csv"
+    download.value.save_as(by_operator)
+    assert by_operator.read_text(encoding="utf-8").splitlines()[0] == "operator,answered,first_answer_seconds"
     # AND four weeks asked for are four rows
     admin.reports_weeks.select_option("4")
     expect(admin.report_week).to_have_count(4)

@@ -1549,6 +1549,18 @@ async function loadReports() {
       ),
     ),
   );
+  $('reports-operator-rows').replaceChildren(
+    ...body.operators.map((row) =>
+      el(
+        'tr',
+        { testid: 'report-operator' },
+        el('td', { text: row.operator }),
+        el('td', { text: String(row.answered) }),
+        el('td', { text: duration(row.first_answer_seconds) }),
+      ),
+    ),
+  );
+  show($('reports-operators-empty'), body.operators.length === 0);
   for (const name of CHARTS) {
     const svg = await guarded(() => api('GET', `/reports/charts/${name}?weeks=${weeks}&lang=${state.lang}`), false);
     if (svg === undefined) return;
@@ -1559,10 +1571,11 @@ async function loadReports() {
   }
 }
 
-async function downloadReport() {
-  const text = await guarded(() => api('GET', `/reports/csv?weeks=${$('reports-weeks').value}`));
+async function downloadReport(by = 'week') {
+  const text = await guarded(() => api('GET', `/reports/csv?weeks=${$('reports-weeks').value}&by=${by}`));
   if (text === undefined) return;
-  const link = el('a', { href: URL.createObjectURL(new Blob([text], { type: 'text/csv' })), download: 'report.csv' });
+  const name = by === 'week' ? 'report.csv' : `report-by-${by}.csv`;
+  const link = el('a', { href: URL.createObjectURL(new Blob([text], { type: 'text/csv' })), download: name });
   link.click();
   setTimeout(() => URL.revokeObjectURL(link.href), 1000);
 }
@@ -1819,7 +1832,8 @@ function wire() {
   $('hours-reload').addEventListener('click', loadHours);
   $('reports-weeks').addEventListener('change', loadReports);
   $('reports-reload').addEventListener('click', loadReports);
-  $('reports-csv').addEventListener('click', downloadReport);
+  $('reports-csv').addEventListener('click', () => downloadReport('week'));
+  $('reports-csv-operators').addEventListener('click', () => downloadReport('operator'));
   $('broadcast-form').addEventListener('input', renderBroadcastPreview);
   $('broadcast-form').addEventListener('submit', (event) => {
     event.preventDefault();

@@ -27,6 +27,7 @@ router = APIGatewayHttpRouter()  # type: ignore[no-untyped-call]
 TAGS = ["reports"]
 Weeks = Annotated[int, Query(ge=1, le=52, description="How many weeks, up to this one (by opening week)")]
 Chart = Literal["weeks", "hours", "weekdays", "ratings"]
+By = Annotated[Literal["week", "operator"], Query(description="A row per week, or per operator")]
 
 
 class Week(BaseModel):
@@ -42,6 +43,12 @@ class Week(BaseModel):
     ratings: dict[str, int] = Field(description='How many rated each of "1".."5"')
 
 
+class OperatorFigures(BaseModel):
+    operator: str
+    answered: int = Field(description="First answers of conversations opened in the weeks")
+    first_answer_seconds: float | None
+
+
 class Report(BaseModel):
     weeks: list[Week] = Field(description="Oldest first")
     opened: int
@@ -51,6 +58,9 @@ class Report(BaseModel):
     ratings: dict[str, int]
     by_hour: list[int] = Field(description="Conversations opened in each hour 0-23 (TIME_ZONE)")
     by_weekday: dict[str, int] = Field(description="Conversations opened on each weekday, mon..sun")
+    operators: list[OperatorFigures] = Field(
+        description="First answers per operator they are attributed to (the desk's name for the writer, else the assignee)"
+    )
 
 
 def average(total: float, count: float) -> float | None:
@@ -97,7 +107,13 @@ def clock() -> datetime:
 def report(weeks: int) -> dict[str, Any]:
     keys = reports.weeks_back(clock(), weeks)
     found = reports.read(keys)
-    return figures([found.get(key) for key in keys], keys)
+    body = figures([found.get(key) for key in keys], keys)
+    per = reports.operators(keys[0], keys[-1])
+    body["operators"] = [
+        {"operator": name, "answered": int(count), "first_answer_seconds": average(seconds, count)}
+        for name, (count, seconds) in sorted(per.items(), key=lambda pair: (-pair[1][0], pair[0]))
+    ]
+    return body
 
 
 @router.get(
@@ -124,9 +140,14 @@ CSV_COLUMNS = (
 )
 
 
-def as_csv(body: dict[str, Any]) -> str:
+def as_csv(body: dict[str, Any], by: str = "week") -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
+    if by == "operator":
+        writer.writerow(("operator", "answered", "first_answer_seconds"))
+        for row in body["operators"]:
+            writer.writerow([row["operator"], row["answered"], row["first_answer_seconds"]])
+        return out.getvalue()
     writer.writerow(CSV_COLUMNS)
     for week in body["weeks"]:
         ratings = [week["ratings"][str(n)] for n in reports.RATINGS]
@@ -137,14 +158,14 @@ def as_csv(body: dict[str, Any]) -> str:
 @router.get(
     "/v1/admin/reports/csv",
     tags=TAGS,
-    summary="The report's weeks as CSV (one row a week)",
+    summary="The report as CSV: a row per week, or per operator (by=operator)",
     responses={200: {"description": "The CSV", "content": {"text/csv": {}}}, **UNAUTHORIZED, **INVALID},
 )
-def get_report_csv(weeks: Weeks = 8) -> Response[str]:
+def get_report_csv(weeks: Weeks = 8, by: By = "week") -> Response[str]:
     return Response(
         200,
         "text/csv; charset=utf-8",
-        as_csv(report(weeks)),
+        as_csv(report(weeks), by),
         headers={"Content-Disposition": 'attachment; filename="report.csv"'},
     )
 

@@ -25,13 +25,15 @@ def at(moscow: str) -> datetime:
     return datetime.fromisoformat(moscow).replace(tzinfo=UTC) - timedelta(hours=3)
 
 
-def conversation(opened: str, answer: float, resolution: float | None, ratings: list[int]) -> None:
-    """What the flows record for one conversation: opened, answered after ``answer`` s, closed
-    ``resolution`` s after opening, rated ``ratings`` in turn."""
+def conversation(
+    opened: str, answer: float, resolution: float | None, ratings: list[int], operator: str | None = None
+) -> None:
+    """What the flows record for one conversation: opened, answered after ``answer`` s (by
+    ``operator``), closed ``resolution`` s after opening, rated ``ratings`` in turn."""
     opened_at = at(opened)
     with transaction() as write:
         reports.opened(write, opened_at)
-    reports.answered(opened_at, answer)
+    reports.answered(opened_at, answer, operator)
     if resolution is not None:
         with transaction() as write:
             reports.resolved(write, opened_at, opened_at + timedelta(seconds=resolution))
@@ -49,11 +51,13 @@ def fixture(admin, monkeypatch):
 
     monkeypatch.setattr(admin_reports, "clock", lambda: NOW)
     # 2026-W49 (Mon 30 Nov - Sun 6 Dec): three conversations
-    conversation("2026-11-30 09:30", 120, 3600, [5])
-    conversation("2026-11-30 09:50", 600, 7200, [3, 4])  # re-rated 3 -> 4
-    conversation("2026-12-01 22:10", 60, None, [])
+    conversation("2026-11-30 09:30", 120, 3600, [5], operator="Мария")
+    conversation("2026-11-30 09:50", 600, 7200, [3, 4], operator="  Пётр\n ")  # re-rated 3 -> 4
+    conversation("2026-12-01 22:10", 60, None, [])  # nobody it is attributed to
     # 2026-W48: one on Sunday night
-    conversation("2026-11-29 23:30", 300, 600, [1, 1])  # the same rating pressed twice
+    conversation("2026-11-29 23:30", 300, 600, [1, 1], operator="Мария")  # the same rating twice
+    # 2026-W45, outside the two weeks asked for below
+    conversation("2026-11-04 10:00", 900, None, [], operator="Пётр")
     return admin
 
 
@@ -96,6 +100,22 @@ def test_the_report_equals_the_hand_computed_figures(fixture):
     assert body["ratings"] == RATINGS_0 | {"1": 1, "4": 1, "5": 1}
     assert body["by_hour"] == [0] * 9 + [2] + [0] * 12 + [1, 1]
     assert body["by_weekday"] == {"mon": 2, "tue": 1, "wed": 0, "thu": 0, "fri": 0, "sat": 0, "sun": 1}
+    # AND per operator: Мария's first answers took 120 and 300 s, Пётр's 600 (his W45 one is outside)
+    assert body["operators"] == [
+        {"operator": "Мария", "answered": 2, "first_answer_seconds": 210.0},
+        {"operator": "Пётр", "answered": 1, "first_answer_seconds": 600.0},
+    ]
+
+
+def test_the_csv_by_operator(fixture):
+    status, text = fixture.call("GET", "/reports/csv?weeks=5&by=operator")
+    assert status == 200
+    assert text.split("\r\n") == [
+        "operator,answered,first_answer_seconds",
+        "Мария,2,210.0",
+        "Пётр,2,750.0",
+        "",
+    ]
 
 
 def test_weeks_with_nothing_are_zeros_and_nulls(fixture):
@@ -114,7 +134,7 @@ def test_weeks_with_nothing_are_zeros_and_nulls(fixture):
         "rating_average": None,
         "ratings": RATINGS_0,
     }
-    assert fixture.call("GET", "/reports")[1]["opened"] == 4  # 8 weeks by default
+    assert fixture.call("GET", "/reports")[1]["opened"] == 5  # 8 weeks by default
 
 
 def test_the_csv_is_the_weeks_rows(fixture):
@@ -195,6 +215,16 @@ def test_the_flows_write_the_counters(admin):
     store(Config(), NewMessage(900, BLINGER, [{"kind": "text", "text": "Hello?"}]))
     for text in ("On it", "Done"):
         store(Config(), NewMessage(900, CUSTOMER, [{"kind": "text", "text": text}], role="operator"))
+    # AND two more customers: one answered from the Telegram desk (it names the writer), one whose
+    # conversation Blinger's operator Мария was assigned before answering
+    store(Config(), NewMessage(901, BLINGER, [{"kind": "text", "text": "Hi"}]))
+    store(
+        Config(),
+        NewMessage(901, CUSTOMER, [{"kind": "text", "text": "Yes"}], {"operator": "Анна"}, role="operator"),
+    )
+    store(Config(), NewMessage(902, BLINGER, [{"kind": "text", "text": "Hey"}]))
+    conversations.assign(conversations.find(3), "Мария", "77")
+    store(Config(), NewMessage(902, CUSTOMER, [{"kind": "text", "text": "Sure"}], role="operator"))
     assert admin.call("POST", "/conversations/C1/close")[0] == 200
     conversations.rate(900, 1, 4)
     conversations.rate(900, 1, 4)
@@ -202,13 +232,15 @@ def test_the_flows_write_the_counters(admin):
     found = conversations.find(1)
     body = admin.call("GET", "/reports?weeks=1")[1]
     (week,) = body["weeks"]
-    assert (week["opened"], week["answered"], week["resolved"], week["rated"]) == (1, 1, 1, 1)
+    assert (week["opened"], week["answered"], week["resolved"], week["rated"]) == (3, 3, 1, 1)
+    assert [(o["operator"], o["answered"]) for o in body["operators"]] == [("Анна", 1), ("Мария", 1)]
     assert week["ratings"] == RATINGS_0 | {"4": 1}
-    expected = (found.first_answer_at - found.opened_at).total_seconds()
+    answers = [c.first_answer_at - c.opened_at for c in map(conversations.find, (1, 2, 3))]
+    expected = sum(answer.total_seconds() for answer in answers) / 3
     assert week["first_answer_seconds"] == pytest.approx(expected, abs=0.1)
     assert week["resolution_seconds"] == pytest.approx(
         (found.closed_at - found.opened_at).total_seconds(), abs=0.1
     )
     hour = found.opened_at.astimezone(reports.ZoneInfo("Europe/Moscow")).hour
-    assert body["by_hour"][hour] == 1
-    assert sum(body["by_hour"]) == 1
+    assert body["by_hour"][hour] >= 1
+    assert sum(body["by_hour"]) == 3

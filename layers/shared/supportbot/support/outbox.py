@@ -196,16 +196,17 @@ def store(
             message.conversation, message.live = None, False
             continue
         if role == OPERATOR_ROLE:
-            sample_answer(message.user_id, int(conversation))
+            sample_answer(message.user_id, int(conversation), (message.context or {}).get("operator"))
         return item
     raise RuntimeError(f"could not store a message of user {message.user_id}: its conversation kept moving")
 
 
-def sample_answer(user_id: int, number: int) -> None:
+def sample_answer(user_id: int, number: int, operator: str | None = None) -> None:
     """A conversation's first answer adds its answer time to the expected wait's samples
-    (``waiting.py``); the message is stored whatever happens to that figure."""
+    (``waiting.py``) and the reports (by ``operator``, the desk's name for who wrote it, when it
+    gives one); the message is stored whatever happens to those figures."""
     try:
-        waiting.sample_first_answer(user_id, number)
+        waiting.sample_first_answer(user_id, number, operator)
     except Exception:
         logger.exception("The answer time of C%d could not be sampled", number)
 

@@ -6,7 +6,9 @@ item ``STATS`` / ``report#<YYYY>-W<ww>``:
 - ``opened``, and ``hour_<HH>`` / ``day_<mon..sun>``: when it opened (the wall clock of
   ``TIME_ZONE``), in the transaction that creates it (``conversations.summarize``);
 - ``answered``, ``answer_seconds``: its first answer and how long it took, once per conversation
-  (``waiting.sample_first_answer``, after the conditional mark);
+  (``waiting.sample_first_answer``, after the conditional mark); also in ``report#<week>#op#<name>``
+  for the operator it is attributed to: the desk's name for who wrote it (the Telegram desk's), else
+  the conversation's assignee (Blinger's operator, the admin inbox's assignee), else nobody;
 - ``resolved``, ``resolution_seconds``: each close and the time from opening, in the close's
   transaction (``conversations._move``);
 - ``rated``, ``rating_sum``, ``rating_<1..5>``: in the rating's transaction, a changed rating
@@ -42,6 +44,8 @@ COUNTERS = (
     *(f"rating_{n}" for n in RATINGS),
 )
 PK = "STATS"
+OPERATOR = "#op#"  # report#<week>#op#<operator>: that operator's first answers of the week
+OPERATOR_CHARS = 64
 
 
 class ReportItem(Model):
@@ -100,8 +104,14 @@ def opened(write: TransactWrite, moment: datetime) -> None:
     add(write, moment, opened=1, **{f"hour_{local.hour:02d}": 1, f"day_{DAYS[local.weekday()]}": 1})
 
 
-def answered(opened_at: datetime, seconds: float) -> None:
+def answered(opened_at: datetime, seconds: float, operator: str | None = None) -> None:
+    """A conversation's first answer; by ``operator`` too when it is known (an item per week and
+    operator, ``report#<week>#op#<operator>``)."""
     add(None, opened_at, answered=1, answer_seconds=round(seconds, 3))
+    name = " ".join((operator or "").split())[:OPERATOR_CHARS]
+    if name:
+        per = ReportItem(PK, f"{week_key(opened_at)}{OPERATOR}{name}")
+        per.update(actions=[counter("answered").add(1), counter("answer_seconds").add(round(seconds, 3))])
 
 
 def resolved(write: TransactWrite, opened_at: datetime, now: datetime) -> None:
@@ -119,6 +129,18 @@ def rated(
     if old == new:
         moves = {}  # the same rating pressed again
     add(write, opened_at, rated=deltas.get("rated", 0), rating_sum=deltas.get("rating_sum", 0), **moves)
+
+
+def operators(first: str, last: str) -> dict[str, tuple[float, float]]:
+    """First answers and their seconds per operator over the weeks ``first`` to ``last`` (keys):
+    one Query of the key range (the weeks' own items in it are left aside)."""
+    found: dict[str, tuple[float, float]] = {}
+    for item in ReportItem.query(PK, ReportItem.sk.between(f"{first}{OPERATOR}", f"{last}{OPERATOR}\uffff")):
+        _, marker, name = item.sk.partition(OPERATOR)
+        if marker:
+            count, seconds = found.get(name, (0.0, 0.0))
+            found[name] = (count + item.value("answered"), seconds + item.value("answer_seconds"))
+    return found
 
 
 def read(keys: list[str]) -> dict[str, ReportItem]:

@@ -61,9 +61,10 @@ class Waiting:
     wait: float | None
 
 
-def sample_first_answer(user_id: int, number: int) -> float | None:
+def sample_first_answer(user_id: int, number: int, operator: str | None = None) -> float | None:
     """After an operator's message to conversation ``number`` was stored: if it was the
-    conversation's first answer not yet sampled, add its first answer time; the seconds added."""
+    conversation's first answer not yet sampled, add its first answer time (and to the reports, by
+    ``operator``, else the conversation's assignee); the seconds added."""
     conversation = ConversationItem(user_key(user_id), conversation_key(number))
     try:
         conversation.update(
@@ -78,7 +79,7 @@ def sample_first_answer(user_id: int, number: int) -> float | None:
     answered = conversation.first_answer_at  # set: the condition said so
     seconds = max(0.0, (answered - conversation.opened_at).total_seconds())
     add_sample(answered, seconds)
-    reports.answered(conversation.opened_at, seconds)
+    reports.answered(conversation.opened_at, seconds, operator or conversation.assignee)
     return seconds
 
 
