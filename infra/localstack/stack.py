@@ -38,6 +38,7 @@ from infra.localstack.telegram import (
     WAREHOUSE_CHAT_ID,
     RealTelegramPoller,
     Sandbox,
+    add_demo_operators,
 )
 from infra.localstack.template_model import (
     HttpRoute,
@@ -189,6 +190,7 @@ class LocalStack:
 
         if not self.restored:
             load_demo_data()
+        add_demo_operators(os.environ.get("OPERATOR_KEY_SECRET"))  # a stack saved before them too
         from infra.migrate import migrate  # as `make migrate` does on a deployed stack
 
         self.log(f"  migrate: {migrate()}")

@@ -63,6 +63,21 @@ def add_demo_users(world: World) -> None:
     add_support_group(world)
 
 
+def add_demo_operators(secret: str | None) -> None:
+    """The support group's two operators as the bot's operators (``operators.py``), matched by
+    their Telegram ids, so the desk's commands that need who (``/note``, ``/ban``, ``/assign me``)
+    work in the sandbox. Their keys are never shown: they act in the group, not the admin page.
+    Kept when they exist already (a restored stack)."""
+    from supportbot import operators  # table names are set only once moto is up (see above)
+
+    bootstrap = operators.Caller(operators.BOOTSTRAP_ID, "bootstrap", operators.ADMIN)
+    for user_id, first_name, last_name, _ in OPERATORS:
+        if operators.operator_by_telegram_id(user_id) is None:
+            operators.create_operator(
+                f"{first_name} {last_name}", operators.OPERATOR, user_id, secret, bootstrap
+            )
+
+
 def add_support_group(world: World) -> None:
     """The demo support group (``SUPPORT_DESK=telegram``): a forum where the bot is an admin with
     ``can_manage_topics``, and two operators. Added to a world saved before it existed, too."""

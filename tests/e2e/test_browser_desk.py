@@ -114,12 +114,15 @@ def test_a_question_becomes_a_topic_the_operator_answers_in_and_the_customer_rea
     expect(chat.bot_says(ANSWER)).to_be_visible()
     expect(chat.bot_says(ANSWER)).to_have_count(1)
     shot(page, "3-customer")
-    # WHEN the operator closes it from the topic
+    # WHEN the operator (one of the demo operators, matched by Telegram id) notes something for
+    # colleagues and closes it from the topic
     page.locator(f"[data-testid=group-item][data-chat-id='{SUPPORT_CHAT_ID}']").click()
     page.get_by_test_id("topic").filter(
         has_text=re.compile(rf"{re.escape(CUSTOMER_NAME)} · клиент · C\d+")
     ).click()
     page.get_by_test_id("acting-user").select_option(str(operator_id))
+    chat.send("# waits since Monday")
+    expect(chat.bot_says("Заметка сохранена (Ольга Оператор)")).to_be_visible()
     chat.send("/close")
     # THEN the topic says so and shows the conversation closed in its name
     expect(chat.bot_says(re.compile(r"Обращение C\d+ закрыто"))).to_be_visible()
@@ -134,4 +137,5 @@ def test_a_question_becomes_a_topic_the_operator_answers_in_and_the_customer_rea
     chat.expect_screen("Разговор с поддержкой завершён.", buttons=tuple("12345"))
     chat.press("5")
     expect(chat.bot_says("Ваша оценка: 5 из 5. Спасибо!")).to_be_visible()
+    expect(chat.bot_says("waits since Monday")).to_have_count(0)  # the note stayed with colleagues
     shot(page, "5-rated")
