@@ -640,3 +640,13 @@ def test_the_bots_answers_in_the_topic_are_no_customer_waiting(harness, desk, an
     desk.run_outbox()
     command(harness, desk, ann, "/tag parcel")  # the bot answers in the topic: a notice to the desk
     assert waiting_since(ann.user_id) is None
+
+
+def test_an_answer_is_attributed_to_the_operator_or_else_the_members_telegram_name(harness, desk, ann, olga):
+    in_topic(harness, ann, text="Olga here")
+    harness.deliver(
+        harness.world.member_sends(GROUP, STRANGER, message_thread_id=thread_of(ann.user_id), text="Me too")
+    )
+    answers = [m for m in user_messages(ann.user_id) if m.role == OPERATOR_ROLE]
+    assert [m.context["operator"] for m in answers] == ["Olga", f"User{STRANGER}"]
+    assert "(Olga)" in command(harness, desk, ann, "/close")

@@ -148,7 +148,7 @@ class Desk:
             "language": customer_language(user_id, self.config.default_language),
             ANSWER: True,
             "via": "telegram",  # a refusal by Telegram is told in the topic (surfaces.report_undelivered)
-            "operator": sender_name(message.from_user),
+            "operator": self.who(message.from_user),  # the reports' operator (support/reports.py)
         }
         album = message.media_group_id
         if album:
@@ -231,7 +231,7 @@ class Desk:
         except RefusedMove as refused:
             self.say(message, conversation, self.t("desk.refused", detail=refused.detail))
             return
-        self.say(message, closed, self.t("desk.closed", ref=closed.ref, name=sender_name(message.from_user)))
+        self.say(message, closed, self.t("desk.closed", ref=closed.ref, name=self.who(message.from_user)))
 
     def reopen(self, message: types.Message, conversation: ConversationItem, args: str) -> None:
         try:
@@ -362,12 +362,13 @@ class Desk:
         text = translator(language)("support.operator", text=SafeHTML(said))
         record_first_answer(user_id)
         key = f"desk-canned:{self.chat_id}:{query.id}"
-        extra = {ANSWER: True, "via": "telegram", "operator": sender_name(query.from_user)}
+        name = self.who(query.from_user)
+        extra = {ANSWER: True, "via": "telegram", "operator": name}
         tell_customer(
             self.config, user_id, text, int(conversation.number), once=key, role=OPERATOR_ROLE, extra=extra
         )
         title = canned.localized(item, language).title
-        line = self.t("desk.canned_sent", title=title, name=sender_name(query.from_user))
+        line = self.t("desk.canned_sent", title=title, name=name)
         tell_desk(
             self.config, conversation, {"kind": "text", "text": f"{line}\n\n{said}"}, once=f"{key}:desk"
         )
@@ -382,6 +383,11 @@ class Desk:
         if found is None:
             self.say(message, conversation, self.t("desk.not_operator", name=sender_name(message.from_user)))
         return found
+
+    def who(self, user: types.User | None) -> str:
+        """A member as the desk names them: their operator's name, else their Telegram name."""
+        found = operators.operator_by_telegram_id(int(user.id)) if user is not None else None
+        return str(found.name) if found is not None else sender_name(user)
 
     def say(
         self,
