@@ -327,6 +327,7 @@ def test_notes_from_the_topic_are_the_inbox_notes_and_never_reach_the_customer(h
     before = len(to_customer(harness, ann.user_id))
     assert "Заметка сохранена" in command(harness, desk, ann, "/note Asked for a refund twice")
     assert "Заметка сохранена" in command(harness, desk, ann, "# VIP customer")
+    harness.deliver(harness.world.updates[-1])  # that update again (an admin's Replay): no second note
     notes = triage.notes_of(conversations.latest(ann.user_id))
     assert [(n.text, n.author_id, n.author_name) for n in notes] == [
         ("Asked for a refund twice", olga.operator_id, "Olga"),

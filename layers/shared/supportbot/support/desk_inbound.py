@@ -248,7 +248,10 @@ class Desk:
         if not args or len(args) > NOTE_LIMIT:
             self.say(message, conversation, self.t("desk.note_usage", limit=NOTE_LIMIT))
             return
-        triage.add_note(conversation, args, operator.operator_id, str(operator.name))
+        # keyed by the topic's message: a replayed update adds no second note
+        triage.add_note(
+            conversation, args, operator.operator_id, str(operator.name), once_key=f"{self.key(message)}:note"
+        )
         self.say(message, conversation, self.t("desk.note_saved", name=str(operator.name)))
 
     def ban(self, message: types.Message, conversation: ConversationItem, args: str) -> None:

@@ -28,6 +28,7 @@ from pynamodb.models import Model
 from supportbot.storage.conditions import condition_failed
 from supportbot.storage.tables import TableName
 from supportbot.storage.transactions import transaction
+from supportbot.support import once
 from supportbot.support.conversations import ConversationItem, conversation_key
 from supportbot.support.messages import user_key
 
@@ -79,7 +80,12 @@ def _note_prefix(number: int) -> str:
     return f"N#{number:012d}#"
 
 
-def add_note(conversation: ConversationItem, text: str, author_id: str, author_name: str) -> NoteItem:
+def add_note(
+    conversation: ConversationItem, text: str, author_id: str, author_name: str, once_key: str | None = None
+) -> NoteItem:
+    """Add a note; with ``once_key`` (``once.py``: the input that wrote it, a desk topic's message)
+    in one transaction with its marker, so a repeat of that input adds none (the first one's note
+    is returned)."""
     now = datetime.now(UTC)
     number = int(conversation.number)
     item = NoteItem(
@@ -91,7 +97,18 @@ def add_note(conversation: ConversationItem, text: str, author_id: str, author_n
         author_name=author_name,
         at=now,
     )
-    item.save()
+    if once_key is None:
+        item.save()
+        return item
+    try:
+        with transaction() as write:
+            write.save(once.marker(once_key, now, ref=item.sk), condition=once.fresh(now))
+            write.save(item)
+    except TransactWriteError as error:
+        stored = once.claimed(once_key) if condition_failed(error) else None
+        if stored is None:
+            raise
+        return NoteItem.get(conversation.pk, str(stored.ref), consistent_read=True)  # added before
     return item
 
 
