@@ -528,11 +528,18 @@ def rate(user_id: int, number: int, rating: int) -> ConversationItem | None:
     )
 
 
+def counted_rating(conversation: ConversationItem) -> int | None:
+    """The rating the counters hold for ``conversation`` (as read); None before one is counted."""
+    return (
+        int(conversation.rating) if conversation.rating_counted and conversation.rating is not None else None
+    )
+
+
 def rating_deltas(conversation: ConversationItem, rating: int) -> tuple[Any, dict[str, int]]:
     """What rating ``conversation`` (as read) ``rating`` adds to the counters, and the condition
     that it is still as read: counted once, and a later press moves the sum by the difference."""
-    if conversation.rating_counted and conversation.rating is not None:
-        old = int(conversation.rating)
+    old = counted_rating(conversation)
+    if old is not None:
         return ConversationItem.rating == old, {"rating_sum": rating - old}
     return ConversationItem.rating_counted.does_not_exist(), {"rated": 1, "rating_sum": rating}
 
@@ -591,12 +598,9 @@ def _move(
                 if counted:
                     count(write, **counted)
                 if rating is not None:
-                    old = (
-                        int(conversation.rating)
-                        if conversation.rating_counted and conversation.rating is not None
-                        else None
+                    reports.rated(
+                        write, conversation.opened_at, counted_rating(conversation), rating, counted
                     )
-                    reports.rated(write, conversation.opened_at, old, rating, counted)
                 if target == CLOSED:
                     reports.resolved(write, conversation.opened_at, now)
                 if live_pointer == "delete":
