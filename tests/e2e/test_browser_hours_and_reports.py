@@ -120,6 +120,19 @@ def test_a_week_with_a_night_range_and_a_holiday_is_saved_as_the_apis_body(
     assert hours("GET", PATH) == {}
 
 
+def test_a_range_the_rules_refuse_is_marked_like_a_bad_time(admin: AdminPage, hours: AdminApi) -> None:
+    # a start at 24:00 is a valid time (ends use it) but no range can start there: the API's 400
+    open_editor(admin)
+    admin.hours_always.uncheck()
+    add_range(admin, "wed", "24:00", "02:00")
+    admin.hours_save.click()
+    expect(admin.error_banner).to_be_visible()
+    start = day(admin, "wed").get_by_test_id("hours-start")
+    expect(start).to_have_attribute("aria-invalid", "true")
+    expect(start).to_be_focused()
+    assert hours("GET", PATH) == {}
+
+
 def test_a_bad_time_is_refused_naming_the_field_and_nothing_is_saved(
     admin: AdminPage, hours: AdminApi
 ) -> None:

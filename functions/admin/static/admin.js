@@ -1476,7 +1476,8 @@ async function saveHours() {
     try {
       return await api('PUT', '/settings/business-hours', hoursBody());
     } catch (error) {
-      if (error instanceof ApiError && error.status === 422) markHoursFields(error.body);
+      // 422: against the document; 400: a rule it cannot state (an empty range); both name the field
+      if (error instanceof ApiError && (error.status === 422 || error.status === 400)) markHoursFields(error.body);
       throw error;
     }
   };
@@ -1486,7 +1487,7 @@ async function saveHours() {
   notice(t('hours.saved'));
 }
 
-/** The inputs a 422 names (`loc`: body, week, <day>, <range>[, 0 start | 1 end], or body,
+/** The inputs a 422 or 400 names (`loc`: body, week, <day>, <range>[, 0 start | 1 end], or body,
  * holidays, <n>) are marked, the first focused: the banner says why. */
 function markHoursFields(body) {
   const marked = [];
