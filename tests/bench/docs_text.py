@@ -64,27 +64,33 @@ FINDINGS = """\
   instead of a dollar figure, and an idle deployment under $1 a month. The layer size is printed
   for information only (its bytecode is what halves the cold start; the cold start ratio is what
   counts).
-- Idle cost (new, `idle.py`): $0.59 a month always on, all of it the two SQS event source
-  mappings' empty long polls (the outbox's FIFO queue $0.33, the notifications queue $0.26); the
-  retention function reads a DynamoDB stream, whose polling is not billed. The seven alarms watch
-  16 metrics ($1.60) and the dashboard is $3.00, both on lines of their own.
-- Measured in this run against the round-one figures below: the features added since (bans,
-  conversations with counters, operators, order events) moved the floor-level steps little
-  (menus and FAQ ~1.1–1.2×) but the support message in is now ~3.0× (three conversation reads and
-  the ban lookup before its transaction, two conversation updates after it), login ~2.4× and the
-  order lists ~1.8–2.0×; the whole journey 1.52×. The cold start is 1.34× (the shared layer grew
-  to 11.25 MB with the new modules at import). The mix costs 1.92× the bare handler's.
-- The webhooks (Telegram, Blinger, the business system) no longer import Powertools' event
-  handler (`supportbot/gateway.py` reads their one route's event): its package imports every
-  resolver it has, AppSync's with asyncio among them, ~100 modules the webhook never used; the
-  cold start table's "Powertools' event handler" line measures what it would add. The admin API
-  keeps it (many routes, validation, OpenAPI). Anti-spam counts in the session instead of an
+- Idle cost (`idle.py`): $0.60 a month always on: the two SQS event source mappings' empty long
+  polls (the outbox's FIFO queue $0.33, the notifications queue $0.26) and the auto-close
+  schedule's runs ($0.01, every 15 minutes); the retention function reads a DynamoDB stream, whose
+  polling is not billed. The seven alarms watch 17 metrics ($1.70) and the dashboard is $3.00,
+  both on lines of their own.
+- This session, measured in this run (the previous run's figures in brackets): the webhooks
+  (Telegram, Blinger, the business system) no longer import Powertools' event handler
+  (`supportbot/gateway.py` reads their one route's event): its package imports every resolver it
+  has, AppSync's with asyncio among them, about a hundred modules the webhook never used; the cold
+  start table's "Powertools' event handler" line measures what it would add (58 ms here). The
+  cold start is 1.27× [1.34×] although the Telegram desk, auto-close, the expected wait and the
+  reports added their modules (666 modules at import, 756 before the change). The admin API keeps
+  the resolver (many routes, validation, OpenAPI). Anti-spam counts in the session instead of an
   UpdateItem per support message.
-- Not done yet, in the order they would pay: the support message's reads and updates folded into
-  its one transaction (the conversation's change already rides in it; the ban lookup and the
-  answer-time update do not); a page-limited order Query (a sort key by update time and a stored
-  order count on the built-in backend's profile, with a migration of existing items); one backend
-  read at login; the cold start's import list re-measured per package.
+- What the new features cost on the measured paths: a conversation's first message now also
+  reads the expected wait (one GetItem of the answer-time samples) and counts the open
+  conversations ahead (one COUNT Query of the `Lists` index, at most 101 keys): the journey's
+  "support message in" is a first message, 4.4× [3.0×]. The whole journey is 1.51× [1.52×],
+  without the two support steps 1.38×; login ~2.1× and the order lists ~1.6–1.8×.
+- Not done yet, in the order they would pay: the support message's reads folded (the live
+  pointer, the ban and, on a first message, the wait figure are three GetItems of items the
+  conversation write does not need to read separately; one BatchGetItem would serve them); a
+  page-limited order Query (a sort key by update time and a stored order count on the built-in
+  backend's profile, with a migration of existing items); one backend read at login (stateless
+  signed tokens: no token item written at login, none read after it, and a person's export would
+  no longer Scan for tokens; a new secret); the cold start's own modules (supportbot's 56 modules
+  at import, each flow's states built at start).
 
 **Round one**
 
