@@ -712,21 +712,11 @@ function conversationLabel(userId, customer) {
   return customer?.name || t('conv.user', { id: userId });
 }
 
-/** +79001234567 → "+7 900 ***-45-67": enough to recognise a customer, not to call them. */
-function maskPhone(phone) {
-  const digits = String(phone || '').replace(/\D/g, '');
-  if (digits.length < 8) return '';
-  const tail = `***-${digits.slice(-4, -2)}-${digits.slice(-2)}`;
-  if (digits.length === 11 && digits.startsWith('7')) return `+7 ${digits.slice(1, 4)} ${tail}`;
-  return `+${digits.slice(0, -7)} ${tail}`;
-}
-
-/** Name, masked phone and type, as one line. */
-function customerLine(userId, customer) {
-  const parts = [conversationLabel(userId, customer)];
-  const phone = maskPhone(customer?.phone);
-  if (phone) parts.push(phone);
-  if (customer?.type) parts.push(label('conv.type', customer.type));
+/** Name, phone (masked by the API: customer_phone) and type, as one line. */
+function customerLine(c) {
+  const parts = [conversationLabel(c.user_id, c.customer)];
+  if (c.customer_phone) parts.push(c.customer_phone);
+  if (c.customer?.type) parts.push(label('conv.type', c.customer.type));
   return parts.join(' · ');
 }
 
@@ -772,7 +762,7 @@ function conversationRow(c) {
     el(
       'button',
       { type: 'button', class: 'link', onclick: () => openConversation(id) },
-      el('strong', { testid: 'conversation-who', text: `${id} · ${customerLine(c.user_id, c.customer)}` }),
+      el('strong', { testid: 'conversation-who', text: `${id} · ${customerLine(c)}` }),
       el('span', { class: c.open ? 'badge' : 'badge muted', testid: 'conversation-status', text: label('conv.status', c.status) }),
       c.undelivered ? el('span', { class: 'badge warn', testid: 'conversation-undelivered', text: `⚠️ ${c.undelivered}` }) : '',
       c.banned_until
@@ -894,7 +884,7 @@ async function openConversation(id, older) {
     item.classList.toggle('selected', item.dataset.id === conversation.id);
   }
   $('thread-title').textContent = `${conversation.id} · ${conversationLabel(body.user_id, conversation.customer)} · ${label('conv.status', conversation.status)}`;
-  $('thread-who').textContent = [customerLine(body.user_id, conversation.customer), conversationFacts(conversation)].join(' · ');
+  $('thread-who').textContent = [customerLine(conversation), conversationFacts(conversation)].join(' · ');
   const tickets = body.tickets.map((ticket) =>
     el('li', { class: 'ticket', testid: 'thread-ticket', text: `${ticket.ref} · ${label('kind', ticket.kind)} · ${ticketState(ticket)} · ${ticket.title}` }),
   );

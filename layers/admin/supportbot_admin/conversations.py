@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from supportbot.config import DESKS, get_config
 from supportbot.i18n import SafeHTML, translator
+from supportbot.people import shown_phone
 from supportbot.storage.sessions import customer_language
 from supportbot.support import bans, conversations, outbox, tickets, triage
 from supportbot.support.blinger_echo import is_echo
@@ -131,6 +132,9 @@ class Conversation(BaseModel):
     desk: str
     desk_ref: str | None = Field(default=None, description="The desk's own id (Blinger's conversation id)")
     customer: dict[str, Any] | None = None
+    customer_phone: str | None = Field(
+        default=None, description="The customer's phone as people are shown it: +7 900 ***-45-67"
+    )
     order: dict[str, Any] | None = None
     assignee: str | None = None
     opened_at: datetime
@@ -302,6 +306,7 @@ def conversation_out(item: ConversationItem, banned: dict[int, bans.BanItem] | N
         desk=item.desk,
         desk_ref=item.desk_ref,
         customer=item.customer,
+        customer_phone=shown_phone((item.customer or {}).get("phone")) or None,
         order=item.order,
         assignee=item.assignee,
         opened_at=item.opened_at,

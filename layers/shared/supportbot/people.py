@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -64,6 +65,24 @@ from supportbot.support.bans import BAN_SK, BanItem
 from supportbot.support.conversations import ConversationItem
 from supportbot.support.messages import MarkerItem, MessageItem, user_key
 from supportbot.support.tickets import TicketItem
+
+
+def shown_phone(phone: str | None) -> str:
+    """A phone as a person is shown it (the admin page, the Telegram desk's card): enough to
+    recognise a customer, not to call them; "" for what is no phone. Logs mask theirs their own
+    way (``redact.py``).
+
+    >>> shown_phone("+79001234567"), shown_phone("4930123456789"), shown_phone("12345")
+    ('+7 900 ***-45-67', '+493012 ***-67-89', '')
+    """
+    digits = re.sub(r"\D", "", phone or "")
+    if len(digits) < 8:
+        return ""
+    tail = f"***-{digits[-4:-2]}-{digits[-2:]}"
+    if len(digits) == 11 and digits.startswith("7"):
+        return f"+7 {digits[1:4]} {tail}"
+    return f"+{digits[:-7]} {tail}"
+
 
 # What the bot cannot erase: named in every answer (and the README).
 NOT_ERASED = (

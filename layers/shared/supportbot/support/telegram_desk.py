@@ -24,7 +24,6 @@ from telebot.apihelper import ApiTelegramException
 from supportbot.backend import Backend, BackendError, make_backend
 from supportbot.config import Config
 from supportbot.i18n import Translator, translator
-from supportbot.redact import mask_phone
 from supportbot.storage.sessions import Auth, load_session
 from supportbot.support import conversations, desk_topics, once
 from supportbot.support import tickets as ticket_store
@@ -91,13 +90,15 @@ def topic_name(conversation: ConversationItem, context: dict[str, Any], t: Trans
 def card(conversation: ConversationItem, context: dict[str, Any], t: Translator, shop: list[str]) -> str:
     """The topic's first post: who writes, then ``shop`` (``shop_lines``: their order and
     tickets), for operators (plain text, no markup to escape)."""
+    from supportbot.people import shown_phone  # only a new topic's card shows a phone
+
     info = context.get("info") or {}
     phone = context.get("client_phone")
     name, kind = who(context, t)
     lines = [
         t.raw("desk.card_title").format(ref=conversation.ref),
         t.raw("desk.card_name").format(name=name),
-        t.raw("desk.card_phone").format(phone=mask_phone(str(phone)) if phone else "—"),
+        t.raw("desk.card_phone").format(phone=shown_phone(phone) or "—"),
         t.raw("desk.card_type").format(type=kind),
         t.raw("desk.card_username").format(username=info.get("telegram_username") or "—"),
         t.raw("desk.card_language").format(language=context.get("language") or "—"),
