@@ -149,7 +149,7 @@ def test_the_loser_of_a_race_is_re_run_on_the_winners_session(harness, ann, monk
     assert "Page 2 of 7." in messages[-1].text
 
 
-def test_an_older_update_losing_the_race_is_not_applied_over_the_newer(harness, ann, monkeypatch):
+def test_an_older_update_losing_the_race_is_re_run_on_the_newers_session(harness, ann, monkeypatch):
     before = load_session(ann.user_id)
     # GIVEN a press of "next page" and, just after it, /start
     press = next_page_press(harness, ann)
@@ -160,12 +160,15 @@ def test_an_older_update_losing_the_race_is_not_applied_over_the_newer(harness, 
     # THEN both got 200, and the press lost the race
     assert [r["statusCode"] for r in responses] == [200, 200]
     assert race.conflicts == [press["update_id"]]
-    # AND on its re-run the press is older than what is saved, so it is dropped like a late update:
-    # the main menu of /start stands, nothing was applied on a stale session
+    # AND on its re-run the press, older than what is saved but not yet processed, is handled in
+    # the session /start left: its screen is gone, so it is answered as outdated with the current
+    # menu, never applied to the stale orders screen
     after = load_session(ann.user_id)
-    assert after.version == before.version + 1
+    assert after.version == before.version + 2
     assert after.last_update_id == start["update_id"]
+    assert after.processed(press["update_id"])
     assert after.machine["s"] == "main"
+    assert ann.callback_answers[-1] == "This menu is outdated. Here is the current one."
     assert ann.labels(ann.last) == [
         "📦 My orders",
         "❓ FAQ",

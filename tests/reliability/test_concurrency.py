@@ -37,7 +37,7 @@ _instances = threading.local()
 
 class Conflicts(list[int]):
     """User ids of the conditional save's conflicts (each one a re-run), and the updates dropped as
-    not newer than the session's last one (a newer update of the same user saved first)."""
+    re-deliveries by the session's dedupe window."""
 
     dropped = 0
 
@@ -152,7 +152,7 @@ def test_double_taps_of_one_button_turn_the_page_once(harness, slow_saves, taps)
     # the newest press saved is the session's last update (the newest of all may be one that lost
     # the version check on every attempt and was recorded instead)
     assert after.last_update_id == max(p["update_id"] for p in presses if p["update_id"] not in failed)
-    # AND each press was saved once, or dropped as late (a newer press had saved first), or, having
+    # AND each press was saved once (a late one answered as outdated), or dropped as a repeat, or, having
     # lost the version check on every attempt (MAX_ATTEMPTS), recorded for replay with an apology
     assert after.version - before.version + slow_saves.dropped + len(failed) == len(presses)
     apologies = sum(m.text == APOLOGY for m in harness.world.bot_messages(chat.user_id))

@@ -1,8 +1,9 @@
 """Order of work for one Telegram update (`docs/ARCHITECTURE.md`, "Order of work for an update"):
 load the session -> run the state machine -> save conditionally on the version -> send replies.
 
-A lost race is re-run on the fresh session before anything was sent; an update not newer than the
-last processed one is a Telegram re-delivery and is ignored.
+A lost race is re-run on the fresh session before anything was sent; an update the session's dedupe
+window holds as processed is a Telegram re-delivery and is ignored, and one that arrives after a
+newer one (parallel webhook connections) is handled in the session's current state.
 """
 
 from __future__ import annotations
@@ -81,8 +82,8 @@ class UpdateProcessor:
         """Handle one update; returns a Bot API call for the webhook's HTTP response, if any.
 
         ``replay``: an admin re-running a recorded failed update (admin API): the duplicate filter
-        (the session's last update id) is bypassed on purpose, since later updates of the same
-        user have usually moved it past this one by then.
+        (the session's dedupe window) is bypassed on purpose, since later updates of the same
+        user have often moved the window past this one by then.
         """
         if is_rating_press(update) and update.callback_query is not None:
             # Sent by the outbox, outside any screen: no screen token, no session (support/rating_press.py).
@@ -126,8 +127,11 @@ class UpdateProcessor:
             return Outcome(None)
         for attempt in range(1, MAX_ATTEMPTS + 1):
             item = load_session(incoming.user.id)
-            if incoming.update_id <= item.last_update_id and not replay:
-                logger.info("Repeated update ignored", extra={"update_id": incoming.update_id})
+            if not replay and item.processed(incoming.update_id):
+                logger.info(
+                    "Repeated update ignored",
+                    extra={"update_id": incoming.update_id, "newest_update_id": item.last_update_id},
+                )
                 return Outcome(incoming, duplicate=True)
             was = Milestones.of(item, self.machine)
             try:
@@ -138,7 +142,7 @@ class UpdateProcessor:
                 # The user's place is kept: nothing is saved, the same button can be pressed again.
                 logger.warning("Business system unavailable", extra={"reason": str(error)})
                 return Outcome(incoming, unavailable=True)
-            item.last_update_id = max(item.last_update_id, incoming.update_id)  # a replay may be older
+            item.mark_processed(incoming.update_id)
             item.bot_blocked_at = None  # they wrote: they have not blocked the bot (any longer)
             try:
                 save_session(item)

@@ -1,4 +1,4 @@
-"""One item per Telegram user: the engine's session, the login, language and dedupe marker.
+"""One item per Telegram user: the engine's session, the login, language and dedupe window.
 
 Saves are conditional on ``version`` (pynamodb's optimistic locking), so two concurrent updates of
 one user never both apply: the loser gets :class:`SessionConflictError` and is re-run.
@@ -28,6 +28,9 @@ from supportbot.storage.tables import TableName
 
 ANONYMOUS_TTL = timedelta(days=7)
 LOGGED_IN_TTL = timedelta(days=365)
+# How many update ids below the newest processed one the dedupe window remembers (docs/ARCHITECTURE.md,
+# "Dedupe window"): 64, IPsec's default anti-replay window (RFC 4303), at most 20 digits in a number.
+WINDOW = 64
 
 
 class SessionConflictError(Exception):
@@ -79,7 +82,10 @@ class SessionItem(Model):
     machine = CompactJSONAttribute(attr_name="m", null=True)
     auth = CompactJSONAttribute(attr_name="a", null=True)
     language = UnicodeAttribute(attr_name="l", null=True)
+    # The dedupe window: the newest update id processed, and a bitmap of the ``WINDOW`` ids below
+    # it that were processed too (bit ``n - 1`` for ``last_update_id - n``; absent when none).
     last_update_id = NumberAttribute(attr_name="u", default=0)
+    processed_below = NumberAttribute(attr_name="w", null=True)
     version = VersionAttribute(attr_name="v")
     expires_at = TTLAttribute(null=True)
     # Set by the outbox when Telegram answered 403 (the user blocked the bot): messages to them
@@ -92,6 +98,27 @@ class SessionItem(Model):
     audience = UnicodeAttribute(attr_name="t", null=True)
     # The user turned order notifications and broadcasts off (the Notifications screen).
     notifications_off = BooleanAttribute(attr_name="n", null=True)
+
+    def processed(self, update_id: int) -> bool:
+        """Whether ``update_id`` was processed already, as far as the window knows: an id older
+        than the window counts as processed (a re-delivery comes back long before that)."""
+        distance = int(self.last_update_id) - update_id
+        if distance < 0:
+            return False
+        if distance == 0 or distance > WINDOW:
+            return True
+        return bool(int(self.processed_below or 0) >> (distance - 1) & 1)
+
+    def mark_processed(self, update_id: int) -> None:
+        """Record ``update_id`` in the window: a newer one slides it, an older one sets its bit."""
+        newest, bits = int(self.last_update_id), int(self.processed_below or 0)
+        if update_id > newest:
+            shift = update_id - newest
+            bits = ((bits << shift) | (1 << (shift - 1))) if newest else 0  # the old newest slides in
+            self.last_update_id = update_id
+        elif update_id < newest:
+            bits |= 1 << (newest - update_id - 1)
+        self.processed_below = (bits & ((1 << WINDOW) - 1)) or None
 
 
 @dataclass
