@@ -149,6 +149,7 @@ def test_an_operators_album_reaches_the_customer_as_one_album(harness, desk, ann
         m for m in world.messages[GROUP].values() if m.sender_id == OPERATOR and m.caption == "Front"
     )
     harness.deliver(world.user_edits_text(OPERATOR, first.message_id, "Front side", chat_id=GROUP))
+    desk.run_outbox()
     assert to_customer(harness, ann.user_id)[before:][0].caption == "Front side"
 
 
@@ -164,6 +165,7 @@ def test_an_operators_edit_edits_the_customers_copy_and_the_inbox_text(harness, 
     desk.run_outbox()
     mine = operator_message(harness, ann)
     harness.deliver(world.user_edits_text(OPERATOR, mine.message_id, "It left on Tuesday", chat_id=GROUP))
+    desk.run_outbox()
     (copy,) = to_customer(harness, ann.user_id)[before:]
     assert copy.text == "It left on Tuesday"
     (answer,) = [m for m in user_messages(ann.user_id) if m.role == OPERATOR_ROLE]
@@ -194,6 +196,7 @@ def test_an_edit_before_the_copy_is_made_goes_with_the_copy(harness, desk, ann):
             OPERATOR, operator_message(harness, ann).message_id, "Box, sealed", chat_id=GROUP
         )
     )
+    desk.run_outbox()
     assert to_customer(harness, ann.user_id)[before:][0].caption == "Box, sealed"
 
 
@@ -207,6 +210,33 @@ def test_an_edit_telegram_refuses_is_told_in_the_topic(harness, desk, ann):
     )
     desk.run_outbox()
     assert "message can't be edited" in topic_posts(harness, thread_of(ann.user_id))[-1]
+
+
+def test_an_edit_telegram_could_not_take_then_is_retried_by_the_outbox_and_shown(harness, desk, ann):
+    from supportbot.config import get_config
+    from supportbot.support.destinations import Destinations
+    from supportbot.support.outbox import DeliveryError
+    from supportbot.telegram.client import get_bot
+
+    world = harness.world
+    before = len(to_customer(harness, ann.user_id))
+    in_topic(harness, ann, text="It left on Monday")
+    desk.run_outbox()
+    world.fail_next("editMessageText", 502)  # Telegram's servers in trouble for a moment
+    harness.deliver(
+        world.user_edits_text(
+            OPERATOR, operator_message(harness, ann).message_id, "It left on Tuesday", chat_id=GROUP
+        )
+    )
+    with pytest.raises(DeliveryError):
+        desk.run_outbox()
+    (edit,) = [m for m in user_messages(ann.user_id) if (m.context or {}).get("edit")]
+    assert (edit.destination, edit.status, edit.attempts) == (CUSTOMER, "queued", 1)
+    # the retry (as the outbox makes it once its delay passed) edits the customer's copy
+    Destinations(get_config(), get_bot(), album_settle=0)(edit)
+    (copy,) = to_customer(harness, ann.user_id)[before:]
+    assert copy.text == "It left on Tuesday"
+    assert not any("could not" in post for post in topic_posts(harness, thread_of(ann.user_id)))
 
 
 def test_edits_of_commands_notes_and_outside_topics_change_nothing(harness, desk, ann, olga):

@@ -25,12 +25,12 @@ member is matched to an operator by ``telegram_id`` (``operators.py``) and refus
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Any
 
 from aws_lambda_powertools import Logger
 from telebot import TeleBot, types
-from telebot.apihelper import ApiTelegramException
 
 from statemachine import SESSIONLESS, callback_data, sessionless_arg
 from supportbot import canned, operators
@@ -51,6 +51,7 @@ from supportbot.support.messages import (
     load_message,
     user_key,
 )
+from supportbot.support.outbox import enqueue
 from supportbot.support.surfaces import close_conversation, reopen_conversation, tell_customer, tell_desk
 from supportbot.telegram.client import get_bot
 from supportbot.telegram.replies import callback_answer
@@ -165,35 +166,42 @@ class Desk:
         )
 
     def on_edit(self, message: types.Message) -> None:
-        """An operator's edit of a message the customer got edits the customer's copy (and the
-        stored text the inbox shows); one not copied yet needs nothing (a copy is of the message as
-        it is then). What Telegram cannot edit (a copy too old, the customer gone) is told."""
+        """An operator's edit of a message for the customer: the stored text the inbox shows, and
+        an edit of the customer's copy through the outbox (retried, paced; after the message
+        itself, in the customer's order, so a copy made meanwhile is edited too). One Telegram
+        cannot edit (a copy too old, the customer gone) is told in the topic
+        (``surfaces.report_undelivered``)."""
         thread = topic_of(message)
         conversation = desk_topics.conversation_of(self.chat_id, thread) if thread is not None else None
         if conversation is None:
             return
-        stored = self.relayed(message, int(conversation.user_id))
+        user_id = int(conversation.user_id)
+        stored = self.relayed(message, user_id)
         if stored is None:
             return  # a command's or a note's edit: nothing was sent
         index = next(i for i, part in enumerate(stored.parts) if part.message_id == message.message_id)
         text = message.html_text if message.content_type == "text" else message.html_caption
         stored.update(actions=[MessageItem.parts[index]["text"].set(text or None)])
-        copy = ((stored.external or {}).get("copies") or {}).get(str(message.message_id))
-        if copy is None:
-            return  # not copied yet (or an album's copies not told apart: its first copy shows it)
-        user = int(conversation.user_id)
-        try:
-            if message.content_type == "text":
-                self.bot.edit_message_text(text, user, int(copy), parse_mode="HTML")
-            else:
-                self.bot.edit_message_caption(text or "", user, int(copy), parse_mode="HTML")
-        except ApiTelegramException as error:
-            if "message is not modified" in str(error.description):
-                return
-            key = f"{self.key(message)}:edit:{message.edit_date or message.date}"
-            self.say(
-                message, conversation, self.t("desk.edit_failed", reason=str(error.description)), key=key
-            )
+        edit = {
+            "of": stored.sk,
+            "message_id": message.message_id,
+            "field": "text" if message.content_type == "text" else "caption",
+            "text": text or "",
+            "html": True,
+        }
+        context = {
+            "edit": edit,
+            "via": "telegram",  # a refusal is told in the topic
+            "language": customer_language(user_id, self.config.default_language),
+        }
+        part = {"kind": "text", "text": self.t.raw("support.edited").format(text=text or "")}
+        digest = hashlib.sha256((text or "").encode()).hexdigest()[:12]
+        enqueue(
+            self.config,
+            NewMessage(user_id, CUSTOMER, [part], context, conversation=int(conversation.number)),
+            # Telegram's edit_date is in seconds: two edits within one are told apart by their words.
+            once=f"{self.key(message)}:edit:{message.edit_date or message.date}:{digest}",
+        )
 
     def relayed(self, message: types.Message, user_id: int) -> MessageItem | None:
         """The stored message that took ``message`` to the customer: its own, or its album's."""

@@ -42,9 +42,10 @@ from supportbot.support.messages import (
     MessageItem,
     Part,
     keep_copies,
+    load_message,
 )
 from supportbot.support.outbox import DeliveryError, HeldBack, PermanentDeliveryError
-from supportbot.support.telegram_desk import TOPIC_GONE, TelegramDesk, posts, refused
+from supportbot.support.telegram_desk import NOT_MODIFIED, TOPIC_GONE, TelegramDesk, posts, refused
 from supportbot.telegram.replies import inline_markup
 from supportbot.telegram.split import sends
 
@@ -98,6 +99,12 @@ class Destinations:
         if item.destination == CUSTOMER and bot_blocked(chat_id):
             raise PermanentDeliveryError("the user has blocked the bot: not tried until they write again")
         try:
+            if (item.context or {}).get("edit"):
+                # An operator's edit in the Telegram desk's topic (``desk_inbound.py``): of the
+                # customer's copy, or nothing to show when no copy is known.
+                self._edit_copy(chat_id, item)
+                self._mark_sent_parts(item, len(item.parts))
+                return
             self._send_to_chat(chat_id, item)
         except BotBlockedError:
             if item.destination == CUSTOMER:
@@ -113,7 +120,11 @@ class Destinations:
         def pace() -> None:
             self._pace(chat_id, item, 1)
 
-        if desk.edit_copy(item):
+        try:
+            shown = self._edit_copy(chat_id, item)
+        except PermanentDeliveryError:
+            shown = False  # the copy cannot show it (too old, gone with its topic): posted instead
+        if shown:
             self._mark_sent_parts(item, len(item.parts))
             return
         thread = desk.topic(item, pace)
@@ -167,6 +178,38 @@ class Destinations:
             else:
                 self._send_part(chat_id, item, start, thread)
             self._mark_sent_parts(item, start + count)
+
+    def _edit_copy(self, chat_id: int, item: MessageItem) -> bool:
+        """An edit (``context["edit"]``: the stored message, the edited message's id, the field,
+        the new words, ``html`` when they are Telegram HTML) made on the copy in ``chat_id`` the
+        delivery of that message made, paced as a post: True when the copy shows it ("not
+        modified" included), False when no copy is known (not copied, an album's copies not told
+        apart); a copy Telegram refuses to edit raises ``PermanentDeliveryError``."""
+        edit = (item.context or {}).get("edit")
+        if not edit or int(item.sent_parts):
+            return False
+        original = load_message(item.pk, str(edit["of"]))
+        copy = (
+            ((original.external or {}).get("copies") or {}).get(str(edit["message_id"])) if original else None
+        )
+        if copy is None:
+            return False
+        text, message_id = str(edit["text"]), int(copy)
+        parse_mode = "HTML" if edit.get("html") else None
+        self._pace(chat_id, item, 1)
+        try:
+            if edit["field"] == "text":
+                self._telegram(
+                    lambda: self.bot.edit_message_text(text, chat_id, message_id, parse_mode=parse_mode)
+                )
+            else:
+                self._telegram(
+                    lambda: self.bot.edit_message_caption(text, chat_id, message_id, parse_mode=parse_mode)
+                )
+        except PermanentDeliveryError as error:
+            if not refused(error, NOT_MODIFIED):  # these words are shown already (a re-run)
+                raise
+        return True
 
     def _pace(self, chat_id: int, item: MessageItem, messages: int) -> None:
         """Wait for the chat's room for ``messages``: the time booked before the message was held

@@ -137,7 +137,10 @@ def report_undelivered(config: Config, item: MessageItem, reason: str) -> Messag
     if conversation is None:
         return None
     t = translator(config.default_language)  # read by operators
-    text = t("support.not_delivered", reason=reason)
+    # An operator's edit that Telegram refused did not change what the customer has.
+    text = t(
+        "desk.edit_failed" if (item.context or {}).get("edit") else "support.not_delivered", reason=reason
+    )
     return tell_desk(
         config, conversation, {"kind": "text", "text": text}, once=f"out:undelivered:{item.msg_id}"
     )

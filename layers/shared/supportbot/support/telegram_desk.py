@@ -28,7 +28,7 @@ from supportbot.storage.sessions import Auth, load_session
 from supportbot.support import conversations, desk_topics, once
 from supportbot.support import tickets as ticket_store
 from supportbot.support.conversations import ConversationItem
-from supportbot.support.messages import KINDS, MessageItem, Part, keep_copies, load_message
+from supportbot.support.messages import KINDS, MessageItem, Part, keep_copies
 from supportbot.support.outbox import DeliveryError, HeldBack, PermanentDeliveryError
 
 TOPIC_NAME_MAX = 128  # Telegram's limit on a topic's name
@@ -229,30 +229,6 @@ class TelegramDesk:
                 return False
             raise
         keep_copies(item, sources, made)  # none when Telegram skipped some: edits then post "edited:"
-        return True
-
-    def edit_copy(self, item: MessageItem) -> bool:
-        """A customer's edit (``context["edit"]``, ``bot/support.py``) made on the topic's copy of
-        their message: True when the copy shows it; False when Telegram cannot edit it (no copy
-        known, the copy gone with its topic): the "edited:" text is posted instead."""
-        edit = (item.context or {}).get("edit")
-        if not edit or int(item.sent_parts):
-            return False
-        original = load_message(item.pk, str(edit["of"]))
-        copy = (
-            ((original.external or {}).get("copies") or {}).get(str(edit["message_id"])) if original else None
-        )
-        if copy is None:
-            return False
-        text, message_id = str(edit["text"]), int(copy)
-        try:
-            if edit["field"] == "text":
-                self.call(lambda: self.bot.edit_message_text(text, self.chat_id, message_id))
-            else:
-                self.call(lambda: self.bot.edit_message_caption(text, self.chat_id, message_id))
-        except PermanentDeliveryError as error:
-            # Not modified: the copy shows these words already (an edit back, a re-run).
-            return refused(error, NOT_MODIFIED)
         return True
 
 
