@@ -85,7 +85,7 @@ redrive: install ## Send dead-lettered outbox messages back for delivery (deploy
 rotate-webhook-secret: install ## New Telegram webhook secret, no call refused: old kept as -previous, 5 min wait, setWebhook
 	PYTHONPATH=.:layers/shared $(BIN)/python -m infra.rotate --stack-name $(STACK_NAME) webhook-secret
 
-rotate-secret: install ## Start rotating NAME (admin-api-key, blinger-webhook-secret, business-webhook-secret, blinger-token + NEW_SECRET_VALUE)
+rotate-secret: install ## Start rotating NAME (admin-api-key, blinger-webhook-secret, business-webhook-secret, backend-token-secret, blinger-token + NEW_SECRET_VALUE)
 	PYTHONPATH=.:layers/shared $(BIN)/python -m infra.rotate --stack-name $(STACK_NAME) start $(NAME)
 
 finish-rotation: install ## Stop accepting NAME's previous value (after its callers switched)

@@ -20,6 +20,7 @@ os.environ.update(
         "PACING_TABLE": "test-pacing",
         "NOTIFICATIONS_TABLE": "test-notifications",
         "BUSINESS_WEBHOOK_SECRET": "test-business-secret",
+        "BACKEND_TOKEN_SECRET": "test-backend-token-secret",
         "OPERATORS_TABLE": "test-operators",
         "TELEGRAM_BOT_TOKEN": "123456:TEST-TOKEN",
         "TELEGRAM_WEBHOOK_SECRET": "test-webhook-secret",

@@ -26,7 +26,10 @@ a partial run. What it does (docs/ARCHITECTURE.md, "Migrations"):
 - what the admin's lists read by key (docs/ARCHITECTURE.md, "Admin lists"): conversations get
   their desk's ``Inbox`` partition and their ``Lists`` keys, tickets get their ``Lists`` keys and
   are counted by kind and status, ratings are counted, failed updates and
-  customers' profiles get ``listed``, each once (conditional writes).
+  customers' profiles get ``listed``, each once (conditional writes);
+- the built-in backend's login token items (``TOKEN#<hash>``) of the version before signed tokens
+  are deleted: nothing reads them any more (a customer logged in with one is asked to log in
+  again on their next order screen), and they named a person no export would find.
 """
 
 from __future__ import annotations
@@ -58,12 +61,14 @@ class Counts:
     sessions: int = 0
     expiries: int = 0
     listed: int = 0
+    tokens: int = 0
 
     def __str__(self) -> str:
         return (
             f"{self.tickets} ticket(s), {self.messages} message(s) into {self.conversations} "
             f"conversation(s), {self.ratings} rating(s), {self.sessions} session(s) migrated, "
-            f"{self.expiries} expiry(ies) set; {self.listed} item(s) listed"
+            f"{self.expiries} expiry(ies) set; {self.listed} item(s) listed; "
+            f"{self.tokens} stored token(s) deleted"
         )
 
 
@@ -104,6 +109,7 @@ def migrate() -> Counts:
             elif sk.startswith("R#"):
                 users[user_id].ratings.append(raw)
     counts.listed += _list_others()
+    counts.tokens = _delete_tokens()
     for user_id, user in users.items():
         made = _conversations(user_id, user)
         counts.conversations += made
@@ -178,6 +184,21 @@ def _list_others() -> int:
                         continue  # deleted, or listed by a write of the new version, meanwhile
                     listed += 1
     return listed
+
+
+def _delete_tokens() -> int:
+    """Delete the login token items of the version before signed tokens; returns how many."""
+    from supportbot.backend.builtin import BackendItem
+
+    client = BackendItem._get_connection().connection.client  # pynamodb's own botocore client
+    table = BackendItem.Meta.table_name
+    deleted = 0
+    scan = {"FilterExpression": "sk = :token", "ExpressionAttributeValues": {":token": {"S": "TOKEN"}}}
+    for page in client.get_paginator("scan").paginate(TableName=table, ProjectionExpression="pk, sk", **scan):
+        for raw in page.get("Items", []):
+            client.delete_item(TableName=table, Key={"pk": raw["pk"], "sk": raw["sk"]})
+            deleted += 1
+    return deleted
 
 
 def _list_ticket(ticket_or_raw: Any) -> int:

@@ -39,6 +39,7 @@ ROTATABLE = (
     "blinger-webhook-secret",
     "blinger-token",
     "business-webhook-secret",
+    "backend-token-secret",
 )
 ISSUED_ELSEWHERE = {"blinger-token": "Blinger generates the app token: give it in NEW_SECRET_VALUE"}
 

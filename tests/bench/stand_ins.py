@@ -110,6 +110,7 @@ class StandIns:
             "TELEGRAM_BOT_TOKEN": BOT_TOKEN,
             "TELEGRAM_API_URL": self.botapi.base_url,
             "TELEGRAM_WEBHOOK_SECRET": SECRET,
+            "BACKEND_TOKEN_SECRET": "bench-backend-token-secret",
             # As deployed (template.yaml Globals): INFO logs to stdout.
             "POWERTOOLS_SERVICE_NAME": "telegram-support-bot",
             "POWERTOOLS_LOG_LEVEL": "INFO",

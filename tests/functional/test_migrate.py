@@ -234,6 +234,17 @@ def test_tickets_and_ratings_of_the_version_before_counters_are_listed_and_count
             TableName=os.environ["BACKEND_TABLE"],
             Item={"pk": {"S": "CUSTOMER#+79000000001"}, "sk": {"S": sk}},
         )
+    # AND a login token item as the version before signed tokens stored it
+    client.put_item(
+        TableName=os.environ["BACKEND_TABLE"],
+        Item={
+            "pk": {"S": "TOKEN#" + "0" * 64},
+            "sk": {"S": "TOKEN"},
+            "phone": {"S": "+79000000001"},
+            "telegram_user_id": {"N": "8001"},
+            "expires_at": {"N": "1800000000"},
+        },
+    )
     # WHEN the migration runs (twice)
     counts = migrate()
     assert (counts.tickets, counts.listed) == (3, 7)
@@ -246,8 +257,10 @@ def test_tickets_and_ratings_of_the_version_before_counters_are_listed_and_count
 
     assert [int(r.update_id) for r in FailedUpdateItem.recorded.query(LISTED)] == [5]
     assert [c.pk for c in BackendItem.customers.query(CUSTOMERS_KEY)] == ["CUSTOMER#+79000000001"]
+    assert counts.tokens == 1  # nothing reads it any more: it goes
+    assert [i.sk for i in BackendItem.scan()] == ["ORDER#A-1", "PROFILE"]
     again = migrate()
-    assert (again.listed, again.ratings) == (0, 0)
+    assert (again.listed, again.ratings, again.tokens) == (0, 0, 0)
     # THEN every ticket is in its list and counted once, and so are the ratings
     counted = tickets.counts()
     assert [

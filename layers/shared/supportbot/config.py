@@ -38,6 +38,7 @@ SECRET_NAMES = (
     "ADMIN_API_KEY",
     "BUSINESS_WEBHOOK_SECRET",
     "OPERATOR_KEY_SECRET",
+    "BACKEND_TOKEN_SECRET",
 )
 PREVIOUS = "_PREVIOUS"  # X_PREVIOUS: the value of secret X being rotated out
 SECRETS_MAX_AGE = 300.0  # seconds a warm function keeps the secrets it read before reading them again
@@ -96,6 +97,7 @@ class Config:
     spam_limit_per_minute: int = 20
     auto_close_hours: int = 24
     operator_key_secret: str | None = None
+    backend_token_secret: str | None = None
     # (name, value) of each X_PREVIOUS that is set: a tuple, so the configuration stays hashable
     previous_secrets: tuple[tuple[str, str], ...] = ()
 
@@ -181,6 +183,7 @@ class Config:
             spam_limit_per_minute=_positive_int(env, "SPAM_LIMIT_PER_MINUTE", cls.spam_limit_per_minute),
             auto_close_hours=_positive_int(env, "AUTO_CLOSE_HOURS", cls.auto_close_hours),
             operator_key_secret=secrets["OPERATOR_KEY_SECRET"],
+            backend_token_secret=secrets["BACKEND_TOKEN_SECRET"],
         )
 
     @staticmethod

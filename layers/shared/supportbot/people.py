@@ -28,7 +28,7 @@ Where a person's data is (keys: docs/ARCHITECTURE.md, "Data" and "A person's dat
   recipient items of broadcasts (``B#<broadcast>`` / ``R#<id>``), each deleted with its
   broadcast's counters (``total`` and its outcome's) so a broadcast's progress stays right;
 - Backend table (the built-in business system): the profile and orders of each of their phones
-  (``CUSTOMER#<phone>``) and their login tokens;
+  (``CUSTOMER#<phone>``; login tokens are signed, not stored);
 - Failed-updates table: their updates kept for replay; Pacing table: their chat's bucket;
 - the attachments bucket: what they sent (``support/<id>/``, ``incidents/<id>/``), any other file
   their messages point at, and exports made for them (``exports/<id>/``).
@@ -364,21 +364,13 @@ class Notifications(Store):
 
 
 class Backend(Store):
-    """The built-in business system: the customer of each of the person's phones, and tokens (a
-    filtered Scan: tokens are keyed by their hash, and only the built-in backend has them)."""
+    """The built-in business system: the customer of each of the person's phones (its login
+    tokens are signed, never stored)."""
 
     name, model = "backend", BackendItem
 
     def find(self, found: Found) -> None:
-        person = found.person
-        tokens = [
-            token
-            for token in BackendItem.scan(BackendItem.sk == "TOKEN")
-            if token.telegram_user_id in person.telegram_ids or token.phone in person.phones
-        ]
-        person.phones.update(str(token.phone) for token in tokens if token.phone)
-        found.add(self.name, _pk_sk(tokens))
-        for phone in sorted(person.phones):
+        for phone in sorted(found.person.phones):
             canonical = normalize_phone(phone)
             if canonical:
                 customer = list(BackendItem.query(customer_key(canonical)))
@@ -438,13 +430,10 @@ def by_telegram_id(user_id: int) -> Person:
 
 def by_phone(phone: str) -> Person:
     """The person behind a phone: every Telegram account that logged in with it (the sessions'
-    ``Phones`` index; the built-in backend's tokens add accounts whose session is gone)."""
+    ``Phones`` index)."""
     canonical = normalize_phone(phone) or phone
     person = Person(phones={canonical})
     person.telegram_ids.update(int(session.user_id) for session in sessions_with_phone(canonical))
-    for token in BackendItem.scan((BackendItem.sk == "TOKEN") & (BackendItem.phone == canonical)):
-        if token.telegram_user_id is not None:
-            person.telegram_ids.add(int(token.telegram_user_id))
     return person
 
 

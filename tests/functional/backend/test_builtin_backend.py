@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
-import hashlib
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from moto import mock_aws
 
 from supportbot.backend import NotFoundError, Order, OrderFormatError, UnauthorizedError, UnavailableError
-from supportbot.backend.builtin import BackendItem, BuiltinBackend, customer_key
+from supportbot.backend.builtin import BackendItem, BuiltinBackend, customer_key, issue_token
 
 PHONE = "+79001234567"
+TEST_SECRET = "test-backend-token-secret"  # conftest.py's fake value
+
+
+def dynamodb_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The DynamoDB operations made from now on (botocore's one entry point)."""
+    import botocore.client
+
+    made: list[str] = []
+    real = botocore.client.BaseClient._make_api_call
+
+    def recorded(client: Any, operation: str, params: dict[str, Any]) -> Any:
+        made.append(operation)
+        return real(client, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recorded)
+    return made
 
 
 def order(number: int, **changes: object) -> Order:
@@ -107,24 +124,92 @@ def test_delete_customer_removes_profile_and_orders_and_revokes_tokens(backend: 
         backend.auth_by_phone(PHONE, 1)
 
 
-def test_tokens_are_random_stored_hashed_and_expire_by_ttl(backend: BuiltinBackend) -> None:
+def test_a_login_writes_nothing_and_its_token_is_signed(
+    backend: BuiltinBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # WHEN the customer logs in
-    before = datetime.now(UTC)
+    calls = dynamodb_calls(monkeypatch)
     token = backend.auth_by_phone(PHONE, 987).token
-    # THEN the token is long and random, and the table keeps only its hash, the phone and a TTL
-    assert len(token) >= 40
-    item = BackendItem.get("TOKEN#" + hashlib.sha256(token.encode()).hexdigest(), "TOKEN")
-    assert (item.phone, item.telegram_user_id) == (PHONE, 987)
-    assert item.expires_at is not None
-    assert 29 <= (item.expires_at - before).days <= 30
-    assert not any(token in str(i.pk) for i in BackendItem.scan())
+    # THEN one read (the profile) and no write: the token carries the phone under a signature
+    assert calls == ["GetItem"]
+    assert token.startswith("v1.")
+    assert len(token.rsplit(".", 1)[1]) == 43  # a 256-bit HMAC
+    assert not any(i.pk.startswith("TOKEN") for i in BackendItem.scan())
+    # AND an order screen costs one read too: nothing to look the token up by
+    del calls[:]
+    assert backend.list_orders(token, 1, 5).total == 0
+    assert calls == ["Query"]
 
 
-def test_the_token_ttl_attribute_is_the_one_the_template_declares(backend: BuiltinBackend) -> None:
-    # The template enables TTL on "expires_at": the item must carry exactly that attribute, as a number.
-    backend.auth_by_phone(PHONE, 1)
-    raw = next(i for i in BackendItem.scan() if i.pk.startswith("TOKEN#")).serialize()
-    assert "N" in raw["expires_at"]
+@pytest.mark.parametrize(
+    "forge",
+    [
+        lambda token: token[:-2] + ("AA" if not token.endswith("AA") else "BB"),  # another signature
+        lambda token: issue_token("not-our-secret", PHONE, datetime.now(UTC) + timedelta(days=1)),
+        lambda token: (
+            issue_token(TEST_SECRET, "+79009999999", datetime.now(UTC) + timedelta(days=1))[:-43]
+            + token[-43:]
+        ),  # someone else's phone under this token's signature
+        lambda token: "v2" + token[2:],
+        lambda token: "",
+        lambda token: "not-a-token",
+    ],
+)
+def test_a_forged_token_is_refused(backend: BuiltinBackend, forge: Callable[[str], str]) -> None:
+    token = backend.auth_by_phone(PHONE, 1).token
+    with pytest.raises(UnauthorizedError):
+        backend.list_orders(forge(token), 1, 5)
+    with pytest.raises(UnauthorizedError):
+        backend.get_order(forge(token), "O-1")
+
+
+def test_a_token_expires_after_its_ttl(backend: BuiltinBackend) -> None:
+    clock = [datetime.now(UTC)]
+    backend._now = lambda: clock[0]
+    token = backend.auth_by_phone(PHONE, 1).token
+    clock[0] += backend.token_ttl - timedelta(seconds=5)
+    assert backend.list_orders(token, 1, 5).total == 0
+    clock[0] += timedelta(seconds=10)
+    with pytest.raises(UnauthorizedError, match="expired"):
+        backend.list_orders(token, 1, 5)
+
+
+def test_a_rotated_out_secret_keeps_its_tokens_working_until_the_rotation_ends(
+    backend: BuiltinBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from supportbot.config import get_config
+
+    token = backend.auth_by_phone(PHONE, 1).token
+    # WHEN the secret is rotated: the old one becomes BACKEND_TOKEN_SECRET_PREVIOUS
+    monkeypatch.setenv("BACKEND_TOKEN_SECRET", "test-backend-token-secret-2")
+    monkeypatch.setenv("BACKEND_TOKEN_SECRET_PREVIOUS", TEST_SECRET)
+    get_config.cache_clear()
+    # THEN the old token still works and a new login is signed with the new secret
+    assert backend.list_orders(token, 1, 5).total == 0
+    fresh = backend.auth_by_phone(PHONE, 1).token
+    assert fresh != token
+    # AND once the rotation is finished only tokens of the new secret work
+    monkeypatch.delenv("BACKEND_TOKEN_SECRET_PREVIOUS")
+    get_config.cache_clear()
+    assert backend.list_orders(fresh, 1, 5).total == 0
+    with pytest.raises(UnauthorizedError):
+        backend.list_orders(token, 1, 5)
+    get_config.cache_clear()
+
+
+def test_without_a_token_secret_no_login_is_issued_or_accepted(
+    backend: BuiltinBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from supportbot.config import get_config
+
+    token = backend.auth_by_phone(PHONE, 1).token
+    monkeypatch.delenv("BACKEND_TOKEN_SECRET")
+    get_config.cache_clear()
+    with pytest.raises(UnavailableError, match="BACKEND_TOKEN_SECRET"):
+        backend.auth_by_phone(PHONE, 1)
+    with pytest.raises(UnavailableError, match="BACKEND_TOKEN_SECRET"):
+        backend.list_orders(token, 1, 5)
+    get_config.cache_clear()
 
 
 @pytest.mark.parametrize(
@@ -155,34 +240,18 @@ def test_a_missing_table_is_unavailable(monkeypatch: pytest.MonkeyPatch) -> None
         # THEN each says "temporarily unavailable"
         with pytest.raises(UnavailableError):
             backend.auth_by_phone(PHONE, 1)
+        token = issue_token(TEST_SECRET, PHONE, datetime.now(UTC) + timedelta(days=1))
         with pytest.raises(UnavailableError):
-            backend.list_orders("token", 1, 5)
+            backend.list_orders(token, 1, 5)
         with pytest.raises(UnavailableError):
-            backend.get_order("token", "O-1")
+            backend.get_order(token, "O-1")
 
 
-def test_a_warm_backend_remembers_tokens_but_still_checks_expiry_and_blocking(
-    backend: BuiltinBackend, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # GIVEN a logged-in customer with an order, on a backend whose clock can move
-    clock = [datetime.now(UTC)]
-    backend._now = lambda: clock[0]
+def test_blocking_or_deleting_a_customer_revokes_their_token_at_once(backend: BuiltinBackend) -> None:
     backend.upsert_order(PHONE, order(1))
     token = backend.auth_by_phone(PHONE, 1).token
-    # WHEN the token item goes away (only TTL deletes it) and the order screens are read
-    BackendItem.get("TOKEN#" + hashlib.sha256(token.encode()).hexdigest(), "TOKEN").delete()
-    reads: list[str] = []
-    monkeypatch.setattr(BackendItem, "get", lambda *a, **k: reads.append("get"))
-    # THEN the token's phone comes from memory: no token read
-    assert backend.list_orders(token, 1, 5).total == 1
-    assert backend.get_order(token, "O-1").id == "O-1"
-    assert reads == []
-    # AND the token's expiry is still checked on every use
-    clock[0] += timedelta(days=31)
-    with pytest.raises(UnauthorizedError, match="expired"):
-        backend.list_orders(token, 1, 5)
-    clock[0] -= timedelta(days=31)
-    # AND blocking the customer still revokes it at once
     backend.upsert_customer(PHONE, "customer", "Анна", blocked=True)
     with pytest.raises(UnauthorizedError):
         backend.get_order(token, "O-1")
+    with pytest.raises(UnauthorizedError):
+        backend.list_orders(token, 1, 5)

@@ -5,27 +5,34 @@ contract says, so the bot cannot tell the two apart. Items (``pk`` / ``sk``):
 
 - ``CUSTOMER#<E.164 phone>`` / ``PROFILE``: ``user_type``, ``name``, ``blocked``; ``listed`` =
   ``CUSTOMER`` puts it in the ``Customers`` index (by phone: the admin's list, a page at a time);
-- ``CUSTOMER#<phone>`` / ``ORDER#<id>``: the order as the contract's JSON (``order``);
-- ``TOKEN#<sha256 of the token>`` / ``TOKEN``: ``phone``, ``telegram_user_id``, ``expires_at``
-  (the table's TTL attribute). Only a hash is stored, so a copy of the table opens no session.
+- ``CUSTOMER#<phone>`` / ``ORDER#<id>``: the order as the contract's JSON (``order``).
 
-A customer's profile and orders share a partition, so one Query answers a page of orders and
-checks that the customer still exists and is not blocked (blocking or deleting a customer
-revokes their tokens at once). A warm container caches token -> phone for a few minutes (token
-items never change), so an order screen costs one read: the Query or the BatchGetItem.
+A login token is stateless: ``v1.<payload>.<signature>``, the payload (base64url JSON: the phone
+the token's expiry and a nonce) signed with HMAC-SHA256 under ``BACKEND_TOKEN_SECRET``, so a login writes
+nothing and an order screen reads nothing to learn whose token it is (one backend read each: the
+GetItem of the profile at login, the Query or the BatchGetItem of an order screen). A token
+signed with ``BACKEND_TOKEN_SECRET_PREVIOUS`` is accepted while that is set (a rotation refuses
+no call); without a secret no token is issued or accepted.
+
+A customer's profile and orders share a partition, so the read that answers an order screen also
+checks that the customer still exists and is not blocked (blocking or deleting a customer revokes
+their tokens at once).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
+import hmac
+import json
 import logging
 import secrets
-import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
-from pynamodb.attributes import BooleanAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, UnicodeAttribute
 from pynamodb.exceptions import DeleteError, PynamoDBException
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -44,6 +51,7 @@ from supportbot.backend.models import (
     recency,
 )
 from supportbot.backend.phones import normalize_phone
+from supportbot.config import get_config
 from supportbot.storage.attributes import CompactJSONAttribute
 from supportbot.storage.conditions import condition_failed
 from supportbot.storage.tables import TableName
@@ -52,10 +60,8 @@ logger = logging.getLogger(__name__)
 
 OrderChange = Callable[[str, Order, bool], None]  # (phone, order, created)
 TOKEN_TTL = timedelta(days=30)
-# A warm container remembers which phone a token belongs to for this long (token items never
-# change once written; blocking or deleting the customer is checked on every read regardless).
-TOKEN_CACHE_SECONDS = 300.0
-TOKEN_CACHE_SIZE = 1000
+TOKEN_SECRET = "BACKEND_TOKEN_SECRET"  # noqa: S105 - the setting's name
+TOKEN_VERSION = "v1"  # noqa: S105 - a format tag
 PROFILE = "PROFILE"
 ORDER_PREFIX = "ORDER#"
 LISTED_ATTRIBUTES = ["sk", "blocked", "order"]
@@ -87,9 +93,6 @@ class BackendItem(Model):
     name = UnicodeAttribute(null=True)
     blocked = BooleanAttribute(null=True)
     order = CompactJSONAttribute(null=True)
-    phone = UnicodeAttribute(null=True)
-    telegram_user_id = NumberAttribute(null=True)
-    expires_at = TTLAttribute(null=True)
 
 
 def create_table(wait: bool = True) -> None:
@@ -108,18 +111,55 @@ def profile_item(phone: str, user_type: str, name: str, blocked: bool) -> Backen
     )
 
 
-def token_key(token: str) -> str:
-    return "TOKEN#" + hashlib.sha256(token.encode()).hexdigest()
+def _signature(secret: str, signed: str) -> str:
+    digest = hmac.new(secret.encode(), signed.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def issue_token(secret: str, phone: str, expires_at: datetime) -> str:
+    """A login token for ``phone`` until ``expires_at``, signed with ``secret`` (a random nonce
+    makes each login's token its own)."""
+    claims = json.dumps(
+        {"p": phone, "e": int(expires_at.timestamp()), "n": secrets.token_urlsafe(9)}, separators=(",", ":")
+    )
+    signed = f"{TOKEN_VERSION}.{base64.urlsafe_b64encode(claims.encode()).rstrip(b'=').decode()}"
+    return f"{signed}.{_signature(secret, signed)}"
+
+
+def token_phone(token: str, accepted: tuple[str, ...], now: datetime) -> str:
+    """The phone of a token signed with one of the ``accepted`` secrets and not expired, compared
+    in constant time; :class:`UnauthorizedError` for anything else."""
+    if not accepted:
+        raise UnavailableError(f"{TOKEN_SECRET} is not configured: no login token can be checked")
+    signed, _, signature = token.rpartition(".")
+    version, _, payload = signed.partition(".")
+    if version != TOKEN_VERSION or not any(
+        hmac.compare_digest(_signature(secret, signed), signature) for secret in accepted
+    ):
+        raise UnauthorizedError("unknown or forged token")
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        phone, expires = str(claims["p"]), int(claims["e"])
+    except (binascii.Error, ValueError, TypeError, KeyError):  # signed by us, so never in practice
+        raise UnauthorizedError("malformed token") from None
+    if expires <= now.timestamp():
+        raise UnauthorizedError("the token expired")
+    return phone
 
 
 class BuiltinBackend:
     """The contract over DynamoDB, plus the admin and seed operations that fill it."""
 
-    def __init__(self, token_ttl: timedelta = TOKEN_TTL, now: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        token_ttl: timedelta = TOKEN_TTL,
+        now: Callable[[], datetime] | None = None,
+        token_secrets: Callable[[], tuple[str, ...]] | None = None,
+    ) -> None:
         self.token_ttl = token_ttl
         self._now = now or (lambda: datetime.now(UTC))
-        # token hash -> (phone, token expiry, when this entry stops being trusted: monotonic s)
-        self._tokens: dict[str, tuple[str, datetime, float]] = {}
+        # The current secret, then the one being rotated out while set (read again as config is).
+        self._token_secrets = token_secrets or (lambda: get_config().accepted(TOKEN_SECRET))
 
     # The contract
 
@@ -127,23 +167,18 @@ class BuiltinBackend:
         canonical = normalize_phone(phone)
         if canonical is None:
             raise NotFoundError("no customer with this phone")
+        accepted = self._token_secrets()
+        if not accepted:
+            logger.error("%s is not configured: no login token can be issued", TOKEN_SECRET)
+            raise UnavailableError(f"{TOKEN_SECRET} is not configured")
         with _unavailable_on_failure("auth_by_phone"):
             try:
                 profile = BackendItem.get(customer_key(canonical), PROFILE)
             except BackendItem.DoesNotExist:
                 raise NotFoundError("no customer with this phone") from None
-            if profile.blocked:
-                raise BlockedError("the account is blocked")
-            token = secrets.token_urlsafe(32)
-            expires_at = self._now() + self.token_ttl
-            BackendItem(
-                token_key(token),
-                "TOKEN",
-                phone=canonical,
-                telegram_user_id=telegram_user_id,
-                expires_at=expires_at,
-            ).save()
-            self._remember(token_key(token), canonical, expires_at)
+        if profile.blocked:
+            raise BlockedError("the account is blocked")
+        token = issue_token(accepted[0], canonical, self._now() + self.token_ttl)
         return Login(token=token, user_type=profile.user_type or "customer", name=profile.name or "")
 
     def list_orders(self, token: str, page: int, per_page: int) -> OrdersPage:
@@ -244,32 +279,10 @@ class BuiltinBackend:
         return len(items)
 
     def _phone_for(self, token: str) -> str:
-        """The phone a live token belongs to. TTL deletion lags up to days, so expiry is checked here."""
+        """The phone a live token belongs to (no read: the token says it, under our signature)."""
         if not token:
             raise UnauthorizedError("no token")
-        key = token_key(token)
-        cached = self._tokens.get(key)
-        if cached is not None and cached[2] > time.monotonic():
-            phone, expires_at = cached[0], cached[1]
-        else:
-            try:
-                # Consistent: the first call after login must see the token just written.
-                item = BackendItem.get(key, "TOKEN", consistent_read=True)
-            except BackendItem.DoesNotExist:
-                raise UnauthorizedError("unknown or revoked token") from None
-            if item.phone is None or item.expires_at is None:
-                raise UnauthorizedError("the token expired")
-            phone, expires_at = item.phone, item.expires_at
-            self._remember(key, phone, expires_at)
-        if expires_at <= self._now():
-            raise UnauthorizedError("the token expired")
-        return phone
-
-    def _remember(self, key: str, phone: str, expires_at: datetime) -> None:
-        """Cache a token's phone in this warm container (saves the order screens a read each)."""
-        if len(self._tokens) >= TOKEN_CACHE_SIZE:
-            self._tokens.clear()
-        self._tokens[key] = (phone, expires_at, time.monotonic() + TOKEN_CACHE_SECONDS)
+        return token_phone(token, self._token_secrets(), self._now())
 
 
 def _status(order: Order) -> tuple[str | None, str | None]:
