@@ -31,6 +31,9 @@ Bans (``support/bans.py``): a banned customer's messages are stored as ever, in 
 (the inbox shows them), and never sent to the desk; the first one a ban holds back answers with
 the ban and its end, later ones get no answer at all.
 
+What a message reads before it is stored (the live pointer, the ban, and on the dialog's first
+message the business hours and the answer times) is one consistent BatchGetItem (``read_first``).
+
 Business hours (``support/business_hours.py``): a conversation's first message outside them is
 confirmed with when operators are back, in ``TIME_ZONE`` (named); it reaches the desk as any other.
 Inside them it is confirmed with the place in the queue and the expected wait
@@ -56,6 +59,7 @@ from supportbot.backend import NotFoundError
 from supportbot.bot.auth import GUEST_DIALOG, deps, guest, login
 from supportbot.bot.widgets import local_time
 from supportbot.i18n import Translator, translator
+from supportbot.storage.batch import get_together
 from supportbot.support import bans, business_hours, conversations, spam, waiting
 from supportbot.support.albums import collect
 from supportbot.support.files import MAX_DOWNLOAD, copy_from_telegram
@@ -309,7 +313,10 @@ def forward(ctx: Context, parts: list[dict[str, Any]]) -> None:
     message = telegram_message(ctx)
     once = f"tg:{d.user.id}:{message.message_id}"
     state: dict[str, Any] = ctx.data.setdefault(DATA_KEY, {})
-    live = conversations.live_number(d.user.id)
+    # Only the dialog's first message can start a conversation (a dialog whose conversation is no
+    # longer live stops as closed below): what a first message tells is read with it.
+    read = read_first(d.user.id, opening_too=not state.get("c"))
+    live = read.live
     closed = state.get("closed") or (state["c"] if state.get("c") and state["c"] != live else None)
     if closed:
         # The conversation this dialog wrote to was closed: ask, never start another silently.
@@ -335,20 +342,23 @@ def forward(ctx: Context, parts: list[dict[str, Any]]) -> None:
         context["album"] = album_id
     item, first = collect(
         d.config,
-        NewMessage(d.user.id, BLINGER, parts, context, conversation=live, live=True),
+        NewMessage(
+            d.user.id, BLINGER, parts, context, conversation=live, live=True, banned=read.ban is not None
+        ),
         part_key=once,
         album_key=f"tg-album:{d.user.id}:{album_id}" if album_id else None,
     )
     state["c"] = int(item.conversation or 0)
     if item.status == BANNED:
-        held_back(ctx, d.user.id, once)
+        held_back(ctx, read.ban, once)
         return
     # One confirmation per album: the first part's; a conversation's first message outside
     # business hours is told when operators are back (it is queued for the desk all the same).
-    if first and live is None:
-        now, schedule = datetime.now(UTC), business_hours.load()
+    if first and live is None and read.opening is not None:
+        schedule, times = read.opening
+        now = datetime.now(UTC)
         if schedule.is_open(now):
-            ctx.emit(waiting.waiting(now))  # the place in the queue and the expected wait, once
+            ctx.emit(waiting.waiting(now, times))  # the place in the queue and the expected wait, once
         else:
             ctx.emit(Away(schedule.next_open(now, ZoneInfo(d.config.time_zone))))
     ctx.user_data[spam.KEY], slow = spam.too_fast(
@@ -370,9 +380,31 @@ def media_unique_id(message: types.Message) -> str | None:
     return None
 
 
-def held_back(ctx: Context, user_id: int, once: str) -> None:
+@dataclass(frozen=True)
+class Read:
+    """What a message to support reads before it is stored, in one BatchGetItem: the customer's live
+    conversation (its ``LIVE`` pointer) and ban in force; on the dialog's first message, also what
+    a conversation's first message tells (``opening``: the business hours and the answer times)."""
+
+    live: int | None
+    ban: bans.BanItem | None
+    opening: tuple[business_hours.Schedule, waiting.AnswerTimesItem] | None
+
+
+def read_first(user_id: int, opening_too: bool) -> Read:
+    items: list[Any] = [conversations.live_pointer(user_id), bans.item_of(user_id)]
+    if opening_too:
+        items += [business_hours.SettingsItem(*business_hours.KEY), waiting.AnswerTimesItem(*waiting.KEY)]
+    pointer, ban, *rest = get_together(items)
+    read = Read(conversations.number_of(pointer), bans.in_force(ban), None)
+    if not rest:
+        return read
+    settings, times = rest
+    return Read(read.live, read.ban, (business_hours.of_item(settings), waiting.answer_times_of(times)))
+
+
+def held_back(ctx: Context, ban: bans.BanItem | None, once: str) -> None:
     """A ban kept the message from the desk: told on the ban's first such message, then silence."""
-    ban = bans.active(user_id)
     if ban is not None and bans.tell_once(ban, once):
         ctx.emit(Banned(ban.until))
     else:

@@ -69,7 +69,17 @@ def active(user_id: int, now: datetime | None = None) -> BanItem | None:
         item = BanItem.get(user_key(user_id), BAN_SK, consistent_read=True)
     except BanItem.DoesNotExist:
         return None
-    return item if item.until > (now or datetime.now(UTC)) else None
+    return in_force(item, now)
+
+
+def item_of(user_id: int) -> BanItem:
+    """The customer's ban item by its key, to read with others (``storage/batch.py``)."""
+    return BanItem(user_key(user_id), BAN_SK)
+
+
+def in_force(item: BanItem | None, now: datetime | None = None) -> BanItem | None:
+    """``item`` (as read; None: not stored) if it is a ban in force."""
+    return item if item is not None and item.until > (now or datetime.now(UTC)) else None
 
 
 def active_of(user_ids: Iterable[int], now: datetime | None = None) -> dict[int, BanItem]:

@@ -184,10 +184,14 @@ def _zone_of(moment: datetime) -> ZoneInfo:
 def load() -> Schedule:
     """The stored schedule (saved only once parsed); always open when none is stored."""
     try:
-        item = SettingsItem.get(*KEY, consistent_read=True)
+        return of_item(SettingsItem.get(*KEY, consistent_read=True))
     except SettingsItem.DoesNotExist:
-        return Schedule()
-    return Schedule.parse(item.value or {})
+        return of_item(None)
+
+
+def of_item(item: SettingsItem | None) -> Schedule:
+    """The schedule ``item`` holds, read with others (None: none stored, always open)."""
+    return Schedule() if item is None else Schedule.parse(item.value or {})
 
 
 def save(schedule: Schedule) -> Schedule:

@@ -303,9 +303,19 @@ def of_user(user_id: int) -> list[ConversationItem]:
 
 def live_number(user_id: int) -> int | None:
     try:
-        return int(MarkerItem.get(user_key(user_id), LIVE_SK, consistent_read=True).value or 0) or None
+        return number_of(MarkerItem.get(user_key(user_id), LIVE_SK, consistent_read=True))
     except MarkerItem.DoesNotExist:
         return None
+
+
+def live_pointer(user_id: int) -> MarkerItem:
+    """The customer's ``LIVE`` pointer by its key, to read with others (``storage/batch.py``)."""
+    return MarkerItem(user_key(user_id), LIVE_SK)
+
+
+def number_of(pointer: MarkerItem | None) -> int | None:
+    """The live conversation's number ``pointer`` (as read; None: not stored) holds."""
+    return None if pointer is None else int(pointer.value or 0) or None
 
 
 def messages_query(conversation: ConversationItem) -> Callable[..., Any]:

@@ -121,6 +121,8 @@ class NewMessage:
     # The caller read the customer's live pointer: ``conversation`` is the live one, or None for
     # none live (not read again).
     live: bool = False
+    # The caller read the customer's ban (``bans.py``): whether one is in force (None: not read).
+    banned: bool | None = None
 
     @property
     def effective_role(self) -> str:

@@ -124,11 +124,7 @@ def enqueue(config: Config, message: NewMessage, client: Any = None, once: str |
     """
     if not config.outbox_queue_url:
         raise RuntimeError("OUTBOX_QUEUE_URL is not configured")
-    if (
-        message.destination == BLINGER
-        and message.effective_role == CUSTOMER_ROLE
-        and bans.active(message.user_id) is not None
-    ):
+    if message.destination == BLINGER and message.effective_role == CUSTOMER_ROLE and banned(message):
         return store(config, message, once, status=BANNED)
     if message.destination != BLINGER:
         # Stored as Telegram will take it: each part one message, so delivery progress (and the
@@ -139,6 +135,13 @@ def enqueue(config: Config, message: NewMessage, client: Any = None, once: str |
         return item
     _queue(config, item, client)
     return item
+
+
+def banned(message: NewMessage) -> bool:
+    """Whether a ban holds the customer's ``message`` back: as its caller read it, else read now."""
+    if message.banned is not None:
+        return message.banned
+    return bans.active(message.user_id) is not None
 
 
 def _queue(config: Config, item: MessageItem, client: Any) -> None:

@@ -7,7 +7,7 @@ conversations waiting for an operator, and how long operators take to answer now
   bounded read, never a Scan; past it the customer is told "over" the bound).
 - **Expected wait**: the median first answer time (first answer less opening) of the newest
   :data:`SAMPLES` conversations answered in the last :data:`WINDOW`. Kept on write, so telling it
-  costs one GetItem: an operator's message (``outbox.store``) marks its conversation sampled with a
+  costs one item read (the dialog reads it with the live pointer, ``bot/support.py``): an operator's message (``outbox.store``) marks its conversation sampled with a
   conditional update (``answer_sampled`` absent, ``first_answer_at`` set by the message's own
   transaction), so each conversation's first answer adds one sample to the item ``STATS`` /
   ``answer-times``, written conditionally on its version (two answers at once both land). No
@@ -105,7 +105,12 @@ def answer_times() -> AnswerTimesItem:
     try:
         return AnswerTimesItem.get(*KEY, consistent_read=True)
     except AnswerTimesItem.DoesNotExist:
-        return AnswerTimesItem(*KEY, samples=[], version=0)
+        return answer_times_of(None)
+
+
+def answer_times_of(item: AnswerTimesItem | None) -> AnswerTimesItem:
+    """The answer times ``item`` holds, read with others (None: none stored yet)."""
+    return AnswerTimesItem(*KEY, samples=[], version=0) if item is None else item
 
 
 def median_wait(now: datetime, samples: list[Any]) -> float | None:
@@ -131,7 +136,9 @@ def queue_position() -> tuple[int, bool]:
     return min(found, QUEUE_BOUND), found > QUEUE_BOUND
 
 
-def waiting(now: datetime | None = None) -> Waiting:
-    """What to tell a customer whose conversation just opened."""
+def waiting(now: datetime | None = None, times: AnswerTimesItem | None = None) -> Waiting:
+    """What to tell a customer whose conversation just opened (``times``: the answer times, when
+    read with other items; else read here)."""
     position, over = queue_position()
-    return Waiting(position, over, median_wait(now or datetime.now(UTC), answer_times().samples or []))
+    samples = (times or answer_times()).samples or []
+    return Waiting(position, over, median_wait(now or datetime.now(UTC), samples))
