@@ -52,7 +52,6 @@ from pynamodb.models import Model
 
 from supportbot.backend.builtin import BackendItem, customer_key
 from supportbot.backend.phones import normalize_phone
-from supportbot.config import get_config
 from supportbot.notifications.store import BroadcastItem, PendingOrderItem, RecipientItem
 from supportbot.pacing import BucketItem, chat_scope
 from supportbot.storage.attributes import CompactJSONAttribute
@@ -228,7 +227,7 @@ class Conversations(Store):
                 if c.rating is not None and c.rated_at is not None
             )
             found.add(self.name, [(conversations.owner_key(int(c.number)), "-") for c in held])
-            found.add(self.name, desk_topics.pointers_of(held, get_config().support_chat_id))
+            found.add(self.name, desk_topics.pointers_of(held))
             messages = list(MessageItem.query(pk, MessageItem.sk.startswith("M#")))
             found.add(self.name, _pk_sk(messages), "messages", messages)
             message_sks.update(str(m.sk) for m in messages)
@@ -501,17 +500,8 @@ def _delete_topics(held: list[Any]) -> tuple[int, list[str]]:
     """The person's topics in the Telegram desk's support group (``deleteForumTopic``, their
     messages with them), before the conversations that name them go. A topic already deleted in
     the group counts as gone; one Telegram refuses is named in the answer, the rest still erased."""
-    config = get_config()
-    threads = sorted(
-        {
-            int(conversation.desk_ref)
-            for conversation in held
-            if isinstance(conversation, ConversationItem)
-            and conversation.desk == "telegram"
-            and str(conversation.desk_ref or "").isdigit()
-        }
-    )
-    if not threads or config.support_chat_id is None:
+    topics = desk_topics.topics_of(held)
+    if not topics:
         return 0, []
     # Only an erase of a Telegram-desk customer needs the Bot API client.
     from requests import RequestException
@@ -521,9 +511,9 @@ def _delete_topics(held: list[Any]) -> tuple[int, list[str]]:
     from supportbot.telegram.client import get_bot
 
     deleted, kept = 0, []
-    for thread in threads:
+    for chat_id, thread in topics:
         try:
-            get_bot().delete_forum_topic(config.support_chat_id, thread)
+            get_bot().delete_forum_topic(chat_id, thread)
         except ApiTelegramException as error:
             if not refused_for(error, TOPIC_GONE):
                 kept.append(f"the support group's topic {thread}: Telegram refused ({error.description})")

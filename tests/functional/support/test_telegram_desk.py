@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from infra.demo import CUSTOMER_PHONE
+from infra.demo import CUSTOMER_PHONE, PARTNER_PHONE
 from supportbot.support import conversations
 from supportbot.support.messages import SENT, user_messages
 from supportbot.support.outbox import DeliveryError
@@ -13,6 +13,7 @@ from tests.functional.conftest import reset_singletons
 from tests.functional.support.conftest import customer_asked_support
 
 GROUP = -1001234567890
+NEW_GROUP = -1009876543210
 OPERATOR = 3003
 
 
@@ -68,6 +69,49 @@ def test_a_deleted_topic_is_made_again_and_the_message_is_not_lost(harness, desk
     card, message = topic_texts(harness.world, second)
     assert "admin inbox" in card or "админ-инбокс" in card
     assert "Are you there?" in message
+
+
+def test_after_the_shop_moves_to_a_new_group_the_next_message_opens_a_topic_there(
+    harness, desk, group, monkeypatch
+):
+    ann = customer_asked_support(harness, desk, "Hello")
+    old_thread = int(conversations.latest(ann.user_id).desk_ref)
+    # the shop's operators move to a new forum group: SUPPORT_CHAT_ID changes
+    moved = harness.world.add_group(NEW_GROUP, "Support 2", members=(OPERATOR,), forum=True)
+    monkeypatch.setenv("SUPPORT_CHAT_ID", str(NEW_GROUP))
+    reset_singletons()
+    # another customer's topic there may have the thread id Ann's had in the old group
+    bob = harness.user(100000002, language="en", first_name="Bob")
+    bob.send("/start")
+    bob.share_contact(PARTNER_PHONE)
+    bob.tap("💬 Ask a question")
+    bob.send("Bob's question")
+    desk.run_outbox()
+    bobs = int(conversations.latest(bob.user_id).desk_ref)
+    ann.send("Are you there?")
+    desk.run_outbox()
+    conversation = conversations.latest(ann.user_id)
+    thread = int(conversation.desk_ref)
+    assert thread != bobs
+    assert thread in moved.topics
+    card, message = [
+        m.text or m.caption
+        for m in harness.world.bot_messages(NEW_GROUP)
+        if m.message_thread_id == thread and m.forum_topic_created is None
+    ]
+    assert "админ-инбокс" in card
+    assert "Are you there?" in message
+    assert not any(
+        "Are you there?" in (m.text or "")
+        for m in harness.world.bot_messages(NEW_GROUP)
+        if m.message_thread_id == bobs
+    )
+    assert [m.status for m in user_messages(ann.user_id) if m.destination == "blinger"] == [SENT, SENT]
+    # the old group's pointer went with the move; the new topic's finds the conversation
+    from supportbot.support import desk_topics
+
+    assert desk_topics.conversation_of(GROUP, old_thread) is None
+    assert desk_topics.conversation_of(NEW_GROUP, thread).ref == conversation.ref
 
 
 def test_without_the_right_operators_are_told_once_and_the_message_waits_for_it(harness, desk, group):

@@ -1,12 +1,15 @@
 """The Telegram desk's topics as state: which conversation a topic is, and the status it shows
 (docs/ARCHITECTURE.md, "Desks").
 
-A topic's pointer, ``TOPIC#<chat>#<thread>`` / ``-`` in the Conversations table, names its
-conversation (``value`` = the customer's user id, ``ref`` = the conversation's sort key), so an
-operator's message in a topic finds its conversation with one GetItem. It is written with the
-conversation's ``desk_ref`` in one transaction when the topic is made (the pointer of a topic made
-before it, deleted in the group, goes in the same transaction), and deleted by an erase
-(``people.py``) and by the conversation's expiry (``retention.py``).
+A conversation's topic is its ``desk_ref`` (the thread) in the group ``desk_chat``: a topic of
+another group than ``SUPPORT_CHAT_ID`` (the shop moved to a new group) is none of this one's, and
+the next message makes one there (:func:`thread_in`). A topic's pointer, ``TOPIC#<chat>#<thread>``
+/ ``-`` in the Conversations table, names its conversation (``value`` = the customer's user id,
+``ref`` = the conversation's sort key), so an operator's message in a topic finds its conversation
+with one GetItem. It is written with the conversation's ``desk_ref`` and ``desk_chat`` in one
+transaction when the topic is made (the pointer of the topic it had before, deleted or in the
+old group, goes in the same transaction), and deleted by an erase (``people.py``) and by the
+conversation's expiry (``retention.py``).
 
 A topic shows its conversation's status: closed (or rated) conversations' topics are named with
 :data:`CLOSED_MARK` in front and closed in the group (``closeForumTopic``), reopened ones named
@@ -42,13 +45,19 @@ def pointer_key(chat_id: int, thread: int) -> tuple[str, str]:
 
 
 def link(conversation: ConversationItem, chat_id: int, thread: int) -> None:
-    """Make ``thread`` the conversation's topic: its ``desk_ref`` and the topic's pointer, with
-    the pointer of the topic it had before (deleted in the group) gone, in one transaction."""
+    """Make ``thread`` of the group ``chat_id`` the conversation's topic: its ``desk_ref`` and
+    ``desk_chat`` and the topic's pointer, with the pointer of the topic it had before (deleted,
+    or in the group the desk had before) gone, in one transaction."""
     number = int(conversation.number)
+    before = topic_of(conversation)
     with transaction() as write:
         write.update(
             conversation,
-            actions=[ConversationItem.desk_ref.set(str(thread)), ConversationItem.version.add(1)],
+            actions=[
+                ConversationItem.desk_ref.set(str(thread)),
+                ConversationItem.desk_chat.set(chat_id),
+                ConversationItem.version.add(1),
+            ],
         )
         write.save(
             MarkerItem(
@@ -57,9 +66,8 @@ def link(conversation: ConversationItem, chat_id: int, thread: int) -> None:
                 ref=conversations.conversation_key(number),
             )
         )
-        old = str(conversation.desk_ref or "")
-        if old.isdigit() and int(old) != thread:
-            write.delete(MarkerItem(*pointer_key(chat_id, int(old))))
+        if before is not None and before != (chat_id, thread):
+            write.delete(MarkerItem(*pointer_key(*before)))
     conversation.refresh(consistent_read=True)
 
 
@@ -75,17 +83,30 @@ def conversation_of(chat_id: int, thread: int) -> ConversationItem | None:
         return None
 
 
-def pointers_of(held: Iterable[Any], chat_id: int | None) -> list[tuple[str, str]]:
-    """The pointer keys of these conversations' topics in the support group ``chat_id``."""
-    if chat_id is None:
-        return []
-    return [
-        pointer_key(chat_id, int(conversation.desk_ref))
-        for conversation in held
-        if isinstance(conversation, ConversationItem)
-        and conversation.desk == "telegram"
-        and str(conversation.desk_ref or "").isdigit()
-    ]
+def topic_of(conversation: ConversationItem) -> tuple[int, int] | None:
+    """The group and thread of the conversation's topic (None: it has none)."""
+    thread = str(conversation.desk_ref or "")
+    if conversation.desk != "telegram" or not thread.isdigit() or conversation.desk_chat is None:
+        return None
+    return int(conversation.desk_chat), int(thread)
+
+
+def thread_in(conversation: ConversationItem, chat_id: int | None) -> int | None:
+    """The conversation's topic in the support group ``chat_id``; None when it has none there
+    (none yet, or one in the group the desk had before)."""
+    topic = topic_of(conversation)
+    return topic[1] if topic is not None and topic[0] == chat_id else None
+
+
+def topics_of(held: Iterable[Any]) -> list[tuple[int, int]]:
+    """The topics (group, thread) of these conversations, in whichever group each was made."""
+    found = {topic_of(item) for item in held if isinstance(item, ConversationItem)}
+    return sorted(topic for topic in found if topic is not None)
+
+
+def pointers_of(held: Iterable[Any]) -> list[tuple[str, str]]:
+    """The pointer keys of these conversations' topics."""
+    return [pointer_key(*topic) for topic in topics_of(held)]
 
 
 def status_name(conversation: ConversationItem, t: Translator) -> str:

@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 
 from pynamodb.exceptions import TransactWriteError
 
-from supportbot.config import get_config
 from supportbot.storage.conditions import condition_failed, transaction_conflict
 from supportbot.storage.transactions import transaction
 from supportbot.support import conversations, desk_topics, once
@@ -40,7 +39,7 @@ def expired(old: ConversationItem) -> int:
                 write.save(once.marker(key, now), condition=once.fresh(now))
                 conversations.count(write, **conversations.taken_out(old))
                 write.delete(MarkerItem(conversations.owner_key(number), "-"))
-                for pointer in desk_topics.pointers_of([old], get_config().support_chat_id):
+                for pointer in desk_topics.pointers_of([old]):
                     write.delete(MarkerItem(*pointer))
                 if live:
                     write.delete(

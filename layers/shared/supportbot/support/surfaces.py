@@ -25,7 +25,7 @@ from typing import Any
 from supportbot.config import Config
 from supportbot.i18n import translator
 from supportbot.storage.sessions import customer_language
-from supportbot.support import conversations
+from supportbot.support import conversations, desk_topics
 from supportbot.support.blinger_echo import echo_to_blinger, echo_undelivered
 from supportbot.support.conversations import ConversationItem
 from supportbot.support.messages import BLINGER, CLOSE, CUSTOMER, NOTICE_ROLE, TOPIC, MessageItem, NewMessage
@@ -98,8 +98,11 @@ def reopen_conversation(config: Config, conversation: ConversationItem) -> Conve
 def show_topic_status(config: Config, conversation: ConversationItem) -> MessageItem | None:
     """Queue the conversation's new status to its topic when the Telegram desk has one for it
     (``desk_topics.apply_status``), once per version of the conversation."""
-    if config.support_desk != "telegram" or not conversation.desk_ref:
-        return None
+    if (
+        config.support_desk != "telegram"
+        or desk_topics.thread_in(conversation, config.support_chat_id) is None
+    ):
+        return None  # no topic in this group: the next message makes one, showing the status then
     part = {"kind": TOPIC, "text": str(conversation.status)}
     return tell_desk(
         config, conversation, part, once=f"out:topic:{conversation.ref}:v{int(conversation.version)}"

@@ -2,9 +2,10 @@
 support group ``SUPPORT_CHAT_ID``, opened by the customer's card; the customer's messages are
 posted into it by the outbox (paced per group chat like every send, ``destinations.py``).
 
-The topic's thread id is the conversation's ``desk_ref``. A topic deleted in the group is made
-again on the next message, with a line saying the earlier history is in the admin inbox, so no
-customer is cut off. Without ``can_manage_topics`` nothing can be posted: the operators are told
+The topic's thread id is the conversation's ``desk_ref``, in the group ``desk_chat``. A topic
+deleted in the group is made again on the next message, and so is one of a conversation whose
+topic is in the group the desk had before (``SUPPORT_CHAT_ID`` changed), with a line saying the
+earlier history is in the admin inbox, so no customer is cut off. Without ``can_manage_topics`` nothing can be posted: the operators are told
 once in the group's General topic and the message is retried with the outbox's delays (dead-lettered
 past ``OUTBOX_MAX_ATTEMPTS``, shown in the admin inbox), never dropped.
 """
@@ -165,11 +166,15 @@ class TelegramDesk:
         return conversation
 
     def topic(self, item: MessageItem, pace: Callable[[], None], gone: bool = False) -> int:
-        """The conversation's topic: its ``desk_ref``, else (or when ``gone``) a new one with the
-        card, once ``pace`` found room in the group for the card (held back otherwise, nothing made)."""
+        """The conversation's topic in this group, else (or when ``gone``) a new one with the
+        card, once ``pace`` found room in the group for the card (held back otherwise, nothing
+        made); the card of a topic made again, or made here for a conversation whose topic is in
+        the group the desk had before, says where the earlier history is."""
         conversation = self.conversation_of(item)
-        if conversation.desk_ref and not gone:
-            return int(conversation.desk_ref)
+        known = desk_topics.thread_in(conversation, self.chat_id)
+        if known is not None and not gone:
+            return known
+        moved = known is None and desk_topics.topic_of(conversation) is not None
         context = item.context or {}
         pace()
         name = topic_name(conversation, context, self.t)
@@ -189,6 +194,8 @@ class TelegramDesk:
         ]
         if gone:
             lines.append(self.t.raw("desk.topic_recreated"))
+        elif moved:
+            lines.append(self.t.raw("desk.topic_moved"))
         text = "\n\n".join(lines)
         self.call(lambda: self.bot.send_message(self.chat_id, text, message_thread_id=thread))
         return thread
