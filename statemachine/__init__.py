@@ -91,7 +91,7 @@ from .machine import Machine, Outcome, Result
 from .routes import Handler
 from .screen import BACK, HOME, SEP, UP, Button, Screen
 from .session import MIGRATIONS, Session
-from .state import Family, Guard, State, guarded
+from .state import Area, Family, Guard, State, guarded
 
 __all__ = [
     "ANY",
@@ -106,6 +106,7 @@ __all__ = [
     "TEXT",
     "UP",
     "Action",
+    "Area",
     "Button",
     "Context",
     "DataError",

@@ -25,7 +25,7 @@ from .inputs import Input
 from .routes import MessageSpec, Target, message_route
 from .screen import BACK, HOME, RESERVED, SEP, UP, Screen
 from .session import ADOPT, Params, Session, check_params, next_token, plain
-from .state import Family, Guard, State
+from .state import Area, Family, Guard, State
 
 Hook = Callable[[Context], "Nav | None"]
 
@@ -65,8 +65,9 @@ class Machine:
     state that takes any text still lets them through. `sessionless` are actions of buttons sent
     outside any screen (token `SESSIONLESS`, e.g. an order notification's "Open order"): taken
     in every state, since no screen's token can be stale for them; guards still apply where
-    they lead. Hooks receive the context and may return
-    a `Nav`; by default the user stays where they are.
+    they lead; given as a function, they are loaded with the first callback sent outside a
+    screen. `areas` are states and families built on first use (`Area`). Hooks receive the
+    context and may return a `Nav`; by default the user stays where they are.
     """
 
     def __init__(
@@ -75,8 +76,9 @@ class Machine:
         *,
         home: str,
         families: Sequence[Family] = (),
+        areas: Sequence[Area] = (),
         commands: Sequence[MessageSpec] = (),
-        sessionless: Sequence[Action] = (),
+        sessionless: Sequence[Action] | Callable[[], Sequence[Action]] = (),
         history_limit: int = 20,
         on_refused: Hook | None = None,
         on_stale: Hook | None = None,
@@ -90,6 +92,8 @@ class Machine:
         self.on_stale = on_stale
         self.on_missing = on_missing
         self._families: dict[str, Family] = {}
+        self._area_states: dict[str, Area] = {}  # a name of an area not loaded yet -> its area
+        self._area_families: dict[str, Area] = {}  # likewise a family prefix
         for family in families:
             if family.prefix in self._families:
                 raise DuplicateStateError(f"two families with the prefix {family.prefix!r}")
@@ -101,11 +105,23 @@ class Machine:
             if self._family_of(state.name):
                 raise DuplicateStateError(f"state {state.name!r} is named like a member of a family")
             self._states[state.name] = state
+        self._areas = tuple(areas)
+        self._unloaded = list(self._areas)
+        for area in self._areas:
+            for declared in area.states:
+                if declared in self._states or declared in self._area_states:
+                    raise DuplicateStateError(f"two states named {declared!r}")
+                self._area_states[declared] = area
+            for prefix in area.families:
+                if prefix in self._families or prefix in self._area_families:
+                    raise DuplicateStateError(f"two families with the prefix {prefix!r}")
+                self._area_families[prefix] = area
         self.commands = tuple(message_route(p, t, "commands") for p, t in commands)
-        self.sessionless = {action.id: action for action in sessionless}
-        if len(self.sessionless) != len(sessionless):
-            raise DefinitionError("two session-less actions with the same id")
-        if home not in self._states:
+        self._sessionless_source = sessionless
+        self._sessionless: dict[str, Action] | None = None
+        if not callable(sessionless):
+            self._load_sessionless()
+        if home not in self._states and home not in self._area_states:
             raise UnknownStateError(f"home state {home!r} is not one of the states")
         for state in self._states.values():
             self._check_targets(state)
@@ -114,19 +130,95 @@ class Machine:
                 self._check_name(name, f"family {family.prefix!r}")
             for guard in family.guards:
                 self._check_guard(guard, f"family {family.prefix!r}")
+        for area in self._areas:
+            for guard in area.guards:
+                self._check_guard(guard, f"area {sorted(area.states | area.families)}")
         for route in self.commands:
             self._check_name(route.target, "commands")
-        for action in self.sessionless.values():
-            self._check_name(action.to, "session-less actions")
 
     @property
     def states(self) -> tuple[State, ...]:
-        """The static states, in the order given."""
+        """Every state but families' members, in the order given (the areas' loaded, then last)."""
+        self._load_areas()
         return tuple(self._states.values())
 
     @property
     def families(self) -> tuple[Family, ...]:
+        self._load_areas()
         return tuple(self._families.values())
+
+    @property
+    def sessionless(self) -> dict[str, Action]:
+        """The session-less actions by id (loaded on first use when given as a function)."""
+        return self._sessionless if self._sessionless is not None else self._load_sessionless()
+
+    def _load_sessionless(self) -> dict[str, Action]:
+        source = self._sessionless_source
+        actions = source() if callable(source) else source
+        loaded = {action.id: action for action in actions}
+        if len(loaded) != len(actions):
+            raise DefinitionError("two session-less actions with the same id")
+        for action in loaded.values():
+            self._check_name(action.to, "session-less actions")
+        self._sessionless = loaded
+        return loaded
+
+    def _load_areas(self) -> None:
+        for area in self._areas:
+            self._load(area)
+
+    def _load(self, area: Area) -> None:
+        """Build `area`'s states and families (once), checked as the static ones were."""
+        if area not in self._unloaded:
+            return
+        items = [replace(item, guards=(*area.guards, *item.guards)) for item in area.load()]
+        states = [item for item in items if isinstance(item, State)]
+        families = [item for item in items if isinstance(item, Family)]
+        names, prefixes = [state.name for state in states], [family.prefix for family in families]
+        if sorted(names) != sorted(area.states) or sorted(prefixes) != sorted(area.families):
+            raise DefinitionError(
+                f"area {sorted(area.states)} {sorted(area.families)} loaded the states {sorted(names)}"
+                f" and the families {sorted(prefixes)}"
+            )
+        self._unloaded.remove(area)  # not before: a load that failed is tried again by the next update
+        for loaded in names:
+            del self._area_states[loaded]
+        for prefix in prefixes:
+            del self._area_families[prefix]
+        self._states |= {state.name: state for state in states}
+        self._families |= {family.prefix: family for family in families}
+        for state in states:
+            self._check_targets(state)
+        for family in families:
+            for name in [family.parent, *(action.to for action in family.actions)]:
+                self._check_name(name, f"family {family.prefix!r}")
+            for guard in family.guards:
+                self._check_guard(guard, f"family {family.prefix!r}")
+
+    def _state(self, name: str) -> State | None:
+        """The static state `name` (its area loaded first if it has one), or None."""
+        area = self._area_states.get(name)
+        if area is not None:
+            self._load(area)
+        return self._states.get(name)
+
+    def _known(self, name: str) -> State:
+        """The static state `name`, checked to be one when the machine was built (home, a guard's
+        otherwise)."""
+        state = self._state(name)
+        if state is None:
+            raise UnknownStateError(f"state {name!r} is not one of the states")
+        return state
+
+    def _turn_away(self, ctx: Context) -> None:
+        """Apply the guards of the session's state's area when it is not loaded yet, as `_guard`
+        would once it is (they come first): a user they turn away does not load it."""
+        work = ctx._work
+        area = self._area_states.get(work.state)
+        guard = None if area is None else next((g for g in area.guards if not g.check(ctx)), None)
+        if guard is not None:
+            work.state, work.params = guard.otherwise, {}
+            work.history.clear()
 
     def new_session(self) -> Session:
         """A session at home with no history."""
@@ -138,7 +230,10 @@ class Machine:
 
     def knows(self, name: str) -> bool:
         """Whether `name` is a state or a possible member of a family (checked when resolved)."""
-        return name in self._states or self._family_of(name) is not None
+        if name in self._states or name in self._area_states:
+            return True
+        prefix, sep, _ = name.partition(":")
+        return bool(sep) and (prefix in self._families or prefix in self._area_families)
 
     def handle(self, session: Session, input: Input, deps: object = None) -> Result:
         """Handle one input for one user and return the new session and the screen to show."""
@@ -166,6 +261,7 @@ class Machine:
         ctx = Context(session, work, input, deps, self.knows)
         if notice is not None:
             ctx.notify(notice)
+        self._turn_away(ctx)
         state = self._resolve(work.state, ctx, resolved)
         if state is None:
             outcome, nav = Outcome.RESET, self._missing(ctx)
@@ -176,6 +272,7 @@ class Machine:
                 work.flow = state.flow
             outcome, nav = dispatch(state, ctx)
         self._navigate(nav, ctx, resolved)
+        self._turn_away(ctx)
         state = self._resolve(work.state, ctx, resolved)
         if state is None and outcome is not Outcome.RESET:  # navigated to a node that is gone
             outcome = Outcome.RESET
@@ -183,7 +280,8 @@ class Machine:
             state = self._resolve(work.state, ctx, resolved)
         if state is None:
             self._reset(work)
-            state = self._states[self.home]
+            self._turn_away(ctx)
+            state = self._known(work.state)
         state = self._guard(state, ctx)
         if nav is not None and nav.action == "start" and work.state == nav.state:
             work.data = dict(nav.data or {})
@@ -250,7 +348,7 @@ class Machine:
             work = ctx._work
             work.state, work.params = guard.otherwise, {}
             work.history.clear()
-            state = self._states[guard.otherwise]
+            state = self._known(guard.otherwise)
 
     def _missing(self, ctx: Context) -> Nav | None:
         self._reset(ctx._work)
@@ -333,8 +431,9 @@ class Machine:
 
     def _resolve(self, name: str, ctx: Context, resolved: dict[str, State | None]) -> State | None:
         """The state named `name`: static, or built by its family (once per update), or None."""
-        if name in self._states:
-            return self._states[name]
+        static = self._state(name)
+        if static is not None:
+            return static
         if name not in resolved:
             family = self._family_of(name)
             state = None if family is None else family.resolve(name.partition(":")[2], ctx)
@@ -370,7 +469,7 @@ class Machine:
             self._check_guard(guard, f"state {state.name!r}")
 
     def _check_guard(self, guard: Guard, where: str) -> None:
-        if guard.otherwise not in self._states:
+        if guard.otherwise not in self._states and guard.otherwise not in self._area_states:
             raise UnknownStateError(
                 f"{where}: guard {guard.name!r} leads to {guard.otherwise!r}, not a state"
             )
@@ -381,7 +480,12 @@ class Machine:
 
     def _family_of(self, name: str) -> Family | None:
         prefix, sep, _ = name.partition(":")
-        return self._families.get(prefix) if sep else None
+        if not sep:
+            return None
+        area = self._area_families.get(prefix)
+        if area is not None:
+            self._load(area)
+        return self._families.get(prefix)
 
 
 def _checked(nav: object, source: object) -> Nav | None:

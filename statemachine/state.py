@@ -154,3 +154,33 @@ def guarded(guard: Guard, items: Sequence[Guarded]) -> list[Guarded]:
 
 def _guarded(guard: Guard, item: Guarded) -> Guarded:
     return dataclasses.replace(item, guards=(guard, *item.guards))
+
+
+@dataclass(frozen=True, eq=False)
+class Area:
+    """States and families built on first use, so a process loads only the screens its updates
+    reach (a new user's /start needs the login screen, not the orders or the support dialog).
+
+    The machine knows the area's state names (`states`) and family prefixes (`families`) from
+    the start, so targets, guards and sessions naming them are checked and routed as usual;
+    `load` is called the first time one of them is resolved and must return exactly those
+    states and families (checked then). `guards` are put first on everything `load` returns, as
+    `guarded` does, and are checked before loading: a user they turn away never loads the area.
+    """
+
+    load: Callable[[], Sequence[State | Family]]
+    _: KW_ONLY
+    states: frozenset[str] = frozenset()
+    families: frozenset[str] = frozenset()
+    guards: Sequence[Guard] = ()
+
+    def __post_init__(self) -> None:
+        if not callable(self.load) or not (self.states or self.families):
+            raise DefinitionError(f"area {self.load!r}: needs a load() and the names it loads")
+        if any(":" in name for name in self.states) or any(":" in prefix for prefix in self.families):
+            raise DefinitionError(f"area {self.load!r}: state names and family prefixes have no ':'")
+        if any(not isinstance(guard, Guard) for guard in self.guards):
+            raise DefinitionError(f"area {self.load!r}: guards {self.guards!r} are not all Guards")
+        object.__setattr__(self, "states", frozenset(self.states))
+        object.__setattr__(self, "families", frozenset(self.families))
+        object.__setattr__(self, "guards", tuple(self.guards))

@@ -14,13 +14,18 @@ for name in sys.argv[2:]:
     spec = importlib.util.spec_from_file_location(name, f"functions/{name}/app.py")
     spec.loader.exec_module(importlib.util.module_from_spec(spec))
 prefixes = tuple(sys.argv[1].split(","))
-print(",".join(sorted({m.split(".")[0] for m in sys.modules if m.startswith(prefixes)})))
+print(",".join(sorted(m for m in sys.modules if m.startswith(prefixes))))
 """
 
 
 def packages_loaded(functions: list[str], prefixes: tuple[str, ...]) -> list[str]:
     """The top-level packages starting with ``prefixes`` that importing these functions' handlers
     loads, on the import path Lambda gives them: the function and the shared layer only."""
+    return sorted({name.split(".")[0] for name in modules_loaded(functions, prefixes)})
+
+
+def modules_loaded(functions: list[str], prefixes: tuple[str, ...]) -> list[str]:
+    """The modules starting with ``prefixes`` that importing these functions' handlers loads."""
     env = {**os.environ, "PYTHONPATH": f"{ROOT}:{ROOT / 'layers' / 'shared'}"}
     result = subprocess.run(
         [sys.executable, "-c", PROBE, ",".join(prefixes), *functions],

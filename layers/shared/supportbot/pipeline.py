@@ -20,12 +20,10 @@ from statemachine import Machine, Result, Session
 from statemachine import Outcome as ResultOutcome
 from supportbot import metrics
 from supportbot.backend import Backend, UnauthorizedError, UnavailableError, make_backend
-from supportbot.bot.auth import AUTH, GUEST_DIALOG
+from supportbot.bot.auth import AUTH, GUEST_DIALOG, NOTIFICATIONS_OFF, SUPPORT
 from supportbot.bot.deps import BotDeps
 from supportbot.bot.machine import build_machine
-from supportbot.bot.notifications import NOTIFICATIONS_OFF
 from supportbot.bot.privacy import EraseMe
-from supportbot.bot.support import SUPPORT, relay_edit
 from supportbot.config import Config, PerConfig, get_config
 from supportbot.content import ContentStore, get_content_store
 from supportbot.i18n import Translator, pick_language, translator
@@ -37,11 +35,9 @@ from supportbot.storage.sessions import (
     load_session,
     save_session,
 )
-from supportbot.support.desk_inbound import is_desk_update, process_desk_update
 from supportbot.support.rating_press import handle_rating_press, is_rating_press
-from supportbot.support.warehouse import is_group_update, process_group_update
 from supportbot.telegram.client import get_bot
-from supportbot.telegram.inputs import Incoming, parse_incoming
+from supportbot.telegram.inputs import Incoming, is_group_update, parse_incoming
 from supportbot.telegram.replies import callback_answer, contact_keyboard, deliver, inline_markup
 
 logger = Logger(child=True)
@@ -92,6 +88,8 @@ class UpdateProcessor:
             return handle_rating_press(self.bot, query, translator(language))
         if update.edited_message is not None:
             # Not an input to the screens: an edit only matters to support (bot/support.py).
+            from supportbot.bot.support import relay_edit  # the support dialog's: loaded by those who edit
+
             relay_edit(self.config, update.edited_message)
             return None
         outcome = self.compute_and_save(update, replay=replay)
@@ -270,6 +268,9 @@ def dispatch(update: types.Update, replay: bool = False) -> dict[str, Any] | Non
     desk's support group's by the desk, any other group's by the warehouse, never by the customers'
     state machine; every other by the pipeline."""
     if is_group_update(update):
+        from supportbot.support.desk_inbound import is_desk_update, process_desk_update  # groups' only
+        from supportbot.support.warehouse import process_group_update
+
         config = get_config()
         if is_desk_update(config, update):
             return process_desk_update(update)

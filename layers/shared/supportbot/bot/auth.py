@@ -28,7 +28,9 @@ if TYPE_CHECKING:
 
 LOGIN = "login"
 GUEST_DIALOG = "support_guest"  # declared in bot/support.py
+SUPPORT = "support"  # the logged-in support dialog (bot/support.py)
 AUTH = "auth"  # the key of the login in the user's data
+NOTIFICATIONS_OFF = "notifications_off"  # the key in the user's data (absent: on; bot/notifications.py)
 # A phone number typed instead of shared: digits with the usual separators.
 TYPED_PHONE = r"^\+?[\d\s().-]{5,25}$"
 # The "Write to support" reply button, in any language the bot speaks (its label is what arrives).

@@ -1,4 +1,4 @@
-"""The main menu and the commands every screen takes: /start, /menu and /help."""
+"""The main menu (the commands every screen takes, /start, /menu and /help: bot/machine.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from supportbot.bot import complaints, faq, notifications, orders, photos, priva
 from supportbot.bot.auth import LOGOUT, deps, login
 
 if TYPE_CHECKING:
-    from statemachine import Context, Nav
+    from statemachine import Context
 
 MAIN = "main"
 
@@ -34,15 +34,6 @@ def render_main(ctx: Context) -> Screen:
     )
 
 
-def home(ctx: Context) -> Nav:
-    """The main menu (the login screen for someone not logged in)."""
-    return ctx.home()
-
-
-def show_help(ctx: Context) -> None:
-    ctx.notify(deps(ctx).t("common.help"))
-
-
 STATES = [
     State(
         MAIN,
@@ -59,4 +50,3 @@ STATES = [
         ],
     ),
 ]
-COMMANDS = [(r"^/start(?:\s.*)?$", home), (r"^/menu(?:@\w+)?$", home), (r"^/help(?:@\w+)?$", show_help)]

@@ -13,14 +13,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from statemachine import Action, Button, Nav, Screen, State
-from supportbot.bot.auth import deps
-from supportbot.bot.support import SUPPORT, ask_about_order
+from supportbot.bot.auth import NOTIFICATIONS_OFF, SUPPORT, deps
+from supportbot.bot.support import ask_about_order
 
 if TYPE_CHECKING:
     from statemachine import Context
 
 NOTIFICATIONS = "notifications"
-NOTIFICATIONS_OFF = "notifications_off"  # the key in the user's data (absent: on)
 ORDER = "order"  # bot/orders.py
 ORDER_ID = r"[A-Za-z0-9._~-]{1,32}"
 

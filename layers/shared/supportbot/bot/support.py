@@ -56,7 +56,7 @@ from zoneinfo import ZoneInfo
 
 from statemachine import CONTACT, DOCUMENT, PHOTO, TEXT, Action, Button, Kind, Nav, Screen, State
 from supportbot.backend import NotFoundError
-from supportbot.bot.auth import GUEST_DIALOG, deps, guest, login
+from supportbot.bot.auth import GUEST_DIALOG, SUPPORT, deps, guest, login
 from supportbot.bot.widgets import local_time
 from supportbot.i18n import Translator, translator
 from supportbot.storage.batch import get_together
@@ -86,7 +86,6 @@ if TYPE_CHECKING:
     from supportbot.bot.deps import BotDeps
     from supportbot.config import Config
 
-SUPPORT = "support"
 # Files other than photos and documents, by Message field: how Blinger shows each, and the name
 # the copy gets when Telegram gives none (the extension gives the copy its content type).
 MEDIA = {

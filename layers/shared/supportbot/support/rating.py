@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 
 from statemachine import SESSIONLESS, callback_data, sessionless_arg
-from supportbot.support import conversations
 from supportbot.support.lifecycle import RefusedMove
 
 RATE = "rate"
@@ -26,6 +25,8 @@ LEGACY_DATA = re.compile(r"rate:(?P<conversation>\d{1,12}):(?P<rating>[1-5])", r
 
 
 def rating_buttons(number: int) -> list[list[dict[str, str]]]:
+    from supportbot.support import conversations  # see rate()
+
     ref = conversations.conversation_ref(number)
     return [
         [
@@ -46,6 +47,10 @@ def rating_pressed(data: str) -> tuple[str, int] | None:
 def rate(user_id: int, conversation: str, rating: int) -> bool:
     """Store the rating (a later press changes it); False when this user has no such closed
     conversation (the button is outdated)."""
+    # Imported here, not with the module: the pipeline asks every callback whether it is a rating
+    # press (rating_pressed), and a cold start's first update need not load the conversations.
+    from supportbot.support import conversations
+
     number = conversations.parse_ref(conversation)
     if number is None:
         number = next(

@@ -152,13 +152,6 @@ def request_context(ticket: TicketItem, t: Translator) -> dict[str, Any]:
 
 
 # ---- the warehouse side: group updates --------------------------------------------------------------
-def is_group_update(update: types.Update) -> bool:
-    """Whether the update comes from a group (never for the customers' state machine)."""
-    query = update.callback_query
-    message = update.message or update.edited_message or (query.message if query is not None else None)
-    return message is not None and message.chat.type != "private"
-
-
 class Warehouse:
     """Handles the warehouse group's updates; returns a callback answer for the webhook response."""
 

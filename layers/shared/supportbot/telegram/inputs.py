@@ -25,6 +25,13 @@ class Incoming:
     message_id: int | None = None
 
 
+def is_group_update(update: types.Update) -> bool:
+    """Whether the update comes from a group (never for the customers' state machine)."""
+    query = update.callback_query
+    message = update.message or update.edited_message or (query.message if query is not None else None)
+    return message is not None and message.chat.type != "private"
+
+
 def parse_incoming(update: types.Update) -> Incoming | None:
     """The customer input in ``update``, or None for updates the customer flow does not handle
     (edited messages, channel posts, group chats, inline queries, membership changes...)."""
