@@ -8,7 +8,8 @@ One line per update the Telegram webhook handled and one per outbox delivery::
 
 Read from what the stack already has (the webhook's request and answer, the session and the
 stored message the handlers wrote), never from a handler's own logs; the text of a message is
-never printed, and every line goes through `supportbot.redact` (secrets, phone numbers).
+never printed, and every line goes through `supportbot.redact` (secrets, phone numbers), but for
+the user id: an id, searched for as is, though its 10 digits have a phone's shape.
 """
 
 from __future__ import annotations
@@ -66,12 +67,9 @@ def update_line(body: str | None, status: int, ms: float) -> str:
         update = None
     user_id, kind = update_summary(update)
     update_id = update.get("update_id") if isinstance(update, dict) else None
-    parts = [f"update {update_id}" if update_id is not None else "update (unreadable body)"]
-    if user_id is not None:
-        parts.append(f"user {user_id}")
+    head = f"update {update_id}" if update_id is not None else "update (unreadable body)"
     screen = screen_of(user_id) if 200 <= status < 300 and "group" not in kind else None
-    parts += [kind + (f" → {screen}" if screen else ""), str(status), f"{ms:.0f} ms"]
-    return _redacted(" · ".join(parts))
+    return _line(head, user_id, f"{kind}{f' → {screen}' if screen else ''} · {status} · {ms:.0f} ms")
 
 
 def delivery_line(body: str, failed: bool, ms: float) -> str:
@@ -92,7 +90,13 @@ def delivery_line(body: str, failed: bool, ms: float) -> str:
         outcome = "failed" if item.status == "failed" else "will retry"
     if item.reason and outcome != "sent":
         outcome += f": {item.reason}"
-    return _redacted(f"delivery to {item.destination} · user {item.user_id} · {outcome} · {ms:.0f} ms")
+    return _line(f"delivery to {item.destination}", int(item.user_id), f"{outcome} · {ms:.0f} ms")
+
+
+def _line(head: str, user_id: int | None, tail: str) -> str:
+    """``head · user <id> · tail``, the two texts redacted, the id (an int) as it is."""
+    user = [] if user_id is None else [f"user {user_id}"]
+    return " · ".join([_redacted(head), *user, _redacted(tail)])
 
 
 def _redacted(line: str) -> str:

@@ -7,7 +7,10 @@ exception of the HTTP stack names the URL it called (the Bot API's holds the bot
   (the exception's traceback included) or an error text we store;
 - phone numbers are masked to their country and operator prefix and last four digits
   (``+79001234567`` -> ``+7900***4567``): by key in structured data (``phone_number``, ``phone``),
-  and by shape in text. Numbers (JSON ints: user, chat and update ids) are left alone; only text is.
+  and by shape in text. Numbers (JSON ints) are left alone; only text is. Ids are logged as ids
+  (``ID_KEYS``: a Telegram user id has 10 digits, the shape of a phone) and left alone too, so logs
+  can be searched by them: a digit string under an id key is kept (a formatter that writes an id
+  into a line keeps it out of the text it redacts: infra/localstack/terminal.py).
 
 >>> mask_phone("+79001234567"), mask_phone("79001234567"), mask_phone("12345")
 ('+7900***4567', '7900***4567', '***')
@@ -18,6 +21,8 @@ exception of the HTTP stack names the URL it called (the Bot API's holds the bot
 'GET /bot***/sendMessage failed'
 >>> redact({"contact": {"phone_number": "+79001234567", "user_id": 79001234567}, "text": "hi"})
 {'contact': {'phone_number': '+7900***4567', 'user_id': 79001234567}, 'text': 'hi'}
+>>> redact({"user_id": "7583001360", "text": "my number is 7583001360"})
+{'user_id': '7583001360', 'text': 'my number is 7583***1360'}
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ from typing import Any
 
 MASK = "***"
 PHONE_KEYS = frozenset({"phone_number", "phone"})
+ID_KEYS = frozenset({"user_id", "chat_id", "update_id"})
+ID = re.compile(r"-?\d+")
 # 10 to 15 digits (E.164 at most 15), optionally with + and the usual separators; not part of a
 # longer word or number (file ids, hex digests and URLs' long tokens are letters and digits mixed).
 PHONE_IN_TEXT = re.compile(r"(?<![\w+])\+?\d(?:[ \-()]{0,2}\d){9,14}(?![\w])")
@@ -84,13 +91,19 @@ def redact(value: Any) -> Any:
     if isinstance(value, str):
         return redact_text(value)
     if isinstance(value, dict):
-        return {
-            key: mask_phone(item) if key in PHONE_KEYS and isinstance(item, str) else redact(item)
-            for key, item in value.items()
-        }
+        return {key: redact_field(key, item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return type(value)(redact(item) for item in value)
     return value
+
+
+def redact_field(key: str, value: Any) -> Any:
+    """``value`` of the field ``key``, redacted: a phone masked whatever its shape, an id kept."""
+    if key in PHONE_KEYS and isinstance(value, str):
+        return mask_phone(value)
+    if key in ID_KEYS and isinstance(value, str) and ID.fullmatch(value):
+        return value
+    return redact(value)
 
 
 _STANDARD = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
@@ -112,7 +125,7 @@ def protect(logger: Any) -> Any:
             record.args = redact(record.args)
         for key, value in list(record.__dict__.items()):
             if key not in _STANDARD:
-                record.__dict__[key] = redact(value)
+                record.__dict__[key] = redact_field(key, value)
         # The traceback and everything else: secrets are replaced in the final line.
         line = original(record)
         for secret in _known_secrets():
