@@ -27,6 +27,8 @@ a partial run. What it does (docs/ARCHITECTURE.md, "Migrations"):
   their desk's ``Inbox`` partition and their ``Lists`` keys, tickets get their ``Lists`` keys and
   are counted by kind and status, ratings are counted, failed updates and
   customers' profiles get ``listed``, each once (conditional writes);
+- a failed update of a known user stored before pointers gets its pointer in the user's
+  partition (``U#<id>`` / ``FU#<update id>``), by which a person's export finds it;
 - the built-in backend's login token items (``TOKEN#<hash>``) of the version before signed tokens
   are deleted: nothing reads them any more (a customer logged in with one is asked to log in
   again on their next order screen), and they named a person no export would find.
@@ -62,13 +64,14 @@ class Counts:
     expiries: int = 0
     listed: int = 0
     tokens: int = 0
+    pointers: int = 0
 
     def __str__(self) -> str:
         return (
             f"{self.tickets} ticket(s), {self.messages} message(s) into {self.conversations} "
             f"conversation(s), {self.ratings} rating(s), {self.sessions} session(s) migrated, "
             f"{self.expiries} expiry(ies) set; {self.listed} item(s) listed; "
-            f"{self.tokens} stored token(s) deleted"
+            f"{self.tokens} stored token(s) deleted; {self.pointers} failed update pointer(s) saved"
         )
 
 
@@ -110,6 +113,7 @@ def migrate() -> Counts:
                 users[user_id].ratings.append(raw)
     counts.listed += _list_others()
     counts.tokens = _delete_tokens()
+    counts.pointers = _failed_update_pointers()
     for user_id, user in users.items():
         made = _conversations(user_id, user)
         counts.conversations += made
@@ -184,6 +188,22 @@ def _list_others() -> int:
                         continue  # deleted, or listed by a write of the new version, meanwhile
                     listed += 1
     return listed
+
+
+def _failed_update_pointers() -> int:
+    """Save the pointer of each failed update of a known user that has none; returns how many."""
+    from supportbot.storage.failed_updates import POINTER_PREFIX, FailedUpdateItem, save_pointer
+    from supportbot.support.messages import MarkerItem, user_key
+
+    saved = 0
+    for record in FailedUpdateItem.scan(FailedUpdateItem.user_id.exists()):
+        key = (user_key(int(record.user_id)), f"{POINTER_PREFIX}{int(record.update_id)}")
+        try:
+            MarkerItem.get(*key, attributes_to_get=["pk"])
+        except MarkerItem.DoesNotExist:
+            save_pointer(record)
+            saved += 1
+    return saved
 
 
 def _delete_tokens() -> int:

@@ -229,6 +229,19 @@ def test_tickets_and_ratings_of_the_version_before_counters_are_listed_and_count
         TableName=os.environ["FAILED_UPDATES_TABLE"],
         Item={"update_id": {"N": "5"}, "update": {"S": "{}"}, "error": {"S": "x"}, "recorded_at": {"S": T0}},
     )
+    # AND one of a known user, listed but stored before the pointers in the users' partitions
+    client.put_item(
+        TableName=os.environ["FAILED_UPDATES_TABLE"],
+        Item={
+            "update_id": {"N": "6"},
+            "user_id": {"N": "8001"},
+            "listed": {"S": "F"},
+            "update": {"S": "{}"},
+            "error": {"S": "x"},
+            "recorded_at": {"S": at(1)},
+            "expires_at": {"N": "1800000000"},
+        },
+    )
     for sk in ("PROFILE", "ORDER#A-1"):
         client.put_item(
             TableName=os.environ["BACKEND_TABLE"],
@@ -255,12 +268,17 @@ def test_tickets_and_ratings_of_the_version_before_counters_are_listed_and_count
     from supportbot.backend.builtin import CUSTOMERS_KEY, BackendItem
     from supportbot.storage.failed_updates import LISTED, FailedUpdateItem
 
-    assert [int(r.update_id) for r in FailedUpdateItem.recorded.query(LISTED)] == [5]
+    assert [int(r.update_id) for r in FailedUpdateItem.recorded.query(LISTED)] == [5, 6]
     assert [c.pk for c in BackendItem.customers.query(CUSTOMERS_KEY)] == ["CUSTOMER#+79000000001"]
     assert counts.tokens == 1  # nothing reads it any more: it goes
+    # the failed update of a known user got its pointer, by which the person's export finds it
+    from supportbot.storage.failed_updates import failed_updates_of
+
+    assert counts.pointers == 1
+    assert [int(r.update_id) for r in failed_updates_of(8001)] == [6]
     assert [i.sk for i in BackendItem.scan()] == ["ORDER#A-1", "PROFILE"]
     again = migrate()
-    assert (again.listed, again.ratings, again.tokens) == (0, 0, 0)
+    assert (again.listed, again.ratings, again.tokens, again.pointers) == (0, 0, 0, 0)
     # THEN every ticket is in its list and counted once, and so are the ratings
     counted = tickets.counts()
     assert [

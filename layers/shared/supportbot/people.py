@@ -25,11 +25,13 @@ Where a person's data is (keys: docs/ARCHITECTURE.md, "Data" and "A person's dat
   its kind and status in ``STATS`` / ``tickets``, conditional on the status read, so a move
   landing meanwhile is read again, never miscounted;
 - Notifications table: their pending order notifications (``N#<id>#<order>``) and their
-  recipient items of broadcasts (``B#<broadcast>`` / ``R#<id>``), each deleted with its
+  recipient items of broadcasts (``B#<broadcast>`` / ``R#<id>``), found by the ``People`` index
+  (``user_id``), each deleted with its
   broadcast's counters (``total`` and its outcome's) so a broadcast's progress stays right;
 - Backend table (the built-in business system): the profile and orders of each of their phones
   (``CUSTOMER#<phone>``; login tokens are signed, not stored);
-- Failed-updates table: their updates kept for replay; Pacing table: their chat's bucket;
+- Failed-updates table: their updates kept for replay (each found by its pointer
+  ``U#<id>`` / ``FU#<update id>`` in Conversations); Pacing table: their chat's bucket;
 - the attachments bucket: what they sent (``support/<id>/``, ``incidents/<id>/``), any other file
   their messages point at, and exports made for them (``exports/<id>/``).
 
@@ -52,11 +54,11 @@ from pynamodb.models import Model
 
 from supportbot.backend.builtin import BackendItem, customer_key
 from supportbot.backend.phones import normalize_phone
-from supportbot.notifications.store import BroadcastItem, PendingOrderItem, RecipientItem
+from supportbot.notifications.store import BroadcastItem, PendingOrderItem, RecipientItem, keys_of_user
 from supportbot.pacing import BucketItem, chat_scope
 from supportbot.storage.attributes import CompactJSONAttribute
 from supportbot.storage.conditions import condition_failed, transaction_conflict
-from supportbot.storage.failed_updates import FailedUpdateItem
+from supportbot.storage.failed_updates import FailedUpdateItem, failed_updates_of
 from supportbot.storage.sessions import SessionItem, sessions_with_phone
 from supportbot.storage.transactions import transaction
 from supportbot.support import conversations, desk_topics, files, once, tickets
@@ -318,22 +320,24 @@ class Conversations(Store):
 
 
 class Notifications(Store):
-    """Pending order notifications and broadcasts' recipient items (both carry ``user_id``): one
-    filtered Scan of a table that holds only what is pending or recent."""
+    """Pending order notifications and broadcasts' recipient items (both carry ``user_id``): the
+    ``People`` index's keys, then the items themselves (consistent)."""
 
     name, model = "notifications", PendingOrderItem
 
     def find(self, found: Found) -> None:
         for user_id in sorted(found.person.telegram_ids):
-            items = list(PendingOrderItem.scan(PendingOrderItem.user_id == user_id))
-            pending = [i for i in items if str(i.pk).startswith("N#")]
+            keys = keys_of_user(user_id)
+            pending: list[PendingOrderItem] = sorted(
+                PendingOrderItem.batch_get([k for k in keys if k[1] == "-"], consistent_read=True),
+                key=lambda item: str(item.pk),
+            )
             found.add(self.name, _pk_sk(pending), "notifications", pending)
-            recipients = [
-                RecipientItem.get(i.pk, i.sk, consistent_read=True)
-                for i in items
-                if str(i.sk).startswith("R#")
-            ]
-            found.add_counted(self.name, list(recipients), "broadcasts")
+            recipients: list[RecipientItem] = sorted(
+                RecipientItem.batch_get([k for k in keys if k[1] != "-"], consistent_read=True),
+                key=lambda item: str(item.pk),
+            )
+            found.add_counted(self.name, list[Model](recipients), "broadcasts")
 
     def erase_counted(self, item: Model) -> None:
         """Delete a recipient with its broadcast's counters (``total``, and its outcome's)."""
@@ -377,11 +381,14 @@ class Backend(Store):
 
 
 class FailedUpdates(Store):
+    """Their updates kept for replay, found by the pointers in their partition of Conversations
+    (the pointers go with that partition)."""
+
     name, model = "failed_updates", FailedUpdateItem
 
     def find(self, found: Found) -> None:
         for user_id in sorted(found.person.telegram_ids):
-            kept = list(FailedUpdateItem.scan(FailedUpdateItem.user_id == user_id))
+            kept = sorted(failed_updates_of(user_id), key=lambda u: int(u.update_id))
             found.add(self.name, [(int(u.update_id),) for u in kept], "failed_updates", kept)
 
 

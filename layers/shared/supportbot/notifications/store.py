@@ -6,6 +6,9 @@ Keys:
 - ``B#<broadcast id>`` / ``-``: a broadcast, its settings and counters (kept on write); every
   broadcast is in the ``Broadcasts`` index (``kind`` = ``B``, by ``created``), newest first;
 - ``B#<broadcast id>`` / ``R#<user_id>``: one recipient and what became of the message to them.
+
+The two kinds that carry ``user_id`` (pending notifications, recipients) are in the ``People``
+index (keys only), which finds a person's items for their export and erase without a Scan.
 """
 
 from __future__ import annotations
@@ -15,11 +18,22 @@ import json
 from typing import Any
 
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from supportbot.storage.attributes import CompactJSONAttribute
 from supportbot.storage.tables import TableName
+
+
+class PeopleIndex(GlobalSecondaryIndex["PendingOrderItem"]):  # type: ignore[no-untyped-call]
+    """A person's pending notifications and broadcast recipients by ``user_id`` (keys only)."""
+
+    class Meta:
+        index_name = "People"
+        projection = KeysOnlyProjection()
+
+    user_id = NumberAttribute(hash_key=True)
+    pk = UnicodeAttribute(range_key=True)
 
 
 class PendingOrderItem(Model):
@@ -28,6 +42,7 @@ class PendingOrderItem(Model):
     class Meta:
         table_name = TableName("notifications_table")
 
+    people = PeopleIndex()
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True, default="-")
     user_id = NumberAttribute()
@@ -43,6 +58,12 @@ class PendingOrderItem(Model):
 
 def pending_key(user_id: int, order_id: str) -> str:
     return f"N#{user_id}#{order_id}"
+
+
+def keys_of_user(user_id: int) -> list[tuple[str, str]]:
+    """The keys of a person's pending notifications and broadcast recipient items (one Query of
+    ``People``, a page at a time)."""
+    return [(str(item.pk), str(item.sk)) for item in PendingOrderItem.people.query(user_id)]
 
 
 class BroadcastsIndex(GlobalSecondaryIndex["BroadcastItem"]):  # type: ignore[no-untyped-call]
