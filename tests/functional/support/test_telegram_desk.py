@@ -40,7 +40,7 @@ def test_a_customer_message_opens_a_topic_with_the_card_and_lands_in_it(harness,
     conversation = conversations.latest(ann.user_id)
     thread = int(conversation.desk_ref)
     topic = group.topics[thread]
-    assert topic.name == f"{conversation.customer['name']} · клиент · {conversation.ref}"
+    assert topic.name == f"❓ {conversation.customer['name']} · клиент · {conversation.ref}"
     card, question = topic_texts(harness.world, thread)
     assert card.splitlines()[:2] == [f"Обращение {conversation.ref}", f"Имя: {conversation.customer['name']}"]
     assert "Where is my parcel?" in question

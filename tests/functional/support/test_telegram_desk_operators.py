@@ -574,6 +574,37 @@ def test_a_close_elsewhere_shows_in_the_topic_and_a_topic_closed_by_hand_is_left
     assert status.status == SENT
 
 
+def test_the_topic_shows_waiting_answered_closed_and_is_edited_only_when_that_changes(harness, desk, ann):
+    topic = harness.world.chats[GROUP].topics[thread_of(ann.user_id)]
+    marks = desk_topics.MARKS
+
+    def edits():
+        return len(harness.world.calls_to("editForumTopic"))
+
+    assert topic.name.startswith(marks[conversations.OPEN])  # made waiting for an answer
+    ann.send("It was due yesterday")
+    ann.send("Tracking says nothing")
+    desk.run_outbox()
+    assert edits() == 0  # still waiting: no edit per message
+    in_topic(harness, ann, text="It left the warehouse today")
+    desk.run_outbox()
+    assert topic.name.startswith(marks[conversations.ANSWERED])
+    assert edits() == 1
+    in_topic(harness, ann, text="It arrives tomorrow")
+    desk.run_outbox()
+    assert edits() == 1
+    ann.send("Thanks, and the other one?")
+    desk.run_outbox()
+    assert topic.name.startswith(marks[conversations.OPEN])
+    assert edits() == 2
+    assert conversations.latest(ann.user_id).desk_status == conversations.OPEN
+    command(harness, desk, ann, "/close")
+    assert topic.name.startswith(marks[conversations.CLOSED])
+    assert topic.closed
+    assert edits() == 3
+    assert len(harness.world.calls_to("reopenForumTopic")) == 0  # it never was closed before
+
+
 def test_a_close_after_the_topic_was_deleted_makes_no_topic_for_it(harness, desk, ann):
     group = harness.world.chats[GROUP]
     group.topics[thread_of(ann.user_id)].deleted = True
@@ -593,18 +624,23 @@ def test_a_status_telegram_refuses_otherwise_is_a_failed_desk_post(harness, desk
     assert "CHAT_ADMIN_REQUIRED" in status.reason
 
 
-def test_a_status_of_a_conversation_erased_meanwhile_does_nothing(harness, desk, ann):
+def test_a_status_shown_as_the_conversation_is_erased_leaves_nothing_of_it(harness, desk, ann):
     from supportbot.i18n import translator
-    from supportbot.support.messages import TOPIC, NewMessage, new_message_item
     from supportbot.telegram.client import get_bot
 
-    number = int(conversations.latest(ann.user_id).number) + 1000  # erased since the topic was found
-    item = new_message_item(NewMessage(ann.user_id, "blinger", [{"kind": TOPIC}]), conversation=number)
-    calls = len(harness.world.calls)
+    conversation = conversations.latest(ann.user_id)
+    conversation.delete()  # erased after the delivery read it
+    conversation.status = conversations.CLOSED
     desk_topics.apply_status(
-        get_bot(), GROUP, thread_of(ann.user_id), item, lambda call: call(), translator("ru")
+        get_bot(),
+        GROUP,
+        int(conversation.desk_ref),
+        conversation,
+        lambda call: call(),
+        lambda: None,
+        translator("ru"),
     )
-    assert harness.world.calls[calls:] == []
+    assert conversations.get(ann.user_id, int(conversation.number)) is None
 
 
 def test_a_topic_status_is_shown_only_at_the_telegram_desk(harness, desk, ann):

@@ -141,6 +141,7 @@ class ConversationItem(Model):
     desk = UnicodeAttribute(default="inbox")  # blinger | inbox (docs/ARCHITECTURE.md, "Desks")
     desk_ref = UnicodeAttribute(null=True)  # the desk's own id for it (Blinger's conversation id)
     desk_chat = NumberAttribute(null=True)  # the Telegram desk's group its topic (desk_ref) is in
+    desk_status = UnicodeAttribute(null=True)  # what its topic shows (desk_topics.shown): no edit per message
     customer = CompactJSONAttribute(null=True)  # {"name", "phone", "type", "username"}
     order = CompactJSONAttribute(null=True)  # {"id", "number"}: the order it is about
     assignee = UnicodeAttribute(null=True)

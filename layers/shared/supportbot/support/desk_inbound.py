@@ -52,7 +52,13 @@ from supportbot.support.messages import (
     user_key,
 )
 from supportbot.support.outbox import enqueue
-from supportbot.support.surfaces import close_conversation, reopen_conversation, tell_customer, tell_desk
+from supportbot.support.surfaces import (
+    close_conversation,
+    reopen_conversation,
+    show_topic_status,
+    tell_customer,
+    tell_desk,
+)
 from supportbot.telegram.client import get_bot
 from supportbot.telegram.replies import callback_answer
 
@@ -164,6 +170,9 @@ class Desk:
             part_key=self.key(message),
             album_key=f"desk-album:{self.chat_id}:{album}" if album else None,
         )
+        if conversation.live and conversation.desk_status != conversations.ANSWERED:
+            # Answered now: posted in the topic already, so nothing else would show it there.
+            show_topic_status(self.config, conversation)
 
     def on_edit(self, message: types.Message) -> None:
         """An operator's edit of a message for the customer: the stored text the inbox shows, and

@@ -11,23 +11,28 @@ transaction when the topic is made (the pointer of the topic it had before, dele
 old group, goes in the same transaction), and deleted by an erase (``people.py``) and by the
 conversation's expiry (``retention.py``).
 
-A topic shows its conversation's status: closed (or rated) conversations' topics are named with
-:data:`CLOSED_MARK` in front and closed in the group (``closeForumTopic``), reopened ones named
-without it and reopened. The change is a part of kind :data:`~supportbot.support.messages.TOPIC`
-queued to the desk like any post (``surfaces.show_topic_status``), so it is paced with the
-group's other posts and retried; the outbox applies it (:func:`apply_status`) with the status the
-conversation has then.
+A topic shows its conversation's status in front of its name (:data:`MARKS`): waiting for an
+answer (open), answered, closed (or rated; the topic closed in the group too, ``closeForumTopic``,
+and reopened with a reopen). What it shows is kept on the conversation (``desk_status``), so a
+topic is edited only when that changes, not with every message. Every delivery to the topic ends
+by showing the status the conversation has then (:func:`apply_status`, booked in the group's
+bucket as a post, retried with the delivery); a move with nothing to post (a close, a reopen, an
+operator's answer from the topic itself) queues a part of kind
+:data:`~supportbot.support.messages.TOPIC` to the desk (``surfaces.show_topic_status``) to do it.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
+
+from pynamodb.exceptions import UpdateError
 
 from supportbot.storage.transactions import transaction
 from supportbot.support import conversations
 from supportbot.support.conversations import ConversationItem
-from supportbot.support.messages import MarkerItem, MessageItem, user_key
+from supportbot.support.messages import MarkerItem, user_key
 from supportbot.support.outbox import PermanentDeliveryError
 
 if TYPE_CHECKING:  # an erase and a retention read the pointers without the Bot API client
@@ -36,12 +41,24 @@ if TYPE_CHECKING:  # an erase and a retention read the pointers without the Bot 
     from supportbot.i18n import Translator
 
 PREFIX = "TOPIC#"
-CLOSED_MARK = "✅ "
+# What a topic's name shows in front: the status as operators need it (rated is closed to them).
+MARKS = {
+    conversations.OPEN: "❓ ",
+    conversations.ANSWERED: "💬 ",
+    conversations.CLOSED: "✅ ",
+    conversations.RATED: "✅ ",
+}
+CLOSED_MARK = MARKS[conversations.CLOSED]
 NOT_MODIFIED = ("TOPIC_NOT_MODIFIED",)
 
 
 def pointer_key(chat_id: int, thread: int) -> tuple[str, str]:
     return f"{PREFIX}{chat_id}#{thread}", "-"
+
+
+def shown(status: str) -> str:
+    """What a topic shows of ``status``: the status whose mark it has."""
+    return conversations.CLOSED if status == conversations.RATED else status
 
 
 def link(conversation: ConversationItem, chat_id: int, thread: int) -> None:
@@ -56,6 +73,8 @@ def link(conversation: ConversationItem, chat_id: int, thread: int) -> None:
             actions=[
                 ConversationItem.desk_ref.set(str(thread)),
                 ConversationItem.desk_chat.set(chat_id),
+                # named for the status read when it was made (status_name)
+                ConversationItem.desk_status.set(shown(str(conversation.status))),
                 ConversationItem.version.add(1),
             ],
         )
@@ -110,14 +129,12 @@ def pointers_of(held: Iterable[Any]) -> list[tuple[str, str]]:
 
 
 def status_name(conversation: ConversationItem, t: Translator) -> str:
-    """The topic's name for the conversation's status: the customer, their type, its ref, and
-    :data:`CLOSED_MARK` in front once it is closed."""
+    """The topic's name for the conversation's status: its :data:`MARKS` in front of the
+    customer, their type and its ref."""
     from supportbot.support.telegram_desk import topic_name  # the name's one home
 
     customer = conversation.customer or {}
-    name = str(customer.get("name") or t.raw("desk.no_name"))
-    if not conversation.live:
-        name = CLOSED_MARK + name
+    name = MARKS.get(str(conversation.status), "") + str(customer.get("name") or t.raw("desk.no_name"))
     return topic_name(conversation, {"client_name": name, "info": {"user_type": customer.get("type")}}, t)
 
 
@@ -125,12 +142,14 @@ def apply_status(
     bot: TeleBot,
     chat_id: int,
     thread: int,
-    item: MessageItem,
+    conversation: ConversationItem,
     call: Callable[[Callable[[], Any]], Any],
+    pace: Callable[[], None],
     t: Translator,
 ) -> None:
-    """Show the status the conversation of ``item`` has now in its topic ``thread``: the name,
-    then closed or open. A topic already so is left as it is; a topic deleted in the group has
+    """Show the conversation's status in its topic ``thread`` when the topic shows another: the
+    name, then closed or open when that changed too, each call paced as a post (``pace``); then
+    kept as what it shows. A topic already so is left as it is; a topic deleted in the group has
     nothing to show (the next message makes a new one)."""
     from telebot.apihelper import ApiTelegramException
 
@@ -140,16 +159,18 @@ def apply_status(
         cause = error.__cause__
         return isinstance(cause, ApiTelegramException) and refused_for(cause, reasons)
 
-    conversation = conversations.get(int(item.user_id), int(item.conversation or 0))
-    if conversation is None:
+    status, before = shown(str(conversation.status)), conversation.desk_status
+    if status == before:
         return
     name = status_name(conversation, t)
     steps: list[Callable[[], Any]] = [lambda: bot.edit_forum_topic(chat_id, thread, name=name)]
-    if conversation.live:
-        steps.append(lambda: bot.reopen_forum_topic(chat_id, thread))
-    else:
-        steps.append(lambda: bot.close_forum_topic(chat_id, thread))
+    if before is None or (before in conversations.LIVE) != conversation.live:
+        if conversation.live:
+            steps.append(lambda: bot.reopen_forum_topic(chat_id, thread))
+        else:
+            steps.append(lambda: bot.close_forum_topic(chat_id, thread))
     for step in steps:
+        pace()
         try:
             call(step)
         except PermanentDeliveryError as error:
@@ -157,3 +178,8 @@ def apply_status(
                 return
             if not refused(error, NOT_MODIFIED):
                 raise
+    # Not an item of its own again when the conversation was erased meanwhile.
+    with contextlib.suppress(UpdateError):
+        conversation.update(
+            actions=[ConversationItem.desk_status.set(status)], condition=ConversationItem.pk.exists()
+        )

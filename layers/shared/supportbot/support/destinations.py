@@ -17,10 +17,12 @@ again (the webhook clears the mark with the next update it saves for them).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import requests
+from aws_lambda_powertools import Logger
 from telebot import TeleBot, types
 from telebot.apihelper import ApiTelegramException
 
@@ -50,6 +52,7 @@ from supportbot.telegram.replies import inline_markup
 from supportbot.telegram.split import sends
 
 BLINGER_TIMEOUT = (3, 10)
+logger = Logger(child=True)
 # Telegram delivers an album as one update per photo, a fraction of a second apart: a message
 # marked as an album waits until no part came for this long, so it reaches Blinger as one run
 # (a customer, as one album).
@@ -124,16 +127,35 @@ class Destinations:
             shown = self._edit_copy(chat_id, item)
         except PermanentDeliveryError:
             shown = False  # the copy cannot show it (too old, gone with its topic): posted instead
+        thread = desk.topic(item, pace)
         if shown:
             self._mark_sent_parts(item, len(item.parts))
+        else:
+            try:
+                self._copy_to_topic(desk, item, thread)
+            except PermanentDeliveryError as error:
+                if not refused(error, TOPIC_GONE):
+                    raise
+                thread = desk.topic(item, pace, gone=True)
+                self._copy_to_topic(desk, item, thread)
+        self._show_status(desk, item, thread, pace)
+
+    def _show_status(
+        self, desk: TelegramDesk, item: MessageItem, thread: int, pace: Callable[[], None]
+    ) -> None:
+        """The topic shows the status the conversation has now (``desk_topics.apply_status``:
+        edited only when it shows another). A message posted already is not failed for its
+        topic's name: a refusal is logged, and a status part (``TOPIC``) alone fails with it."""
+        conversation = desk.conversation
+        if conversation is None:
             return
-        thread = desk.topic(item, pace)
+        t = translator(self.config.default_language)
         try:
-            self._copy_to_topic(desk, item, thread)
+            apply_status(self.bot, desk.chat_id, thread, conversation, self._telegram, pace, t)
         except PermanentDeliveryError as error:
-            if not refused(error, TOPIC_GONE):
+            if all(part.kind == TOPIC for part in item.parts):
                 raise
-            self._copy_to_topic(desk, item, desk.topic(item, pace, gone=True))
+            logger.warning("The topic's status could not be shown", extra={"reason": str(error)})
 
     def _copy_to_topic(self, desk: TelegramDesk, item: MessageItem, thread: int) -> None:
         """Every part not yet posted, in order: the customer's messages copied as what they are
@@ -142,6 +164,9 @@ class Destinations:
         chat_id = desk.chat_id
         album = bool((item.context or {}).get("album"))
         for first, count, sources in posts(item.parts, int(item.sent_parts), album):
+            if not sources and item.parts[first].kind == TOPIC:
+                self._mark_sent_parts(item, first + count)  # shown after the posts (_show_status)
+                continue
             self._pace(chat_id, item, len(sources) or 1)
             if not sources:
                 self._send_part(chat_id, item, first, thread)
@@ -312,11 +337,7 @@ class Destinations:
             )
             keep_copies(item, [int(part.message_id)], [made])
         elif part.kind == TOPIC:
-            if thread is None:
-                raise PermanentDeliveryError("a topic's status is only shown in the Telegram desk")
-            apply_status(
-                self.bot, chat_id, thread, item, self._telegram, translator(self.config.default_language)
-            )
+            raise PermanentDeliveryError("a topic's status is only shown in the Telegram desk")
         elif part.kind == "text":
             self._telegram(
                 lambda: self.bot.send_message(

@@ -152,6 +152,7 @@ class TelegramDesk:
         self.call = call
         self.chat_id = config.support_chat_id
         self.t = translator(config.default_language)  # read by operators
+        self.conversation: ConversationItem | None = None  # the message's, as topic() read it
 
     @functools.cached_property
     def backend(self) -> Backend:
@@ -170,14 +171,14 @@ class TelegramDesk:
         card, once ``pace`` found room in the group for the card (held back otherwise, nothing
         made); the card of a topic made again, or made here for a conversation whose topic is in
         the group the desk had before, says where the earlier history is."""
-        conversation = self.conversation_of(item)
+        conversation = self.conversation = self.conversation_of(item)
         known = desk_topics.thread_in(conversation, self.chat_id)
         if known is not None and not gone:
             return known
         moved = known is None and desk_topics.topic_of(conversation) is not None
         context = item.context or {}
         pace()
-        name = topic_name(conversation, context, self.t)
+        name = desk_topics.status_name(conversation, self.t)
         try:
             created = self.call(lambda: self.bot.create_forum_topic(self.chat_id, name))
         except PermanentDeliveryError as error:
