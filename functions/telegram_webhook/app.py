@@ -20,7 +20,6 @@ from supportbot.gateway import JSON, request_of, response
 from supportbot.pipeline import apologize, dispatch, user_id_of
 from supportbot.redact import protect
 from supportbot.security import check_secret
-from supportbot.storage.failed_updates import record_failed_update
 from supportbot.telegram.client import get_bot
 from supportbot.telegram.inputs import update_kind, well_formed
 
@@ -80,6 +79,8 @@ def process(update: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _record_and_apologize(update: dict[str, Any], error: Exception) -> None:
+    from supportbot.storage.failed_updates import record_failed_update  # a failure's: not at import
+
     try:
         record_failed_update(update, user_id_of(update), f"{type(error).__name__}: {error}")
     except Exception:

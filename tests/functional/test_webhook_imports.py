@@ -12,9 +12,12 @@ SUPPORT = ["supportbot.support.lifecycle", "supportbot.support.rating", "support
 
 
 def test_the_webhook_imports_the_login_screen_and_no_other() -> None:
-    loaded = modules_loaded(["telegram_webhook"], ("supportbot.bot.", "supportbot.support."))
+    loaded = modules_loaded(
+        ["telegram_webhook"], ("supportbot.bot.", "supportbot.support.", "supportbot.content")
+    )
     assert [name for name in loaded if name.startswith("supportbot.bot.")] == SCREENS
     assert [name for name in loaded if name.startswith("supportbot.support.")] == SUPPORT
+    assert "supportbot.content" not in loaded  # the FAQ's and complaints' trees (bot/deps.py)
 
 
 def test_boto3_is_not_imported_on_the_webhook_path() -> None:

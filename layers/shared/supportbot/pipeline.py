@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 from telebot import TeleBot, types
@@ -21,11 +21,10 @@ from statemachine import Outcome as ResultOutcome
 from supportbot import metrics
 from supportbot.backend import Backend, UnauthorizedError, UnavailableError, make_backend
 from supportbot.bot.auth import AUTH, GUEST_DIALOG, NOTIFICATIONS_OFF, SUPPORT
-from supportbot.bot.deps import BotDeps
+from supportbot.bot.deps import BotDeps, content_store
 from supportbot.bot.machine import build_machine
 from supportbot.bot.privacy import EraseMe
 from supportbot.config import Config, PerConfig, get_config
-from supportbot.content import ContentStore, get_content_store
 from supportbot.i18n import Translator, pick_language, translator
 from supportbot.storage.sessions import (
     AUDIENCES,
@@ -39,6 +38,9 @@ from supportbot.support.rating_press import handle_rating_press, is_rating_press
 from supportbot.telegram.client import get_bot
 from supportbot.telegram.inputs import Incoming, is_group_update, parse_incoming
 from supportbot.telegram.replies import callback_answer, contact_keyboard, deliver, inline_markup
+
+if TYPE_CHECKING:
+    from supportbot.content import ContentStore
 
 logger = Logger(child=True)
 
@@ -66,13 +68,13 @@ class UpdateProcessor:
         bot: TeleBot,
         machine: Machine,
         backend_factory: Callable[[], Backend],
-        content: ContentStore,
+        content_factory: Callable[[], ContentStore],
     ) -> None:
         self.config = config
         self.bot = bot
         self.machine = machine
         self.backend_factory = backend_factory
-        self.content = content
+        self.content_factory = content_factory
 
     def process(self, update: types.Update, replay: bool = False) -> dict[str, Any] | None:
         """Handle one update; returns a Bot API call for the webhook's HTTP response, if any.
@@ -158,7 +160,7 @@ class UpdateProcessor:
             t=translator(language),
             user=incoming.user,
             backend_factory=self.backend_factory,
-            content=self.content,
+            content_factory=self.content_factory,
         )
         session = load_machine_session(self.machine, item)
         try:
@@ -284,7 +286,7 @@ def make_processor(config: Config) -> UpdateProcessor:
         bot=get_bot(),
         machine=build_machine(config),
         backend_factory=functools.cache(lambda: make_backend(config)),
-        content=get_content_store(),
+        content_factory=content_store,
     )
 
 

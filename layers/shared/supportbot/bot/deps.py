@@ -22,8 +22,20 @@ class BotDeps:
     t: Translator
     user: types.User
     backend_factory: Callable[[], Backend]
-    content: ContentStore
+    content_factory: Callable[[], ContentStore]
 
     @property
     def backend(self) -> Backend:
         return self.backend_factory()
+
+    @property
+    def content(self) -> ContentStore:
+        return self.content_factory()
+
+
+def content_store() -> ContentStore:
+    """The admin-edited trees (the FAQ's, the complaints'), imported by the first update that
+    reads one: a cold start's first update (a new user's /start) reads none."""
+    from supportbot.content import get_content_store
+
+    return get_content_store()
