@@ -61,6 +61,42 @@ def test_operator_text_reaches_the_customer_through_the_outbox(harness, desk, an
     assert [m.status for m in to_customer()] == [SENT]
 
 
+def test_an_operator_reply_reads_the_live_pointer_once(harness, desk, ann, monkeypatch):
+    # GIVEN the customer's live pointer reads counted
+    reads = []
+    real = conversations.live_number
+    monkeypatch.setattr(conversations, "live_number", lambda user_id: reads.append(user_id) or real(user_id))
+    # WHEN the operator answers her live conversation
+    status, _ = desk.forward(desk.blinger.reply(CLIENT, "text", "On it"))
+    # THEN the pointer was read once (to find it), not again to store the answer, which moved it
+    assert status == 200
+    assert reads == [ANN]
+    (reply,) = to_customer()
+    conversation = conversations.get(ANN, int(reply.conversation))
+    assert (conversation.ref, conversation.status, conversation.unread) == ("C1", "answered", 0)
+
+
+def test_an_answer_to_a_conversation_closed_meanwhile_joins_the_latest(harness, desk, ann, monkeypatch):
+    # GIVEN an operator's answer found Ann's live conversation, which closes before it is stored
+    real = conversations.live_number
+
+    def closed_after_reading(user_id):
+        number = real(user_id)
+        if number is not None:
+            conversations.close(conversations.get(user_id, number), conversations.BY_CUSTOMER)
+        return number
+
+    monkeypatch.setattr(conversations, "live_number", closed_after_reading)
+    # WHEN it is stored
+    status, _ = desk.forward(desk.blinger.reply(CLIENT, "text", "On it"))
+    monkeypatch.setattr(conversations, "live_number", real)
+    # THEN it joins that conversation, closed (nothing lost, no new conversation), which stays closed
+    assert status == 200
+    (reply,) = to_customer()
+    assert reply.conversation == 1
+    assert [c.status for c in conversations.of_user(ANN)] == ["closed"]
+
+
 def test_an_operator_reply_speaks_the_customers_language_after_a_message_that_records_none(
     harness, desk, ann
 ):

@@ -138,7 +138,18 @@ def _operator_message(config: Config, body: dict[str, Any], once: str) -> Answer
     record_first_answer(user_id)
     # via: written in Blinger, so a refusal by Telegram is reported there (support.blinger_echo)
     context = {"language": language, ANSWER: True, "via": "blinger"}
-    message = NewMessage(user_id, CUSTOMER, [part], context, role=OPERATOR_ROLE)
+    # A live conversation was found by the customer's live pointer: the store does not read it again
+    # (it looks again only if the conversation moved meanwhile); else the store finds the latest.
+    live = conversation.live
+    message = NewMessage(
+        user_id,
+        CUSTOMER,
+        [part],
+        context,
+        role=OPERATOR_ROLE,
+        conversation=int(conversation.number) if live else None,
+        live=live,
+    )
     item = enqueue(config, message, once=once)
     return Answer(HTTPStatus.OK, {"ok": True, "message_id": item.msg_id, "conversation": conversation.ref})
 
