@@ -9,8 +9,10 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from botocore.client import BaseClient
 
+from supportbot.storage import batch
 from supportbot.storage.batch import get_together
 from supportbot.support import bans, business_hours, conversations, waiting
 from supportbot.support.messages import MarkerItem, user_messages
@@ -133,3 +135,24 @@ def test_unprocessed_keys_are_asked_for_again(aws, monkeypatch):
     assert asked == [2, 1]
     assert conversations.number_of(pointer) == 3
     assert bans.in_force(ban) is not None
+
+
+def test_keys_left_unprocessed_every_time_raise(aws, monkeypatch):
+    # GIVEN DynamoDB leaving every key unprocessed (a table throttled for good), no pause between
+    real = BaseClient._make_api_call
+    asked: list[int] = []
+
+    def throttled(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        if operation != "BatchGetItem":
+            return real(client, operation, params)
+        keys = params["RequestItems"][CONVERSATIONS]["Keys"]
+        asked.append(len(keys))
+        return {"Responses": {CONVERSATIONS: []}, "UnprocessedKeys": {CONVERSATIONS: {"Keys": keys}}}
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", throttled)
+    monkeypatch.setattr(batch, "PAUSE", 0)
+    # WHEN the pointer and the ban are read together
+    with pytest.raises(RuntimeError, match="unprocessed"):
+        get_together([conversations.live_pointer(ANN), bans.item_of(ANN)])
+    # THEN it asked ATTEMPTS times, then gave up rather than answer without them
+    assert asked == [2] * batch.ATTEMPTS

@@ -7,17 +7,21 @@ each. Here each item named by its keys comes back filled from what is stored, or
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 
 from pynamodb.models import Model
 
 LIMIT = 100  # DynamoDB's keys per BatchGetItem
+ATTEMPTS = 6
+PAUSE = 0.05  # seconds before the first retry of unprocessed keys, doubling
 
 
 def get_together(items: Sequence[Model]) -> list[Any]:
     """``items`` (keys set, of models sharing one table) as stored, in their order; None for each
-    one not stored. Unprocessed keys (DynamoDB's throttling) are asked for again."""
+    one not stored. Unprocessed keys (DynamoDB's throttling) are asked for again, backing off;
+    still unprocessed after :data:`ATTEMPTS` requests, it raises as a failed read does."""
     if not items:
         return []
     if len(items) > LIMIT:
@@ -32,7 +36,9 @@ def get_together(items: Sequence[Model]) -> list[Any]:
         raise ValueError("an item is named twice")
     connection = type(items[0])._get_connection()
     found: dict[tuple[Any, ...], Model] = {}
-    while keys:
+    for attempt in range(ATTEMPTS):
+        if attempt:
+            time.sleep(PAUSE * 2 ** (attempt - 1))  # AWS's advice for unprocessed keys: back off
         # Typed as names, but pynamodb passes key maps here itself (Model.batch_get).
         data = connection.batch_get_item(keys, consistent_read=True)  # type: ignore[arg-type]
         for raw in data.get("Responses", {}).get(table, []):
@@ -40,7 +46,9 @@ def get_together(items: Sequence[Model]) -> list[Any]:
             wanted = by_key[key]
             found[key] = type(wanted).from_raw_data(raw)
         keys = data.get("UnprocessedKeys", {}).get(table, {}).get("Keys", [])
-    return [found.get(key) for key in by_key]
+        if not keys:
+            return [found.get(key) for key in by_key]
+    raise RuntimeError(f"DynamoDB left {len(keys)} keys unprocessed {ATTEMPTS} times (throttled)")
 
 
 def _keys_of(item: Model) -> dict[str, Any]:
