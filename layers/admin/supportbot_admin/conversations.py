@@ -8,8 +8,8 @@ admin page's older URLs carry). A thread is one Query of the user's partition.
 Moves go through the lifecycles (``support/conversations.py``, ``support/tickets.py``): a move the
 table refuses answers 409 with ``{"detail", "status", "allowed"}``, and so does a ticket change
 whose ``version`` is not the stored one (a stale page). The admin's reply and every ticket notice
-reach the customer through the outbox and, when Blinger is the desk, appear in Blinger's thread as
-outgoing echo messages (``support/surfaces.py``).
+reach the customer through the outbox and appear in the desk's thread (Blinger's, or the Telegram
+desk's topic) as outgoing echo messages (``support/surfaces.py``).
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from supportbot.i18n import SafeHTML, translator
 from supportbot.people import shown_phone
 from supportbot.storage.sessions import customer_language
 from supportbot.support import bans, conversations, outbox, tickets, triage
-from supportbot.support.blinger_echo import is_echo
 from supportbot.support.conversations import ConversationItem
+from supportbot.support.desk_echo import is_echo
 from supportbot.support.files import presigned_url
 from supportbot.support.messages import (
     BLINGER,
@@ -422,7 +422,7 @@ def get_thread(
 @router.post(
     "/v1/admin/conversations/<conversation_id>/reply",
     tags=TAGS,
-    summary="Reply as the operator: stored, delivered to the customer through the outbox (and echoed to Blinger)",
+    summary="Reply as the operator: stored, delivered to the customer through the outbox (and echoed to the desk)",
     responses={
         202: {"description": "Queued for delivery"},
         **UNAUTHORIZED,

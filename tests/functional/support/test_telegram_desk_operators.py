@@ -605,23 +605,97 @@ def test_the_topic_shows_waiting_answered_closed_and_is_edited_only_when_that_ch
     assert len(harness.world.calls_to("reopenForumTopic")) == 0  # it never was closed before
 
 
-def test_a_close_after_the_topic_was_deleted_makes_no_topic_for_it(harness, desk, ann):
+@pytest.fixture
+def admin_client(desk, monkeypatch):
+    """The admin function on the desk's outbox queue (the desk delivers what it queues)."""
+    from functions.admin import app
+    from tests.functional.admin.conftest import ADMIN_KEY, AdminClient
+
+    monkeypatch.setenv("ADMIN_API_KEY", ADMIN_KEY)
+    reset_singletons()
+    return AdminClient(app, desk.queue_url)
+
+
+def test_admin_replies_and_ticket_notices_are_echoed_into_the_topic(harness, desk, ann, admin_client):
+    from supportbot.config import get_config
+    from supportbot.support import tickets
+    from supportbot.support.surfaces import notify_ticket
+
+    conversation = conversations.latest(ann.user_id)
+    thread = thread_of(ann.user_id)
+    # WHEN a colleague replies from the admin inbox
+    reply = {"text": "It ships <today>"}
+    assert admin_client.call("POST", f"/conversations/{conversation.ref}/reply", reply)[0] == 202
+    # AND a ticket of hers changes
+    ticket = tickets.open_ticket(ann.user_id, "incident", f"ticket:{ann.user_id}:t", "Damaged box", {})
+    tickets.move(ticket, "in_progress")
+    notify_ticket(get_config(), ticket)
+    desk.run_outbox()
+    # THEN Ann got both, and the operators in the topic see both as what she was told
+    texts = [m.text for m in harness.world.bot_messages(ann.user_id)[-2:]]
+    assert texts == ["💬 Support: It ships <today>", f"🔔 Your request {ticket.ref} is now: in progress."]
+    assert topic_posts(harness, thread)[-2:] == [
+        "↪️ Отправлено клиенту:\n💬 Support: It ships <today>",
+        f"↪️ Отправлено клиенту:\n🔔 Your request {ticket.ref} is now: in progress.",
+    ]
+    # AND the topic shows it answered; the echoes are no messages of the thread
+    topic = harness.world.chats[GROUP].topics[thread]
+    assert topic.name.startswith(desk_topics.MARKS[conversations.ANSWERED])
+    status, body = admin_client.call("GET", f"/conversations/{conversation.ref}")
+    assert status == 200
+    assert [m["parts"][0]["text"] for m in body["messages"] if m["direction"] == "to_desk"] == []
+
+
+def test_a_canned_reply_pressed_in_the_topic_is_not_echoed_back_into_it(harness, desk, ann):
+    from supportbot.config import get_config
+    from supportbot.support.surfaces import tell_customer
+
+    before = len(topic_posts(harness, thread_of(ann.user_id)))
+    number = int(conversations.latest(ann.user_id).number)
+    tell_customer(get_config(), ann.user_id, "Done", number, once="t:1", extra={"via": "telegram"})
+    desk.run_outbox()
+    assert topic_posts(harness, thread_of(ann.user_id))[before:] == []
+
+
+def reopen_from_the_inbox(ann):
+    from supportbot.config import get_config
+    from supportbot.support.surfaces import reopen_conversation
+
+    return reopen_conversation(get_config(), conversations.latest(ann.user_id))
+
+
+def test_a_reopen_after_the_topic_was_deleted_makes_no_topic_for_it(harness, desk, ann):
     group = harness.world.chats[GROUP]
-    group.topics[thread_of(ann.user_id)].deleted = True
     close_from_the_inbox(ann)
     desk.run_outbox()
-    assert len(group.topics) == 1  # not made again just to be closed
-    (status,) = [m for m in user_messages(ann.user_id) if m.parts[0].kind == "topic"]
+    group.topics[thread_of(ann.user_id)].deleted = True
+    reopen_from_the_inbox(ann)
+    desk.run_outbox()
+    assert len(group.topics) == 1  # not made again just to show a status
+    status = [m for m in user_messages(ann.user_id) if m.parts[0].kind == "topic"][-1]
     assert status.status == SENT
 
 
 def test_a_status_telegram_refuses_otherwise_is_a_failed_desk_post(harness, desk, ann):
-    harness.world.fail_next("editForumTopic", 400, "Bad Request: CHAT_ADMIN_REQUIRED")
     close_from_the_inbox(ann)
     desk.run_outbox()
-    (status,) = [m for m in user_messages(ann.user_id) if m.parts[0].kind == "topic"]
+    harness.world.fail_next("editForumTopic", 400, "Bad Request: CHAT_ADMIN_REQUIRED")
+    reopen_from_the_inbox(ann)
+    desk.run_outbox()
+    status = [m for m in user_messages(ann.user_id) if m.parts[0].kind == "topic"][-1]
     assert status.status == FAILED
     assert "CHAT_ADMIN_REQUIRED" in status.reason
+
+
+def test_a_status_refused_after_a_post_does_not_fail_the_post(harness, desk, ann):
+    harness.world.fail_next("editForumTopic", 400, "Bad Request: CHAT_ADMIN_REQUIRED")
+    close_from_the_inbox(ann)  # its rating request's echo is posted first, then the status
+    desk.run_outbox()
+    echo, status = [m for m in user_messages(ann.user_id) if m.destination == "blinger"][-2:]
+    assert echo.status == SENT
+    # the status part after it shows the close
+    assert (status.parts[0].kind, status.status) == ("topic", SENT)
+    assert harness.world.chats[GROUP].topics[thread_of(ann.user_id)].closed
 
 
 def test_a_status_shown_as_the_conversation_is_erased_leaves_nothing_of_it(harness, desk, ann):

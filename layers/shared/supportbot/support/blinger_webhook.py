@@ -8,7 +8,7 @@ Missing credentials are 401, wrong ones 403. Nothing is stored or sent for a ref
 Refused too, as far as it is known before queueing: an unknown client (404), a customer who
 blocked the bot (409), an unsupported type or a file that is not an http(s) URL (400). What
 fails later (Telegram refuses the message) is reported back into the thread as an outgoing echo
-(``support.blinger_echo``).
+(``support.desk_echo``).
 
 What the customer should see is stored and queued to them through the outbox (so Telegram's 429s
 and outages are retried) with ``once`` (``once.py``) = a digest of the body and of the
@@ -136,7 +136,7 @@ def _operator_message(config: Config, body: dict[str, Any], once: str) -> Answer
     else:
         part = {"kind": kind, "file_url": data, "text": t("support.operator_attachment")}
     record_first_answer(user_id)
-    # via: written in Blinger, so a refusal by Telegram is reported there (support.blinger_echo)
+    # via: written in Blinger, so a refusal by Telegram is reported there (support.desk_echo)
     context = {"language": language, ANSWER: True, "via": "blinger"}
     # A live conversation was found by the customer's live pointer: the store does not read it again
     # (it looks again only if the conversation moved meanwhile); else the store finds the latest.

@@ -286,7 +286,7 @@ class Destinations:
             if context.get(field):
                 body[field] = context[field]
         if context.get(ECHO):
-            body[ECHO] = True  # shown in the thread as an outgoing message (support.blinger_echo)
+            body[ECHO] = True  # shown in the thread as an outgoing message (support.desk_echo)
         self._blinger_call(config.blinger_api_url, body, {"Authorization": f"Bearer {config.blinger_token}"})
 
     def _close_in_blinger(self, conversation_id: str) -> None:

@@ -34,7 +34,7 @@ BANNED = "banned"  # stored, never queued: its sender was banned (bans.py)
 BLINGER, CUSTOMER, WAREHOUSE = "blinger", "customer", "warehouse"
 KINDS = ("text", "image", "file")
 # A context flag: an outgoing echo into Blinger's thread, a copy of what the customer was told
-# elsewhere (``blinger_echo.py``).
+# elsewhere (``desk_echo.py``).
 ECHO = "echo_outgoing"
 # Not content: an instruction to the destination (Blinger's REST call that closes its conversation).
 CLOSE = "close"

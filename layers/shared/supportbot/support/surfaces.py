@@ -10,8 +10,8 @@ repeated event tells nobody twice:
   REST API (``BLINGER_API_TOKEN`` set and Blinger's id for it known from its events), or else its
   thread gets a line asking the operator to close it;
 - a ticket moves: the customer is told in their language;
-- whatever the customer is told outside Blinger (admin replies, ticket notices) is echoed into
-  Blinger's thread when Blinger is the desk (``blinger_echo.py``);
+- whatever the customer is told outside the desk (admin replies, ticket notices) is echoed into
+  the desk's thread: Blinger's, or the Telegram desk's topic (``desk_echo.py``);
 - with the Telegram desk, a close or a reopen shows in the conversation's topic (its name, closed
   or open: ``desk_topics.py``), and an operator's message from the topic that Telegram refused is
   reported there with the reason (``report_undelivered``, as Blinger's are echoed into its thread).
@@ -26,8 +26,8 @@ from supportbot.config import Config
 from supportbot.i18n import translator
 from supportbot.storage.sessions import customer_language
 from supportbot.support import conversations, desk_topics
-from supportbot.support.blinger_echo import echo_to_blinger, echo_undelivered
 from supportbot.support.conversations import ConversationItem
+from supportbot.support.desk_echo import echo_to_desk, echo_undelivered
 from supportbot.support.messages import BLINGER, CLOSE, CUSTOMER, NOTICE_ROLE, TOPIC, MessageItem, NewMessage
 from supportbot.support.outbox import enqueue
 from supportbot.support.rating import rating_buttons
@@ -44,7 +44,8 @@ def tell_customer(
     buttons: list[list[dict[str, str]]] | None = None,
     extra: dict[str, Any] | None = None,
 ) -> MessageItem:
-    """``text`` (Telegram HTML) to the customer through the outbox, echoed into Blinger's thread."""
+    """``text`` (Telegram HTML) to the customer through the outbox, echoed to the desk's thread
+    unless it was written at the Telegram desk (a canned reply's press: the topic says so)."""
     context: dict[str, Any] = dict(extra or {})
     if buttons:
         context["buttons"] = buttons
@@ -52,9 +53,10 @@ def tell_customer(
         user_id, CUSTOMER, [{"kind": "text", "text": text}], context, role=role, conversation=conversation
     )
     item = enqueue(config, message, once=once)
-    echo_to_blinger(
-        config, user_id, text, int(item.conversation or 0) or None, once=f"{once}:echo" if once else None
-    )
+    if context.get("via") != "telegram":
+        echo_to_desk(
+            config, user_id, text, int(item.conversation or 0) or None, once=f"{once}:echo" if once else None
+        )
     return item
 
 
