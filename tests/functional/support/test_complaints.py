@@ -14,7 +14,7 @@ from infra.demo import CUSTOMER_NAME, CUSTOMER_PHONE, PARTNER_PHONE
 from supportbot import pipeline
 from supportbot.config import get_config
 from supportbot.content import ContentItem, get_content_store
-from supportbot.storage.sessions import WINDOW, SessionConflictError, load_session, save_session
+from supportbot.storage.sessions import KEPT, SessionConflictError, load_session, save_session
 from supportbot.support import conversations, files, outbox
 from supportbot.support.blinger_ids import blinger_client_id
 from supportbot.support.destinations import Destinations
@@ -358,9 +358,14 @@ def stored_session_size(chat: UserChat) -> int:
     """The session item's size as DynamoDB counts it for write units (attribute names plus values;
     the JSON of pynamodb's request, measured before, also counted its type wrappers and the
     escaping of the JSON attributes' quotes, about 230 bytes DynamoDB does not bill), with the
-    dedupe window at its widest (every bit set: the most digits it can take)."""
+    dedupe window full on a busy bot: ``KEPT`` ids of the user's, 9,999,999 bot-wide ids apart (55
+    hours apart at 50 updates a second), so their distances from the newest take 7 to 9 digits
+    (984 bytes for the full complaint; at the very widest, 10 digits each, as update ids are
+    31-bit, 1006)."""
     item = load_session(chat.user_id)
-    item.processed_below = (1 << WINDOW) - 1
+    newest = 2_000_000_000
+    item.last_update_id = newest
+    item.kept_below = ",".join(str(n * 9_999_999) for n in range(1, KEPT))
     return item_size(item.serialize())
 
 

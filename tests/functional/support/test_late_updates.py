@@ -10,7 +10,7 @@ import boto3
 import pytest
 
 from infra.demo import CUSTOMER_PHONE
-from supportbot.storage.sessions import WINDOW, load_session
+from supportbot.storage.sessions import KEPT, load_session
 from supportbot.support.messages import user_messages
 from tests.functional.support.conftest import BUCKET
 
@@ -77,15 +77,37 @@ def test_album_parts_arriving_out_of_order_are_all_stored(harness, desk, ann):
     assert sorted(posted_photos(desk)) == sorted(photos)
 
 
-def test_an_update_older_than_the_window_counts_as_handled(harness, desk, ann):
-    # GIVEN Ann's newest update handled
-    newest = harness.world.user_sends_text(ANN, "It is №10265")
-    harness.deliver(newest)
-    saved = load_session(ANN)
-    # WHEN an update of hers arrives that is more than the window's ids older
+def test_on_a_busy_bot_a_late_message_after_many_other_users_updates_reaches_support(harness, desk, ann):
+    # GIVEN Ann's message, held back on its connection
+    late = harness.world.user_sends_text(ANN, "My order is late")
+    # AND, while it is, other customers writing: thousands of bot-wide update ids
+    bob = harness.user(ANN + 1, language="en", first_name="Bob")
+    bob.send("/start")
+    next_id, next_update_id = harness.world.counters()
+    harness.world.continue_counters(next_id, next_update_id + 10_000)
+    bob.send("/start")
+    # AND Ann's next message, delivered first
+    newer = harness.world.user_sends_text(ANN, "It is №10265")
+    harness.deliver(newer)
+    assert newer["update_id"] - late["update_id"] > 10_000
+    # WHEN the late one arrives
+    harness.deliver(late)
+    # THEN it reaches support, once, however often Telegram delivers either again
+    harness.deliver(late)
+    harness.deliver(newer)
+    assert posted_texts(desk) == ["It is №10265", "My order is late"]
+    assert len(user_messages(ANN)) == 2
+
+
+def test_an_update_older_than_the_users_kept_ones_counts_as_handled(harness, desk, ann):
+    # GIVEN an update of Ann's held back, and her next KEPT messages handled before it
     old = harness.world.user_sends_text(ANN, "My order is late")
-    old["update_id"] = newest["update_id"] - WINDOW - 1
+    for n in range(KEPT):
+        harness.deliver(harness.world.user_sends_text(ANN, f"Message {n}"))
+    saved = load_session(ANN)
+    assert len(saved.kept()) == KEPT
+    # WHEN it arrives, older than every update the window keeps
     harness.deliver(old)
-    # THEN it is taken as a re-delivery: nothing stored, nothing saved
-    assert posted_texts(desk) == ["It is №10265"]
+    # THEN it is taken as a re-delivery (the window cannot tell): nothing stored, nothing saved
+    assert "My order is late" not in posted_texts(desk)
     assert load_session(ANN).version == saved.version

@@ -28,9 +28,9 @@ from supportbot.storage.tables import TableName
 
 ANONYMOUS_TTL = timedelta(days=7)
 LOGGED_IN_TTL = timedelta(days=365)
-# How many update ids below the newest processed one the dedupe window remembers (docs/ARCHITECTURE.md,
-# "Dedupe window"): 64, IPsec's default anti-replay window (RFC 4303), at most 20 digits in a number.
-WINDOW = 64
+# How many of the user's own most recent processed update ids the dedupe window keeps, the newest
+# included (docs/ARCHITECTURE.md, "Dedupe window"): an album's 10 parts in any order, and a little.
+KEPT = 12
 
 
 class SessionConflictError(Exception):
@@ -82,10 +82,12 @@ class SessionItem(Model):
     machine = CompactJSONAttribute(attr_name="m", null=True)
     auth = CompactJSONAttribute(attr_name="a", null=True)
     language = UnicodeAttribute(attr_name="l", null=True)
-    # The dedupe window: the newest update id processed, and a bitmap of the ``WINDOW`` ids below
-    # it that were processed too (bit ``n - 1`` for ``last_update_id - n``; absent when none).
+    # The dedupe window: the newest update id processed, and the user's next ``KEPT - 1`` processed
+    # ids below it, as their distances from it ("3,17,10402", ascending; absent when none). A
+    # session stored before it (only ``u``, or the bot-wide bitmap ``w`` it replaced, now ignored
+    # and dropped by the next save) loads as "only the newest known".
     last_update_id = NumberAttribute(attr_name="u", default=0)
-    processed_below = NumberAttribute(attr_name="w", null=True)
+    kept_below = UnicodeAttribute(attr_name="d", null=True)
     version = VersionAttribute(attr_name="v")
     expires_at = TTLAttribute(null=True)
     # Set by the outbox when Telegram answered 403 (the user blocked the bot): messages to them
@@ -99,26 +101,29 @@ class SessionItem(Model):
     # The user turned order notifications and broadcasts off (the Notifications screen).
     notifications_off = BooleanAttribute(attr_name="n", null=True)
 
+    def kept(self) -> list[int]:
+        """The processed update ids the window keeps, newest first (none in a new session)."""
+        newest = int(self.last_update_id)
+        if not newest:
+            return []
+        return [newest] + [newest - int(delta) for delta in (self.kept_below or "").split(",") if delta]
+
     def processed(self, update_id: int) -> bool:
-        """Whether ``update_id`` was processed already, as far as the window knows: an id older
-        than the window counts as processed (a re-delivery comes back long before that)."""
-        distance = int(self.last_update_id) - update_id
-        if distance < 0:
+        """Whether ``update_id`` was processed already, as far as the window knows: a kept id is,
+        an id newer than the newest is not, nor one below it that is not kept while the window is
+        not full or it is newer than the oldest kept. Below the oldest kept id of a full window it
+        cannot know (``KEPT - 1`` newer updates of this user were handled first) and says yes."""
+        kept = self.kept()
+        if not kept or update_id > kept[0]:
             return False
-        if distance == 0 or distance > WINDOW:
-            return True
-        return bool(int(self.processed_below or 0) >> (distance - 1) & 1)
+        return update_id in kept or (len(kept) == KEPT and update_id < kept[-1])
 
     def mark_processed(self, update_id: int) -> None:
-        """Record ``update_id`` in the window: a newer one slides it, an older one sets its bit."""
-        newest, bits = int(self.last_update_id), int(self.processed_below or 0)
-        if update_id > newest:
-            shift = update_id - newest
-            bits = ((bits << shift) | (1 << (shift - 1))) if newest else 0  # the old newest slides in
-            self.last_update_id = update_id
-        elif update_id < newest:
-            bits |= 1 << (newest - update_id - 1)
-        self.processed_below = (bits & ((1 << WINDOW) - 1)) or None
+        """Keep ``update_id`` among the ``KEPT`` newest processed ids (the oldest drops out; an id
+        older than every one of a full window is not kept)."""
+        newest, *below = sorted({update_id, *self.kept()}, reverse=True)[:KEPT]
+        self.last_update_id = newest
+        self.kept_below = ",".join(str(newest - older) for older in below) or None
 
 
 @dataclass
