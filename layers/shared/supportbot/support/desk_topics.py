@@ -148,7 +148,7 @@ def apply_status(
     t: Translator,
 ) -> None:
     """Show the conversation's status in its topic ``thread`` when the topic shows another: the
-    name, then closed or open when that changed too, each call paced as a post (``pace``); then
+    name, then closed or open when that changed too, booked as one post (``pace``); then
     kept as what it shows. A topic already so is left as it is; a topic deleted in the group has
     nothing to show (the next message makes a new one)."""
     from telebot.apihelper import ApiTelegramException
@@ -169,8 +169,8 @@ def apply_status(
             steps.append(lambda: bot.reopen_forum_topic(chat_id, thread))
         else:
             steps.append(lambda: bot.close_forum_topic(chat_id, thread))
+    pace()  # one post's room for the change (its name, and closed or open with it)
     for step in steps:
-        pace()
         try:
             call(step)
         except PermanentDeliveryError as error:
