@@ -27,7 +27,11 @@ PYTHONPATH=.:layers/shared .venv/bin/python -m tests.bench --smoke --output /tmp
   bytecode; the baseline as SAM's default Python builder packages it: wheels unpacked, nothing
   compiled), and nothing is written at run time (`/opt` is read-only on Lambda). botocore comes
   compiled, as the runtime's does. The heaviest imports come from `python -X importtime` (self
-  time summed per top-level package / cumulative time).
+  time summed per top-level package / cumulative time); what each package costs beyond the
+  baseline is the self time of its modules the baseline does not import (median of three runs).
+  The outbox function's import is timed too, for information (its first batch is not run). The
+  CPU ms column is the child's own CPU time over the same span (import + first update), printed
+  with its ratio: on a loaded machine it moves far less than the wall-clock figures.
 - **Warm CPU and I/O** (`journey.py`): the real handlers in-process (after a warm-up user), DynamoDB
   under moto's *server* (its work is on other threads, so the handler thread's `time.thread_time`
   is the handler's own CPU, botocore's request building and parsing included). The baseline
