@@ -51,13 +51,6 @@ def runners() -> dict[str, Runner]:
     return {"order": order_job, "fanout": broadcasts.fan_out, "send": sender()}
 
 
-@functools.cache
-def workers(count: int) -> ThreadPoolExecutor:
-    """The instance's threads, kept warm between batches like its connections: each thread's Bot
-    API session (pyTelegramBotAPI keeps one per thread) stays open instead of a new one a batch."""
-    return ThreadPoolExecutor(max_workers=count)
-
-
 def record_handler(record: SQSRecord) -> None:
     config = get_config()
     try:
@@ -88,8 +81,8 @@ def handled(record: SQSRecord) -> bool:
 @metrics.flushed
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     records = [SQSRecord(record) for record in event["Records"]]
-    sender().reserve([record.body for record in records])
-    done = list(workers(PARALLEL).map(handled, records))
+    with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
+        done = list(pool.map(handled, records))
     return {
         "batchItemFailures": [
             {"itemIdentifier": r.message_id} for r, ok in zip(records, done, strict=True) if not ok

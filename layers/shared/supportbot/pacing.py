@@ -140,35 +140,19 @@ class Pacer:
 
     def book(self, scope: str, rate: Rate, units: int = 1) -> float:
         """Book ``units`` messages in ``scope``; seconds from now until they may be sent (0: now)."""
-        return self._book(scope, rate, units, 1)[0]
-
-    def book_each(self, scope: str, rate: Rate, count: int) -> list[float]:
-        """Book ``count`` single messages in ``scope`` at once (a batch of broadcast sends): the
-        slots ``count`` bookings one after another would get, in one write however many; each
-        one's seconds from now, in order."""
-        return self._book(scope, rate, 1, count)
-
-    def _book(self, scope: str, rate: Rate, units: int, count: int) -> list[float]:
-        """``count`` bookings of ``units`` messages each, one after another, in one write."""
         ahead = (rate.burst - units) * rate.interval  # at = tat - ahead, when that is not past
         # tat' = max(tat, at) + units * interval: a fixed step whenever at is in the future.
         step = _millis((units + max(0, units - rate.burst)) * rate.interval)
         for _ in range(MAX_RACES):
             now = self.clock.now()
-            # rounded again: a float product (10 * 0.044 is 0.43999999999999995) is no longer whole millis
-            booked = self._book_busy(scope, now, now + ahead, _millis(count * step))
+            booked = self._book_busy(scope, now, now + ahead, step)
             if booked is not None:
-                return [booked - (count - n) * step - ahead - now for n in range(count)]
+                return booked - step - ahead - now
             stored = self._read(scope)
             if stored is not None and stored.tat >= now + ahead:
                 continue  # booked by another instance meanwhile: busy now
-            tat = float(stored.tat) if stored is not None else now
-            waits = []
-            for _ in range(count):
-                at = max(now, tat - ahead)
-                waits.append(at - now)
-                tat = max(tat, at) + units * rate.interval
-            item = BucketItem(scope, tat=_millis(tat))
+            tat = stored.tat if stored is not None else now
+            item = BucketItem(scope, tat=_millis(max(tat, now) + units * rate.interval))
             item.expires_at = datetime.fromtimestamp(item.tat, UTC) + EXPIRY
             condition = BucketItem.scope.does_not_exist() if stored is None else BucketItem.tat == stored.tat
             try:
@@ -177,7 +161,7 @@ class Pacer:
                 if condition_failed(error):
                     continue  # another instance booked in between: read its booking
                 raise
-            return waits
+            return 0.0
         raise PacingContendedError(f"could not book a send in {scope!r}")
 
     @staticmethod

@@ -274,38 +274,3 @@ def test_paced_at_25_a_second_and_429s_retry_after_honoured(shop, admin, harness
     again = harness.world.bot_messages(int(refused[0].params["chat_id"]))[0]
     assert again.date >= int(START) + 7
     assert dates[-1] - dates[0] >= 120 / 25 - 1
-
-
-@pytest.mark.pacing
-def test_a_send_paced_far_ahead_comes_back_in_its_slot_without_booking_again(
-    shop, admin, harness, monkeypatch
-):
-    from datetime import UTC, datetime
-
-    from supportbot import pacing
-
-    monkeypatch.setattr(shop.notifications, "PARALLEL", 1)
-    booked = []
-    book = pacing.Pacer._book
-
-    def counted(self, scope, rate, units, count):
-        booked.extend([scope] * count)
-        return book(self, scope, rate, units, count)
-
-    monkeypatch.setattr(pacing.Pacer, "_book", counted)
-    users = people(harness, 3, 200000000)
-    start = shop.clock.now
-    held = pacing.BucketItem(pacing.BOT_SCOPE, tat=start + 10)  # other sends hold the next 10 s
-    held.expires_at = datetime.fromtimestamp(start, UTC) + pacing.EXPIRY
-    held.save()
-    _, created = admin.call("POST", "/broadcasts", {"text": "Soon"})
-    shop.run_jobs()
-    # each send booked a slot after those 10 s: too far to wait in place, its job went back
-    assert booked == [pacing.BOT_SCOPE] * 3
-    assert all(got(harness, user_id) == [] for user_id in users)
-    view = run(shop, admin, created["id"])
-    # THEN each went once, in its slot, not booking another one when it came back
-    assert (view["sent"], view["waiting"]) == (3, 0)
-    assert booked == [pacing.BOT_SCOPE] * 3
-    assert all(len(got(harness, user_id)) == 1 for user_id in users)
-    assert min(harness.world.bot_messages(u)[0].date for u in users) >= int(start) + 10

@@ -44,26 +44,6 @@ def test_bookings_are_spaced_by_the_rate_and_idle_time_is_not_saved_up(aws):
     assert pacer.book("bot", Rate(25, 1.0, burst=3)) == pacer.book("bot", Rate(25, 1.0, burst=3)) == 0.0
 
 
-def test_a_batch_booked_at_once_gets_the_slots_of_bookings_one_after_another(aws):
-    clock = FakeClock()
-    one_by_one, at_once = Pacer(clock), Pacer(clock)
-    # GIVEN the same bucket state in two scopes (room now, then busy)
-    singles = [one_by_one.book("bot:a", BROADCAST) for _ in range(20)]
-    batches = at_once.book_each("bot:b", BROADCAST, 10) + at_once.book_each("bot:b", BROADCAST, 10)
-    # THEN ten at a time (one write each) book exactly the slots of twenty single bookings
-    assert batches == pytest.approx(singles, abs=0.002)
-    assert batches == pytest.approx([n * BROADCAST.interval for n in range(20)], abs=0.002)
-    # and the busy bucket's stored time stays a whole number of milliseconds (10 * 0.044 in floats
-    # is not): a booking that finds room again compares it with what it read, and must match
-    clock.advance(5)
-    assert at_once.book("bot:b", BROADCAST) == 0.0
-    # a burst lets the first of a batch go at once, as single bookings would
-    burst = Rate(10, 1.0, burst=3)
-    assert at_once.book_each("bot:c", burst, 4) == pytest.approx(
-        [Pacer(clock).book("bot:d", burst) for _ in range(4)], abs=0.002
-    )
-
-
 def test_a_send_later_than_its_slot_keeps_the_next_one_at_the_rates_distance(aws):
     clock = FakeClock()
     pacer = Pacer(clock)

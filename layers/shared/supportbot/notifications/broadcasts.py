@@ -13,17 +13,13 @@ notifications off are left out; users known to have blocked the bot are recorded
 without a try.
 
 **A send** books its slot in the bot-wide token bucket (``pacing.BROADCAST``: 25 messages/s, a
-tenth under Telegram's 30) and waits for it in place when short, else its job is queued again
-due then, carrying the slot (``at``). Only the bot-wide bucket: Telegram's other limit, about a
-message a second per chat, cannot be reached by a broadcast, which sends each chat one message.
-**At most once**: the recipient is claimed (``waiting`` → ``sending``, conditional: the send's
-one read of it) right before the Bot API call and recorded right after it, with the
-broadcast's counter, in one transaction. A job whose claim finds its recipient ``sending`` came
-back after a crash in between, when the message may have gone: it is not sent again but counted
-``failed`` ("interrupted"), the one outcome nobody can know. Three writes a send (the booking,
-the claim, the record) and no other request to DynamoDB: a broadcast keeps Telegram's pace
-without a queue of reads behind it. Telegram's 429 puts the recipient back to ``waiting`` and
-the job comes back after its ``retry_after``; a 403 records ``blocked`` and
+tenth under Telegram's 30) and waits for it in place when short, else goes back to the queue
+until then (the slot is kept on the recipient, ``paced_at``). **At most once**: the recipient
+is claimed (``waiting`` → ``sending``, conditional) right before the Bot API call and recorded
+right after it, with the broadcast's counter, in one transaction. A job that finds its recipient
+``sending`` came back after a crash in between, when the message may have gone: it is not sent
+again but counted ``failed`` ("interrupted"), the one outcome nobody can know. Telegram's 429
+puts the recipient back to ``waiting`` until its ``retry_after``; a 403 records ``blocked`` and
 marks the user's session so the outbox does not try them either; a 400 is ``failed``; a
 connection that never reached Telegram is tried again.
 
@@ -34,11 +30,8 @@ every send not yet made (counted ``cancelled``).
 
 from __future__ import annotations
 
-import collections
-import contextlib
 import functools
 import json
-import math
 import secrets
 import time
 from dataclasses import dataclass
@@ -292,8 +285,8 @@ def _never_reached(error: requests.RequestException) -> bool:
     return isinstance(error, requests.ConnectionError) and isinstance(reason, NewConnectionError)
 
 
-class _Deferred(Exception):
-    """The send's slot is too far ahead: its job was queued again, due then."""
+class _Taken(Exception):
+    """Another run of the same send job claimed the recipient first."""
 
 
 class BroadcastSender:
@@ -304,24 +297,6 @@ class BroadcastSender:
         self.bot = bot
         self.pacer = pacer or Pacer()
         self._cache: dict[str, tuple[float, BroadcastItem | None]] = {}
-        self._slots: collections.deque[float] = collections.deque()
-
-    def reserve(self, bodies: list[str]) -> None:
-        """Book the slots of a batch's sends in one write (``Pacer.book_each``), before they run:
-        each send takes the next instead of booking its own, so a batch does not race itself for
-        the bucket's item (one booking found room, nine lost and booked again). Slots a send
-        carries already (``at``) are not booked again."""
-        count = 0
-        for body in bodies:
-            with contextlib.suppress(ValueError):
-                job = json.loads(body)
-                count += isinstance(job, dict) and job.get("job") == "send" and job.get("at") is None
-        now = self.clock.now()
-        try:
-            waits = self.pacer.book_each(BOT_SCOPE, BROADCAST, count) if count else []
-        except PacingContendedError:
-            waits = []  # each send books its own
-        self._slots = collections.deque(now + wait for wait in waits)
 
     @property
     def clock(self) -> Clock:
@@ -339,67 +314,65 @@ class BroadcastSender:
 
     def __call__(self, config: Config, job: dict[str, Any]) -> None:
         item = self._broadcast(str(job["id"]))
-        if item is None:
-            return
         user_id = int(job["user"])
-        recipient = RecipientItem(broadcast_key(item.id), recipient_key(user_id), user_id=user_id)
-        if item.status == CANCELLED:
-            if not self._record(item, recipient, WAITING, CANCELLED, None):
-                self._settle_unclaimed(item, recipient)
-            return
         try:
-            self._pace(config, job)
-        except _Deferred:
-            return
-        # The claim is the recipient's only read: no GetItem first (a job that finds it claimed
-        # or recorded already wasted its slot: pacing gets slower, never faster).
-        try:
-            recipient.update(
-                actions=[RecipientItem.status.set(SENDING)], condition=RecipientItem.status == WAITING
+            recipient = RecipientItem.get(
+                broadcast_key(str(job["id"])), recipient_key(user_id), consistent_read=True
             )
-        except UpdateError as error:
-            if not condition_failed(error):
-                raise
-            self._settle_unclaimed(item, recipient)
-            return
-        outcome, reason = self._send(item, user_id, recipient)
-        self._record(item, recipient, SENDING, outcome, reason)
-
-    def _settle_unclaimed(self, item: BroadcastItem, recipient: RecipientItem) -> None:
-        """The recipient was not ``waiting``: absent or recorded (a job that ran twice: nothing to
-        do), or ``sending``: this job came back after a crash between sending and recording."""
-        try:
-            recipient.refresh(consistent_read=True)
         except RecipientItem.DoesNotExist:
+            return
+        if item is None:
             return
         if recipient.status == SENDING:
             self._record(item, recipient, SENDING, FAILED, INTERRUPTED)
+            return
+        if recipient.status != WAITING:
+            return  # recorded already: a job that ran twice
+        if item.status == CANCELLED:
+            self._record(item, recipient, WAITING, CANCELLED, None)
+            return
+        try:
+            self._pace(recipient)
+        except _Taken:
+            return
+        try:
+            recipient.update(
+                actions=[RecipientItem.status.set(SENDING), RecipientItem.paced_at.remove()],
+                condition=RecipientItem.status == WAITING,
+            )
+        except UpdateError as error:
+            if condition_failed(error):
+                return  # another run of this job has it
+            raise
+        outcome, reason = self._send(item, user_id, recipient)
+        self._record(item, recipient, SENDING, outcome, reason)
 
-    def _pace(self, config: Config, job: dict[str, Any]) -> None:
-        """Wait for the send's slot: booked now, or carried by the job when it was put off."""
+    def _pace(self, recipient: RecipientItem) -> None:
         now = self.clock.now()
-        if job.get("at") is not None:
-            at = float(job["at"])
+        if recipient.paced_at is not None:
+            at = float(recipient.paced_at)
             if at < now:
                 self.pacer.sent_late(BOT_SCOPE, BROADCAST)
         else:
             try:
-                at = self._slots.popleft()  # deque: safe across the batch's threads
-            except IndexError:
-                try:
-                    at = now + self.pacer.book(BOT_SCOPE, BROADCAST)
-                except PacingContendedError as error:
-                    raise Later(str(error), 1.0) from error
+                at = now + self.pacer.book(BOT_SCOPE, BROADCAST)
+            except PacingContendedError as error:
+                raise Later(str(error), 1.0) from error
         wait = at - now
         if wait <= 0:
             return
         if wait <= MAX_WAIT_IN_PLACE:
             self.clock.sleep(wait)
             return
-        # Too far ahead to wait in place: the job goes back with its slot (sent again with a delay,
-        # this one acknowledged; should both run, the claim lets one of them send).
-        queue_job(config.notifications_queue_url, {**job, "at": at}, delay=math.ceil(wait))
-        raise _Deferred
+        try:
+            recipient.update(
+                actions=[RecipientItem.paced_at.set(at)], condition=RecipientItem.status == WAITING
+            )
+        except UpdateError as error:
+            if not condition_failed(error):
+                raise
+            raise _Taken from error  # another run of this job has it
+        raise Later(f"paced: room in {wait:.1f} s", wait)
 
     def _send(self, item: BroadcastItem, user_id: int, recipient: RecipientItem) -> tuple[str, str | None]:
         button = item.button or None
@@ -414,28 +387,29 @@ class BroadcastSender:
         except ApiTelegramException as error:
             if error.error_code == 429:
                 retry_after = (error.result_json or {}).get("parameters", {}).get("retry_after") or 5
-                self._release(recipient)
+                self._release(recipient, self.clock.now() + float(retry_after))
                 raise Later("Telegram rate limit (429)", float(retry_after)) from error
             if error.error_code == 403:
                 if item.test_chat_id is None:
                     mark_bot_blocked(user_id)
                 return BLOCKED, str(error.description)
             if error.error_code >= 500:
-                self._release(recipient)
+                self._release(recipient, None)
                 raise Later(f"Telegram error {error.error_code}", RETRY_UNREACHED) from error
             return FAILED, f"Telegram refused: {error.description}"
         except requests.RequestException as error:
             if _never_reached(error):
-                self._release(recipient)
+                self._release(recipient, None)
                 raise Later(f"Telegram unreachable: {type(error).__name__}", RETRY_UNREACHED) from error
             return FAILED, f"{INTERRUPTED} ({type(error).__name__})"
         return SENT, None
 
     @staticmethod
-    def _release(recipient: RecipientItem) -> None:
+    def _release(recipient: RecipientItem, paced_at: float | None) -> None:
+        booked = RecipientItem.paced_at.set(paced_at) if paced_at else RecipientItem.paced_at.remove()
         try:
             recipient.update(
-                actions=[RecipientItem.status.set(WAITING)], condition=RecipientItem.status == SENDING
+                actions=[RecipientItem.status.set(WAITING), booked], condition=RecipientItem.status == SENDING
             )
         except UpdateError as error:
             if not condition_failed(error):
@@ -444,8 +418,7 @@ class BroadcastSender:
     @staticmethod
     def _record(
         item: BroadcastItem, recipient: RecipientItem, was: str, outcome: str, reason: str | None
-    ) -> bool:
-        """Record ``outcome`` if the recipient is still ``was``; whether it was."""
+    ) -> None:
         counter = {
             SENT: BroadcastItem.sent,
             BLOCKED: BroadcastItem.blocked,
@@ -466,7 +439,6 @@ class BroadcastSender:
         except TransactWriteError as error:
             if not condition_failed(error):
                 raise
-            return False  # another run of this job recorded it (or a cancel found it claimed)
+            return  # another run of this job recorded it
         if outcome != CANCELLED:
             metrics.count(metrics.BROADCAST_SENDS, Outcome=outcome)
-        return True

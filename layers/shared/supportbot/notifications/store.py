@@ -113,6 +113,7 @@ class RecipientItem(Model):
     language = UnicodeAttribute(null=True)
     status = UnicodeAttribute(default="waiting")  # waiting, sending, sent, blocked, failed, cancelled
     reason = UnicodeAttribute(null=True)
+    paced_at = NumberAttribute(null=True)  # the send time pacing booked for it (epoch seconds)
 
 
 def broadcast_key(broadcast_id: str) -> str:
