@@ -194,6 +194,16 @@ def test_an_area_is_checked_as_static_states_are() -> None:
         )
     with pytest.raises(DefinitionError, match="needs a load"):
         Area(home_states)
+    with pytest.raises(DuplicateStateError, match="two families with the prefix 'faq'"):
+        Machine(
+            LOGIN_STATES,
+            home="login",
+            areas=[Area(home_states, families={"faq"}), Area(home_states, families={"faq"})],
+        )
+    with pytest.raises(DefinitionError, match="have no ':'"):
+        Area(home_states, states={"faq:1"})
+    with pytest.raises(DefinitionError, match="are not all Guards"):
+        Area(home_states, states={"home"}, guards=[bool])  # type: ignore[list-item]
 
 
 def test_a_load_that_failed_is_tried_again() -> None:
@@ -236,3 +246,9 @@ def test_session_less_actions_given_as_a_function_load_with_the_first_such_butto
     bad = Machine(LOGIN_STATES, home="login", sessionless=lambda: [Action("go", to="nowhere")])
     with pytest.raises(UnknownStateError, match="session-less actions: unknown target state 'nowhere'"):
         bad.handle(bad.new_session(), Input.callback(callback_data(SESSIONLESS, "go")))
+
+
+def test_a_state_the_machine_relies_on_that_is_missing_is_an_error_not_a_none() -> None:
+    machine = Machine(LOGIN_STATES, home="login")
+    with pytest.raises(UnknownStateError, match="state 'nowhere' is not one of the states"):
+        machine._known("nowhere")
